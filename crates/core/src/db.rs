@@ -1,0 +1,354 @@
+//! The database seam: a small, object-safe [`Db`] trait over SQLite, its values, rows and errors,
+//! and the [`transaction`] helper.
+//!
+//! Core code talks to SQLite only through this trait, so the same domain logic runs inside a Spin
+//! component (over the `fermyon:spin/sqlite` interface, see `crm-spin-adapter`) and natively in
+//! tests and tools (over rusqlite, see `crm-sqlite`). The trait is deliberately the shape of
+//! Spin's interface: one statement per call, positional `?` parameters, results as plain rows.
+//! Every write goes through [`transaction`], so a request either commits whole or changes nothing.
+
+/// One SQLite value, as bound to a `?` parameter or read from a result column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// SQL `NULL`.
+    Null,
+    /// A 64-bit signed integer.
+    Integer(i64),
+    /// A 64-bit float.
+    Real(f64),
+    /// UTF-8 text.
+    Text(String),
+    /// Raw bytes.
+    Blob(Vec<u8>),
+}
+
+impl Value {
+    /// The integer, if this is an `Integer`.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Integer(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The float, if this is a `Real` (an `Integer` is widened, as SQLite does).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Real(f) => Some(*f),
+            Value::Integer(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+
+    /// The text, if this is `Text`.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The bytes, if this is a `Blob`.
+    pub fn as_blob(&self) -> Option<&[u8]> {
+        match self {
+            Value::Blob(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// Whether this is `NULL`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Integer(v)
+    }
+}
+
+impl From<i32> for Value {
+    fn from(v: i32) -> Self {
+        Value::Integer(v.into())
+    }
+}
+
+impl From<u32> for Value {
+    fn from(v: u32) -> Self {
+        Value::Integer(v.into())
+    }
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Integer(v.into())
+    }
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Real(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Self {
+        Value::Blob(v)
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// The result of a query: column names and rows of values, in order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rows {
+    /// Column names, as SQLite reports them (the `AS` alias if given).
+    pub columns: Vec<String>,
+    /// Each row holds one value per column.
+    pub rows: Vec<Vec<Value>>,
+}
+
+impl Rows {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Position of the named column (exact match), if present.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    /// The rows, each able to look values up by column name.
+    pub fn iter(&self) -> impl Iterator<Item = Row<'_>> {
+        self.rows.iter().map(|values| Row {
+            columns: &self.columns,
+            values,
+        })
+    }
+
+    /// The first row, if any.
+    pub fn first(&self) -> Option<Row<'_>> {
+        self.iter().next()
+    }
+
+    /// The first column of the first row, if any.
+    pub fn first_value(&self) -> Option<&Value> {
+        self.rows.first().and_then(|r| r.first())
+    }
+
+    /// The first column of the first row as an integer (e.g. `SELECT count(*) ...`).
+    pub fn first_i64(&self) -> Option<i64> {
+        self.first_value().and_then(Value::as_i64)
+    }
+
+    /// The first column of the first row as text.
+    pub fn first_str(&self) -> Option<&str> {
+        self.first_value().and_then(Value::as_str)
+    }
+}
+
+/// One row of [`Rows`], borrowing the column names so values can be read by name.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    columns: &'a [String],
+    values: &'a [Value],
+}
+
+impl<'a> Row<'a> {
+    /// The values in column order.
+    pub fn values(&self) -> &'a [Value] {
+        self.values
+    }
+
+    /// The value of the named column, if the column exists.
+    pub fn get(&self, column: &str) -> Option<&'a Value> {
+        let i = self.columns.iter().position(|c| c == column)?;
+        self.values.get(i)
+    }
+
+    /// The named column as an integer (`None` if missing, `NULL` or not an integer).
+    pub fn i64(&self, column: &str) -> Option<i64> {
+        self.get(column).and_then(Value::as_i64)
+    }
+
+    /// The named column as text (`None` if missing, `NULL` or not text).
+    pub fn str(&self, column: &str) -> Option<&'a str> {
+        self.get(column).and_then(Value::as_str)
+    }
+}
+
+/// Why a database call failed, by what the caller can do about it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DbError {
+    /// The database stayed locked by another writer past the busy timeout; retrying may succeed.
+    #[error("database is busy")]
+    Busy,
+    /// A UNIQUE, FOREIGN KEY, CHECK or NOT NULL constraint refused the write.
+    #[error("constraint failed: {message}")]
+    Constraint {
+        /// SQLite's message, e.g. `UNIQUE constraint failed: users.email`.
+        message: String,
+    },
+    /// This component may not use the database (the manifest did not grant the label).
+    #[error("access to the database was denied")]
+    AccessDenied,
+    /// The runtime knows no database by that label.
+    #[error("no such database")]
+    NoSuchDatabase,
+    /// Anything else, with SQLite's (or the runtime's) message.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl DbError {
+    /// Classify an SQLite error message from a backend that only reports text (such as Spin's
+    /// `io(string)` error): "database is locked"/"busy" becomes [`DbError::Busy`], "constraint
+    /// failed" becomes [`DbError::Constraint`], anything else [`DbError::Other`].
+    pub fn from_message(message: impl Into<String>) -> Self {
+        let message = message.into();
+        let lower = message.to_ascii_lowercase();
+        if lower.contains("database is locked")
+            || lower.contains("database is busy")
+            || lower.contains("database table is locked")
+        {
+            DbError::Busy
+        } else if lower.contains("constraint failed") {
+            DbError::Constraint { message }
+        } else {
+            DbError::Other(message)
+        }
+    }
+}
+
+/// A connection to one SQLite database.
+///
+/// Object-safe, so callers take `&dyn Db`. Each call runs exactly one SQL statement with
+/// positional `?` parameters. Implementations must report SQLite's own message text in
+/// [`DbError::Other`] (callers such as the migration runner recognise e.g. `no such table`).
+pub trait Db {
+    /// Run one statement and return its rows (empty for statements that return none).
+    fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError>;
+
+    /// Run one statement, discarding any rows.
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<(), DbError> {
+        self.query(sql, params).map(drop)
+    }
+
+    /// The rowid of the last row inserted on this connection.
+    fn last_insert_id(&self) -> Result<i64, DbError> {
+        self.query("SELECT last_insert_rowid()", &[])?
+            .first_i64()
+            .ok_or_else(|| DbError::Other("last_insert_rowid() returned no integer".into()))
+    }
+}
+
+impl<D: Db + ?Sized> Db for &D {
+    fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError> {
+        (**self).query(sql, params)
+    }
+
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<(), DbError> {
+        (**self).execute(sql, params)
+    }
+
+    fn last_insert_id(&self) -> Result<i64, DbError> {
+        (**self).last_insert_id()
+    }
+}
+
+/// Run `f` inside one explicit write transaction.
+///
+/// Starts with `BEGIN IMMEDIATE` (taking the write lock up front, so two writers queue on the
+/// busy timeout instead of failing halfway), commits if `f` returns `Ok`, and rolls back if `f`
+/// returns `Err` or the commit itself fails. The error from `f` (or from `BEGIN`/`COMMIT`) is
+/// returned; a failing rollback is not reported over it, since SQLite rolls back on its own when
+/// the connection closes.
+pub fn transaction<D, T, E>(db: &D, f: impl FnOnce(&D) -> Result<T, E>) -> Result<T, E>
+where
+    D: Db + ?Sized,
+    E: From<DbError>,
+{
+    db.execute("BEGIN IMMEDIATE", &[])?;
+    match f(db) {
+        Ok(value) => match db.execute("COMMIT", &[]) {
+            Ok(()) => Ok(value),
+            Err(commit_error) => {
+                let _ = db.execute("ROLLBACK", &[]);
+                Err(commit_error.into())
+            }
+        },
+        Err(error) => {
+            let _ = db.execute("ROLLBACK", &[]);
+            Err(error)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_read_by_column_name_and_first_value() {
+        let rows = Rows {
+            columns: vec!["id".into(), "name".into()],
+            rows: vec![
+                vec![Value::Integer(7), Value::Text("Ann".into())],
+                vec![Value::Integer(8), Value::Null],
+            ],
+        };
+        assert_eq!(rows.first_i64(), Some(7));
+        let second = rows.iter().nth(1).expect("two rows");
+        assert_eq!(second.i64("id"), Some(8));
+        assert_eq!(second.str("name"), None);
+        assert!(second.get("name").is_some_and(Value::is_null));
+        assert_eq!(rows.first().and_then(|r| r.str("name")), Some("Ann"));
+        assert_eq!(rows.column_index("missing"), None);
+    }
+
+    #[test]
+    fn messages_are_classified_by_meaning() {
+        let cases = [
+            ("database is locked", DbError::Busy),
+            (
+                "UNIQUE constraint failed: users.email",
+                DbError::Constraint {
+                    message: "UNIQUE constraint failed: users.email".into(),
+                },
+            ),
+            ("no such table: x", DbError::Other("no such table: x".into())),
+        ];
+        for (message, expected) in cases {
+            assert_eq!(DbError::from_message(message), expected, "message {message:?}");
+        }
+    }
+
+    #[test]
+    fn options_bind_as_null() {
+        assert_eq!(Value::from(None::<i64>), Value::Null);
+        assert_eq!(Value::from(Some("x")), Value::Text("x".into()));
+    }
+}

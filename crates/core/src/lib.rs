@@ -1,0 +1,15 @@
+//! The CRM domain core: the [`Db`](db::Db) seam over SQLite, the migration runner, and the
+//! domain error type. Later: entity metadata, the record engine, ACL, intake and order logic.
+//!
+//! Architecture invariant: this crate knows nothing of Spin, wasmtime, rusqlite or HTTP. It
+//! compiles for `wasm32-wasip2` (inside components) and natively (tests, tools) alike; the
+//! backends live in `crm-spin-adapter` and `crm-sqlite`.
+
+pub mod db;
+pub mod error;
+pub mod migrate;
+pub mod sqlsplit;
+
+pub use db::{Db, DbError, Row, Rows, Value, transaction};
+pub use error::{CoreError, FieldError, FieldErrors};
+pub use migrate::{MIGRATIONS, MigrateError, Migration, MigrationReport, migrate, migrate_with};

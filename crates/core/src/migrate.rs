@@ -1,0 +1,266 @@
+//! The migration runner: brings a database up to the schema embedded in this build.
+//!
+//! Migrations are the numbered files in `sql/` (`NNNN_name.sql`), embedded at compile time by
+//! `build.rs` into [`MIGRATIONS`]. Every component calls [`migrate`] when it opens the database,
+//! so the runner is shaped for that: when everything is applied it costs the three per-connection
+//! pragmas plus ONE query. Applied files are pinned by a SHA-256 checksum; a file edited after it
+//! was applied, or a database newer than the build, is refused rather than guessed at.
+//!
+//! Pending migrations are applied together in one `BEGIN IMMEDIATE` transaction that re-reads
+//! `schema_migrations` first, so two components starting at once are safe: the second waits on
+//! the write lock, then sees the work done. `PRAGMA` statements of a pending file run before that
+//! transaction, because SQLite refuses some of them (such as `journal_mode=WAL`) inside one.
+
+use sha2::{Digest, Sha256};
+
+use crate::db::{Db, DbError, transaction};
+use crate::sqlsplit::{is_pragma, split_statements};
+
+/// One migration file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Migration {
+    /// The number in the file name (`0001_init.sql` -> 1); applied in increasing order.
+    pub version: u32,
+    /// The file name, e.g. `0001_init.sql` (stored in `schema_migrations.name`).
+    pub name: &'static str,
+    /// The file's text.
+    pub sql: &'static str,
+}
+
+impl Migration {
+    /// Lowercase hex SHA-256 of the file's text; pins the file once applied.
+    pub fn checksum(&self) -> String {
+        hex::encode(Sha256::digest(self.sql.as_bytes()))
+    }
+}
+
+include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+
+/// What [`migrate`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationReport {
+    /// Versions applied by this call, in order (empty when everything was already applied).
+    pub applied: Vec<u32>,
+    /// The highest applied version afterwards (0 for a build without migrations).
+    pub current_version: u32,
+}
+
+/// Why the database could not be brought up to date.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MigrateError {
+    /// An applied migration's file no longer matches what was applied.
+    #[error(
+        "migration sql/{name} (version {version}) was changed after it was applied; migrations are append-only: restore the file and add a new one"
+    )]
+    Changed {
+        /// The migration's version.
+        version: u32,
+        /// Its file name.
+        name: String,
+    },
+    /// The database has a migration this build does not know (it was migrated by a newer build).
+    #[error(
+        "the database has migration version {version} ({name}), which this build does not know; run a build that includes it"
+    )]
+    UnknownVersion {
+        /// The unknown version.
+        version: u32,
+        /// The name recorded for it in the database.
+        name: String,
+    },
+    /// A statement of a pending migration failed; the whole transaction was rolled back.
+    #[error("migration sql/{name} (version {version}) failed: {source}")]
+    Failed {
+        /// The migration's version.
+        version: u32,
+        /// Its file name.
+        name: String,
+        /// The database's error.
+        source: DbError,
+    },
+    /// The database failed outside any one migration (pragmas, bookkeeping, commit).
+    #[error("migrating the database failed: {0}")]
+    Db(#[from] DbError),
+}
+
+/// Per-connection settings, applied on every call (they do not persist in the file).
+const CONNECTION_PRAGMAS: &[&str] = &[
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",
+];
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)";
+
+const SELECT_APPLIED: &str = "SELECT version, name, checksum FROM schema_migrations ORDER BY version";
+
+/// Apply every pending migration embedded in this build (see [`migrate_with`]).
+pub fn migrate(db: &dyn Db) -> Result<MigrationReport, MigrateError> {
+    migrate_with(db, MIGRATIONS)
+}
+
+/// Apply the pending ones of `migrations` (sorted by version, versions unique).
+///
+/// Sets the per-connection pragmas, reads `schema_migrations` once and returns if nothing is
+/// pending. Otherwise runs the pending files' `PRAGMA` statements, then applies the rest of each
+/// pending file and records it, all in one transaction that re-checks what is applied first.
+pub fn migrate_with(db: &dyn Db, migrations: &[Migration]) -> Result<MigrationReport, MigrateError> {
+    for pragma in CONNECTION_PRAGMAS {
+        db.execute(pragma, &[])?;
+    }
+
+    let applied = match read_applied(db) {
+        Ok(applied) => applied,
+        Err(DbError::Other(message)) if message.contains("no such table") => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let pending = pending_of(&applied, migrations)?;
+    if pending.is_empty() {
+        return Ok(MigrationReport {
+            applied: Vec::new(),
+            current_version: current_version(&applied),
+        });
+    }
+
+    for migration in &pending {
+        for statement in split_statements(migration.sql).into_iter().filter(|s| is_pragma(s)) {
+            db.query(statement, &[]).map_err(|source| failed(migration, source))?;
+        }
+    }
+
+    transaction(db, |db| {
+        db.execute(CREATE_TABLE, &[])?;
+        // Another connection may have applied some while we waited for the write lock.
+        let applied = read_applied(db)?;
+        let pending = pending_of(&applied, migrations)?;
+        for migration in &pending {
+            for statement in split_statements(migration.sql).into_iter().filter(|s| !is_pragma(s)) {
+                db.execute(statement, &[]).map_err(|source| failed(migration, source))?;
+            }
+            db.execute(
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at) \
+                 VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                &[
+                    migration.version.into(),
+                    migration.name.into(),
+                    migration.checksum().into(),
+                ],
+            )
+            .map_err(|source| failed(migration, source))?;
+        }
+        let current = pending
+            .iter()
+            .map(|m| m.version)
+            .fold(current_version(&applied), u32::max);
+        Ok(MigrationReport {
+            applied: pending.iter().map(|m| m.version).collect(),
+            current_version: current,
+        })
+    })
+}
+
+/// A row of `schema_migrations`.
+struct Applied {
+    version: u32,
+    name: String,
+    checksum: String,
+}
+
+fn read_applied(db: &dyn Db) -> Result<Vec<Applied>, DbError> {
+    let rows = db.query(SELECT_APPLIED, &[])?;
+    rows.iter()
+        .map(|row| {
+            let version = row.i64("version").and_then(|v| u32::try_from(v).ok());
+            match (version, row.str("name"), row.str("checksum")) {
+                (Some(version), Some(name), Some(checksum)) => Ok(Applied {
+                    version,
+                    name: name.to_owned(),
+                    checksum: checksum.to_owned(),
+                }),
+                _ => Err(DbError::Other("schema_migrations has a malformed row".into())),
+            }
+        })
+        .collect()
+}
+
+/// The migrations not yet applied, after checking the applied ones against the build.
+fn pending_of<'m>(applied: &[Applied], migrations: &'m [Migration]) -> Result<Vec<&'m Migration>, MigrateError> {
+    for row in applied {
+        let Some(known) = migrations.iter().find(|m| m.version == row.version) else {
+            return Err(MigrateError::UnknownVersion {
+                version: row.version,
+                name: row.name.clone(),
+            });
+        };
+        if known.checksum() != row.checksum {
+            return Err(MigrateError::Changed {
+                version: known.version,
+                name: known.name.to_owned(),
+            });
+        }
+    }
+    Ok(migrations
+        .iter()
+        .filter(|m| !applied.iter().any(|a| a.version == m.version))
+        .collect())
+}
+
+fn current_version(applied: &[Applied]) -> u32 {
+    applied.iter().map(|a| a.version).max().unwrap_or(0)
+}
+
+fn failed(migration: &Migration, source: DbError) -> MigrateError {
+    MigrateError::Failed {
+        version: migration.version,
+        name: migration.name.to_owned(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_migrations_are_sorted_unique_and_named_by_version() {
+        assert!(!MIGRATIONS.is_empty(), "sql/ has at least 0001_init.sql");
+        for pair in MIGRATIONS.windows(2) {
+            assert!(
+                pair[0].version < pair[1].version,
+                "{} before {}",
+                pair[0].name,
+                pair[1].name
+            );
+        }
+        for m in MIGRATIONS {
+            assert!(
+                m.name.starts_with(&format!("{:04}_", m.version)),
+                "{} matches its version",
+                m.name
+            );
+        }
+    }
+
+    #[test]
+    fn checksum_is_sha256_hex_of_the_text() {
+        let m = Migration {
+            version: 1,
+            name: "0001_x.sql",
+            sql: "",
+        };
+        assert_eq!(
+            m.checksum(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn current_version_defaults_to_zero() {
+        assert_eq!(current_version(&[]), 0);
+    }
+}

@@ -1,0 +1,221 @@
+//! `crm-host`: a local runtime for Spin HTTP applications, on wasmtime.
+//!
+//! It reads any app's `spin.toml` (manifest v2), checks all of it up front, compiles
+//! (or loads from cache) each component, and serves HTTP with Spin's semantics: Spin
+//! routing and `spin-*` headers, a fresh instance per request, the Spin SQLite,
+//! key-value and variables interfaces, read-only file mounts, outbound HTTP limited to
+//! `allowed_outbound_hosts`, and storage where `spin up` keeps it. One module per
+//! capability, as Spin splits its factors:
+//!
+//! - [`manifest`] reads and checks `spin.toml`; [`runtime_config`] places storage;
+//! - [`router`] maps paths to components; [`server`] runs HTTP and the instances;
+//! - [`sqlite`], [`key_value`], [`variables`], [`outbound`], [`files`] are the capabilities;
+//! - [`engine`] holds the wasmtime engine and the compiled-component cache.
+
+pub mod engine;
+pub mod files;
+pub mod key_value;
+pub mod manifest;
+pub mod outbound;
+pub mod router;
+pub mod runtime_config;
+pub mod server;
+pub mod sqlite;
+pub mod state;
+pub mod variables;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use wasmtime::Engine;
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+
+use crate::manifest::{Manifest, Problems};
+use crate::outbound::OutboundPolicy;
+use crate::router::Router;
+use crate::runtime_config::Storage;
+use crate::state::{ComponentCaps, RequestState, Services};
+
+/// Host bindings of the Spin interfaces in `wit/`.
+#[allow(missing_docs)]
+pub mod bindings {
+    wasmtime::component::bindgen!({
+        path: "wit",
+        world: "host",
+        imports: { default: trappable },
+        with: {
+            "fermyon:spin/sqlite.connection": crate::sqlite::SqliteConnection,
+            "spin:sqlite/sqlite.connection": crate::sqlite::SqliteConnection,
+            "fermyon:spin/key-value.store": crate::key_value::KvHandle,
+        },
+    });
+}
+
+/// How to run an app.
+#[derive(Debug, Clone)]
+pub struct HostOptions {
+    /// The app's `spin.toml`.
+    pub manifest: PathBuf,
+    /// Where to listen (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// Where the default database, key-value store and copied files live.
+    pub state_dir: PathBuf,
+    /// A Spin runtime-config file placing other storage.
+    pub runtime_config: Option<PathBuf>,
+    /// Where compiled components are cached.
+    pub cache_dir: PathBuf,
+    /// PEM certificate chain and key, to serve HTTPS.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// The environment variables are read from (`SPIN_VARIABLE_*`).
+    pub env: HashMap<String, String>,
+    /// Print one access-log line per request.
+    pub access_log: bool,
+}
+
+impl HostOptions {
+    /// Options with Spin's defaults: `.spin` beside the manifest, the process environment.
+    pub fn new(manifest: PathBuf, listen: SocketAddr) -> HostOptions {
+        let state_dir = manifest
+            .parent()
+            .map(|d| d.join(".spin"))
+            .unwrap_or_else(|| PathBuf::from(".spin"));
+        HostOptions {
+            manifest,
+            listen,
+            state_dir,
+            runtime_config: None,
+            cache_dir: engine::default_cache_dir(),
+            tls: None,
+            env: std::env::vars().collect(),
+            access_log: true,
+        }
+    }
+}
+
+/// A component ready to serve: pre-instantiated, with its grants.
+pub struct LoadedComponent {
+    /// Pre-linked instance template.
+    pub pre: ProxyPre<RequestState>,
+    /// What its instances may reach.
+    pub caps: Arc<ComponentCaps>,
+}
+
+/// A checked, compiled app.
+pub struct App {
+    /// The engine all components share.
+    pub engine: Engine,
+    /// Path -> component.
+    pub router: Router,
+    /// Components that some route reaches, by id.
+    pub components: HashMap<String, LoadedComponent>,
+    /// Shared storage.
+    pub services: Arc<Services>,
+    /// The application name.
+    pub name: String,
+    /// The application version.
+    pub version: String,
+}
+
+impl App {
+    /// Reads, checks and compiles the app; every problem is reported at once as [`Problems`].
+    pub fn load(opts: &HostOptions, self_addr: SocketAddr) -> anyhow::Result<App> {
+        let manifest = Manifest::load(&opts.manifest)?;
+        let mut problems = Problems(Vec::new());
+        let router = Router::build(&manifest.http_triggers, &mut problems);
+        let storage = Storage::resolve(&opts.state_dir, opts.runtime_config.as_deref(), &mut problems);
+        let variables = variables::ResolvedVariables::resolve(&manifest, &opts.env, &mut problems);
+        check_labels(&manifest, &storage, &mut problems);
+        let engine = engine::new_engine()?;
+        let mut linker = Linker::<RequestState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        bindings::Host_::add_to_linker::<_, HasSelf<RequestState>>(&mut linker, |s| s)?;
+
+        let mut components = HashMap::new();
+        let used: std::collections::BTreeSet<&str> = router.components().collect();
+        for id in used {
+            let Some(spec) = manifest.components.get(id) else {
+                continue;
+            };
+            let mounts = files::prepare_mounts(spec, &manifest.dir, &opts.state_dir, &mut problems);
+            let pre = engine::load_component(&engine, &spec.source, &opts.cache_dir).and_then(|c| {
+                let pre = linker.instantiate_pre(&c).map_err(|e| anyhow::anyhow!("{e}"))?;
+                ProxyPre::new(pre).map_err(|e| anyhow::anyhow!("{e}"))
+            });
+            let pre = match pre {
+                Ok(pre) => pre,
+                Err(e) => {
+                    problems.push(
+                        format!("[component.{id}] cannot be loaded: {e:#}"),
+                        "build it for wasm32-wasip2 as a wasi:http component (spin-sdk #[http_component]); it may import only WASI 0.2, wasi:http and Spin's sqlite, key-value and variables interfaces",
+                    );
+                    continue;
+                }
+            };
+            let caps = ComponentCaps {
+                id: id.to_string(),
+                sqlite_databases: spec.sqlite_databases.clone(),
+                key_value_stores: spec.key_value_stores.clone(),
+                variables: variables.for_component(id),
+                environment: spec.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                mounts,
+                outbound: Arc::new(OutboundPolicy::new(id, &spec.allowed_outbound_hosts, Some(self_addr))),
+            };
+            components.insert(
+                id.to_string(),
+                LoadedComponent {
+                    pre,
+                    caps: Arc::new(caps),
+                },
+            );
+        }
+        problems.into_result()?;
+        let services = Services {
+            databases: storage
+                .databases
+                .iter()
+                .map(|(l, p)| (l.clone(), Arc::new(sqlite::DbPool::new(p))))
+                .collect(),
+            key_value_stores: storage
+                .key_value_stores
+                .iter()
+                .map(|(l, p)| (l.clone(), Arc::new(key_value::KvStore::new(l, p))))
+                .collect(),
+        };
+        Ok(App {
+            engine,
+            router,
+            components,
+            services: Arc::new(services),
+            name: manifest.name,
+            version: manifest.version,
+        })
+    }
+}
+
+/// Spin refuses to start when a component names storage nobody configured.
+fn check_labels(manifest: &Manifest, storage: &Storage, problems: &mut Problems) {
+    for (id, spec) in &manifest.components {
+        for label in &spec.sqlite_databases {
+            if !storage.databases.contains_key(label) {
+                problems.push(
+                    format!("[component.{id}] uses SQLite database `{label}`, which is not configured"),
+                    format!("add [sqlite_database.{label}] type = \"spin\" to a runtime-config file (--runtime-config-file), or use `default`"),
+                );
+            }
+        }
+        for label in &spec.key_value_stores {
+            if !storage.key_value_stores.contains_key(label) {
+                problems.push(
+                    format!("[component.{id}] uses key-value store `{label}`, which is not configured"),
+                    format!("add [key_value_store.{label}] type = \"spin\" to a runtime-config file (--runtime-config-file), or use `default`"),
+                );
+            }
+        }
+    }
+}
+
+pub use server::{RunningHost, start};

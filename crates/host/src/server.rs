@@ -1,0 +1,375 @@
+//! The HTTP server: accept, route, run a fresh instance, answer, log.
+//!
+//! Every request gets its own `Store` and instance from the component's pre-instantiated
+//! template; nothing survives a request but what the guest wrote to storage. A guest
+//! trap is answered with an opaque 500 problem and the server keeps serving. Shutdown
+//! (SIGINT/SIGTERM in the binary, [`RunningHost::stop`] in tests) stops accepting and
+//! lets in-flight requests finish.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use wasmtime::Store;
+use wasmtime_wasi_http::WasiHttpView;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+
+use crate::router::WELL_KNOWN_PREFIX;
+use crate::state::RequestState;
+use crate::{App, HostOptions};
+
+/// How long in-flight requests may run after shutdown begins.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A host serving in the background.
+pub struct RunningHost {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// `http` or `https`.
+    pub scheme: &'static str,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RunningHost {
+    /// Stops accepting, lets in-flight requests finish, and waits for that.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for RunningHost {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Checks and loads the app, binds, and serves on a background runtime.
+pub fn start(opts: &HostOptions) -> anyhow::Result<RunningHost> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("crm-host")
+        .build()?;
+    let std_listener =
+        std::net::TcpListener::bind(opts.listen).with_context(|| format!("cannot listen on {}", opts.listen))?;
+    std_listener.set_nonblocking(true)?;
+    let addr = std_listener.local_addr()?;
+    let tls = match &opts.tls {
+        Some((cert, key)) => Some(tls_acceptor(cert, key)?),
+        None => None,
+    };
+    let app = Arc::new(App::load(opts, addr)?);
+    let (stop_tx, stop_rx) = oneshot::channel();
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let access_log = opts.access_log;
+    let thread = std::thread::Builder::new()
+        .name("crm-host-main".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let listener = match TcpListener::from_std(std_listener) {
+                    Ok(l) => l,
+                    Err(e) => return eprintln!("cannot listen: {e}"),
+                };
+                serve(app, listener, tls, access_log, stop_rx).await;
+            });
+        })?;
+    Ok(RunningHost {
+        addr,
+        scheme,
+        stop: Some(stop_tx),
+        thread: Some(thread),
+    })
+}
+
+async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    access_log: bool,
+    mut stop: oneshot::Receiver<()>,
+) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let scheme = if tls.is_some() { Scheme::Https } else { Scheme::Http };
+    loop {
+        let (stream, client) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    eprintln!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let scheme = scheme.clone();
+        let service = hyper::service::service_fn(move |req| {
+            let app = app.clone();
+            let scheme = scheme.clone();
+            async move { Ok::<_, Infallible>(handle(app, req, client, scheme, access_log).await) }
+        });
+        let builder = hyper::server::conn::http1::Builder::new();
+        match &tls {
+            None => {
+                let conn = builder.serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    match acceptor.accept(stream).await {
+                        Ok(tls_stream) => {
+                            let _ = watcher
+                                .watch(builder.serve_connection(TokioIo::new(tls_stream), service))
+                                .await;
+                        }
+                        Err(e) => eprintln!("TLS handshake with {client} failed: {e}"),
+                    }
+                });
+            }
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
+        eprintln!("shutdown: in-flight requests did not finish within {DRAIN_TIMEOUT:?}");
+    }
+}
+
+async fn handle(
+    app: Arc<App>,
+    mut req: Request<Incoming>,
+    client: SocketAddr,
+    scheme: Scheme,
+    access_log: bool,
+) -> Response<HyperOutgoingBody> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let (component, response) = if path.starts_with(WELL_KNOWN_PREFIX) {
+        ("-".to_string(), well_known(&app, &path))
+    } else {
+        match app.router.route(&path) {
+            None => ("-".to_string(), plain(StatusCode::NOT_FOUND, "text/plain", "Not Found")),
+            Some(m) => {
+                let host = req
+                    .headers()
+                    .get(http::header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .map(str::to_string)
+                    .or_else(|| req.uri().authority().map(|a| a.to_string()));
+                let response = match host {
+                    None => plain(StatusCode::BAD_REQUEST, "text/plain", "Bad Request: no Host header"),
+                    Some(host) => {
+                        let scheme_str = if matches!(scheme, Scheme::Https) {
+                            "https"
+                        } else {
+                            "http"
+                        };
+                        let path_and_query = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                        let full_url = format!("{scheme_str}://{host}{path_and_query}");
+                        let headers = req.headers_mut();
+                        let spoofed: Vec<_> = headers
+                            .keys()
+                            .filter(|k| k.as_str().starts_with("spin-"))
+                            .cloned()
+                            .collect();
+                        for name in spoofed {
+                            headers.remove(name);
+                        }
+                        for (name, value) in m.spin_headers(&full_url, &client.to_string()) {
+                            if let (Ok(n), Ok(v)) =
+                                (http::HeaderName::try_from(name), http::HeaderValue::try_from(value))
+                            {
+                                headers.insert(n, v);
+                            }
+                        }
+                        run_component(&app, &m.component, req, scheme).await
+                    }
+                };
+                (m.component, response)
+            }
+        }
+    };
+    if access_log {
+        println!(
+            "{method} {path} {component} {} {}us",
+            response.status().as_u16(),
+            started.elapsed().as_micros()
+        );
+    }
+    response
+}
+
+async fn run_component(app: &App, id: &str, req: Request<Incoming>, scheme: Scheme) -> Response<HyperOutgoingBody> {
+    let Some(component) = app.components.get(id) else {
+        return problem(StatusCode::INTERNAL_SERVER_ERROR, "the route's component is not loaded");
+    };
+    let state = match RequestState::new(component.caps.clone(), app.services.clone()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("[{id}] cannot prepare the instance: {e:#}");
+            return problem(StatusCode::INTERNAL_SERVER_ERROR, "the component could not be started");
+        }
+    };
+    let mut store = Store::new(&app.engine, state);
+    let (sender, receiver) = oneshot::channel();
+    let prepared = store
+        .data_mut()
+        .http()
+        .new_incoming_request(scheme, req)
+        .and_then(|r| Ok((r, store.data_mut().http().new_response_outparam(sender)?)));
+    let (incoming, outparam) = match prepared {
+        Ok(pair) => pair,
+        Err(e) => {
+            eprintln!("[{id}] bad request: {e:#}");
+            return plain(StatusCode::BAD_REQUEST, "text/plain", "Bad Request");
+        }
+    };
+    let pre = component.pre.clone();
+    let id_owned = id.to_string();
+    let task = tokio::spawn(async move {
+        let proxy = match pre.instantiate_async(&mut store).await {
+            Ok(p) => p,
+            Err(e) => return Err((true, e)),
+        };
+        proxy
+            .wasi_http_incoming_handler()
+            .call_handle(&mut store, incoming, outparam)
+            .await
+            .map_err(|e| (false, e))
+    });
+    match receiver.await {
+        Ok(Ok(response)) => {
+            // The guest may still be streaming the body; the task finishes on its own.
+            tokio::spawn(async move {
+                if let Ok(Err((_, e))) = task.await {
+                    eprintln!("[{id_owned}] failed after sending its response head: {e:?}");
+                }
+            });
+            response
+        }
+        Ok(Err(code)) => {
+            eprintln!("[{id}] answered with an error code: {code:?}");
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the component failed to handle the request",
+            )
+        }
+        Err(_) => match task.await {
+            Ok(Err((true, e))) if e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() => {
+                let mut r = problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "too many requests in flight; retry shortly",
+                );
+                r.headers_mut()
+                    .insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+                r
+            }
+            Ok(Err((_, e))) => {
+                eprintln!("[{id}] trapped: {e:?}");
+                problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the component failed to handle the request",
+                )
+            }
+            Ok(Ok(())) => {
+                eprintln!("[{id}] returned without setting a response");
+                problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the component failed to handle the request",
+                )
+            }
+            Err(e) => {
+                eprintln!("[{id}] task failed: {e}");
+                problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the component failed to handle the request",
+                )
+            }
+        },
+    }
+}
+
+fn well_known(app: &App, path: &str) -> Response<HyperOutgoingBody> {
+    match &path[WELL_KNOWN_PREFIX.len()..] {
+        "health" => plain(StatusCode::OK, "text/plain", "OK"),
+        "info" => {
+            let body = serde_json::json!({
+                "application": app.name,
+                "version": app.version,
+                "runtime": concat!("crm-host ", env!("CARGO_PKG_VERSION")),
+            });
+            plain(StatusCode::OK, "application/json", body.to_string())
+        }
+        _ => plain(StatusCode::NOT_FOUND, "text/plain", "Not Found"),
+    }
+}
+
+fn plain(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<HyperOutgoingBody> {
+    let mut r = Response::new(
+        Full::new(body.into())
+            .map_err(|e: Infallible| match e {})
+            .boxed_unsync(),
+    );
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
+    r
+}
+
+/// The runtime's own RFC 9457 error: opaque, the cause is in the log.
+fn problem(status: StatusCode, detail: &str) -> Response<HyperOutgoingBody> {
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    plain(status, "application/problem+json", body.to_string())
+}
+
+fn tls_acceptor(cert: &std::path::Path, key: &std::path::Path) -> anyhow::Result<tokio_rustls::TlsAcceptor> {
+    use tokio_rustls::rustls;
+    let certs = rustls_pemfile::certs(&mut std::io::BufReader::new(
+        std::fs::File::open(cert).with_context(|| format!("reading --tls-cert {}", cert.display()))?,
+    ))
+    .collect::<Result<Vec<_>, _>>()
+    .context("parsing --tls-cert")?;
+    let key = rustls_pemfile::private_key(&mut std::io::BufReader::new(
+        std::fs::File::open(key).with_context(|| format!("reading --tls-key {}", key.display()))?,
+    ))
+    .context("parsing --tls-key")?
+    .context("--tls-key holds no private key")?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .context("the TLS certificate and key do not match")?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}

@@ -1,0 +1,83 @@
+//! [`SpinDb`]: crm-core's `Db` trait over Spin's `fermyon:spin/sqlite@2.0.0` connection.
+//!
+//! The component never sees a file path: it asks the runtime for a database by label (the
+//! manifest's `sqlite_databases = ["default"]` grants it). Opening always runs the migration
+//! runner, whose fast path costs one query once the schema is current, so no component can ever
+//! run against an old schema.
+
+use crm_core::{CoreError, Db, DbError, Rows, Value};
+use spin_sdk::sqlite::{Connection, Error as SpinError, Value as SpinValue};
+
+/// The label of the one CRM database in `spin.toml`.
+pub const DEFAULT_DATABASE: &str = "default";
+
+/// A connection to a Spin SQLite database.
+pub struct SpinDb {
+    conn: Connection,
+}
+
+impl SpinDb {
+    /// Open the database with this label.
+    pub fn open(label: &str) -> Result<Self, DbError> {
+        let conn = Connection::open(label).map_err(map_error)?;
+        Ok(Self { conn })
+    }
+
+    /// Open the `default` database and bring it up to date with [`crm_core::migrate`].
+    ///
+    /// Any failure (no such database, access denied, a refused or failing migration) is
+    /// [`CoreError::Unavailable`] carrying the cause for the log: a component cannot serve
+    /// without its schema.
+    pub fn open_migrated() -> Result<Self, CoreError> {
+        let db = Self::open(DEFAULT_DATABASE)
+            .map_err(|e| CoreError::Unavailable(format!("opening database `{DEFAULT_DATABASE}`: {e}")))?;
+        crm_core::migrate(&db).map_err(|e| CoreError::Unavailable(e.to_string()))?;
+        Ok(db)
+    }
+}
+
+impl Db for SpinDb {
+    fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError> {
+        let params: Vec<SpinValue> = params.iter().map(to_spin).collect();
+        let result = self.conn.execute(sql, &params).map_err(map_error)?;
+        Ok(Rows {
+            columns: result.columns,
+            rows: result
+                .rows
+                .into_iter()
+                .map(|row| row.values.into_iter().map(from_spin).collect())
+                .collect(),
+        })
+    }
+}
+
+fn to_spin(value: &Value) -> SpinValue {
+    match value {
+        Value::Null => SpinValue::Null,
+        Value::Integer(i) => SpinValue::Integer(*i),
+        Value::Real(f) => SpinValue::Real(*f),
+        Value::Text(s) => SpinValue::Text(s.clone()),
+        Value::Blob(b) => SpinValue::Blob(b.clone()),
+    }
+}
+
+fn from_spin(value: SpinValue) -> Value {
+    match value {
+        SpinValue::Null => Value::Null,
+        SpinValue::Integer(i) => Value::Integer(i),
+        SpinValue::Real(f) => Value::Real(f),
+        SpinValue::Text(s) => Value::Text(s),
+        SpinValue::Blob(b) => Value::Blob(b),
+    }
+}
+
+/// Spin reports SQLite failures as `io(message)`; classify the message by meaning.
+fn map_error(error: SpinError) -> DbError {
+    match error {
+        SpinError::NoSuchDatabase => DbError::NoSuchDatabase,
+        SpinError::AccessDenied => DbError::AccessDenied,
+        SpinError::InvalidConnection => DbError::Other("invalid database connection".into()),
+        SpinError::DatabaseFull => DbError::Other("database is full".into()),
+        SpinError::Io(message) => DbError::from_message(message),
+    }
+}

@@ -1,0 +1,299 @@
+//! The migration runner and the transaction helper against real SQLite files: each test gets a
+//! fresh file in its own temporary directory.
+
+use std::cell::Cell;
+use std::path::PathBuf;
+use std::sync::{Arc, Barrier};
+
+use crm_core::sqlsplit::split_statements;
+use crm_core::{Db, DbError, MIGRATIONS, MigrateError, Migration, Rows, Value, migrate, migrate_with, transaction};
+use crm_sqlite::NativeDb;
+
+fn fresh_file() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("crm.db");
+    (dir, path)
+}
+
+fn count(db: &dyn Db, sql: &str) -> i64 {
+    db.query(sql, &[])
+        .expect("count query")
+        .first_i64()
+        .expect("an integer")
+}
+
+fn table_exists(db: &dyn Db, name: &str) -> bool {
+    count(
+        db,
+        &format!("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{name}'"),
+    ) == 1
+}
+
+/// Counts calls, to show what the fast path costs.
+struct Counting<'a> {
+    inner: &'a dyn Db,
+    calls: Cell<usize>,
+}
+
+impl Db for Counting<'_> {
+    fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError> {
+        self.calls.set(self.calls.get() + 1);
+        self.inner.query(sql, params)
+    }
+}
+
+#[test]
+fn migrations_apply_once_and_then_take_the_fast_path() {
+    let (_dir, path) = fresh_file();
+    let db = NativeDb::open(&path).expect("open");
+
+    let first = migrate(&db).expect("first run");
+    let all: Vec<u32> = MIGRATIONS.iter().map(|m| m.version).collect();
+    assert_eq!(first.applied, all);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM schema_migrations"),
+        MIGRATIONS.len() as i64
+    );
+    assert_eq!(
+        db.query("SELECT value FROM app_meta WHERE key = 'schema'", &[])
+            .expect("app_meta")
+            .first_str(),
+        Some("crm")
+    );
+
+    let counting = Counting {
+        inner: &db,
+        calls: Cell::new(0),
+    };
+    let second = migrate(&counting).expect("second run");
+    assert!(second.applied.is_empty());
+    assert_eq!(second.current_version, *all.last().expect("at least one migration"));
+    assert_eq!(
+        counting.calls.get(),
+        4,
+        "three connection pragmas and one read of schema_migrations"
+    );
+
+    // A second connection (as the next component instance would open) also finds nothing to do.
+    let other = NativeDb::open(&path).expect("reopen");
+    assert!(migrate(&other).expect("other connection").applied.is_empty());
+}
+
+#[test]
+fn journal_mode_is_wal_after_migrating() {
+    let (_dir, path) = fresh_file();
+    let (db, _) = NativeDb::open_migrated(&path).expect("migrate");
+    let mode = db.query("PRAGMA journal_mode", &[]).expect("pragma");
+    assert_eq!(mode.first_str(), Some("wal"));
+    let rows = db
+        .query("SELECT applied_at FROM schema_migrations WHERE version = 1", &[])
+        .expect("applied_at");
+    let applied_at = rows.first_str().expect("text");
+    assert!(
+        applied_at.len() == 20 && applied_at.ends_with('Z') && applied_at.as_bytes()[10] == b'T',
+        "RFC 3339 UTC: {applied_at}"
+    );
+}
+
+#[test]
+fn a_changed_migration_is_refused_naming_the_file() {
+    let (_dir, path) = fresh_file();
+    let (db, _) = NativeDb::open_migrated(&path).expect("migrate");
+    db.execute(
+        "UPDATE schema_migrations SET checksum = 'tampered' WHERE version = 1",
+        &[],
+    )
+    .expect("tamper");
+
+    let error = migrate(&db).expect_err("a changed file must be refused");
+    assert_eq!(
+        error,
+        MigrateError::Changed {
+            version: 1,
+            name: MIGRATIONS[0].name.to_owned()
+        }
+    );
+    assert!(error.to_string().contains("sql/0001_init.sql"), "{error}");
+}
+
+#[test]
+fn a_database_newer_than_the_build_is_refused() {
+    let (_dir, path) = fresh_file();
+    let (db, _) = NativeDb::open_migrated(&path).expect("migrate");
+    db.execute(
+        "INSERT INTO schema_migrations VALUES (9999, '9999_future.sql', 'x', '2030-01-01T00:00:00Z')",
+        &[],
+    )
+    .expect("insert");
+
+    let error = migrate(&db).expect_err("an unknown version must be refused");
+    assert!(
+        matches!(&error, MigrateError::UnknownVersion { version: 9999, .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_failing_migration_rolls_back_leaving_nothing_half_applied() {
+    let (_dir, path) = fresh_file();
+    let db = NativeDb::open(&path).expect("open");
+    let migrations = [
+        Migration {
+            version: 1,
+            name: "0001_good.sql",
+            sql: "CREATE TABLE good (x INTEGER);",
+        },
+        Migration {
+            version: 2,
+            name: "0002_bad.sql",
+            sql: "CREATE TABLE half (x INTEGER);\nINSERT INTO missing VALUES (1);",
+        },
+    ];
+
+    let error = migrate_with(&db, &migrations).expect_err("the second file fails");
+    assert!(
+        matches!(&error, MigrateError::Failed { version: 2, name, .. } if name == "0002_bad.sql"),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("sql/0002_bad.sql") && error.to_string().contains("no such table: missing"),
+        "{error}"
+    );
+    assert!(!table_exists(&db, "half"), "the failing file left a table behind");
+    assert!(
+        !table_exists(&db, "good"),
+        "pending files are applied together or not at all"
+    );
+    assert!(!table_exists(&db, "schema_migrations"));
+
+    // Fixing the file (it was never applied, so it may still change) lets the run succeed.
+    let fixed = [
+        migrations[0],
+        Migration {
+            version: 2,
+            name: "0002_bad.sql",
+            sql: "CREATE TABLE half (x INTEGER);",
+        },
+    ];
+    assert_eq!(migrate_with(&db, &fixed).expect("fixed").applied, [1, 2]);
+}
+
+#[test]
+fn two_connections_migrating_at_once_both_succeed_and_apply_once() {
+    let (_dir, path) = fresh_file();
+    let threads = 4;
+    let barrier = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let barrier = Arc::clone(&barrier);
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let db = NativeDb::open(&path).expect("open");
+                barrier.wait();
+                migrate(&db).map(|report| report.applied)
+            })
+        })
+        .collect();
+    let results: Vec<Vec<u32>> = handles
+        .into_iter()
+        .map(|h| h.join().expect("no panic").expect("migrate succeeds"))
+        .collect();
+
+    let appliers = results.iter().filter(|applied| !applied.is_empty()).count();
+    assert_eq!(
+        appliers, 1,
+        "exactly one connection applied the migrations: {results:?}"
+    );
+    let db = NativeDb::open(&path).expect("open");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM schema_migrations"),
+        MIGRATIONS.len() as i64
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM app_meta"), 1);
+}
+
+#[test]
+fn transaction_commits_on_ok_and_rolls_back_on_err() {
+    let (_dir, path) = fresh_file();
+    let (db, _) = NativeDb::open_migrated(&path).expect("migrate");
+
+    let id = transaction(&db, |db| -> Result<i64, DbError> {
+        db.execute("INSERT INTO app_meta VALUES ('a', '1')", &[])?;
+        db.last_insert_id()
+    })
+    .expect("commit");
+    assert!(id > 0);
+
+    let failed: Result<(), DbError> = transaction(&db, |db| {
+        db.execute("INSERT INTO app_meta VALUES ('b', '2')", &[])?;
+        db.execute("INSERT INTO app_meta VALUES ('a', 'duplicate')", &[])
+    });
+    assert!(matches!(failed, Err(DbError::Constraint { .. })), "{failed:?}");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM app_meta WHERE key IN ('a', 'b')"),
+        1,
+        "'b' was rolled back"
+    );
+
+    // The connection is usable again: no transaction was left open.
+    transaction(&db, |db| db.execute("INSERT INTO app_meta VALUES ('c', '3')", &[])).expect("next transaction");
+}
+
+#[test]
+fn a_held_write_lock_is_reported_as_busy() {
+    let (_dir, path) = fresh_file();
+    let (holder, _) = NativeDb::open_migrated(&path).expect("migrate");
+    let waiter = NativeDb::open(&path).expect("open");
+    waiter.execute("PRAGMA busy_timeout=0", &[]).expect("no waiting");
+
+    holder.execute("BEGIN IMMEDIATE", &[]).expect("take the write lock");
+    let result = transaction(&waiter, |db| db.execute("INSERT INTO app_meta VALUES ('x', 'y')", &[]));
+    assert_eq!(result, Err(DbError::Busy));
+    holder.execute("ROLLBACK", &[]).expect("release");
+}
+
+#[test]
+fn a_migration_with_a_trigger_is_split_and_applied() {
+    let (_dir, path) = fresh_file();
+    let db = NativeDb::open(&path).expect("open");
+    let sql = "CREATE TABLE items (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);\n\
+               CREATE TABLE audit (item_id INTEGER, note TEXT);\n\
+               -- one row per insert; the body has two statements\n\
+               CREATE TRIGGER items_audit AFTER INSERT ON items BEGIN\n\
+                 INSERT INTO audit VALUES (new.id, CASE WHEN new.n > 0 THEN 'pos;itive' ELSE 'other' END);\n\
+                 INSERT INTO audit VALUES (new.id, 'second');\n\
+               END;\n\
+               INSERT INTO items (n) VALUES (5);";
+    assert_eq!(split_statements(sql).len(), 4);
+
+    migrate_with(
+        &db,
+        &[Migration {
+            version: 1,
+            name: "0001_trigger.sql",
+            sql,
+        }],
+    )
+    .expect("migrate");
+    assert_eq!(count(&db, "SELECT count(*) FROM audit"), 2);
+    assert_eq!(count(&db, "SELECT count(*) FROM audit WHERE note = 'pos;itive'"), 1);
+}
+
+#[test]
+fn the_first_migration_sets_wal_outside_the_transaction() {
+    // Run directly: SQLite refuses to change journal_mode inside a transaction, so this only
+    // passes because the runner lifts PRAGMA statements out of it.
+    let (_dir, path) = fresh_file();
+    let db = NativeDb::open(&path).expect("open");
+    let migrations = [Migration {
+        version: 1,
+        name: "0001_wal.sql",
+        sql: "PRAGMA journal_mode=WAL;\nCREATE TABLE t (x);",
+    }];
+    migrate_with(&db, &migrations).expect("migrate");
+    assert_eq!(
+        db.query("PRAGMA journal_mode", &[]).expect("pragma").first_str(),
+        Some("wal")
+    );
+    assert!(table_exists(&db, "t"));
+}

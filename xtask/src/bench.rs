@@ -1,0 +1,170 @@
+//! `cargo xtask bench`: the runtime's figures, each beside a floor measured in the same run.
+//!
+//! - start-up: process start to the first `200` from `/api/health`, with a warm compile
+//!   cache (after one throw-away start), on a new and on an existing database;
+//! - throughput and latency with `wrk` at concurrency 1, 8 and 32 for 10 s each on
+//!   `/api/health` (a wasm instance + SQLite) and a static file (a wasm instance + a
+//!   mounted file), against the floor `/.well-known/spin/health`, answered by the
+//!   runtime itself over the same HTTP stack without any instance;
+//! - the native floor of the health check's database work (open, migrations fast path,
+//!   the query) with `crm-sqlite`, per call.
+//!
+//! It is not a test: nothing here passes or fails on a number.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+const SECONDS: u32 = 10;
+
+pub fn run(root: &Path) -> anyhow::Result<()> {
+    if Command::new("wrk").arg("--version").output().is_err() {
+        bail!("`wrk` is needed: apt-get install -y wrk");
+    }
+    crate::build_all(false)?;
+    let state = root.join("target").join("bench-state");
+    let _ = std::fs::remove_dir_all(&state);
+
+    // Warm the compile cache, then measure starts that find it warm.
+    let (host, _) = start_host(&state)?;
+    stop(host);
+    let _ = std::fs::remove_dir_all(&state);
+    let (host, new_db) = start_host(&state)?;
+    stop(host);
+    let (host, existing_db) = start_host(&state)?;
+    let addr = read_addr(&host)?;
+
+    println!("\n## crm-host benchmark ({} s per row, wrk)\n", SECONDS);
+    println!(
+        "start-up to first 200 on /api/health (warm compile cache): new database {new_db:?}, existing database {existing_db:?}"
+    );
+    let floor = native_health_floor(&state)?;
+    println!(
+        "native floor of the health check's database work (open + migrations fast path + query): {floor:?} per call\n"
+    );
+
+    println!("| path | concurrency | req/s | p50 | p99 | req/s vs floor |");
+    println!("|---|---|---|---|---|---|");
+    for c in [1u32, 8, 32] {
+        let floor = wrk(&addr, "/.well-known/spin/health", c)?;
+        print_row("/.well-known/spin/health (floor, no wasm)", c, &floor, &floor);
+        for path in ["/api/health", "/app.css"] {
+            let r = wrk(&addr, path, c)?;
+            print_row(path, c, &r, &floor);
+        }
+    }
+    stop(host.0);
+    Ok(())
+}
+
+struct WrkResult {
+    rps: f64,
+    p50: String,
+    p99: String,
+}
+
+fn print_row(path: &str, c: u32, r: &WrkResult, floor: &WrkResult) {
+    println!(
+        "| {path} | {c} | {:.0} | {} | {} | {:.2} |",
+        r.rps,
+        r.p50,
+        r.p99,
+        r.rps / floor.rps
+    );
+}
+
+fn wrk(addr: &str, path: &str, connections: u32) -> anyhow::Result<WrkResult> {
+    let threads = connections.min(2).to_string();
+    let out = Command::new("wrk")
+        .args([
+            "-t",
+            &threads,
+            "-c",
+            &connections.to_string(),
+            "-d",
+            &format!("{SECONDS}s"),
+            "--latency",
+        ])
+        .arg(format!("http://{addr}{path}"))
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let field = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(|v| v.trim().to_string()))
+            .unwrap_or_else(|| "?".into())
+    };
+    if text.contains("Non-2xx") {
+        eprintln!("warning: {path} answered non-2xx statuses:\n{text}");
+    }
+    Ok(WrkResult {
+        rps: field("Requests/sec:").parse().unwrap_or(0.0),
+        p50: field("50%"),
+        p99: field("99%"),
+    })
+}
+
+struct Host(Child, String);
+
+fn start_host(state: &Path) -> anyhow::Result<(Host, Duration)> {
+    let started = Instant::now();
+    let mut child = Command::new(crate::host_binary())
+        .args([
+            "up",
+            "--from",
+            "spin.toml",
+            "--listen",
+            "127.0.0.1:0",
+            "--quiet",
+            "--state-dir",
+        ])
+        .arg(state)
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting crm-host")?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().context("stdout")?).read_line(&mut line)?;
+    let addr = line.trim().rsplit("//").next().unwrap_or_default().to_string();
+    loop {
+        if status_of(&addr, "/api/health").unwrap_or(0) == 200 {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            bail!("crm-host did not answer 200 on /api/health within 30 s");
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    Ok((Host(child, addr), started.elapsed()))
+}
+
+fn read_addr(host: &(Host, Duration)) -> anyhow::Result<String> {
+    Ok(host.0.1.clone())
+}
+
+fn stop(mut host: Host) {
+    let _ = Command::new("kill").args(["-TERM", &host.0.id().to_string()]).status();
+    let _ = host.0.wait();
+}
+
+fn status_of(addr: &str, path: &str) -> anyhow::Result<u16> {
+    let mut s = TcpStream::connect(addr)?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")?;
+    let mut response = String::new();
+    s.read_to_string(&mut response)?;
+    Ok(response.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0))
+}
+
+fn native_health_floor(state: &Path) -> anyhow::Result<Duration> {
+    let path = state.join("sqlite_db.db");
+    let rounds = 2000u32;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        let db = crm_sqlite::NativeDb::open(&path)?;
+        crm_core::migrate::migrate(&db)?;
+        crm_core::db::Db::query(&db, "SELECT count(*) FROM schema_migrations", &[])?;
+    }
+    Ok(started.elapsed() / rounds)
+}

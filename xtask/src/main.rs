@@ -1,0 +1,192 @@
+//! Project automation, so a fresh machine needs only `cargo`:
+//!
+//! - `cargo xtask up [--listen ADDR] [--state-dir DIR]`: build the components and the
+//!   runtime (incrementally) and serve the app;
+//! - `cargo xtask test`: format check, clippy (native and wasm), then every test;
+//! - `cargo xtask bench`: load figures for the closing notes (needs `wrk`).
+//!
+//! The components build for `wasm32-wasip2` into `target/wasm32-wasip2/release/`,
+//! exactly where `spin.toml` points, so `spin build && spin up` sees the same files.
+
+mod bench;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+const WASM_TARGET: &str = "wasm32-wasip2";
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = project_root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("up") => up(&args[1..]),
+        Some("test") => test(),
+        Some("bench") => bench::run(&root),
+        _ => {
+            eprintln!("usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn up(args: &[String]) -> anyhow::Result<()> {
+    let mut listen = "127.0.0.1:3000".to_string();
+    let mut state_dir = ".spin".to_string();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--listen" => listen = it.next().context("--listen needs an address")?.clone(),
+            "--state-dir" => state_dir = it.next().context("--state-dir needs a directory")?.clone(),
+            other => bail!("unknown option {other}"),
+        }
+    }
+    build_all(false)?;
+    let status = Command::new(host_binary())
+        .args([
+            "up",
+            "--from",
+            "spin.toml",
+            "--listen",
+            &listen,
+            "--state-dir",
+            &state_dir,
+        ])
+        .status()
+        .context("starting crm-host")?;
+    if !status.success() {
+        bail!("crm-host exited with {status}");
+    }
+    Ok(())
+}
+
+fn test() -> anyhow::Result<()> {
+    cargo(&["fmt", "--all", "--check"]).context("formatting differs: run `cargo fmt --all`")?;
+    build_all(true)?;
+    let mut native_clippy = vec!["clippy", "--release", "--workspace", "--all-targets"];
+    let wasm = wasm_packages(true)?;
+    for p in &wasm {
+        native_clippy.extend(["--exclude", p.as_str()]);
+    }
+    native_clippy.extend(["--", "-D", "warnings"]);
+    cargo(&native_clippy)?;
+    let mut wasm_clippy = vec!["clippy", "--release", "--target", WASM_TARGET];
+    for p in &wasm {
+        wasm_clippy.extend(["-p", p.as_str()]);
+    }
+    wasm_clippy.extend(["--", "-D", "warnings"]);
+    cargo(&wasm_clippy)?;
+    cargo(&["test", "--release"])?;
+    Ok(())
+}
+
+/// Builds every wasm component (and the test fixtures if asked) and the runtime.
+pub fn build_all(with_fixtures: bool) -> anyhow::Result<()> {
+    ensure_wasm_target()?;
+    let packages = wasm_packages(with_fixtures)?;
+    let mut args = vec!["build", "--release", "--target", WASM_TARGET];
+    for p in &packages {
+        args.extend(["-p", p.as_str()]);
+    }
+    cargo(&args)?;
+    cargo(&["build", "--release", "-p", "crm-host"])?;
+    mirror_wasm_into_target(&packages)
+}
+
+/// Package names of `components/*` (and `tests/fixtures/*`).
+fn wasm_packages(with_fixtures: bool) -> anyhow::Result<Vec<String>> {
+    let mut dirs = vec!["components"];
+    if with_fixtures {
+        dirs.push("tests/fixtures");
+    }
+    let mut names = Vec::new();
+    for dir in dirs {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)?.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for crate_dir in entries {
+            let manifest = crate_dir.join("Cargo.toml");
+            if let Ok(text) = std::fs::read_to_string(&manifest) {
+                let name = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("name = "))
+                    .map(|n| n.trim_matches('"').to_string())
+                    .with_context(|| format!("{} has no package name", manifest.display()))?;
+                names.push(name);
+            }
+        }
+    }
+    Ok(names)
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"))
+}
+
+/// The runtime binary built by [`build_all`].
+pub fn host_binary() -> PathBuf {
+    target_dir().join("release").join("crm-host")
+}
+
+/// `spin.toml` names `target/wasm32-wasip2/release/*.wasm`; with another
+/// `CARGO_TARGET_DIR` the files are copied there so the manifest stays true.
+fn mirror_wasm_into_target(packages: &[String]) -> anyhow::Result<()> {
+    let built = target_dir().join(WASM_TARGET).join("release");
+    let expected = Path::new("target").join(WASM_TARGET).join("release");
+    if built.canonicalize().ok() == expected.canonicalize().ok() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&expected)?;
+    for p in packages {
+        let file = format!("{}.wasm", p.replace('-', "_"));
+        std::fs::copy(built.join(&file), expected.join(&file)).with_context(|| format!("copying {file}"))?;
+    }
+    Ok(())
+}
+
+fn ensure_wasm_target() -> anyhow::Result<()> {
+    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    match installed {
+        Ok(out)
+            if String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|l| l.trim() == WASM_TARGET) =>
+        {
+            Ok(())
+        }
+        Ok(_) => {
+            let status = Command::new("rustup").args(["target", "add", WASM_TARGET]).status()?;
+            if status.success() {
+                Ok(())
+            } else {
+                bail!("rustup target add {WASM_TARGET} failed")
+            }
+        }
+        Err(_) => {
+            eprintln!("rustup not found; assuming the {WASM_TARGET} standard library is installed");
+            Ok(())
+        }
+    }
+}
+
+fn cargo(args: &[&str]) -> anyhow::Result<()> {
+    eprintln!("$ cargo {}", args.join(" "));
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(args)
+        .status()
+        .context("running cargo")?;
+    if !status.success() {
+        bail!("`cargo {}` failed", args.join(" "));
+    }
+    Ok(())
+}
