@@ -1,1 +1,9 @@
-fn main() {}
+//! End-to-end tests: the real app (`spin.toml`, the real wasm components) on the real
+//! runtime binary, over real HTTP on 127.0.0.1, with a fresh state dir per test.
+//! One test binary; each module covers one surface. `cargo xtask test` builds the
+//! components and `crm-host` first. Set `TEST_LOG=1` to see the runtime's output.
+
+mod health;
+mod helpers;
+mod sabotage;
+mod ui;

@@ -36,7 +36,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     let (host, new_db) = start_host(&state)?;
     stop(host);
     let (host, existing_db) = start_host(&state)?;
-    let addr = read_addr(&host)?;
+    let addr = host.1.clone();
 
     println!("\n## crm-host benchmark ({} s per row, wrk)\n", SECONDS);
     println!(
@@ -57,7 +57,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             print_row(path, c, &r, &floor);
         }
     }
-    stop(host.0);
+    stop(host);
     Ok(())
 }
 
@@ -138,10 +138,6 @@ fn start_host(state: &Path) -> anyhow::Result<(Host, Duration)> {
         std::thread::sleep(Duration::from_micros(200));
     }
     Ok((Host(child, addr), started.elapsed()))
-}
-
-fn read_addr(host: &(Host, Duration)) -> anyhow::Result<String> {
-    Ok(host.0.1.clone())
 }
 
 fn stop(mut host: Host) {

@@ -110,6 +110,22 @@ pub fn migrate(db: &dyn Db) -> Result<MigrationReport, MigrateError> {
 /// pending. Otherwise runs the pending files' `PRAGMA` statements, then applies the rest of each
 /// pending file and records it, all in one transaction that re-checks what is applied first.
 pub fn migrate_with(db: &dyn Db, migrations: &[Migration]) -> Result<MigrationReport, MigrateError> {
+    // SQLite answers SQLITE_BUSY at once, without waiting, when waiting could deadlock
+    // (two connections upgrading their locks, or a journal-mode switch racing a reader);
+    // backing off and starting over resolves it.
+    let mut attempt = 0;
+    loop {
+        match migrate_once(db, migrations) {
+            Err(e) if is_busy(&e) && attempt < BUSY_RETRIES => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(2u64 << attempt.min(6)));
+            }
+            result => return result,
+        }
+    }
+}
+
+fn migrate_once(db: &dyn Db, migrations: &[Migration]) -> Result<MigrationReport, MigrateError> {
     for pragma in CONNECTION_PRAGMAS {
         db.execute(pragma, &[])?;
     }
@@ -127,7 +143,30 @@ pub fn migrate_with(db: &dyn Db, migrations: &[Migration]) -> Result<MigrationRe
         });
     }
 
-    for migration in &pending {
+    apply_pending(db, &pending, migrations)
+}
+
+/// How often a migration run that met SQLITE_BUSY starts over (about 1 s in all).
+const BUSY_RETRIES: u32 = 12;
+
+fn is_busy(e: &MigrateError) -> bool {
+    matches!(
+        e,
+        MigrateError::Db(DbError::Busy)
+            | MigrateError::Failed {
+                source: DbError::Busy,
+                ..
+            }
+    )
+}
+
+/// Runs the pending files' `PRAGMA`s, then applies what is still pending in one transaction.
+fn apply_pending(
+    db: &dyn Db,
+    pending: &[&Migration],
+    migrations: &[Migration],
+) -> Result<MigrationReport, MigrateError> {
+    for migration in pending {
         for statement in split_statements(migration.sql).into_iter().filter(|s| is_pragma(s)) {
             db.query(statement, &[]).map_err(|source| failed(migration, source))?;
         }

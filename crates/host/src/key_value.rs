@@ -114,7 +114,7 @@ impl kv::Host for RequestState {}
 
 impl kv::HostStore for RequestState {
     fn open(&mut self, label: String) -> wasmtime::Result<Result<Resource<KvHandle>, Error>> {
-        if !self.caps.key_value_stores.iter().any(|l| *l == label) {
+        if !self.caps.key_value_stores.contains(&label) {
             return Ok(Err(Error::AccessDenied));
         }
         let Some(store) = self.services.key_value_stores.get(&label).cloned() else {

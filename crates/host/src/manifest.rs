@@ -351,13 +351,13 @@ fn check_triggers(raw: &RawManifest, problems: &mut Problems) -> Vec<HttpTrigger
                     continue;
                 }
             };
-            if let Some(toml::Value::String(exec)) = t.get("executor").and_then(|e| e.get("type")) {
-                if exec != "spin" {
-                    problems.push(
-                        format!("{at} uses executor `{exec}`"),
-                        "only Spin (wasi:http) components are supported; drop the executor",
-                    );
-                }
+            if let Some(toml::Value::String(exec)) = t.get("executor").and_then(|e| e.get("type"))
+                && exec != "spin"
+            {
+                problems.push(
+                    format!("{at} uses executor `{exec}`"),
+                    "only Spin (wasi:http) components are supported; drop the executor",
+                );
             }
             match t.get("component") {
                 Some(toml::Value::String(c)) => {

@@ -411,3 +411,41 @@ fn a_component_that_is_not_a_spin_http_component_is_refused() {
     let problems = app.start_err();
     assert!(problems.0[0].message.contains("cannot be loaded"), "{problems}");
 }
+
+#[test]
+fn tls_serves_https_with_the_given_certificate() {
+    use tokio_rustls::rustls;
+    let mut app = TestApp::new(&[("/...", "probe")], ONE_PROBE);
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert_pem, key_pem) = (app.dir.path().join("cert.pem"), app.dir.path().join("key.pem"));
+    std::fs::write(&cert_pem, cert.cert.pem()).unwrap();
+    std::fs::write(&key_pem, cert.signing_key.serialize_pem()).unwrap();
+    app.opts.tls = Some((cert_pem, key_pem));
+    let host = app.start();
+    assert_eq!(host.scheme, "https");
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let tcp = std::net::TcpStream::connect(host.addr).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    write!(
+        tls,
+        "GET /headers HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    let _ = tls.read_to_string(&mut response);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains("\"spin-full-url\":\"https://localhost/headers\""),
+        "{response}"
+    );
+}
