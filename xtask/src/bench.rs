@@ -6,7 +6,7 @@
 //!   `/api/health` (a wasm instance + SQLite) and a static file (a wasm instance + a
 //!   mounted file), against the floor `/.well-known/spin/health`, answered by the
 //!   runtime itself over the same HTTP stack without any instance;
-//! - the native floor of the health check's database work (open, migrations fast path,
+//! - the native floor of the health check's database work (settings check, migrations fast path,
 //!   the query) with `crm-sqlite`, per call.
 //!
 //! It is not a test: nothing here passes or fails on a number.
@@ -25,7 +25,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     if Command::new("wrk").arg("--version").output().is_err() {
         bail!("`wrk` is needed: apt-get install -y wrk");
     }
-    crate::build_all(false)?;
+    crate::build_all(true)?;
     let state = root.join("target").join("bench-state");
     let _ = std::fs::remove_dir_all(&state);
 
@@ -44,7 +44,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     );
     let floor = native_health_floor(&state)?;
     println!(
-        "native floor of the health check's database work (open + migrations fast path + query): {floor:?} per call\n"
+        "native floor of the health check's database work (settings check + migrations fast path + query on a reused connection): {floor:?} per call\n"
     );
 
     println!("| path | concurrency | req/s | p50 | p99 | req/s vs floor |");
@@ -58,7 +58,36 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         }
     }
     stop(host);
+
+    // A trivial spin-sdk component (the test probe answering from memory): the runtime's own
+    // per-request cost, comparable with other Spin engines' figures for a hello-world.
+    let trivial = trivial_app(root, &state)?;
+    let (host, _) = start_host_with(&trivial, &state.join("trivial"), "/counter")?;
+    println!();
+    println!("| trivial component | concurrency | req/s | p50 | p99 | req/s vs floor |");
+    println!("|---|---|---|---|---|---|");
+    for c in [1u32, 8, 32] {
+        let floor = wrk(&host.1, "/.well-known/spin/health", c)?;
+        let r = wrk(&host.1, "/counter", c)?;
+        print_row("/counter", c, &r, &floor);
+    }
+    stop(host);
     Ok(())
+}
+
+fn trivial_app(root: &Path, state: &Path) -> anyhow::Result<std::path::PathBuf> {
+    let wasm = root.join("target/wasm32-wasip2/release/fixture_probe.wasm");
+    let dir = state.join("trivial");
+    std::fs::create_dir_all(&dir)?;
+    let manifest = dir.join("spin.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "spin_manifest_version = 2\n[application]\nname = \"trivial\"\n[[trigger.http]]\nroute = \"/...\"\ncomponent = \"probe\"\n[component.probe]\nsource = {:?}\n",
+            wasm.to_string_lossy()
+        ),
+    )?;
+    Ok(manifest)
 }
 
 struct WrkResult {
@@ -110,17 +139,15 @@ fn wrk(addr: &str, path: &str, connections: u32) -> anyhow::Result<WrkResult> {
 struct Host(Child, String);
 
 fn start_host(state: &Path) -> anyhow::Result<(Host, Duration)> {
+    start_host_with(Path::new("spin.toml"), state, "/api/health")
+}
+
+fn start_host_with(manifest: &Path, state: &Path, ready_path: &str) -> anyhow::Result<(Host, Duration)> {
     let started = Instant::now();
     let mut child = Command::new(crate::host_binary())
-        .args([
-            "up",
-            "--from",
-            "spin.toml",
-            "--listen",
-            "127.0.0.1:0",
-            "--quiet",
-            "--state-dir",
-        ])
+        .args(["up", "--listen", "127.0.0.1:0", "--quiet", "--from"])
+        .arg(manifest)
+        .arg("--state-dir")
         .arg(state)
         .stdout(Stdio::piped())
         .spawn()
@@ -129,11 +156,11 @@ fn start_host(state: &Path) -> anyhow::Result<(Host, Duration)> {
     BufReader::new(child.stdout.as_mut().context("stdout")?).read_line(&mut line)?;
     let addr = line.trim().rsplit("//").next().unwrap_or_default().to_string();
     loop {
-        if status_of(&addr, "/api/health").unwrap_or(0) == 200 {
+        if status_of(&addr, ready_path).unwrap_or(0) == 200 {
             break;
         }
         if started.elapsed() > Duration::from_secs(30) {
-            bail!("crm-host did not answer 200 on /api/health within 30 s");
+            bail!("crm-host did not answer 200 on {ready_path} within 30 s");
         }
         std::thread::sleep(Duration::from_micros(200));
     }
@@ -153,12 +180,14 @@ fn status_of(addr: &str, path: &str) -> anyhow::Result<u16> {
     Ok(response.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0))
 }
 
+/// The health check's database work done natively on one reused connection (as the
+/// runtime's pool reuses them): settings check, migrations fast path, the query.
 fn native_health_floor(state: &Path) -> anyhow::Result<Duration> {
-    let path = state.join("sqlite_db.db");
-    let rounds = 2000u32;
+    let db = crm_sqlite::NativeDb::open(state.join("sqlite_db.db"))?;
+    crm_core::migrate::migrate(&db)?;
+    let rounds = 5000u32;
     let started = Instant::now();
     for _ in 0..rounds {
-        let db = crm_sqlite::NativeDb::open(&path)?;
         crm_core::migrate::migrate(&db)?;
         crm_core::db::Db::query(&db, "SELECT count(*) FROM schema_migrations", &[])?;
     }

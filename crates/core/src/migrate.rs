@@ -83,12 +83,30 @@ pub enum MigrateError {
     Db(#[from] DbError),
 }
 
-/// Per-connection settings, applied on every call (they do not persist in the file).
-const CONNECTION_PRAGMAS: &[&str] = &[
-    "PRAGMA busy_timeout=5000",
-    "PRAGMA foreign_keys=ON",
-    "PRAGMA synchronous=NORMAL",
+/// Per-connection settings (they do not persist in the file): the column of
+/// [`READ_SETTINGS`], the value wanted, and the statement that sets it.
+const CONNECTION_SETTINGS: &[(&str, i64, &str)] = &[
+    ("busy_timeout", 5000, "PRAGMA busy_timeout=5000"),
+    ("foreign_keys", 1, "PRAGMA foreign_keys=ON"),
+    ("synchronous", 1, "PRAGMA synchronous=NORMAL"),
 ];
+
+/// Reads the settings in one query. Setting a flag pragma expires every prepared statement
+/// of the connection, so on a reused (pooled) connection they are only set when they differ.
+const READ_SETTINGS: &str = "SELECT (SELECT timeout FROM pragma_busy_timeout()) AS busy_timeout, \
+     (SELECT foreign_keys FROM pragma_foreign_keys()) AS foreign_keys, \
+     (SELECT synchronous FROM pragma_synchronous()) AS synchronous";
+
+fn apply_connection_settings(db: &dyn Db) -> Result<(), DbError> {
+    let current = db.query(READ_SETTINGS, &[])?;
+    let row = current.first();
+    for (column, wanted, statement) in CONNECTION_SETTINGS {
+        if row.as_ref().and_then(|r| r.i64(column)) != Some(*wanted) {
+            db.execute(statement, &[])?;
+        }
+    }
+    Ok(())
+}
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
@@ -126,9 +144,7 @@ pub fn migrate_with(db: &dyn Db, migrations: &[Migration]) -> Result<MigrationRe
 }
 
 fn migrate_once(db: &dyn Db, migrations: &[Migration]) -> Result<MigrationReport, MigrateError> {
-    for pragma in CONNECTION_PRAGMAS {
-        db.execute(pragma, &[])?;
-    }
+    apply_connection_settings(db)?;
 
     let applied = match read_applied(db) {
         Ok(applied) => applied,

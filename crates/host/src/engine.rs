@@ -30,7 +30,13 @@ pub fn new_engine() -> anyhow::Result<Engine> {
         .max_memories_per_component(4)
         .max_tables_per_component(8)
         .max_component_instance_size(1 << 20)
-        .max_core_instance_size(1 << 20);
+        .max_core_instance_size(1 << 20)
+        // Reset a slot for reuse with memset on the pages the guest dirtied instead of
+        // madvise: no page faults on the next request and no TLB-flush IPIs per request.
+        .linear_memory_keep_resident(2 << 20)
+        .table_keep_resident(64 << 10)
+        .pagemap_scan(wasmtime::Enabled::Auto)
+        .decommit_batch_size(16);
     let mut config = base_config();
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     match Engine::new(&config) {

@@ -70,13 +70,24 @@ fn migrations_apply_once_and_then_take_the_fast_path() {
     assert_eq!(second.current_version, *all.last().expect("at least one migration"));
     assert_eq!(
         counting.calls.get(),
-        4,
-        "three connection pragmas and one read of schema_migrations"
+        2,
+        "on a reused connection: one read of the settings and one of schema_migrations"
     );
 
-    // A second connection (as the next component instance would open) also finds nothing to do.
+    // A new connection (as a fresh runtime connection would be) sets its pragmas once, then
+    // also finds nothing to do.
     let other = NativeDb::open(&path).expect("reopen");
-    assert!(migrate(&other).expect("other connection").applied.is_empty());
+    let counting = Counting {
+        inner: &other,
+        calls: Cell::new(0),
+    };
+    assert!(migrate(&counting).expect("other connection").applied.is_empty());
+    assert!(counting.calls.get() > 2, "plus the pragmas a new connection lacks");
+    let settings = other
+        .query("SELECT * FROM pragma_foreign_keys(), pragma_busy_timeout()", &[])
+        .expect("settings");
+    assert_eq!(settings.first().and_then(|r| r.i64("foreign_keys")), Some(1));
+    assert_eq!(settings.first().and_then(|r| r.i64("timeout")), Some(5000));
 }
 
 #[test]
