@@ -66,6 +66,13 @@ impl FieldErrors {
 /// Why a domain operation did not succeed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CoreError {
+    /// 400: a malformed request the caller must fix (an unknown query parameter, filter or
+    /// sort key, a bad cursor); the text names it and is shown.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// 401: no credentials, or credentials that do not (or no longer) work.
+    #[error("unauthorized")]
+    Unauthorized,
     /// 404: no such record, or one the caller may not see.
     #[error("not found")]
     NotFound,
@@ -78,6 +85,12 @@ pub enum CoreError {
     /// 409: a conflict the caller can resolve (e.g. a duplicate unique value); the text is shown.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// 429: too many attempts; retry after this many seconds (`Retry-After`).
+    #[error("too many requests; retry after {retry_after} s")]
+    TooManyRequests {
+        /// Seconds until an attempt may succeed.
+        retry_after: u64,
+    },
     /// 412: the record changed since the caller read it (`If-Match` does not match).
     #[error("the record was changed by someone else")]
     Stale,

@@ -1,12 +1,17 @@
 //! The CRM domain core: the [`Db`](db::Db) seam over SQLite, the migration runner, and the
-//! domain error type. Later: entity metadata, the record engine, ACL, intake and order logic.
+//! domain error type, access control ([`acl`]). Later: entity metadata, the record engine,
+//! intake and order logic.
 //!
 //! Architecture invariant: this crate knows nothing of Spin, wasmtime, rusqlite or HTTP. It
 //! compiles for `wasm32-wasip2` (inside components) and natively (tests, tools) alike; the
 //! backends live in `crm-spin-adapter` and `crm-sqlite`.
 
+pub mod acl;
+pub mod audit;
+pub mod clock;
 pub mod db;
 pub mod error;
+pub mod kv;
 pub mod migrate;
 pub mod sqlsplit;
 

@@ -101,6 +101,29 @@ impl Problem {
 /// THE mapping: which problem each error is. Pure (no logging), so it is tested natively.
 pub fn problem_for(error: &ApiError) -> Problem {
     match error {
+        ApiError::Core(CoreError::BadRequest(detail)) => {
+            Problem::new("bad-request", "Bad request", 400, detail.as_str())
+        }
+        ApiError::Core(CoreError::Unauthorized) => {
+            let mut p = Problem::new(
+                "unauthorized",
+                "Unauthorized",
+                401,
+                "Sign in or send a valid Bearer token",
+            );
+            p.headers.push(("www-authenticate", "Bearer".to_string()));
+            p
+        }
+        ApiError::Core(CoreError::TooManyRequests { retry_after }) => {
+            let mut p = Problem::new(
+                "too-many-requests",
+                "Too many requests",
+                429,
+                format!("Retry after {retry_after} seconds"),
+            );
+            p.headers.push(("retry-after", retry_after.to_string()));
+            p
+        }
         ApiError::Core(CoreError::NotFound) => Problem::new("not-found", "Not found", 404, "No such resource"),
         ApiError::Core(CoreError::Forbidden) => {
             Problem::new("forbidden", "Forbidden", 403, "You are not allowed to do this")

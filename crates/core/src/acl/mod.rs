@@ -1,0 +1,177 @@
+//! Access control, in layers (as EspoCRM's `Core/Acl`): a role's **scope** level per entity
+//! and action, then the **record** (owner, department, the `opened` flag), then the
+//! **stage/status** a lead or deal is in or is moved into.
+//!
+//! A role's matrix lives as JSON in `roles.permissions` (see `sql/0002_auth.sql`) and is
+//! parsed into [`Permissions`]; a user's effective permissions are the union of the roles
+//! assigned to them and to their department ([`Caller::load`]). Every component calls this
+//! module, never its own checks: lists are filtered in SQL ([`Caller::list_filter`]) and
+//! single records are checked with [`Caller::check_record`].
+
+mod filter;
+mod permissions;
+
+pub use filter::{AclColumns, SqlFilter};
+pub use permissions::{Action, Entity, Level, Permissions, StageRule};
+
+use crate::db::{Db, Value};
+use crate::error::CoreError;
+
+/// Who is asking: the authenticated user and what they may do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caller {
+    /// The user's id.
+    pub user_id: i64,
+    /// The user's department, if any.
+    pub department_id: Option<i64>,
+    /// The user's department and every department below it (empty without a department).
+    pub subtree: Vec<i64>,
+    /// The union of the user's roles.
+    pub permissions: Permissions,
+    /// Codes of the user's roles (direct and through the department), sorted.
+    pub roles: Vec<String>,
+}
+
+/// The ACL facts of one stored record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordAcl {
+    /// The responsible user.
+    pub responsible_id: Option<i64>,
+    /// The responsible user's department.
+    pub responsible_department_id: Option<i64>,
+    /// "Available to everyone".
+    pub opened: bool,
+    /// Status (leads) or stage (deals) code, for entities that have one.
+    pub stage: Option<String>,
+}
+
+impl Caller {
+    /// Loads an active user's department subtree and effective permissions.
+    /// An unknown or inactive user is [`CoreError::Unauthorized`].
+    pub fn load(db: &dyn Db, user_id: i64) -> Result<Caller, CoreError> {
+        let user = db.query(
+            "SELECT department_id, active FROM users WHERE id = ?",
+            &[user_id.into()],
+        )?;
+        let Some(row) = user.first() else {
+            return Err(CoreError::Unauthorized);
+        };
+        if row.i64("active") != Some(1) {
+            return Err(CoreError::Unauthorized);
+        }
+        let department_id = row.i64("department_id");
+        let subtree = match department_id {
+            Some(d) => db
+                .query(
+                    "WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id) \
+                     SELECT id FROM sub ORDER BY id",
+                    &[d.into()],
+                )?
+                .iter()
+                .filter_map(|r| r.i64("id"))
+                .collect(),
+            None => Vec::new(),
+        };
+        let roles = db.query(
+            "SELECT code, permissions FROM roles WHERE id IN ( \
+                 SELECT role_id FROM user_roles WHERE user_id = ? \
+                 UNION SELECT role_id FROM department_roles WHERE department_id = ?) ORDER BY code",
+            &[user_id.into(), department_id.map(Value::from).unwrap_or(Value::Null)],
+        )?;
+        let mut permissions = Permissions::none();
+        let mut codes = Vec::new();
+        for r in roles.iter() {
+            let parsed = Permissions::from_json(r.str("permissions").unwrap_or_default())
+                .map_err(|e| CoreError::Internal(format!("role {:?} has an invalid matrix: {e}", r.str("code"))))?;
+            permissions = permissions.union(&parsed);
+            codes.push(r.str("code").unwrap_or_default().to_string());
+        }
+        Ok(Caller {
+            user_id,
+            department_id,
+            subtree,
+            permissions,
+            roles: codes,
+        })
+    }
+
+    /// The caller's level for `entity` x `action`.
+    pub fn level(&self, entity: Entity, action: Action) -> Level {
+        self.permissions.level(entity, action)
+    }
+
+    /// Scope check: 403 unless the caller has at least `own` for `entity` x `action`.
+    pub fn require(&self, entity: Entity, action: Action) -> Result<(), CoreError> {
+        if self.level(entity, action) == Level::None {
+            Err(CoreError::Forbidden)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether the level `level` reaches a record owned as `record` says.
+    fn level_reaches(&self, level: Level, record: &RecordAcl) -> bool {
+        match level {
+            Level::None => false,
+            Level::Own => record.responsible_id == Some(self.user_id),
+            Level::Department => {
+                record.responsible_id == Some(self.user_id)
+                    || (self.department_id.is_some() && record.responsible_department_id == self.department_id)
+            }
+            Level::Subdepartments => {
+                record.responsible_id == Some(self.user_id)
+                    || record
+                        .responsible_department_id
+                        .is_some_and(|d| self.subtree.contains(&d))
+            }
+            Level::All => true,
+        }
+    }
+
+    /// Whether the caller may read the record (level, `opened`, and the stage read rule).
+    pub fn can_read(&self, entity: Entity, record: &RecordAcl) -> bool {
+        let level = self.level(entity, Action::Read);
+        let reached = self.level_reaches(level, record) || (record.opened && level >= Level::Own);
+        reached
+            && self
+                .permissions
+                .stage_allows(entity, StageRule::Read, record.stage.as_deref())
+    }
+
+    /// Record check for `action` on a stored record: 404 if the caller may not even read it,
+    /// 403 if they may read it but not do `action`.
+    pub fn check_record(&self, entity: Entity, action: Action, record: &RecordAcl) -> Result<(), CoreError> {
+        if !self.can_read(entity, record) {
+            return Err(CoreError::NotFound);
+        }
+        if action == Action::Read || self.level_reaches(self.level(entity, action), record) {
+            Ok(())
+        } else {
+            Err(CoreError::Forbidden)
+        }
+    }
+
+    /// Stage check for moving a record of `entity` into `stage` (403 if the role may not).
+    pub fn check_move(&self, entity: Entity, stage: &str) -> Result<(), CoreError> {
+        if self.permissions.stage_allows(entity, StageRule::Move, Some(stage)) {
+            Ok(())
+        } else {
+            Err(CoreError::Forbidden)
+        }
+    }
+
+    /// Check for creating a record that will be owned by `responsible_id` (in
+    /// `responsible_department_id`): the add level must reach the new owner.
+    pub fn check_add(&self, entity: Entity, record: &RecordAcl) -> Result<(), CoreError> {
+        if self.level_reaches(self.level(entity, Action::Add), record) {
+            Ok(())
+        } else {
+            Err(CoreError::Forbidden)
+        }
+    }
+
+    /// The SQL condition that keeps only rows of `entity` the caller may read.
+    pub fn list_filter(&self, entity: Entity, columns: &AclColumns) -> SqlFilter {
+        filter::read_filter(self, entity, columns)
+    }
+}
