@@ -124,6 +124,113 @@ impl TestApp {
         (status, response)
     }
 
+    /// A request with a JSON body (if any) and credentials.
+    pub fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        auth: &Auth,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::blocking::Response {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &auth.bearer {
+            req = req.bearer_auth(token);
+        }
+        if let Some(cookie) = &auth.cookie {
+            req = req.header("cookie", cookie);
+        }
+        if let Some(csrf) = &auth.csrf {
+            req = req.header("x-csrf-token", csrf);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().expect("request")
+    }
+
+    /// A JSON request with an `If-Match` header.
+    pub fn send_if_match(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        auth: &Auth,
+        if_match: &str,
+        body: serde_json::Value,
+    ) -> reqwest::blocking::Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("if-match", if_match)
+            .json(&body);
+        if let Some(token) = &auth.bearer {
+            req = req.bearer_auth(token);
+        }
+        req.send().expect("request")
+    }
+
+    /// Creates the first administrator and returns its API token.
+    pub fn setup_admin(&self) -> Auth {
+        let r = self.send(
+            reqwest::Method::POST,
+            "/api/auth/setup",
+            &Auth::none(),
+            Some(serde_json::json!({"email": ADMIN_EMAIL, "password": PASSWORD, "name": "Anna Admin"})),
+        );
+        assert_eq!(r.status(), 201);
+        let body: serde_json::Value = r.json().expect("setup JSON");
+        Auth::bearer(body["token"].as_str().expect("token"))
+    }
+
+    /// Creates a user with the given role codes (as `admin`), returns its id.
+    pub fn create_user(&self, admin: &Auth, email: &str, roles: &[&str], department_id: Option<i64>) -> i64 {
+        let role_ids: Vec<i64> = roles.iter().map(|code| self.role_id(admin, code)).collect();
+        let r = self.send(
+            reqwest::Method::POST,
+            "/api/users",
+            admin,
+            Some(serde_json::json!({"email": email, "name": email, "password": PASSWORD, "role_ids": role_ids, "department_id": department_id})),
+        );
+        let status = r.status();
+        let body: serde_json::Value = r.json().expect("user JSON");
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_i64().expect("id")
+    }
+
+    /// The id of the role with `code`.
+    pub fn role_id(&self, admin: &Auth, code: &str) -> i64 {
+        let page: serde_json::Value = self
+            .send(
+                reqwest::Method::GET,
+                &format!("/api/roles?filter[code]={code}"),
+                admin,
+                None,
+            )
+            .json()
+            .expect("roles");
+        page["items"][0]["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no role {code}: {page}"))
+    }
+
+    /// Logs in; returns cookie + CSRF credentials.
+    pub fn login(&self, email: &str, password: &str) -> Auth {
+        let r = self.send(
+            reqwest::Method::POST,
+            "/api/auth/login",
+            &Auth::none(),
+            Some(serde_json::json!({"email": email, "password": password})),
+        );
+        assert_eq!(r.status(), 200, "login of {email}");
+        let set_cookie = r.headers()["set-cookie"].to_str().expect("cookie").to_string();
+        let cookie = set_cookie.split(';').next().expect("pair").to_string();
+        let body: serde_json::Value = r.json().expect("login JSON");
+        Auth {
+            bearer: None,
+            cookie: Some(cookie),
+            csrf: body["csrf_token"].as_str().map(str::to_string),
+        }
+    }
+
     /// The default database, opened natively.
     pub fn db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.state.path().join("sqlite_db.db")).expect("database")
@@ -149,4 +256,43 @@ pub fn assert_problem(response: reqwest::blocking::Response, status: u16) -> ser
     assert_eq!(body["status"], status);
     assert!(body["title"].is_string() && body["type"].is_string(), "{body}");
     body
+}
+
+/// The first administrator's e-mail in tests.
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+/// A password that passes the policy.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Credentials for a request.
+#[derive(Debug, Clone, Default)]
+pub struct Auth {
+    /// `Authorization: Bearer`.
+    pub bearer: Option<String>,
+    /// `Cookie: crm_session=...`.
+    pub cookie: Option<String>,
+    /// `X-CSRF-Token`.
+    pub csrf: Option<String>,
+}
+
+impl Auth {
+    /// No credentials.
+    pub fn none() -> Auth {
+        Auth::default()
+    }
+
+    /// A Bearer token.
+    pub fn bearer(token: &str) -> Auth {
+        Auth {
+            bearer: Some(token.to_string()),
+            ..Auth::default()
+        }
+    }
+
+    /// The same session without its CSRF token.
+    pub fn without_csrf(&self) -> Auth {
+        Auth {
+            csrf: None,
+            ..self.clone()
+        }
+    }
 }

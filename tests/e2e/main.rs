@@ -3,6 +3,8 @@
 //! One test binary; each module covers one surface. `cargo xtask test` builds the
 //! components and `crm-host` first. Set `TEST_LOG=1` to see the runtime's output.
 
+mod admin;
+mod auth;
 mod health;
 mod helpers;
 mod sabotage;

@@ -57,6 +57,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             print_row(path, c, &r, &floor);
         }
     }
+    auth_figures(&addr)?;
     stop(host);
 
     // A trivial spin-sdk component (the test probe answering from memory): the runtime's own
@@ -73,6 +74,81 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     }
     stop(host);
     Ok(())
+}
+
+const BENCH_EMAIL: &str = "bench@example.com";
+const BENCH_PASSWORD: &str = "bench passphrase 2026";
+
+/// `GET /api/me` with a Bearer token (token lookup + permissions) against the same request
+/// with no credentials (401 after the same database open), and the cost of one login
+/// against the native floor of one argon2id verification.
+fn auth_figures(addr: &str) -> anyhow::Result<()> {
+    let setup = request(
+        addr,
+        "POST",
+        "/api/auth/setup",
+        &[],
+        Some(&format!(
+            r#"{{"email":"{BENCH_EMAIL}","password":"{BENCH_PASSWORD}","name":"Bench"}}"#
+        )),
+    )?;
+    let token = setup
+        .split("\"token\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("setup returned no token")?
+        .to_string();
+    println!();
+    println!("| GET /api/me | concurrency | req/s | p50 | p99 | req/s vs anonymous |");
+    println!("|---|---|---|---|---|---|");
+    for c in [1u32, 8] {
+        let anonymous = wrk_with(addr, "/api/me", c, &[])?;
+        let authenticated = wrk_with(addr, "/api/me", c, &[format!("authorization: Bearer {token}")])?;
+        print_row("anonymous (401)", c, &anonymous, &anonymous);
+        print_row("Bearer token (200)", c, &authenticated, &anonymous);
+    }
+    let rounds = 20u32;
+    let body = format!(r#"{{"email":"{BENCH_EMAIL}","password":"{BENCH_PASSWORD}"}}"#);
+    let started = Instant::now();
+    for _ in 0..rounds {
+        let answer = request(addr, "POST", "/api/auth/login", &[], Some(&body))?;
+        if !answer.starts_with("HTTP/1.1 200") {
+            bail!("login failed: {answer}");
+        }
+    }
+    let login = started.elapsed() / rounds;
+    let hash = crm_core::auth::hash_password(BENCH_PASSWORD)?;
+    let started = Instant::now();
+    for _ in 0..5 {
+        crm_core::auth::verify_password(BENCH_PASSWORD, &hash);
+    }
+    let native = started.elapsed() / 5;
+    println!(
+        "\none login (POST /api/auth/login, argon2id in wasm): {login:?}; native argon2id verify: {native:?}; ratio {:.2}",
+        login.as_secs_f64() / native.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// One HTTP/1.1 request; returns the whole response text.
+fn request(addr: &str, method: &str, path: &str, headers: &[&str], body: Option<&str>) -> anyhow::Result<String> {
+    let mut s = TcpStream::connect(addr)?;
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for h in headers {
+        head.push_str(&format!("{h}\r\n"));
+    }
+    if let Some(body) = body {
+        head.push_str(&format!(
+            "content-type: application/json\r\ncontent-length: {}\r\n",
+            body.len()
+        ));
+    }
+    head.push_str("\r\n");
+    head.push_str(body.unwrap_or(""));
+    s.write_all(head.as_bytes())?;
+    let mut response = String::new();
+    s.read_to_string(&mut response)?;
+    Ok(response)
 }
 
 fn trivial_app(root: &Path, state: &Path) -> anyhow::Result<std::path::PathBuf> {
@@ -107,8 +183,16 @@ fn print_row(path: &str, c: u32, r: &WrkResult, floor: &WrkResult) {
 }
 
 fn wrk(addr: &str, path: &str, connections: u32) -> anyhow::Result<WrkResult> {
+    wrk_with(addr, path, connections, &[])
+}
+
+fn wrk_with(addr: &str, path: &str, connections: u32, headers: &[String]) -> anyhow::Result<WrkResult> {
     let threads = connections.min(2).to_string();
-    let out = Command::new("wrk")
+    let mut command = Command::new("wrk");
+    for h in headers {
+        command.args(["-H", h]);
+    }
+    let out = command
         .args([
             "-t",
             &threads,
@@ -126,7 +210,7 @@ fn wrk(addr: &str, path: &str, connections: u32) -> anyhow::Result<WrkResult> {
             .find_map(|l| l.trim().strip_prefix(prefix).map(|v| v.trim().to_string()))
             .unwrap_or_else(|| "?".into())
     };
-    if text.contains("Non-2xx") {
+    if text.contains("Non-2xx") && !path.starts_with("/api/me") {
         eprintln!("warning: {path} answered non-2xx statuses:\n{text}");
     }
     Ok(WrkResult {

@@ -8,8 +8,10 @@
 
 pub mod acl;
 pub mod audit;
+pub mod auth;
 pub mod clock;
 pub mod db;
+pub mod directory;
 pub mod error;
 pub mod kv;
 pub mod migrate;

@@ -3,10 +3,14 @@
 //! Components reach SQLite through Spin; everything else that needs a real database without a
 //! runtime (core tests, benchmarks, tools) uses [`NativeDb`]. It behaves like Spin's connection:
 //! one statement per call, SQLite's own message text in errors, busy and constraint failures
-//! mapped to their [`DbError`] variants.
+//! mapped to their [`DbError`] variants. [`MemoryKv`] stands in for the runtime's key-value
+//! store in the same tests.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Mutex;
 
+use crm_core::kv::{Kv, KvError};
 use crm_core::{Db, DbError, MigrateError, MigrationReport, Rows, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{ErrorCode, ToSql};
@@ -58,6 +62,47 @@ impl Db for NativeDb {
 
     fn last_insert_id(&self) -> Result<i64, DbError> {
         Ok(self.conn.last_insert_rowid())
+    }
+}
+
+/// An in-memory [`Kv`] for tests: a map behind a mutex, never persisted.
+#[derive(Debug, Default)]
+pub struct MemoryKv {
+    map: Mutex<HashMap<String, Vec<u8>>>,
+}
+
+impl MemoryKv {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every key, sorted (for tests that look at what was stored).
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.lock().keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    /// The map; a test that panicked while holding it leaves it usable.
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<u8>>> {
+        self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Kv for MemoryKv {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        Ok(self.lock().get(key).cloned())
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.lock().insert(key.to_owned(), value.to_vec());
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.lock().remove(key);
+        Ok(())
     }
 }
 
@@ -135,5 +180,18 @@ mod tests {
             "{missing:?}"
         );
         assert_eq!(db.last_insert_id(), Ok(1));
+    }
+
+    #[test]
+    fn memory_kv_sets_gets_and_deletes() {
+        let kv = MemoryKv::new();
+        assert_eq!(kv.get("a"), Ok(None));
+        kv.set("a", b"1").expect("set");
+        kv.set("a", b"2").expect("replace");
+        assert_eq!(kv.get("a"), Ok(Some(b"2".to_vec())));
+        assert_eq!(kv.keys(), ["a"]);
+        kv.delete("a").expect("delete");
+        kv.delete("a").expect("deleting an absent key is fine");
+        assert_eq!(kv.get("a"), Ok(None));
     }
 }

@@ -1,0 +1,129 @@
+//! Authentication: who is calling. Bearer API tokens for scripts and integrations, session
+//! cookies with a CSRF token for the UI, first-run setup, login with throttling, and the
+//! password and email rules shared with user administration.
+//!
+//! Components call [`authenticate`] with what the request carried and get a [`Caller`] (the
+//! ACL's view of the user) or a 401/403. Secrets are never stored as given: passwords as
+//! argon2id PHC strings, token secrets, session ids and CSRF tokens as SHA-256 hashes, compared
+//! in constant time. Nothing lives in guest memory between requests: tokens, failures and the
+//! audit trail are in SQLite, sessions in the key-value store. See `/api/auth/...` in the API
+//! conventions for the HTTP side.
+
+mod email;
+mod password;
+mod service;
+mod session;
+mod throttle;
+mod token;
+
+pub use email::normalize_email;
+pub use password::{check_password, hash_password, verify_password};
+pub use service::{LoginRequest, SetupRequest, login, me, setup};
+pub use session::{SESSION_TTL, Session, logout};
+pub use token::{IssuedToken, TokenInfo, create_token, list_tokens, revoke_token};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::acl::Caller;
+use crate::db::Db;
+use crate::error::CoreError;
+use crate::kv::Kv;
+
+/// What a request carried to prove who sent it.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct Credentials<'a> {
+    /// The token of an `Authorization: Bearer <token>` header.
+    pub bearer: Option<&'a str>,
+    /// The session cookie's value.
+    pub session: Option<&'a str>,
+    /// The `X-CSRF-Token` header.
+    pub csrf: Option<&'a str>,
+    /// Whether the method changes state (anything but GET, HEAD, OPTIONS): a session then
+    /// needs the CSRF token.
+    pub unsafe_method: bool,
+}
+
+impl std::fmt::Debug for Credentials<'_> {
+    /// Which credentials are present, never their values.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("bearer", &self.bearer.map(|_| "<redacted>"))
+            .field("session", &self.session.map(|_| "<redacted>"))
+            .field("csrf", &self.csrf.map(|_| "<redacted>"))
+            .field("unsafe_method", &self.unsafe_method)
+            .finish()
+    }
+}
+
+/// The caller behind `creds`. A Bearer token, when present, wins and needs no CSRF token;
+/// otherwise the session cookie is used. No, bad, expired or revoked credentials, or an
+/// inactive user, are [`CoreError::Unauthorized`]; a session used for an unsafe method without
+/// the matching CSRF token is [`CoreError::Forbidden`].
+pub fn authenticate(db: &dyn Db, kv: &dyn Kv, creds: &Credentials) -> Result<Caller, CoreError> {
+    match (creds.bearer, creds.session) {
+        (Some(bearer), _) => token::authenticate(db, bearer),
+        (None, Some(session_id)) => session::authenticate(db, kv, session_id, creds.csrf, creds.unsafe_method),
+        (None, None) => Err(CoreError::Unauthorized),
+    }
+}
+
+/// 32 random bytes, base64url without padding (43 characters).
+fn random_secret() -> Result<String, CoreError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| CoreError::Internal(format!("no randomness: {e}")))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Lowercase hex SHA-256 of `text`.
+fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// Constant-time equality of two hashes (of equal length; unequal lengths never match).
+fn hashes_match(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_43_url_safe_characters_and_differ() {
+        let a = random_secret().expect("random");
+        let b = random_secret().expect("random");
+        assert_eq!(a.len(), 43);
+        assert!(
+            a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'),
+            "{a}"
+        );
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn hashes_match_only_when_equal() {
+        let h = sha256_hex("x");
+        assert_eq!(h.len(), 64);
+        assert!(hashes_match(&h, &sha256_hex("x")));
+        assert!(!hashes_match(&h, &sha256_hex("y")));
+        assert!(!hashes_match(&h, ""));
+    }
+
+    #[test]
+    fn credentials_never_print_their_values() {
+        let creds = Credentials {
+            bearer: Some("crm_1_secret"),
+            session: Some("cookie"),
+            csrf: Some("csrf"),
+            unsafe_method: true,
+        };
+        let printed = format!("{creds:?}");
+        assert!(
+            !printed.contains("secret") && !printed.contains("cookie") && !printed.contains("\"csrf\""),
+            "{printed}"
+        );
+    }
+}

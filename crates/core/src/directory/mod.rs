@@ -1,0 +1,246 @@
+//! The directory: users, departments, roles and the audit log, as the settings screens and the
+//! `/api/users`, `/api/departments`, `/api/roles` endpoints see them.
+//!
+//! Every function takes the [`Caller`](crate::acl::Caller) and checks the `settings` scope
+//! first (403), returns API-shaped JSON records (never a password or its hash), and makes each
+//! write ONE [`transaction`](crate::db::transaction) together with its audit row, so a request
+//! either commits whole or changes nothing. Request bodies are JSON merge-patches read by the
+//! small [`Body`] reader here: unknown keys and wrong types are 422 errors naming the field.
+
+pub mod audit_log;
+pub mod departments;
+pub mod list;
+pub mod roles;
+pub mod users;
+
+pub use list::{ListQuery, Page};
+use serde_json::{Map, Value as Json};
+
+use crate::acl::Caller;
+use crate::audit::{AuditEvent, ClientInfo};
+use crate::db::{Db, Value};
+use crate::error::{CoreError, FieldErrors};
+
+/// One key of a merge-patch body.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Patch<T> {
+    /// The key is not there: leave the field alone.
+    Absent,
+    /// The key is `null`: clear the field.
+    Null,
+    /// A new value.
+    Set(T),
+    /// The value was invalid (already reported).
+    Invalid,
+}
+
+/// Reads a JSON object body field by field, collecting every error.
+pub(crate) struct Body<'a> {
+    map: &'a Map<String, Json>,
+    /// Every invalid field found so far.
+    pub(crate) errors: FieldErrors,
+}
+
+impl<'a> Body<'a> {
+    /// Starts reading `body`, reporting keys outside `allowed` as `unknown_field`.
+    pub(crate) fn new(body: &'a Json, allowed: &[&str]) -> Result<Body<'a>, CoreError> {
+        let Some(map) = body.as_object() else {
+            return Err(CoreError::BadRequest("the request body must be a JSON object".into()));
+        };
+        let mut errors = FieldErrors::new();
+        for key in map.keys() {
+            if !allowed.contains(&key.as_str()) {
+                errors.push(key.clone(), "unknown_field", "not a writable field");
+            }
+        }
+        Ok(Body { map, errors })
+    }
+
+    fn typed<T>(&mut self, key: &str, expected: &str, read: impl FnOnce(&Json) -> Option<T>) -> Patch<T> {
+        match self.map.get(key) {
+            None => Patch::Absent,
+            Some(Json::Null) => Patch::Null,
+            Some(value) => match read(value) {
+                Some(v) => Patch::Set(v),
+                None => {
+                    self.errors.push(key, "invalid_type", format!("expected {expected}"));
+                    Patch::Invalid
+                }
+            },
+        }
+    }
+
+    /// A boolean; `null` is invalid.
+    pub(crate) fn bool(&mut self, key: &str) -> Option<bool> {
+        match self.typed(key, "true or false", Json::as_bool) {
+            Patch::Set(v) => Some(v),
+            Patch::Null => {
+                self.errors.push(key, "invalid_type", "expected true or false");
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// An integer (or `null` to clear).
+    pub(crate) fn int(&mut self, key: &str) -> Patch<i64> {
+        self.typed(key, "an integer", Json::as_i64)
+    }
+
+    /// An integer that may not be cleared.
+    pub(crate) fn required_int(&mut self, key: &str) -> Option<i64> {
+        match self.int(key) {
+            Patch::Set(v) => Some(v),
+            Patch::Null => {
+                self.errors.push(key, "invalid_type", "expected an integer");
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// A raw string, not trimmed (passwords), that may not be cleared.
+    pub(crate) fn raw_string(&mut self, key: &str) -> Option<String> {
+        match self.typed(key, "a string", |v| v.as_str().map(str::to_owned)) {
+            Patch::Set(v) => Some(v),
+            Patch::Null => {
+                self.errors.push(key, "required", "may not be empty");
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// A trimmed text of at most `max` characters. With `required`, `null` and an empty text
+    /// are `required` errors; otherwise they clear the field (`Patch::Null`).
+    pub(crate) fn text(&mut self, key: &str, max: usize, required: bool) -> Patch<String> {
+        let text = match self.typed(key, "a string", |v| v.as_str().map(|s| s.trim().to_owned())) {
+            Patch::Set(s) if s.is_empty() => Patch::Null,
+            other => other,
+        };
+        match text {
+            Patch::Null if required => {
+                self.errors.push(key, "required", "may not be empty");
+                Patch::Invalid
+            }
+            Patch::Set(s) if s.chars().count() > max => {
+                self.errors.push(key, "too_long", format!("at most {max} characters"));
+                Patch::Invalid
+            }
+            other => other,
+        }
+    }
+
+    /// A list of integer ids, sorted and without repeats (`null` is the empty list).
+    pub(crate) fn ids(&mut self, key: &str) -> Option<Vec<i64>> {
+        let read = |v: &Json| -> Option<Vec<i64>> { v.as_array()?.iter().map(Json::as_i64).collect() };
+        match self.typed(key, "a list of integer ids", read) {
+            Patch::Set(mut ids) => {
+                ids.sort_unstable();
+                ids.dedup();
+                Some(ids)
+            }
+            Patch::Null => Some(Vec::new()),
+            _ => None,
+        }
+    }
+
+    /// Reports `key` as missing if `value` is absent (for create).
+    pub(crate) fn require<T>(&mut self, key: &str, value: &Patch<T>) {
+        if matches!(value, Patch::Absent) {
+            self.errors.push(key, "required", "is required");
+        }
+    }
+}
+
+/// Whether a row with this id exists in `table` (a fixed table name, never input).
+pub(crate) fn exists(db: &dyn Db, table: &'static str, id: i64) -> Result<bool, CoreError> {
+    Ok(!db
+        .query(&format!("SELECT 1 FROM {table} WHERE id = ?"), &[id.into()])?
+        .is_empty())
+}
+
+/// Reports each of `ids` missing from `table` as `<field>[i]`/`not_found`.
+pub(crate) fn check_ids_exist(
+    db: &dyn Db,
+    table: &'static str,
+    field: &str,
+    ids: &[i64],
+    errors: &mut FieldErrors,
+) -> Result<(), CoreError> {
+    for (i, id) in ids.iter().enumerate() {
+        if !exists(db, table, *id)? {
+            errors.push(format!("{field}[{i}]"), "not_found", format!("no record with id {id}"));
+        }
+    }
+    Ok(())
+}
+
+/// 412 unless `if_match` is absent or equals the stored `version`.
+pub(crate) fn check_version(version: i64, if_match: Option<i64>) -> Result<(), CoreError> {
+    match if_match {
+        Some(expected) if expected != version => Err(CoreError::Stale),
+        _ => Ok(()),
+    }
+}
+
+/// Appends the audit row of a change made by `caller`.
+pub(crate) fn audit(
+    db: &dyn Db,
+    caller: &Caller,
+    action: &str,
+    target: (&str, i64),
+    details: Json,
+    client: &ClientInfo,
+) -> Result<(), CoreError> {
+    crate::audit::record(
+        db,
+        &AuditEvent {
+            actor: Some(caller.user_id),
+            action,
+            target: Some(target),
+            details,
+        },
+        client,
+    )
+}
+
+/// An optional integer column as JSON.
+pub(crate) fn opt_i64(value: Option<i64>) -> Json {
+    value.map_or(Json::Null, Json::from)
+}
+
+/// A unix-seconds column as RFC 3339 JSON (`null` if missing).
+pub(crate) fn time(value: Option<i64>) -> Json {
+    value.map_or(Json::Null, |t| Json::from(crate::clock::rfc3339(t)))
+}
+
+/// `?, ?, ?` for `n` parameters.
+pub(crate) fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+/// Builds `WHERE` clauses and their parameters.
+#[derive(Default)]
+pub(crate) struct Where {
+    clauses: Vec<String>,
+    /// The parameters, in order.
+    pub(crate) params: Vec<Value>,
+}
+
+impl Where {
+    /// Adds one condition with its parameters.
+    pub(crate) fn and(&mut self, clause: impl Into<String>, params: impl IntoIterator<Item = Value>) {
+        self.clauses.push(clause.into());
+        self.params.extend(params);
+    }
+
+    /// ` WHERE a AND b` (empty without conditions).
+    pub(crate) fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! The one HTTP shape of a collection resource (API.md "Methods"), shared by every
+//! component whose records are plain CRUD: `GET /x` lists, `POST /x` creates (201 +
+//! `Location`), `GET /x/<id>` reads (`ETag: "<version>"`), `PATCH` merges with `If-Match`,
+//! `DELETE` removes (204). A component names its core functions in a [`Crud`] and calls
+//! [`serve`]; authentication, parsing and errors happen here, once.
+
+use crm_core::acl::Caller;
+use crm_core::audit::ClientInfo;
+use crm_core::directory::list::{ListQuery, Page};
+use crm_core::{CoreError, Db};
+use serde_json::Value;
+use spin_sdk::http::{Method, Request, Response};
+
+use crate::auth::{authenticate, client_info};
+use crate::problem::{ApiError, error_response, json_response};
+use crate::request::{RequestError, json_body};
+use crate::route::{Target, if_match, path_info, query_pairs, target};
+use crate::{SpinDb, SpinKv};
+
+/// `update(db, caller, id, merge_patch, if_match_version, client)`.
+pub type UpdateFn = fn(&dyn Db, &Caller, i64, &Value, Option<i64>, &ClientInfo) -> Result<Value, CoreError>;
+/// `delete(db, caller, id, if_match_version, client)`.
+pub type DeleteFn = fn(&dyn Db, &Caller, i64, Option<i64>, &ClientInfo) -> Result<(), CoreError>;
+
+/// A collection's core functions.
+pub struct Crud {
+    /// The collection's path, e.g. `/api/users` (for `Location`).
+    pub resource: &'static str,
+    /// Filter names `GET` accepts (`filter[<name>]=`).
+    pub filters: &'static [&'static str],
+    /// Lists a page.
+    pub list: fn(&dyn Db, &Caller, &ListQuery) -> Result<Page, CoreError>,
+    /// Reads one record.
+    pub get: fn(&dyn Db, &Caller, i64) -> Result<Value, CoreError>,
+    /// Creates from a JSON body.
+    pub create: fn(&dyn Db, &Caller, &Value, &ClientInfo) -> Result<Value, CoreError>,
+    /// Merge-patches, checking the `If-Match` version.
+    pub update: UpdateFn,
+    /// Deletes (or deactivates), checking the `If-Match` version.
+    pub delete: DeleteFn,
+}
+
+/// Answers a request to the collection or one of its records.
+pub fn serve(request: &Request, crud: &Crud) -> Response {
+    handle(request, crud).unwrap_or_else(|e| error_response(&e))
+}
+
+fn handle(request: &Request, crud: &Crud) -> Result<Response, ApiError> {
+    let target = target(path_info(request)).ok_or(CoreError::NotFound)?;
+    let db = SpinDb::open_migrated()?;
+    let kv = SpinKv::open_default().map_err(CoreError::from)?;
+    let caller = authenticate(request, &db, &kv)?;
+    let client = client_info(request);
+    let method = request.method();
+    match target {
+        Target::Collection => match method {
+            Method::Get => {
+                let query = ListQuery::parse(&query_pairs(request), crud.filters)?;
+                Ok(json_response(200, &(crud.list)(&db, &caller, &query)?))
+            }
+            Method::Post => {
+                let body: Value = json_body(request)?;
+                let record = (crud.create)(&db, &caller, &body, &client)?;
+                let mut response = record_response(201, &record);
+                let location = format!("{}/{}", crud.resource, record["id"]);
+                response.set_header("location", location);
+                Ok(response)
+            }
+            _ => Err(RequestError::MethodNotAllowed {
+                allow: vec!["GET", "POST"],
+            }
+            .into()),
+        },
+        Target::Item(id) => match method {
+            Method::Get => Ok(record_response(200, &(crud.get)(&db, &caller, id)?)),
+            Method::Patch => {
+                let body: Value = json_body(request)?;
+                let version = if_match(request)?;
+                Ok(record_response(
+                    200,
+                    &(crud.update)(&db, &caller, id, &body, version, &client)?,
+                ))
+            }
+            Method::Delete => {
+                (crud.delete)(&db, &caller, id, if_match(request)?, &client)?;
+                Ok(Response::builder().status(204).build())
+            }
+            _ => Err(RequestError::MethodNotAllowed {
+                allow: vec!["GET", "PATCH", "DELETE"],
+            }
+            .into()),
+        },
+    }
+}
+
+/// A record with its `ETag: "<version>"`.
+pub fn record_response(status: u16, record: &Value) -> Response {
+    let mut response = json_response(status, record);
+    if let Some(version) = record.get("version").and_then(Value::as_i64) {
+        response.set_header("etag", format!("\"{version}\""));
+    }
+    response
+}
