@@ -77,7 +77,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 }
 
 const BENCH_EMAIL: &str = "bench@example.com";
-const BENCH_PASSWORD: &str = "bench passphrase 2026";
+const BENCH_PASSWORD: &str = "swift otter lantern 2026";
 
 /// `GET /api/me` with a Bearer token (token lookup + permissions) against the same request
 /// with no credentials (401 after the same database open), and the cost of one login
@@ -96,7 +96,7 @@ fn auth_figures(addr: &str) -> anyhow::Result<()> {
         .split("\"token\":\"")
         .nth(1)
         .and_then(|rest| rest.split('"').next())
-        .context("setup returned no token")?
+        .with_context(|| format!("setup returned no token: {setup}"))?
         .to_string();
     println!();
     println!("| GET /api/me | concurrency | req/s | p50 | p99 | req/s vs anonymous |");

@@ -33,7 +33,7 @@ use wasmtime::Engine;
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
-use crate::manifest::{Manifest, Problems};
+use crate::manifest::{ComponentSpec, Manifest, Problems};
 use crate::outbound::OutboundPolicy;
 use crate::router::Router;
 use crate::runtime_config::Storage;
@@ -136,15 +136,21 @@ impl App {
 
         let mut components = HashMap::new();
         let used: std::collections::BTreeSet<&str> = router.components().collect();
-        for id in used {
-            let Some(spec) = manifest.components.get(id) else {
-                continue;
-            };
+        let specs: Vec<&ComponentSpec> = used.iter().filter_map(|id| manifest.components.get(*id)).collect();
+        // Loading is mostly deserialising machine code and linking: independent per component.
+        let loaded: Vec<anyhow::Result<ProxyPre<RequestState>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = specs
+                .iter()
+                .map(|spec| scope.spawn(|| prepare_component(&engine, &linker, spec, &opts.cache_dir)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("loading panicked"))))
+                .collect()
+        });
+        for (spec, pre) in specs.into_iter().zip(loaded) {
+            let id = spec.id.as_str();
             let mounts = files::prepare_mounts(spec, &manifest.dir, &opts.state_dir, &mut problems);
-            let pre = engine::load_component(&engine, &spec.source, &opts.cache_dir).and_then(|c| {
-                let pre = linker.instantiate_pre(&c).map_err(|e| anyhow::anyhow!("{e}"))?;
-                ProxyPre::new(pre).map_err(|e| anyhow::anyhow!("{e}"))
-            });
             let pre = match pre {
                 Ok(pre) => pre,
                 Err(e) => {
@@ -194,6 +200,18 @@ impl App {
             version: manifest.version,
         })
     }
+}
+
+/// Compiles (or loads from cache) one component and links it against the runtime's interfaces.
+fn prepare_component(
+    engine: &Engine,
+    linker: &Linker<RequestState>,
+    spec: &ComponentSpec,
+    cache_dir: &std::path::Path,
+) -> anyhow::Result<ProxyPre<RequestState>> {
+    let component = engine::load_component(engine, &spec.source, cache_dir)?;
+    let pre = linker.instantiate_pre(&component).map_err(|e| anyhow::anyhow!("{e}"))?;
+    ProxyPre::new(pre).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Spin refuses to start when a component names storage nobody configured.
