@@ -3,8 +3,6 @@
 //! itself or one of its descendants is refused (`parent_id`/`cycle`), and a department that
 //! still has sub-departments or users cannot be deleted.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Value as Json, json};
 
 use super::{Body, ListQuery, Page, Patch, Where, audit, check_ids_exist, check_version, exists, opt_i64, time};
@@ -31,22 +29,13 @@ pub fn list(db: &dyn Db, caller: &Caller, query: &ListQuery) -> Result<Page, Cor
     if let Some(parent) = query.filter_i64("parent_id")? {
         filter.and("parent_id = ?", [parent.into()]);
     }
-    let mut params = filter.params.clone();
-    params.push((query.limit + 1).into());
-    let rows = db.query(
-        &format!("SELECT {COLUMNS} FROM departments{} ORDER BY id LIMIT ?", filter.sql()),
-        &params,
-    )?;
-    let ids: Vec<i64> = rows.iter().filter_map(|r| r.i64("id")).collect();
-    let mut roles = role_ids_of(db, &ids)?;
-    let fetched = rows
-        .iter()
-        .map(|row| {
-            let id = row.i64("id").unwrap_or_default();
-            (id, record(&row, roles.remove(&id).unwrap_or_default()))
-        })
-        .collect();
-    Ok(Page::from_fetched(fetched, query.limit))
+    super::DEPARTMENT_ROLES.page(
+        db,
+        &format!("SELECT {COLUMNS} FROM departments"),
+        &filter,
+        query,
+        record,
+    )
 }
 
 /// One department (settings read); 404 if there is none.
@@ -315,33 +304,12 @@ fn set_roles(db: &dyn Db, department_id: i64, role_ids: &[i64]) -> Result<(), Co
     Ok(())
 }
 
-fn role_ids_of(db: &dyn Db, ids: &[i64]) -> Result<BTreeMap<i64, Vec<i64>>, CoreError> {
-    let mut out: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    let rows = db.query(
-        &format!(
-            "SELECT department_id, role_id FROM department_roles WHERE department_id IN ({}) \
-             ORDER BY department_id, role_id",
-            super::placeholders(ids.len())
-        ),
-        &ids.iter().map(|id| Value::from(*id)).collect::<Vec<_>>(),
-    )?;
-    for row in rows.iter() {
-        if let (Some(department), Some(role)) = (row.i64("department_id"), row.i64("role_id")) {
-            out.entry(department).or_default().push(role);
-        }
-    }
-    Ok(out)
-}
-
 fn load(db: &dyn Db, id: i64) -> Result<Option<(Current, Json)>, CoreError> {
     let rows = db.query(&format!("SELECT {COLUMNS} FROM departments WHERE id = ?"), &[id.into()])?;
     let Some(row) = rows.first() else {
         return Ok(None);
     };
-    let role_ids = role_ids_of(db, &[id])?.remove(&id).unwrap_or_default();
+    let role_ids = super::DEPARTMENT_ROLES.of_one(db, id)?;
     let current = Current {
         name: row.str("name").unwrap_or_default().to_string(),
         parent_id: row.i64("parent_id"),

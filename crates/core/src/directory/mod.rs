@@ -244,3 +244,77 @@ impl Where {
         }
     }
 }
+
+/// A link table from users or departments to their roles.
+pub(crate) struct RoleLinks {
+    /// `user_roles` or `department_roles`.
+    table: &'static str,
+    /// `user_id` or `department_id`.
+    owner: &'static str,
+}
+
+/// Roles assigned to users.
+pub(crate) const USER_ROLES: RoleLinks = RoleLinks {
+    table: "user_roles",
+    owner: "user_id",
+};
+/// Roles assigned to departments (every member gets them).
+pub(crate) const DEPARTMENT_ROLES: RoleLinks = RoleLinks {
+    table: "department_roles",
+    owner: "department_id",
+};
+
+impl RoleLinks {
+    /// Role ids per owner id, sorted, for the given owners.
+    pub(crate) fn of(&self, db: &dyn Db, ids: &[i64]) -> Result<std::collections::BTreeMap<i64, Vec<i64>>, CoreError> {
+        let mut out: std::collections::BTreeMap<i64, Vec<i64>> = std::collections::BTreeMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let rows = db.query(
+            &format!(
+                "SELECT {owner} AS owner, role_id FROM {table} WHERE {owner} IN ({}) ORDER BY {owner}, role_id",
+                placeholders(ids.len()),
+                owner = self.owner,
+                table = self.table,
+            ),
+            &ids.iter().map(|id| Value::from(*id)).collect::<Vec<_>>(),
+        )?;
+        for row in rows.iter() {
+            if let (Some(owner), Some(role)) = (row.i64("owner"), row.i64("role_id")) {
+                out.entry(owner).or_default().push(role);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The role ids of one owner.
+    pub(crate) fn of_one(&self, db: &dyn Db, id: i64) -> Result<Vec<i64>, CoreError> {
+        Ok(self.of(db, &[id])?.remove(&id).unwrap_or_default())
+    }
+
+    /// One keyset page of `SELECT {columns} FROM {table}` under `filter`, each row rendered
+    /// by `record` with its role ids.
+    pub(crate) fn page(
+        &self,
+        db: &dyn Db,
+        select: &str,
+        filter: &Where,
+        query: &ListQuery,
+        record: fn(&crate::db::Row, Vec<i64>) -> Json,
+    ) -> Result<Page, CoreError> {
+        let mut params = filter.params.clone();
+        params.push((query.limit + 1).into());
+        let rows = db.query(&format!("{select}{} ORDER BY id LIMIT ?", filter.sql()), &params)?;
+        let ids: Vec<i64> = rows.iter().filter_map(|r| r.i64("id")).collect();
+        let mut roles = self.of(db, &ids)?;
+        let fetched = rows
+            .iter()
+            .map(|row| {
+                let id = row.i64("id").unwrap_or_default();
+                (id, record(&row, roles.remove(&id).unwrap_or_default()))
+            })
+            .collect();
+        Ok(Page::from_fetched(fetched, query.limit))
+    }
+}

@@ -5,8 +5,6 @@
 //! deleted (their id stays on the records they own): they are deactivated, which also ends
 //! their sessions and tokens because [`Caller::load`] refuses inactive users.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Value as Json, json};
 
 use super::{Body, ListQuery, Page, Patch, Where, audit, check_ids_exist, check_version, exists, opt_i64, time};
@@ -51,22 +49,7 @@ pub fn list(db: &dyn Db, caller: &Caller, query: &ListQuery) -> Result<Page, Cor
     if let Some(email) = query.filter("email") {
         filter.and("email = ?", [email.trim().into()]);
     }
-    let mut params = filter.params.clone();
-    params.push((query.limit + 1).into());
-    let rows = db.query(
-        &format!("SELECT {COLUMNS} FROM users{} ORDER BY id LIMIT ?", filter.sql()),
-        &params,
-    )?;
-    let ids: Vec<i64> = rows.iter().filter_map(|r| r.i64("id")).collect();
-    let mut roles = role_ids_of(db, &ids)?;
-    let fetched = rows
-        .iter()
-        .map(|row| {
-            let id = row.i64("id").unwrap_or_default();
-            (id, record(&row, roles.remove(&id).unwrap_or_default()))
-        })
-        .collect();
-    Ok(Page::from_fetched(fetched, query.limit))
+    super::USER_ROLES.page(db, &format!("SELECT {COLUMNS} FROM users"), &filter, query, record)
 }
 
 /// One user (settings read); 404 if there is none.
@@ -457,33 +440,12 @@ fn set_roles(db: &dyn Db, user_id: i64, role_ids: &[i64]) -> Result<(), CoreErro
     Ok(())
 }
 
-/// The direct role ids of each of `user_ids`, sorted.
-fn role_ids_of(db: &dyn Db, user_ids: &[i64]) -> Result<BTreeMap<i64, Vec<i64>>, CoreError> {
-    let mut out: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    if user_ids.is_empty() {
-        return Ok(out);
-    }
-    let rows = db.query(
-        &format!(
-            "SELECT user_id, role_id FROM user_roles WHERE user_id IN ({}) ORDER BY user_id, role_id",
-            super::placeholders(user_ids.len())
-        ),
-        &user_ids.iter().map(|id| Value::from(*id)).collect::<Vec<_>>(),
-    )?;
-    for row in rows.iter() {
-        if let (Some(user), Some(role)) = (row.i64("user_id"), row.i64("role_id")) {
-            out.entry(user).or_default().push(role);
-        }
-    }
-    Ok(out)
-}
-
 fn load(db: &dyn Db, id: i64) -> Result<Option<(Current, Json)>, CoreError> {
     let rows = db.query(&format!("SELECT {COLUMNS} FROM users WHERE id = ?"), &[id.into()])?;
     let Some(row) = rows.first() else {
         return Ok(None);
     };
-    let role_ids = role_ids_of(db, &[id])?.remove(&id).unwrap_or_default();
+    let role_ids = super::USER_ROLES.of_one(db, id)?;
     let current = Current {
         email: row.str("email").unwrap_or_default().to_string(),
         name: row.str("name").unwrap_or_default().to_string(),
