@@ -9,6 +9,9 @@
 //! - the native floor of the health check's database work (settings check, migrations fast path,
 //!   the query) with `crm-sqlite`, per call.
 //!
+//! - `GET /api/me` with a token against the anonymous 401, one login against native argon2id,
+//!   and lists over a million rows per role ([`crate::acl_bench`]).
+//!
 //! It is not a test: nothing here passes or fails on a number.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -59,6 +62,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     }
     auth_figures(&addr)?;
     stop(host);
+    crate::acl_bench::run(&state)?;
 
     // A trivial spin-sdk component (the test probe answering from memory): the runtime's own
     // per-request cost, comparable with other Spin engines' figures for a hello-world.

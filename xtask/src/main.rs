@@ -3,11 +3,13 @@
 //! - `cargo xtask up [--listen ADDR] [--state-dir DIR]`: build the components and the
 //!   runtime (incrementally) and serve the app;
 //! - `cargo xtask test`: format check, clippy (native and wasm), then every test;
-//! - `cargo xtask bench`: load figures for the closing notes (needs `wrk`).
+//! - `cargo xtask bench`: load figures for the closing notes (needs `wrk`);
+//!   `cargo xtask bench acl`: only the native ACL list figures.
 //!
 //! The components build for `wasm32-wasip2` into `target/wasm32-wasip2/release/`,
 //! exactly where `spin.toml` points, so `spin build && spin up` sees the same files.
 
+mod acl_bench;
 mod bench;
 
 use std::path::{Path, PathBuf};
@@ -34,9 +36,10 @@ fn run() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("up") => up(&args[1..]),
         Some("test") => test(),
+        Some("bench") if args.get(1).map(String::as_str) == Some("acl") => acl_bench::run(&root.join("target")),
         Some("bench") => bench::run(&root),
         _ => {
-            eprintln!("usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench");
+            eprintln!("usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl]");
             std::process::exit(2);
         }
     }
