@@ -222,3 +222,27 @@ fn role_changes_and_deactivations_are_in_the_audit_log() {
     let me: Value = app.send(Method::GET, "/api/me", &admin, None).json().unwrap();
     assert_eq!(first["actor_user_id"], me["id"]);
 }
+
+#[test]
+fn a_post_repeated_with_its_idempotency_key_creates_once() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let post = |key: &str| app.client_post_with_key("/api/departments", &admin, key, json!({"name": "Support"}));
+    let first = post("retry-42");
+    assert_eq!(first.status(), 201);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let location = first.headers()["location"].to_str().unwrap().to_string();
+    let first_body: Value = first.json().unwrap();
+    let again = post("retry-42");
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.headers()["location"].to_str().unwrap(), location);
+    assert_eq!(again.json::<Value>().unwrap(), first_body);
+    let count: i64 = app
+        .db()
+        .query_row("SELECT count(*) FROM departments", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(count, 1);
+    assert_eq!(post("another-key").status(), 201);
+    assert_problem(post("bad key"), 400);
+}

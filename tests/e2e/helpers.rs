@@ -168,6 +168,25 @@ impl TestApp {
         req.send().expect("request")
     }
 
+    /// A JSON POST with an `Idempotency-Key`.
+    pub fn client_post_with_key(
+        &self,
+        path: &str,
+        auth: &Auth,
+        key: &str,
+        body: serde_json::Value,
+    ) -> reqwest::blocking::Response {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("idempotency-key", key)
+            .json(&body);
+        if let Some(token) = &auth.bearer {
+            req = req.bearer_auth(token);
+        }
+        req.send().expect("request")
+    }
+
     /// Creates the first administrator and returns its API token.
     pub fn setup_admin(&self) -> Auth {
         let r = self.send(

@@ -286,12 +286,19 @@ impl<D: Db + ?Sized> Db for &D {
 /// returns `Err` or the commit itself fails. The error from `f` (or from `BEGIN`/`COMMIT`) is
 /// returned; a failing rollback is not reported over it, since SQLite rolls back on its own when
 /// the connection closes.
+///
+/// Called inside another `transaction`, it joins that one: `f` runs, and the outer call commits
+/// or rolls back everything together. So a service that is one transaction on its own can also
+/// be one step of a larger one (e.g. a create plus its idempotency record).
 pub fn transaction<D, T, E>(db: &D, f: impl FnOnce(&D) -> Result<T, E>) -> Result<T, E>
 where
     D: Db + ?Sized,
     E: From<DbError>,
 {
-    db.execute("BEGIN IMMEDIATE", &[])?;
+    match db.execute("BEGIN IMMEDIATE", &[]) {
+        Err(DbError::Other(message)) if message.contains("within a transaction") => return f(db),
+        other => other?,
+    }
     match f(db) {
         Ok(value) => match db.execute("COMMIT", &[]) {
             Ok(()) => Ok(value),

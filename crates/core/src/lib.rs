@@ -13,6 +13,7 @@ pub mod clock;
 pub mod db;
 pub mod directory;
 pub mod error;
+pub mod idempotency;
 pub mod kv;
 pub mod migrate;
 pub mod sqlsplit;

@@ -1,12 +1,14 @@
 //! The one HTTP shape of a collection resource (API.md "Methods"), shared by every
 //! component whose records are plain CRUD: `GET /x` lists, `POST /x` creates (201 +
 //! `Location`), `GET /x/<id>` reads (`ETag: "<version>"`), `PATCH` merges with `If-Match`,
-//! `DELETE` removes (204). A component names its core functions in a [`Crud`] and calls
+//! `DELETE` removes (204); a `POST` with `Idempotency-Key` is answered once and replayed after.
+//! A component names its core functions in a [`Crud`] and calls
 //! [`serve`]; authentication, parsing and errors happen here, once.
 
 use crm_core::acl::Caller;
 use crm_core::audit::ClientInfo;
 use crm_core::directory::list::{ListQuery, Page};
+use crm_core::idempotency::{self, Outcome, StoredResponse};
 use crm_core::{CoreError, Db};
 use serde_json::Value;
 use spin_sdk::http::{Method, Request, Response};
@@ -60,11 +62,22 @@ fn handle(request: &Request, crud: &Crud) -> Result<Response, ApiError> {
             }
             Method::Post => {
                 let body: Value = json_body(request)?;
-                let record = (crud.create)(&db, &caller, &body, &client)?;
-                let mut response = record_response(201, &record);
-                let location = format!("{}/{}", crud.resource, record["id"]);
-                response.set_header("location", location);
-                Ok(response)
+                let create = |db: &dyn Db| -> Result<StoredResponse, CoreError> {
+                    let record = (crud.create)(db, &caller, &body, &client)?;
+                    Ok(StoredResponse {
+                        status: 201,
+                        location: Some(format!("{}/{}", crud.resource, record["id"])),
+                        body: record.to_string(),
+                    })
+                };
+                let outcome = match request.header("idempotency-key").and_then(|v| v.as_str()) {
+                    Some(key) => {
+                        let scope = format!("user:{} POST {}", caller.user_id, crud.resource);
+                        idempotency::once(&db, &scope, key, create)?
+                    }
+                    None => Outcome::Fresh(create(&db)?),
+                };
+                Ok(stored_response(outcome))
             }
             _ => Err(RequestError::MethodNotAllowed {
                 allow: vec!["GET", "POST"],
@@ -91,6 +104,23 @@ fn handle(request: &Request, crud: &Crud) -> Result<Response, ApiError> {
             .into()),
         },
     }
+}
+
+/// A created record's response, first made or replayed (`Idempotent-Replayed: true`).
+fn stored_response(outcome: Outcome) -> Response {
+    let (stored, replayed) = match outcome {
+        Outcome::Fresh(s) => (s, false),
+        Outcome::Replayed(s) => (s, true),
+    };
+    let record: Value = serde_json::from_str(&stored.body).unwrap_or(Value::Null);
+    let mut response = record_response(stored.status, &record);
+    if let Some(location) = stored.location {
+        response.set_header("location", location);
+    }
+    if replayed {
+        response.set_header("idempotent-replayed", "true");
+    }
+    response
 }
 
 /// A record with its `ETag: "<version>"`.
