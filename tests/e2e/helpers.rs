@@ -215,6 +215,20 @@ impl TestApp {
         body["id"].as_i64().expect("id")
     }
 
+    /// Creates a department (as `admin`), returns its id.
+    pub fn department(&self, admin: &Auth, name: &str) -> i64 {
+        let r = self.send(
+            reqwest::Method::POST,
+            "/api/departments",
+            admin,
+            Some(serde_json::json!({"name": name})),
+        );
+        assert_eq!(r.status(), 201);
+        r.json::<serde_json::Value>().expect("department")["id"]
+            .as_i64()
+            .expect("id")
+    }
+
     /// The id of the role with `code`.
     pub fn role_id(&self, admin: &Auth, code: &str) -> i64 {
         let page: serde_json::Value = self
