@@ -71,7 +71,7 @@ pub fn create(db: &dyn Db, caller: &Caller, body: &Json, client: &ClientInfo) ->
         )?;
         let id = db.last_insert_id()?;
         let role_ids = input.role_ids.clone().unwrap_or_default();
-        set_roles(db, id, &role_ids)?;
+        super::DEPARTMENT_ROLES.set(db, id, &role_ids)?;
         audit(
             db,
             caller,
@@ -145,7 +145,7 @@ pub fn update(
         )?;
         let mut details = json!({ "fields": changed });
         if let Some(role_ids) = roles_changed {
-            set_roles(db, id, role_ids)?;
+            super::DEPARTMENT_ROLES.set(db, id, role_ids)?;
             details["role_ids"] = json!(role_ids);
         }
         audit(db, caller, "department.updated", ("department", id), details, client)?;
@@ -288,20 +288,6 @@ fn cleared_or_set(value: &Patch<i64>) -> Option<Option<i64>> {
         Patch::Null => Some(None),
         _ => None,
     }
-}
-
-fn set_roles(db: &dyn Db, department_id: i64, role_ids: &[i64]) -> Result<(), CoreError> {
-    db.execute(
-        "DELETE FROM department_roles WHERE department_id = ?",
-        &[department_id.into()],
-    )?;
-    for role in role_ids {
-        db.execute(
-            "INSERT INTO department_roles (department_id, role_id) VALUES (?, ?)",
-            &[department_id.into(), (*role).into()],
-        )?;
-    }
-    Ok(())
 }
 
 fn load(db: &dyn Db, id: i64) -> Result<Option<(Current, Json)>, CoreError> {

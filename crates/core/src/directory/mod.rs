@@ -288,6 +288,21 @@ impl RoleLinks {
         Ok(out)
     }
 
+    /// Replaces the roles of one owner.
+    pub(crate) fn set(&self, db: &dyn Db, id: i64, role_ids: &[i64]) -> Result<(), CoreError> {
+        db.execute(
+            &format!("DELETE FROM {} WHERE {} = ?", self.table, self.owner),
+            &[id.into()],
+        )?;
+        for role in role_ids {
+            db.execute(
+                &format!("INSERT INTO {} ({}, role_id) VALUES (?, ?)", self.table, self.owner),
+                &[id.into(), (*role).into()],
+            )?;
+        }
+        Ok(())
+    }
+
     /// The role ids of one owner.
     pub(crate) fn of_one(&self, db: &dyn Db, id: i64) -> Result<Vec<i64>, CoreError> {
         Ok(self.of(db, &[id])?.remove(&id).unwrap_or_default())

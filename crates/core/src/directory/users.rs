@@ -90,7 +90,7 @@ pub fn create(db: &dyn Db, caller: &Caller, body: &Json, client: &ClientInfo) ->
         map_unique(inserted)?;
         let id = db.last_insert_id()?;
         let role_ids = input.role_ids.clone().unwrap_or_default();
-        set_roles(db, id, &role_ids)?;
+        super::USER_ROLES.set(db, id, &role_ids)?;
         audit(
             db,
             caller,
@@ -187,7 +187,7 @@ pub fn update(
         map_unique(db.execute(&format!("UPDATE users SET {} WHERE id = ?", sets.join(", ")), &params))?;
         let mut details = json!({ "fields": changed });
         if let Some(role_ids) = roles_changed {
-            set_roles(db, id, role_ids)?;
+            super::USER_ROLES.set(db, id, role_ids)?;
             details["role_ids"] = json!(role_ids);
         }
         let action = if input.active == Some(false) && current.active {
@@ -427,17 +427,6 @@ fn patched_text(value: &Patch<String>) -> Value {
         Patch::Set(v) => v.as_str().into(),
         _ => Value::Null,
     }
-}
-
-fn set_roles(db: &dyn Db, user_id: i64, role_ids: &[i64]) -> Result<(), CoreError> {
-    db.execute("DELETE FROM user_roles WHERE user_id = ?", &[user_id.into()])?;
-    for role in role_ids {
-        db.execute(
-            "INSERT INTO user_roles (user_id, role_id) VALUES (?, ?)",
-            &[user_id.into(), (*role).into()],
-        )?;
-    }
-    Ok(())
 }
 
 fn load(db: &dyn Db, id: i64) -> Result<Option<(Current, Json)>, CoreError> {
