@@ -50,8 +50,9 @@ fn main() {
             .unwrap_or_else(|e| panic!("cannot resolve {}: {e}", path.display()));
         writeln!(
             out,
-            "    Migration {{ version: {version}, name: {name:?}, sql: include_str!({:?}) }},",
-            absolute_str(&absolute)
+            "    Migration {{ version: {version}, name: {name:?}, sql: include_str!({:?}), checksum: Cow::Borrowed({:?}) }},",
+            absolute_str(&absolute),
+            sha256_hex(&std::fs::read(&absolute).unwrap_or_else(|e| panic!("cannot read {}: {e}", absolute.display())))
         )
         .expect("write to String");
     }
@@ -59,6 +60,12 @@ fn main() {
 
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out_dir.join("migrations.rs"), out).expect("write migrations.rs");
+}
+
+/// Lowercase hex SHA-256 (the same as `Migration::new` computes at run time).
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `0001_init.sql` -> `Some(1)`; anything not shaped `NNNN_name.sql` -> `None`.

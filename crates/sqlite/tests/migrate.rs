@@ -149,16 +149,12 @@ fn a_failing_migration_rolls_back_leaving_nothing_half_applied() {
     let (_dir, path) = fresh_file();
     let db = NativeDb::open(&path).expect("open");
     let migrations = [
-        Migration {
-            version: 1,
-            name: "0001_good.sql",
-            sql: "CREATE TABLE good (x INTEGER);",
-        },
-        Migration {
-            version: 2,
-            name: "0002_bad.sql",
-            sql: "CREATE TABLE half (x INTEGER);\nINSERT INTO missing VALUES (1);",
-        },
+        Migration::new(1, "0001_good.sql", "CREATE TABLE good (x INTEGER);"),
+        Migration::new(
+            2,
+            "0002_bad.sql",
+            "CREATE TABLE half (x INTEGER);\nINSERT INTO missing VALUES (1);",
+        ),
     ];
 
     let error = migrate_with(&db, &migrations).expect_err("the second file fails");
@@ -179,12 +175,8 @@ fn a_failing_migration_rolls_back_leaving_nothing_half_applied() {
 
     // Fixing the file (it was never applied, so it may still change) lets the run succeed.
     let fixed = [
-        migrations[0],
-        Migration {
-            version: 2,
-            name: "0002_bad.sql",
-            sql: "CREATE TABLE half (x INTEGER);",
-        },
+        migrations[0].clone(),
+        Migration::new(2, "0002_bad.sql", "CREATE TABLE half (x INTEGER);"),
     ];
     assert_eq!(migrate_with(&db, &fixed).expect("fixed").applied, [1, 2]);
 }
@@ -277,15 +269,7 @@ fn a_migration_with_a_trigger_is_split_and_applied() {
                INSERT INTO items (n) VALUES (5);";
     assert_eq!(split_statements(sql).len(), 4);
 
-    migrate_with(
-        &db,
-        &[Migration {
-            version: 1,
-            name: "0001_trigger.sql",
-            sql,
-        }],
-    )
-    .expect("migrate");
+    migrate_with(&db, &[Migration::new(1, "0001_trigger.sql", sql)]).expect("migrate");
     assert_eq!(count(&db, "SELECT count(*) FROM audit"), 2);
     assert_eq!(count(&db, "SELECT count(*) FROM audit WHERE note = 'pos;itive'"), 1);
 }
@@ -296,11 +280,11 @@ fn the_first_migration_sets_wal_outside_the_transaction() {
     // passes because the runner lifts PRAGMA statements out of it.
     let (_dir, path) = fresh_file();
     let db = NativeDb::open(&path).expect("open");
-    let migrations = [Migration {
-        version: 1,
-        name: "0001_wal.sql",
-        sql: "PRAGMA journal_mode=WAL;\nCREATE TABLE t (x);",
-    }];
+    let migrations = [Migration::new(
+        1,
+        "0001_wal.sql",
+        "PRAGMA journal_mode=WAL;\nCREATE TABLE t (x);",
+    )];
     migrate_with(&db, &migrations).expect("migrate");
     assert_eq!(
         db.query("PRAGMA journal_mode", &[]).expect("pragma").first_str(),
