@@ -5,7 +5,9 @@
 
 use serde_json::{Value as Json, json};
 
-use super::{Body, ListQuery, Page, Patch, Where, audit, check_ids_exist, check_version, exists, opt_i64, time};
+use super::{
+    Body, Changes, ListQuery, Page, Patch, Where, audit, check_ids_exist, check_version, exists, opt_i64, time,
+};
 use crate::acl::{Action, Caller, Entity};
 use crate::audit::ClientInfo;
 use crate::db::{Db, Row, Value, transaction};
@@ -99,50 +101,28 @@ pub fn update(
         let (current, _) = load(db, id)?.ok_or(CoreError::NotFound)?;
         check_version(current.version, if_match)?;
         input.check_references(db, Some(id))?;
-        let mut sets: Vec<&str> = Vec::new();
-        let mut params: Vec<Value> = Vec::new();
-        let mut changed: Vec<&str> = Vec::new();
-        if let Patch::Set(name) = &input.name
-            && *name != current.name
-        {
-            sets.push("name = ?");
-            params.push(name.as_str().into());
-            changed.push("name");
+        let mut changes = Changes::default();
+        if let Patch::Set(name) = &input.name {
+            changes.set_if(*name != current.name, "name", "name", name.as_str());
         }
-        if let Some(parent) = cleared_or_set(&input.parent_id)
-            && parent != current.parent_id
-        {
-            sets.push("parent_id = ?");
-            params.push(parent.into());
-            changed.push("parent_id");
+        if let Some(parent) = input.parent_id.change() {
+            changes.set_if(parent != current.parent_id, "parent_id", "parent_id", parent);
         }
-        if let Some(head) = cleared_or_set(&input.head_user_id)
-            && head != current.head_user_id
-        {
-            sets.push("head_user_id = ?");
-            params.push(head.into());
-            changed.push("head_user_id");
+        if let Some(head) = input.head_user_id.change() {
+            changes.set_if(head != current.head_user_id, "head_user_id", "head_user_id", head);
         }
-        if let Some(sort) = input.sort
-            && sort != current.sort
-        {
-            sets.push("sort = ?");
-            params.push(sort.into());
-            changed.push("sort");
+        if let Some(sort) = input.sort {
+            changes.set_if(sort != current.sort, "sort", "sort", sort);
         }
         let roles_changed = input.role_ids.as_ref().filter(|ids| **ids != current.role_ids);
         if roles_changed.is_some() {
-            changed.push("role_ids");
+            changes.touched("role_ids");
         }
-        if changed.is_empty() {
+        if changes.is_empty() {
             return load(db, id)?.map(|(_, r)| r).ok_or(CoreError::NotFound);
         }
-        sets.extend(["version = version + 1", "updated_at = ?", "updated_by = ?"]);
-        params.extend([crate::clock::now().into(), caller.user_id.into(), id.into()]);
-        db.execute(
-            &format!("UPDATE departments SET {} WHERE id = ?", sets.join(", ")),
-            &params,
-        )?;
+        let changed = changes.fields.clone();
+        changes.write(db, "departments", id, Some(caller.user_id))?;
         let mut details = json!({ "fields": changed });
         if let Some(role_ids) = roles_changed {
             super::DEPARTMENT_ROLES.set(db, id, role_ids)?;
@@ -279,14 +259,6 @@ fn set_or_null(value: &Patch<i64>) -> Value {
     match value {
         Patch::Set(v) => (*v).into(),
         _ => Value::Null,
-    }
-}
-
-fn cleared_or_set(value: &Patch<i64>) -> Option<Option<i64>> {
-    match value {
-        Patch::Set(v) => Some(Some(*v)),
-        Patch::Null => Some(None),
-        _ => None,
     }
 }
 

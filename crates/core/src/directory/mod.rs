@@ -34,6 +34,71 @@ pub(crate) enum Patch<T> {
     Invalid,
 }
 
+impl<T: Clone> Patch<T> {
+    /// What the patch does to the field: `None` leaves it alone, `Some(None)` clears it,
+    /// `Some(Some(v))` sets it.
+    pub(crate) fn change(&self) -> Option<Option<T>> {
+        match self {
+            Patch::Set(v) => Some(Some(v.clone())),
+            Patch::Null => Some(None),
+            Patch::Absent | Patch::Invalid => None,
+        }
+    }
+}
+
+/// The columns a merge-patch really changes, collected field by field, then written as one
+/// `UPDATE` that also bumps `version` and stamps `updated_at` (and `updated_by`).
+#[derive(Debug, Default)]
+pub(crate) struct Changes {
+    sets: Vec<String>,
+    params: Vec<Value>,
+    /// The API names of the changed fields, in order (for the audit log).
+    pub(crate) fields: Vec<&'static str>,
+}
+
+impl Changes {
+    /// Records `field`, stored in `column`, when the new value differs from the stored one.
+    pub(crate) fn set_if(&mut self, differs: bool, field: &'static str, column: &str, value: impl Into<Value>) {
+        if differs {
+            self.sets.push(format!("{column} = ?"));
+            self.params.push(value.into());
+            self.fields.push(field);
+        }
+    }
+
+    /// Records a changed field that is kept outside the row (e.g. role links).
+    pub(crate) fn touched(&mut self, field: &'static str) {
+        self.fields.push(field);
+    }
+
+    /// Whether nothing changed (then nothing is written and the version stays).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Writes the row `id` of `table`; `updated_by` only for tables that record it.
+    pub(crate) fn write(
+        mut self,
+        db: &dyn Db,
+        table: &str,
+        id: i64,
+        updated_by: Option<i64>,
+    ) -> Result<(), crate::db::DbError> {
+        self.sets.push("version = version + 1".into());
+        self.sets.push("updated_at = ?".into());
+        self.params.push(crate::clock::now().into());
+        if let Some(user) = updated_by {
+            self.sets.push("updated_by = ?".into());
+            self.params.push(user.into());
+        }
+        self.params.push(id.into());
+        db.execute(
+            &format!("UPDATE {table} SET {} WHERE id = ?", self.sets.join(", ")),
+            &self.params,
+        )
+    }
+}
+
 /// Reads a JSON object body field by field, collecting every error.
 pub(crate) struct Body<'a> {
     map: &'a Map<String, Json>,

@@ -8,7 +8,7 @@
 
 use serde_json::{Value as Json, json};
 
-use super::{Body, ListQuery, Page, Patch, Where, audit, check_version, time};
+use super::{Body, Changes, ListQuery, Page, Patch, Where, audit, check_version, time};
 use crate::acl::{Action, Caller, Entity, Permissions};
 use crate::audit::ClientInfo;
 use crate::db::{Db, DbError, Row, Value, transaction};
@@ -104,9 +104,7 @@ pub fn update(
     transaction(db, |db| {
         let (current, _) = load(db, id)?.ok_or(CoreError::NotFound)?;
         check_version(current.version, if_match)?;
-        let mut sets: Vec<&str> = Vec::new();
-        let mut params: Vec<Value> = Vec::new();
-        let mut changed: Vec<&str> = Vec::new();
+        let mut changes = Changes::default();
         let mut details = json!({});
         if let Some(code) = input.code.as_ref().filter(|c| **c != current.code) {
             if current.is_system {
@@ -115,33 +113,23 @@ pub fn update(
                 return Err(CoreError::Validation(errors));
             }
             check_code_free(db, code, Some(id))?;
-            sets.push("code = ?");
-            params.push(code.as_str().into());
-            changed.push("code");
+            changes.set_if(true, "code", "code", code.as_str());
             details["old_code"] = json!(current.code);
             details["new_code"] = json!(code);
         }
-        if let Patch::Set(name) = &input.name
-            && *name != current.name
-        {
-            sets.push("name = ?");
-            params.push(name.as_str().into());
-            changed.push("name");
+        if let Patch::Set(name) = &input.name {
+            changes.set_if(*name != current.name, "name", "name", name.as_str());
         }
         if let Some(permissions) = input.permissions.as_ref().filter(|p| **p != current.permissions) {
-            sets.push("permissions = ?");
-            params.push(permissions.to_json().into());
-            changed.push("permissions");
+            changes.set_if(true, "permissions", "permissions", permissions.to_json());
             details["old_permissions"] = current.permissions.to_value();
             details["new_permissions"] = permissions.to_value();
         }
-        if changed.is_empty() {
+        if changes.is_empty() {
             return load(db, id)?.map(|(_, r)| r).ok_or(CoreError::NotFound);
         }
-        details["fields"] = json!(changed);
-        sets.extend(["version = version + 1", "updated_at = ?"]);
-        params.extend([crate::clock::now().into(), id.into()]);
-        map_unique(db.execute(&format!("UPDATE roles SET {} WHERE id = ?", sets.join(", ")), &params))?;
+        details["fields"] = json!(changes.fields);
+        map_unique(changes.write(db, "roles", id, None))?;
         audit(db, caller, "role.updated", ("role", id), details, client)?;
         load(db, id)?.map(|(_, r)| r).ok_or(CoreError::NotFound)
     })

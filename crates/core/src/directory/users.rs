@@ -7,7 +7,9 @@
 
 use serde_json::{Value as Json, json};
 
-use super::{Body, ListQuery, Page, Patch, Where, audit, check_ids_exist, check_version, exists, opt_i64, time};
+use super::{
+    Body, Changes, ListQuery, Page, Patch, Where, audit, check_ids_exist, check_version, exists, opt_i64, time,
+};
 use crate::acl::{Action, Caller, Entity};
 use crate::audit::ClientInfo;
 use crate::db::{Db, DbError, Row, Value, transaction};
@@ -125,66 +127,45 @@ pub fn update(
         let (current, _) = load(db, id)?.ok_or(CoreError::NotFound)?;
         check_version(current.version, if_match)?;
         input.check_references(db, Some(id))?;
-        let mut sets: Vec<&str> = Vec::new();
-        let mut params: Vec<Value> = Vec::new();
-        let mut changed: Vec<&str> = Vec::new();
-        let mut change = |field: &'static str, column_sql: &'static str, value: Value, differs: bool| {
-            if differs {
-                sets.push(column_sql);
-                params.push(value);
-                changed.push(field);
-            }
-        };
+        let mut changes = Changes::default();
         if let Some(email) = &input.email {
-            change("email", "email = ?", email.as_str().into(), *email != current.email);
+            changes.set_if(*email != current.email, "email", "email", email.as_str());
         }
         if let Patch::Set(name) = &input.name {
-            change("name", "name = ?", name.as_str().into(), *name != current.name);
+            changes.set_if(*name != current.name, "name", "name", name.as_str());
         }
         if let Some(hash) = &input.password_hash {
-            change("password", "password_hash = ?", hash.as_str().into(), true);
+            changes.set_if(true, "password", "password_hash", hash.as_str());
         }
         if let Some(active) = input.active {
-            change("active", "active = ?", active.into(), active != current.active);
+            changes.set_if(active != current.active, "active", "active", active);
         }
-        if let Some(department) = patched(&input.department_id) {
-            change(
-                "department_id",
-                "department_id = ?",
-                department.into(),
+        if let Some(department) = input.department_id.change() {
+            changes.set_if(
                 department != current.department_id,
+                "department_id",
+                "department_id",
+                department,
             );
         }
-        if let Some(position) = patched(&input.position) {
-            let differs = position != current.position;
-            change("position", "position = ?", position.into(), differs);
+        if let Some(position) = input.position.change() {
+            changes.set_if(position != current.position, "position", "position", position);
         }
         if let Some(language) = &input.language {
-            change(
-                "language",
-                "language = ?",
-                language.as_str().into(),
-                *language != current.language,
-            );
+            changes.set_if(*language != current.language, "language", "language", language.as_str());
         }
         if let Some(zone) = &input.time_zone {
-            change(
-                "time_zone",
-                "time_zone = ?",
-                zone.as_str().into(),
-                *zone != current.time_zone,
-            );
+            changes.set_if(*zone != current.time_zone, "time_zone", "time_zone", zone.as_str());
         }
         let roles_changed = input.role_ids.as_ref().filter(|ids| **ids != current.role_ids);
         if roles_changed.is_some() {
-            changed.push("role_ids");
+            changes.touched("role_ids");
         }
-        if changed.is_empty() {
+        if changes.is_empty() {
             return load(db, id)?.map(|(_, r)| r).ok_or(CoreError::NotFound);
         }
-        sets.extend(["version = version + 1", "updated_at = ?", "updated_by = ?"]);
-        params.extend([crate::clock::now().into(), caller.user_id.into(), id.into()]);
-        map_unique(db.execute(&format!("UPDATE users SET {} WHERE id = ?", sets.join(", ")), &params))?;
+        let changed = changes.fields.clone();
+        map_unique(changes.write(db, "users", id, Some(caller.user_id)))?;
         let mut details = json!({ "fields": changed });
         if let Some(role_ids) = roles_changed {
             super::USER_ROLES.set(db, id, role_ids)?;
@@ -404,14 +385,6 @@ fn map_unique(result: Result<(), DbError>) -> Result<(), CoreError> {
             Err(CoreError::Conflict(DUPLICATE_EMAIL.into()))
         }
         other => Ok(other?),
-    }
-}
-
-fn patched<T: Clone>(value: &Patch<T>) -> Option<Option<T>> {
-    match value {
-        Patch::Set(v) => Some(Some(v.clone())),
-        Patch::Null => Some(None),
-        _ => None,
     }
 }
 
