@@ -11,11 +11,13 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod db;
+pub mod dictionaries;
 pub mod directory;
 pub mod error;
 pub mod idempotency;
 pub mod kv;
 pub mod migrate;
+pub mod records;
 pub mod sqlsplit;
 
 pub use db::{Db, DbError, Row, Rows, Value, transaction};

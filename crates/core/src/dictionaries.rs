@@ -1,0 +1,1 @@
+//! Dictionaries (lead statuses, sources, types...) and currencies.
