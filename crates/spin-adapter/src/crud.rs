@@ -62,22 +62,9 @@ fn handle(request: &Request, crud: &Crud) -> Result<Response, ApiError> {
             }
             Method::Post => {
                 let body: Value = json_body(request)?;
-                let create = |db: &dyn Db| -> Result<StoredResponse, CoreError> {
-                    let record = (crud.create)(db, &caller, &body, &client)?;
-                    Ok(StoredResponse {
-                        status: 201,
-                        location: Some(format!("{}/{}", crud.resource, record["id"])),
-                        body: record.to_string(),
-                    })
-                };
-                let outcome = match request.header("idempotency-key").and_then(|v| v.as_str()) {
-                    Some(key) => {
-                        let scope = format!("user:{} POST {}", caller.user_id, crud.resource);
-                        idempotency::once(&db, &scope, key, create)?
-                    }
-                    None => Outcome::Fresh(create(&db)?),
-                };
-                Ok(stored_response(outcome))
+                created_response(request, &db, &caller, crud.resource, |db| {
+                    (crud.create)(db, &caller, &body, &client)
+                })
             }
             _ => Err(RequestError::MethodNotAllowed {
                 allow: vec!["GET", "POST"],
@@ -104,6 +91,62 @@ fn handle(request: &Request, crud: &Crud) -> Result<Response, ApiError> {
             .into()),
         },
     }
+}
+
+/// Runs `create` and answers 201 with `Location: <resource>/<id>` and the record, once per
+/// `Idempotency-Key` (per caller and resource): a repeat within 24 h gets the stored response.
+pub fn created_response(
+    request: &Request,
+    db: &dyn Db,
+    caller: &Caller,
+    resource: &str,
+    create: impl Fn(&dyn Db) -> Result<Value, CoreError>,
+) -> Result<Response, ApiError> {
+    let run = |db: &dyn Db| -> Result<StoredResponse, CoreError> {
+        let record = create(db)?;
+        Ok(StoredResponse {
+            status: 201,
+            location: Some(format!("{resource}/{}", record["id"])),
+            body: record.to_string(),
+        })
+    };
+    let outcome = match request.header("idempotency-key").and_then(|v| v.as_str()) {
+        Some(key) => {
+            let scope = format!("user:{} POST {resource}", caller.user_id);
+            idempotency::once(db, &scope, key, run)?
+        }
+        None => Outcome::Fresh(run(db)?),
+    };
+    Ok(stored_response(outcome))
+}
+
+/// Answers a `POST` that creates a record not addressed by an integer `id` (e.g. a dictionary
+/// entry, by its code): `create` returns the record and its `Location` path. 201 with
+/// `Location`, `ETag` and the record, once per `Idempotency-Key` (per caller and `resource`): a
+/// repeat within 24 h gets the stored response and creates nothing.
+pub fn created_with_location(
+    request: &Request,
+    db: &dyn Db,
+    caller: &Caller,
+    resource: &str,
+    create: impl FnOnce(&dyn Db) -> Result<(Value, String), CoreError>,
+) -> Result<Response, ApiError> {
+    let run = |db: &dyn Db| -> Result<StoredResponse, CoreError> {
+        let (record, location) = create(db)?;
+        Ok(StoredResponse {
+            status: 201,
+            location: Some(location),
+            body: record.to_string(),
+        })
+    };
+    let outcome = match request.header("idempotency-key").and_then(|v| v.as_str()) {
+        Some(key) => {
+            let scope = format!("user:{} POST {resource}", caller.user_id);
+            idempotency::once(db, &scope, key, run)?
+        }
+        None => Outcome::Fresh(run(db)?),
+    };
+    Ok(stored_response(outcome))
 }
 
 /// A created record's response, first made or replayed (`Idempotent-Replayed: true`).

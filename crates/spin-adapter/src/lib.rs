@@ -13,6 +13,7 @@ pub mod crud;
 pub mod db;
 pub mod kv;
 pub mod problem;
+pub mod records;
 pub mod request;
 pub mod route;
 

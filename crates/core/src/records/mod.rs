@@ -1,7 +1,61 @@
 //! CRM records (leads, contacts, companies, later deals...): entities defined as data and one
 //! generic record engine over them.
 //!
-//! - [`values`]: the parsers of typed values (e-mail, phone in E.164, decimal, date, address...),
-//!   pure functions with no database.
+//! - [`entity`]: the entity definitions (fields, links, search fields, stage field, hooks);
+//!   [`fields`]: field types that parse, render, filter and sort their own values;
+//!   [`values`]: the pure parsers of typed values (e-mail, E.164 phone, decimal, date...).
+//! - [`service`]: the create/read/update/delete pipeline with [`hooks`]; [`list`]: filtered,
+//!   sorted, keyset-paginated, full-text searched lists; [`access`]: the record-level ACL.
+//! - [`store`]: rows <-> values; [`index`]: the search and channel indexes; [`timeline`]: the
+//!   history of every change; [`custom`]: custom field definitions; [`bulk`] and [`merge`]:
+//!   many records at once, through the same pipeline; [`duplicates`]: matching by normalised
+//!   e-mail, phone and title; [`views`]: saved list views.
+//!
+//! Architecture invariant: entity-specific behaviour is data in [`entity`] or a hook in
+//! [`hooks`]; the pipeline in [`service`] has no `if entity == ...`.
 
+pub mod access;
+pub mod bulk;
+pub mod custom;
+pub mod duplicates;
+pub mod entity;
+pub mod fields;
+pub mod hooks;
+pub mod index;
+pub mod input;
+pub mod list;
+pub mod merge;
+pub mod service;
+pub mod store;
+pub mod timeline;
 pub mod values;
+pub mod views;
+
+use std::collections::BTreeMap;
+
+pub use entity::EntityDef;
+
+use crate::db::Value;
+
+/// A record's stored values by field name (custom fields by code), plus the bookkeeping
+/// columns (`id`, `version`, ...).
+pub type Values = BTreeMap<String, Value>;
+
+/// One field an update changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// The field's name (custom fields: the code).
+    pub field: String,
+    /// The field's request path (`custom.uf_x` for custom fields).
+    pub path: String,
+    /// The stored value before.
+    pub old: Value,
+    /// The stored value after.
+    pub new: Value,
+    /// The old value as API JSON (for the timeline).
+    pub old_json: serde_json::Value,
+    /// The new value as API JSON.
+    pub new_json: serde_json::Value,
+    /// Whether the field is a link (recorded as link/unlink entries).
+    pub link: bool,
+}

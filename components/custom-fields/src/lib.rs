@@ -1,0 +1,29 @@
+//! The `/api/custom-fields` component: custom field definitions of leads, contacts and
+//! companies. Any signed-in user may read them (forms and lists need them); changing them
+//! needs the `settings` permission. A plain collection over `crm_core::records::custom`.
+
+use crm_core::records::custom;
+use crm_spin_adapter::crud::Crud;
+
+const COLLECTION: Crud = Crud {
+    resource: "/api/custom-fields",
+    filters: custom::FILTERS,
+    list: custom::list,
+    get: custom::get,
+    create: custom::create,
+    update: custom::update,
+    delete: custom::delete,
+};
+
+/// The Spin entry point. `#[http_component]` expands to wit-bindgen's export glue, which needs
+/// `unsafe`; the allowance is scoped to this module.
+#[allow(unsafe_code)]
+mod entry {
+    use spin_sdk::http::{Request, Response};
+
+    /// Entry point for `/api/custom-fields/...`.
+    #[spin_sdk::http_component]
+    fn handle(request: Request) -> Response {
+        crm_spin_adapter::crud::serve(&request, &super::COLLECTION)
+    }
+}

@@ -1,0 +1,48 @@
+//! The record layer of the ACL for record entities: a stored record's [`RecordAcl`] facts and
+//! the one loader every read and write of a single record goes through (404 when the caller
+//! may not see it, 403 when they may see it but not act on it).
+
+use super::store::{self, RESPONSIBLE_DEPARTMENT};
+use super::{EntityDef, Values};
+use crate::acl::{Action, Caller, RecordAcl};
+use crate::db::{Db, Value};
+use crate::error::CoreError;
+
+/// The ACL facts of stored values.
+pub fn record_acl(def: &EntityDef, values: &Values) -> RecordAcl {
+    let int = |name: &str| values.get(name).and_then(Value::as_i64);
+    RecordAcl {
+        responsible_id: int("responsible_id"),
+        responsible_department_id: int(RESPONSIBLE_DEPARTMENT),
+        opened: int("opened") == Some(1),
+        stage: def
+            .stage_field
+            .and_then(|f| values.get(f))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    }
+}
+
+/// Loads a record the caller may `action`: [`CoreError::Forbidden`] without any read scope on
+/// the entity, [`CoreError::NotFound`] if there is none or the caller may not read it, [`CoreError::Forbidden`] if they may read but not `action` it.
+pub fn load_checked(
+    db: &dyn Db,
+    caller: &Caller,
+    def: &EntityDef,
+    id: i64,
+    action: Action,
+) -> Result<Values, CoreError> {
+    caller.require(def.acl, Action::Read)?;
+    let values = store::load(db, def, id)?.ok_or(CoreError::NotFound)?;
+    caller.check_record(def.acl, action, &record_acl(def, &values))?;
+    Ok(values)
+}
+
+/// The department of user `id` (for the ACL facts of a record they will own).
+pub fn department_of(db: &dyn Db, user_id: Option<i64>) -> Result<Option<i64>, CoreError> {
+    let Some(id) = user_id else { return Ok(None) };
+    Ok(db
+        .query("SELECT department_id FROM users WHERE id = ?", &[id.into()])?
+        .first()
+        .and_then(|r| r.i64("department_id")))
+}

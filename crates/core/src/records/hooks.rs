@@ -1,0 +1,160 @@
+//! Named hook points of the record pipeline (EspoCRM's record hooks): before/after create,
+//! update and delete. An entity lists its own [`Hook`]s in its definition; the engine-wide
+//! after-hooks (the search index, the normalised channels, the timeline) run for every entity.
+//! Hooks run inside the write's transaction, so what they write commits or rolls back with it.
+//! Later issues (automation, duplicate rules, outbound webhooks) add hooks here, not pipelines.
+
+use serde_json::json;
+
+use super::entity::EntityDef;
+use super::{Change, Values};
+use crate::acl::Caller;
+use crate::db::{Db, Value};
+use crate::error::{CoreError, FieldErrors};
+
+/// Where in the pipeline a hook runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookPoint {
+    /// After parsing and defaults, before references are checked and the row is written; may
+    /// change the values or refuse with field errors.
+    BeforeCreate,
+    /// After the row is written.
+    AfterCreate,
+    /// After the patch is merged into the stored values, before the row is written.
+    BeforeUpdate,
+    /// After the row is changed.
+    AfterUpdate,
+    /// Before the row is removed.
+    BeforeDelete,
+    /// After the row is removed.
+    AfterDelete,
+}
+
+/// What a hook sees.
+pub struct HookContext<'a> {
+    /// The database, inside the write's transaction.
+    pub db: &'a dyn Db,
+    /// Who is writing.
+    pub caller: &'a Caller,
+    /// The entity.
+    pub def: &'a EntityDef,
+    /// The record's id (0 before it is created).
+    pub id: i64,
+    /// The stored values before the write (update, delete).
+    pub before: Option<&'a Values>,
+    /// The values being written (create, update) or removed (delete).
+    pub values: &'a mut Values,
+    /// The fields an update changes.
+    pub changes: &'a [Change],
+}
+
+/// One hook: a point and a function.
+#[derive(Debug, Clone, Copy)]
+pub struct Hook {
+    /// When it runs.
+    pub point: HookPoint,
+    /// What it does.
+    pub run: fn(&mut HookContext) -> Result<(), CoreError>,
+}
+
+/// Runs the entity's hooks for `point`, then the engine-wide ones.
+pub fn run(point: HookPoint, cx: &mut HookContext) -> Result<(), CoreError> {
+    for hook in cx.def.hooks.iter().chain(ENGINE) {
+        if hook.point == point {
+            (hook.run)(cx)?;
+        }
+    }
+    Ok(())
+}
+
+/// Hooks every entity gets.
+static ENGINE: &[Hook] = &[
+    Hook {
+        point: HookPoint::AfterCreate,
+        run: super::index::after_write,
+    },
+    Hook {
+        point: HookPoint::AfterUpdate,
+        run: super::index::after_write,
+    },
+    Hook {
+        point: HookPoint::AfterDelete,
+        run: super::index::after_delete,
+    },
+    Hook {
+        point: HookPoint::AfterCreate,
+        run: super::timeline::after_create,
+    },
+    Hook {
+        point: HookPoint::AfterUpdate,
+        run: super::timeline::after_update,
+    },
+    Hook {
+        point: HookPoint::AfterDelete,
+        run: super::timeline::after_delete,
+    },
+];
+
+/// Lead hooks: a lead without a title is named after the person or company.
+pub static LEAD: &[Hook] = &[
+    Hook {
+        point: HookPoint::BeforeCreate,
+        run: lead_title,
+    },
+    Hook {
+        point: HookPoint::BeforeUpdate,
+        run: lead_title,
+    },
+];
+
+/// Contact hooks: a contact needs a first or last name.
+pub static CONTACT: &[Hook] = &[
+    Hook {
+        point: HookPoint::BeforeCreate,
+        run: contact_name,
+    },
+    Hook {
+        point: HookPoint::BeforeUpdate,
+        run: contact_name,
+    },
+];
+
+fn text<'v>(values: &'v Values, field: &str) -> Option<&'v str> {
+    values.get(field).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+fn lead_title(cx: &mut HookContext) -> Result<(), CoreError> {
+    if text(cx.values, "title").is_some() {
+        return Ok(());
+    }
+    let person: Vec<&str> = ["first_name", "last_name"]
+        .iter()
+        .filter_map(|f| text(cx.values, f))
+        .collect();
+    let title = if !person.is_empty() {
+        person.join(" ")
+    } else if let Some(company) = text(cx.values, "company_title") {
+        company.to_string()
+    } else {
+        let mut errors = FieldErrors::new();
+        errors.push("title", "required", "a lead needs a title, a name or a company name");
+        return errors.into_result();
+    };
+    cx.values.insert("title".into(), Value::Text(title));
+    Ok(())
+}
+
+fn contact_name(cx: &mut HookContext) -> Result<(), CoreError> {
+    if text(cx.values, "first_name").is_some() || text(cx.values, "last_name").is_some() {
+        return Ok(());
+    }
+    let mut errors = FieldErrors::new();
+    errors.push("last_name", "required", "a contact needs a first or a last name");
+    errors.into_result()
+}
+
+/// The record's display title (its title fields joined), for the timeline and duplicates.
+pub fn display_title(def: &EntityDef, values: &Values) -> serde_json::Value {
+    let parts: Vec<&str> = def.title_fields.iter().filter_map(|f| text(values, f)).collect();
+    json!(parts.join(" "))
+}

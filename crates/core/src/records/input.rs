@@ -1,0 +1,137 @@
+//! A create or merge-patch body, read against the entity's definition: only known writable
+//! fields (custom ones under `"custom"`), each parsed by its type, every problem reported at
+//! once with its path; then the references only the database can confirm (dictionary codes,
+//! currencies, users, records), checked inside the write's transaction.
+
+use serde_json::Value as Json;
+
+use super::EntityDef;
+use super::fields::{FieldDef, ParseContext, Reference};
+use super::store::META;
+use crate::db::{Db, Value};
+use crate::error::{CoreError, FieldErrors};
+
+/// The parsed body: the given fields in stored form (`NULL` clears) and what to check.
+#[derive(Debug, Default)]
+pub struct Input {
+    /// Field name -> stored value, for the fields the body names.
+    pub values: super::Values,
+    /// (field path, reference) pairs.
+    pub refs: Vec<(String, Reference)>,
+}
+
+/// Reads `body`. On create (`creating`), required fields without a default must be given.
+pub fn parse(def: &EntityDef, body: &Json, cx: &ParseContext, creating: bool) -> Result<Input, CoreError> {
+    let Some(map) = body.as_object() else {
+        return Err(CoreError::BadRequest("the request body must be a JSON object".into()));
+    };
+    let mut input = Input::default();
+    let mut errors = FieldErrors::new();
+    for (key, value) in map {
+        if key == "custom" {
+            let Some(custom) = value.as_object() else {
+                errors.push("custom", "invalid_type", "expected an object of custom field values");
+                continue;
+            };
+            for (code, value) in custom {
+                match def.field(code).filter(|f| f.is_custom()) {
+                    Some(field) => read_field(field, value, cx, &mut input, &mut errors),
+                    None => errors.push(format!("custom.{code}"), "unknown_field", "no such custom field"),
+                }
+            }
+            continue;
+        }
+        match def.field(key).filter(|f| !f.is_custom()) {
+            Some(field) => read_field(field, value, cx, &mut input, &mut errors),
+            None if META.contains(&key.as_str()) || key == "company_id" => {
+                errors.push(key.clone(), "read_only", "is set by the system")
+            }
+            None => errors.push(key.clone(), "unknown_field", "not a field of this record"),
+        }
+    }
+    if creating {
+        for field in &def.fields {
+            if input.values.contains_key(&field.name) {
+                continue;
+            }
+            if let Some(default) = &field.default {
+                read_field(field, default, cx, &mut input, &mut errors);
+            } else if field.required {
+                errors.push(field.path(), "required", "is required");
+            }
+        }
+    }
+    errors.into_result()?;
+    Ok(input)
+}
+
+fn read_field(field: &FieldDef, value: &Json, cx: &ParseContext, input: &mut Input, errors: &mut FieldErrors) {
+    let path = field.path();
+    if value.is_null() {
+        if field.required {
+            errors.push(path, "required", "may not be cleared");
+        } else {
+            input.values.insert(field.name.clone(), Value::Null);
+        }
+        return;
+    }
+    let mut refs = Vec::new();
+    match field.parse(value, cx, &mut refs) {
+        Ok(Value::Null) if field.required => errors.push(path, "required", "may not be empty"),
+        Ok(stored) => {
+            input.values.insert(field.name.clone(), stored);
+            input.refs.extend(refs.into_iter().map(|r| (path.clone(), r)));
+        }
+        Err(problems) => {
+            for p in problems {
+                errors.push(format!("{path}{}", p.path), p.code, p.message);
+            }
+        }
+    }
+}
+
+/// Confirms the references in the database: every problem is a 422 naming its field.
+pub fn check_references(db: &dyn Db, refs: &[(String, Reference)]) -> Result<(), CoreError> {
+    let mut errors = FieldErrors::new();
+    for (path, reference) in refs {
+        match reference {
+            Reference::Dictionary(kind, codes) => {
+                let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+                for missing in crate::dictionaries::missing_codes(db, kind, &codes)? {
+                    errors.push(
+                        path.clone(),
+                        "invalid_choice",
+                        format!("{missing:?} is not a known code"),
+                    );
+                }
+            }
+            Reference::Currency(code) => {
+                if !crate::dictionaries::currency_exists(db, code)? {
+                    errors.push(
+                        path.clone(),
+                        "invalid_currency",
+                        format!("{code} is not a known currency"),
+                    );
+                }
+            }
+            Reference::User(id) => {
+                let active = db.query("SELECT 1 FROM users WHERE id = ? AND active = 1", &[(*id).into()])?;
+                if active.is_empty() {
+                    errors.push(path.clone(), "not_found", format!("no active user with id {id}"));
+                }
+            }
+            Reference::Records(entity, ids) => {
+                let Some(table) = super::entity::table_of(entity) else {
+                    continue;
+                };
+                for id in ids {
+                    let found = db.query(&format!("SELECT 1 FROM {table} WHERE id = ?"), &[(*id).into()])?;
+                    if found.is_empty() {
+                        errors.push(path.clone(), "not_found", format!("no {entity} with id {id}"));
+                    }
+                }
+            }
+        }
+    }
+    errors.into_result()
+}

@@ -1,0 +1,653 @@
+//! Record lists exactly as API.md's "Lists" says: `q` full-text search, `filter[field][op]`,
+//! `sort`, `limit`, a keyset `cursor`, `fields` and `count`, parsed strictly against the
+//! entity's definition (an unknown field, operator or sort key is a 400 naming it) and run as
+//! ONE parameterised query with the caller's ACL condition.
+//!
+//! The cursor holds the last row's sort-key values (and a fingerprint of the sort it belongs
+//! to), so the next page is `WHERE (keys) > (last keys)` in the sort's order: page 1000 costs
+//! what page 1 costs.
+
+use base64::Engine as _;
+use serde_json::{Map, Value as Json, json};
+
+use super::fields::{Comparable, FieldDef, FieldKind, ParseContext, Storage};
+use super::{EntityDef, index, store};
+use crate::acl::{Action, Caller};
+use crate::db::{Db, Value};
+use crate::directory::list::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::error::CoreError;
+
+/// Filter operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Equal (or, for lists, contains the value).
+    Eq,
+    /// Not equal.
+    Ne,
+    /// Greater than.
+    Gt,
+    /// Greater or equal.
+    Gte,
+    /// Less than.
+    Lt,
+    /// Less or equal.
+    Lte,
+    /// One of a comma list.
+    In,
+    /// Case-insensitive contains.
+    Like,
+    /// `true`: empty; `false`: not empty.
+    Null,
+}
+
+impl Op {
+    fn parse(text: &str) -> Option<Op> {
+        Some(match text {
+            "eq" => Op::Eq,
+            "ne" => Op::Ne,
+            "gt" => Op::Gt,
+            "gte" => Op::Gte,
+            "lt" => Op::Lt,
+            "lte" => Op::Lte,
+            "in" => Op::In,
+            "like" => Op::Like,
+            "null" => Op::Null,
+            _ => return None,
+        })
+    }
+}
+
+/// What a filter or sort key addresses.
+#[derive(Debug, Clone)]
+enum Target {
+    /// A bookkeeping column (`id`, `created_at`...).
+    Meta(&'static str),
+    /// A field of the definition.
+    Field(FieldDef),
+}
+
+const META_SORTABLE: &[&str] = &["id", "version", "created_at", "updated_at", "created_by", "updated_by"];
+
+/// A parsed list request.
+#[derive(Debug, Clone)]
+pub struct RecordQuery {
+    q: Option<String>,
+    conditions: Vec<(String, Vec<Value>)>,
+    sort: Vec<(String, bool)>,
+    sort_spec: String,
+    limit: u32,
+    after: Option<Vec<Value>>,
+    fields: Option<Vec<String>>,
+    count: bool,
+    default_country: String,
+}
+
+fn bad(message: String) -> CoreError {
+    CoreError::BadRequest(message)
+}
+
+/// The SQL expression of a target under alias `t`.
+fn expression(target: &Target) -> String {
+    match target {
+        Target::Meta(name) => format!("t.{name}"),
+        Target::Field(field) => match (&field.storage, &field.kind) {
+            (Storage::Custom, FieldKind::Money) => format!("json_extract(t.custom, '$.{}.amount')", field.name),
+            (Storage::Custom, _) => format!("json_extract(t.custom, '$.{}')", field.name),
+            _ => format!("t.{}", field.name),
+        },
+    }
+}
+
+fn resolve(def: &EntityDef, name: &str) -> Option<Target> {
+    if let Some(code) = name.strip_prefix("custom.") {
+        return def.field(code).filter(|f| f.is_custom()).cloned().map(Target::Field);
+    }
+    if let Some(meta) = META_SORTABLE.iter().find(|m| **m == name) {
+        return Some(Target::Meta(meta));
+    }
+    def.field(name).filter(|f| !f.is_custom()).cloned().map(Target::Field)
+}
+
+fn comparable(target: &Target) -> Comparable {
+    match target {
+        Target::Meta(_) => Comparable::Ordered,
+        Target::Field(f) => f.comparable(),
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+fn like_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// The case variants a `like` tries: SQLite folds only ASCII case, so Cyrillic "иван" must also
+/// be tried as "Иван" and "ИВАН".
+fn case_variants(text: &str) -> Vec<String> {
+    let mut capitalised = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == 0 {
+            capitalised.extend(c.to_uppercase());
+        } else {
+            capitalised.extend(c.to_lowercase());
+        }
+    }
+    let mut variants = vec![text.to_string(), text.to_lowercase(), text.to_uppercase(), capitalised];
+    variants.sort();
+    variants.dedup();
+    variants
+}
+
+impl RecordQuery {
+    /// Parses decoded query pairs against `def`.
+    pub fn parse(def: &EntityDef, pairs: &[(String, String)], cx: &ParseContext) -> Result<RecordQuery, CoreError> {
+        let mut query = RecordQuery {
+            q: None,
+            conditions: Vec::new(),
+            sort: Vec::new(),
+            sort_spec: String::new(),
+            limit: DEFAULT_LIMIT,
+            after: None,
+            fields: None,
+            count: false,
+            default_country: cx.default_country.clone(),
+        };
+        let mut seen: Vec<String> = Vec::new();
+        let mut sort_text = def.default_sort.to_string();
+        let mut cursor = None;
+        for (key, value) in pairs {
+            if seen.contains(key) {
+                return Err(bad(format!("{key} is given more than once")));
+            }
+            seen.push(key.clone());
+            match key.as_str() {
+                "q" => query.q = Some(value.trim().to_string()).filter(|q| !q.is_empty()),
+                "limit" => query.limit = parse_limit(value)?,
+                "sort" => sort_text = value.clone(),
+                "cursor" => cursor = Some(value.clone()),
+                "count" => {
+                    query.count = match value.as_str() {
+                        "true" | "1" => true,
+                        "false" | "0" => false,
+                        _ => return Err(bad("count must be true or false".into())),
+                    }
+                }
+                "fields" => query.fields = Some(parse_fields(def, value)?),
+                _ => {
+                    let Some(inner) = key.strip_prefix("filter[").and_then(|k| k.strip_suffix(']')) else {
+                        return Err(bad(format!("unknown query parameter {key:?}")));
+                    };
+                    let (name, op) = match inner.split_once("][") {
+                        Some((name, op)) => (
+                            name,
+                            Op::parse(op).ok_or_else(|| bad(format!("unknown filter operator {op:?} in {key}")))?,
+                        ),
+                        None => (inner, Op::Eq),
+                    };
+                    let target = resolve(def, name).ok_or_else(|| bad(format!("unknown filter field {name:?}")))?;
+                    let condition = condition(def, &target, op, value, cx).map_err(|m| bad(format!("{key}: {m}")))?;
+                    query.conditions.push(condition);
+                }
+            }
+        }
+        query.sort = parse_sort(def, &sort_text)?;
+        query.sort_spec = sort_text;
+        if let Some(cursor) = cursor {
+            query.after = Some(decode_cursor(&cursor, &query.sort_spec, query.sort.len())?);
+        }
+        Ok(query)
+    }
+}
+
+fn parse_limit(value: &str) -> Result<u32, CoreError> {
+    match value.parse::<u32>() {
+        Ok(n) if (1..=MAX_LIMIT).contains(&n) && value.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+        _ => Err(bad(format!(
+            "limit must be an integer from 1 to {MAX_LIMIT}, not {value:?}"
+        ))),
+    }
+}
+
+fn parse_fields(def: &EntityDef, value: &str) -> Result<Vec<String>, CoreError> {
+    let mut out = vec!["id".to_string()];
+    for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let known = name == "custom" || (def.name == "contact" && name == "company_id") || resolve(def, name).is_some();
+        if !known {
+            return Err(bad(format!("unknown field {name:?} in fields")));
+        }
+        if !out.iter().any(|f| f == name) {
+            out.push(name.to_string());
+        }
+    }
+    Ok(out)
+}
+
+fn parse_sort(def: &EntityDef, text: &str) -> Result<Vec<(String, bool)>, CoreError> {
+    let mut keys = Vec::new();
+    let mut has_id = false;
+    for part in text.split(',').map(str::trim) {
+        let (name, descending) = match part.strip_prefix('-') {
+            Some(name) => (name, true),
+            None => (part, false),
+        };
+        let target = resolve(def, name).ok_or_else(|| bad(format!("unknown sort key {name:?}")))?;
+        if matches!(comparable(&target), Comparable::Members | Comparable::No) {
+            return Err(bad(format!("cannot sort by {name:?}")));
+        }
+        has_id |= name == "id";
+        keys.push((expression(&target), descending));
+        if has_id {
+            break;
+        }
+    }
+    if !has_id {
+        let descending = keys.first().is_some_and(|(_, d)| *d);
+        keys.push(("t.id".into(), descending));
+    }
+    Ok(keys)
+}
+
+/// One filter as SQL over alias `t`, with its parameters.
+fn condition(
+    def: &EntityDef,
+    target: &Target,
+    op: Op,
+    text: &str,
+    cx: &ParseContext,
+) -> Result<(String, Vec<Value>), String> {
+    let expr = expression(target);
+    let kind = comparable(target);
+    let parse = |t: &str| -> Result<Value, String> {
+        match target {
+            Target::Meta(name) if name.ends_with("_at") => super::values::parse_datetime(t)
+                .map(Value::Integer)
+                .map_err(|e| e.message),
+            Target::Meta(_) => t
+                .trim()
+                .parse::<i64>()
+                .map(Value::Integer)
+                .map_err(|_| "expected an integer".into()),
+            Target::Field(f) => f.parse_filter_value(t, cx).map_err(|e| e.message),
+        }
+    };
+    if op == Op::Null {
+        let empty = match text {
+            "true" | "1" => true,
+            "false" | "0" => false,
+            _ => return Err("expected true or false".into()),
+        };
+        let sql = match target {
+            Target::Field(f) if matches!(f.storage, Storage::Link(_)) => {
+                let Storage::Link(link) = f.storage else { unreachable!() };
+                format!(
+                    "{}EXISTS (SELECT 1 FROM {} WHERE {} = t.id)",
+                    if empty { "NOT " } else { "" },
+                    link.table,
+                    link.this
+                )
+            }
+            _ => format!("{expr} IS {}NULL", if empty { "" } else { "NOT " }),
+        };
+        return Ok((sql, Vec::new()));
+    }
+    let values: Vec<Value> = if op == Op::In {
+        let items: Vec<&str> = text.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+        if items.is_empty() || items.len() > 100 {
+            return Err("expected a comma list of 1 to 100 values".into());
+        }
+        items.into_iter().map(parse).collect::<Result<_, _>>()?
+    } else if op == Op::Like {
+        Vec::new()
+    } else {
+        vec![parse(text)?]
+    };
+    match kind {
+        Comparable::No => Err("this field cannot be filtered".into()),
+        Comparable::Members => members_condition(def, target, &expr, op, text, values),
+        _ => {
+            let sql = match op {
+                Op::Eq => format!("{expr} = ?"),
+                Op::Ne => format!("{expr} IS NOT ?"),
+                Op::Gt | Op::Gte | Op::Lt | Op::Lte if kind == Comparable::Equality => {
+                    return Err("only eq, ne, in and null apply to this field".into());
+                }
+                Op::Gt => format!("{expr} > ?"),
+                Op::Gte => format!("{expr} >= ?"),
+                Op::Lt => format!("{expr} < ?"),
+                Op::Lte => format!("{expr} <= ?"),
+                Op::In => format!("{expr} IN ({})", crate::directory::placeholders(values.len())),
+                Op::Like if kind == Comparable::Text => {
+                    let variants = case_variants(text.trim());
+                    let sql = vec![format!("{expr} LIKE ? ESCAPE '\\'"); variants.len()].join(" OR ");
+                    return Ok((
+                        format!("({sql})"),
+                        variants.iter().map(|v| Value::from(like_pattern(v))).collect(),
+                    ));
+                }
+                Op::Like => return Err("like applies only to text fields".into()),
+                Op::Null => unreachable!("handled above"),
+            };
+            Ok((sql, values))
+        }
+    }
+}
+
+/// Filters on list-valued fields: `eq`/`in` mean "contains", `ne` "does not contain".
+fn members_condition(
+    def: &EntityDef,
+    target: &Target,
+    expr: &str,
+    op: Op,
+    text: &str,
+    values: Vec<Value>,
+) -> Result<(String, Vec<Value>), String> {
+    let Target::Field(field) = target else {
+        return Err("this field cannot be filtered".into());
+    };
+    let typed = matches!(
+        field.kind,
+        FieldKind::Emails | FieldKind::Phones | FieldKind::Websites | FieldKind::Messengers
+    );
+    let (membership, params): (String, Vec<Value>) = match op {
+        Op::Like if typed => {
+            let variants = case_variants(text.trim());
+            let any = vec!["json_extract(j.value, '$.value') LIKE ? ESCAPE '\\'"; variants.len()].join(" OR ");
+            (
+                format!("EXISTS (SELECT 1 FROM json_each({expr}) j WHERE {any})"),
+                variants.iter().map(|v| Value::from(like_pattern(v))).collect(),
+            )
+        }
+        Op::Eq | Op::Ne | Op::In => {
+            let list = crate::directory::placeholders(values.len());
+            let sql = match (&field.storage, &field.kind) {
+                (Storage::Link(link), _) => format!(
+                    "EXISTS (SELECT 1 FROM {} WHERE {} = t.id AND {} IN ({list}))",
+                    link.table, link.this, link.other
+                ),
+                (Storage::Column, FieldKind::Emails | FieldKind::Phones) => {
+                    let kind = if field.kind == FieldKind::Emails {
+                        "email"
+                    } else {
+                        "phone"
+                    };
+                    format!(
+                        "t.id IN (SELECT record_id FROM record_channels WHERE kind = '{kind}' AND entity = '{}' AND value IN ({list}))",
+                        def.name
+                    )
+                }
+                _ if typed => format!(
+                    "EXISTS (SELECT 1 FROM json_each({expr}) j WHERE json_extract(j.value, '$.normalized') IN ({list}))"
+                ),
+                _ => format!("EXISTS (SELECT 1 FROM json_each({expr}) j WHERE j.value IN ({list}))"),
+            };
+            (sql, values)
+        }
+        _ => return Err("only eq, ne, in, like and null apply to this field".into()),
+    };
+    if op == Op::Ne {
+        Ok((format!("NOT {membership}"), params))
+    } else {
+        Ok((membership, params))
+    }
+}
+
+fn sort_fingerprint(spec: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(&sha2::Sha256::digest(spec.as_bytes())[..4])
+}
+
+fn encode_cursor(spec: &str, keys: &[Value]) -> String {
+    let values: Vec<Json> = keys
+        .iter()
+        .map(|v| match v {
+            Value::Integer(i) => json!(i),
+            Value::Real(f) => json!(f),
+            Value::Text(s) => json!(s),
+            _ => Json::Null,
+        })
+        .collect();
+    let body = json!([sort_fingerprint(spec), values]).to_string();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(body)
+}
+
+fn decode_cursor(text: &str, spec: &str, keys: usize) -> Result<Vec<Value>, CoreError> {
+    let invalid = || bad(format!("cursor {text:?} is not a valid cursor for this sort"));
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| invalid())?;
+    let parsed: (String, Vec<Json>) = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if parsed.0 != sort_fingerprint(spec) || parsed.1.len() != keys {
+        return Err(invalid());
+    }
+    parsed
+        .1
+        .iter()
+        .map(|j| match j {
+            Json::Null => Ok(Value::Null),
+            Json::Number(n) => n
+                .as_i64()
+                .map(Value::Integer)
+                .or(n.as_f64().map(Value::Real))
+                .ok_or_else(invalid),
+            Json::String(s) => Ok(Value::Text(s.clone())),
+            _ => Err(invalid()),
+        })
+        .collect()
+}
+
+/// `WHERE` part that continues after the row whose sort keys were `after` (NULLs sort first
+/// ascending, last descending, as SQLite does).
+fn keyset(sort: &[(String, bool)], after: &[Value]) -> (String, Vec<Value>) {
+    let mut alternatives = Vec::new();
+    let mut params = Vec::new();
+    for i in 0..sort.len() {
+        let mut parts = Vec::new();
+        for (j, (expr, _)) in sort.iter().enumerate().take(i) {
+            if after[j].is_null() {
+                parts.push(format!("{expr} IS NULL"));
+            } else {
+                parts.push(format!("{expr} = ?"));
+                params.push(after[j].clone());
+            }
+        }
+        let (expr, descending) = &sort[i];
+        let strictly_after = match (descending, after[i].is_null()) {
+            (false, true) => format!("{expr} IS NOT NULL"),
+            (false, false) => {
+                params.push(after[i].clone());
+                format!("{expr} > ?")
+            }
+            (true, true) => "0".to_string(),
+            (true, false) => {
+                params.push(after[i].clone());
+                format!("({expr} < ? OR {expr} IS NULL)")
+            }
+        };
+        parts.push(strictly_after);
+        alternatives.push(format!("({})", parts.join(" AND ")));
+    }
+    (format!("({})", alternatives.join(" OR ")), params)
+}
+
+/// One page of records the caller may read.
+pub fn list(db: &dyn Db, caller: &Caller, def: &EntityDef, query: &RecordQuery) -> Result<Json, CoreError> {
+    caller.require(def.acl, Action::Read)?;
+    let acl = caller.list_filter(def.acl, &def.acl_columns());
+    let mut clauses = vec![acl.sql];
+    let mut params = acl.params;
+    for (sql, values) in &query.conditions {
+        clauses.push(sql.clone());
+        params.extend(values.iter().cloned());
+    }
+    if let Some(q) = &query.q {
+        match index::match_query(q, &query.default_country) {
+            Some(fts) => {
+                clauses.push(format!(
+                    "t.id IN (SELECT rowid FROM {table}_search WHERE {table}_search MATCH ?)",
+                    table = def.table
+                ));
+                params.push(fts.into());
+            }
+            None => clauses.push("0".into()),
+        }
+    }
+    let total = if query.count {
+        let rows = db.query(
+            &format!(
+                "SELECT COUNT(*) AS n FROM {} t WHERE {}",
+                def.table,
+                clauses.join(" AND ")
+            ),
+            &params,
+        )?;
+        Some(rows.first_i64().unwrap_or_default())
+    } else {
+        None
+    };
+    if let Some(after) = &query.after {
+        let (sql, values) = keyset(&query.sort, after);
+        clauses.push(sql);
+        params.extend(values);
+    }
+    let keys: Vec<String> = query
+        .sort
+        .iter()
+        .enumerate()
+        .map(|(i, (expr, _))| format!("{expr} AS _k{i}"))
+        .collect();
+    let order: Vec<String> = query
+        .sort
+        .iter()
+        .map(|(expr, descending)| format!("{expr} {}", if *descending { "DESC" } else { "ASC" }))
+        .collect();
+    params.push((query.limit + 1).into());
+    let sql = format!(
+        "{} WHERE {} ORDER BY {} LIMIT ?",
+        store::select_with(def, &keys),
+        clauses.join(" AND "),
+        order.join(", ")
+    );
+    let rows = db.query(&sql, &params)?;
+    let mut records: Vec<super::Values> = rows.iter().map(|r| store::row_values(def, &r)).collect();
+    let more = records.len() > query.limit as usize;
+    records.truncate(query.limit as usize);
+    let next_cursor = if more {
+        rows.iter().nth(query.limit as usize - 1).map(|row| {
+            let keys: Vec<Value> = (0..query.sort.len())
+                .map(|i| row.get(&format!("_k{i}")).cloned().unwrap_or(Value::Null))
+                .collect();
+            encode_cursor(&query.sort_spec, &keys)
+        })
+    } else {
+        None
+    };
+    store::load_links(db, def, &mut records)?;
+    let items: Vec<Json> = records
+        .iter()
+        .map(|values| project(store::render(def, values), query.fields.as_deref()))
+        .collect();
+    let mut page = json!({ "items": items, "next_cursor": next_cursor });
+    if let Some(total) = total {
+        page["total"] = json!(total);
+    }
+    Ok(page)
+}
+
+/// Keeps only the requested keys (`custom.<code>` keeps one custom value).
+fn project(record: Json, fields: Option<&[String]>) -> Json {
+    let (Some(fields), Json::Object(mut map)) = (fields, record.clone()) else {
+        return record;
+    };
+    let mut out = Map::new();
+    let mut custom = Map::new();
+    for name in fields {
+        if let Some(code) = name.strip_prefix("custom.") {
+            if let Some(v) = map["custom"].get(code) {
+                custom.insert(code.to_string(), v.clone());
+            }
+        } else if let Some(v) = map.remove(name) {
+            out.insert(name.clone(), v);
+        }
+    }
+    if !custom.is_empty() {
+        out.insert("custom".into(), Json::Object(custom));
+    }
+    Json::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cx() -> ParseContext {
+        ParseContext {
+            default_country: "RU".into(),
+        }
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn rejects_unknown_fields_operators_and_sort_keys_by_name() {
+        let def = super::super::entity::lead();
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("filter[nope]", "1")], "nope"),
+            (&[("filter[title][between]", "1")], "between"),
+            (&[("sort", "-nope")], "nope"),
+            (&[("sort", "phones")], "phones"),
+            (&[("fields", "id,secret")], "secret"),
+            (&[("limit", "501")], "limit"),
+            (&[("cursor", "abc")], "cursor"),
+            (&[("filter[amount][like]", "1")], "like"),
+            (&[("filter[address]", "x")], "address"),
+            (&[("filter[created_at][gte]", "yesterday")], "created_at"),
+            (&[("page", "2")], "page"),
+            (&[("q", "a"), ("q", "b")], "q"),
+        ];
+        for (input, named) in cases {
+            match RecordQuery::parse(&def, &pairs(input), &cx()) {
+                Err(CoreError::BadRequest(text)) => assert!(text.contains(named), "{input:?}: {text}"),
+                other => panic!("{input:?}: expected BadRequest, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn cursors_belong_to_their_sort() {
+        let cursor = encode_cursor("-updated_at", &[Value::Integer(5), Value::Integer(9)]);
+        assert_eq!(
+            decode_cursor(&cursor, "-updated_at", 2).expect("decodes"),
+            vec![Value::Integer(5), Value::Integer(9)]
+        );
+        assert!(decode_cursor(&cursor, "title", 2).is_err());
+    }
+
+    #[test]
+    fn keyset_continues_after_nulls_in_both_directions() {
+        let sort = vec![("t.a".to_string(), false), ("t.id".to_string(), false)];
+        let (sql, params) = keyset(&sort, &[Value::Null, Value::Integer(3)]);
+        assert_eq!(sql, "((t.a IS NOT NULL) OR (t.a IS NULL AND t.id > ?))");
+        assert_eq!(params, vec![Value::Integer(3)]);
+        let sort = vec![("t.a".to_string(), true), ("t.id".to_string(), true)];
+        let (sql, _) = keyset(&sort, &[Value::Integer(1), Value::Integer(3)]);
+        assert_eq!(
+            sql,
+            "(((t.a < ? OR t.a IS NULL)) OR (t.a = ? AND (t.id < ? OR t.id IS NULL)))"
+        );
+    }
+
+    #[test]
+    fn like_tries_cyrillic_case_variants() {
+        assert!(case_variants("иван").contains(&"Иван".to_string()));
+        assert_eq!(like_pattern("50%_off"), "%50\\%\\_off%");
+    }
+}
