@@ -3,9 +3,12 @@
 //! One test binary; each module covers one surface. `cargo xtask test` builds the
 //! components and `crm-host` first. Set `TEST_LOG=1` to see the runtime's output.
 
+mod acl_matrix;
 mod admin;
 mod auth;
+mod dictionaries;
 mod health;
 mod helpers;
+mod records;
 mod sabotage;
 mod ui;

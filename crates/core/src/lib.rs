@@ -18,6 +18,7 @@ pub mod idempotency;
 pub mod kv;
 pub mod migrate;
 pub mod records;
+pub mod settings;
 pub mod sqlsplit;
 
 pub use db::{Db, DbError, Row, Rows, Value, transaction};

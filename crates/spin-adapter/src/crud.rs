@@ -100,24 +100,13 @@ pub fn created_response(
     db: &dyn Db,
     caller: &Caller,
     resource: &str,
-    create: impl Fn(&dyn Db) -> Result<Value, CoreError>,
+    create: impl FnOnce(&dyn Db) -> Result<Value, CoreError>,
 ) -> Result<Response, ApiError> {
-    let run = |db: &dyn Db| -> Result<StoredResponse, CoreError> {
+    created_with_location(request, db, caller, resource, |db| {
         let record = create(db)?;
-        Ok(StoredResponse {
-            status: 201,
-            location: Some(format!("{resource}/{}", record["id"])),
-            body: record.to_string(),
-        })
-    };
-    let outcome = match request.header("idempotency-key").and_then(|v| v.as_str()) {
-        Some(key) => {
-            let scope = format!("user:{} POST {resource}", caller.user_id);
-            idempotency::once(db, &scope, key, run)?
-        }
-        None => Outcome::Fresh(run(db)?),
-    };
-    Ok(stored_response(outcome))
+        let location = format!("{resource}/{}", record["id"]);
+        Ok((record, location))
+    })
 }
 
 /// Answers a `POST` that creates a record not addressed by an integer `id` (e.g. a dictionary

@@ -325,8 +325,8 @@ fn custom_fields_validate_filter_sort_and_are_fixed_in_type() {
     assert_eq!(
         found,
         vec![
-            ("custom.uf_score".into(), "invalid_type".into()),
-            ("custom.uf_size".into(), "invalid_choice".into())
+            ("custom.uf_size".into(), "invalid_choice".into()),
+            ("custom.uf_score".into(), "invalid_type".into())
         ]
     );
     assert_eq!(

@@ -246,7 +246,7 @@ impl FieldDef {
                 match self.parse_one(item, cx, refs) {
                     Ok(v) => {
                         let j = stored_to_json(&v, &self.kind);
-                        if !stored.contains(&j) {
+                        if !j.is_null() && !stored.contains(&j) {
                             stored.push(j);
                         }
                     }
@@ -300,30 +300,9 @@ impl FieldDef {
                     Value::Text(values::typed_list_storage(&items).to_string())
                 })
             }
-            FieldKind::Address => {
-                if self.multiple {
-                    let Some(items) = value.as_array() else {
-                        return Err(vec![Invalid::new("invalid_type", "expected a list of addresses")]);
-                    };
-                    let mut out = Vec::new();
-                    let mut errors = Vec::new();
-                    for (i, item) in items.iter().enumerate() {
-                        match values::parse_address(item) {
-                            Ok(Some(a)) => out.push(json!(a)),
-                            Ok(None) => {}
-                            Err(e) => errors.extend(e.into_iter().map(|e| e.at(&format!("[{i}]")))),
-                        }
-                    }
-                    if !errors.is_empty() {
-                        return Err(errors);
-                    }
-                    Ok(json_text_or_null(out))
-                } else {
-                    Ok(values::parse_address(value)?
-                        .map(|a| Value::Text(json!(a).to_string()))
-                        .unwrap_or(Value::Null))
-                }
-            }
+            FieldKind::Address => Ok(values::parse_address(value)?
+                .map(|a| Value::Text(json!(a).to_string()))
+                .unwrap_or(Value::Null)),
             FieldKind::Requisites => {
                 let items = values::parse_requisites(value, self.max)?;
                 Ok(json_text_or_null(items.iter().map(|r| json!(r)).collect()))
@@ -631,6 +610,19 @@ mod tests {
             let errors = parse(&def, input.clone()).expect_err(&format!("{input} must fail"));
             assert_eq!((errors[0].path.as_str(), errors[0].code), (path, code), "{input}");
         }
+    }
+
+    #[test]
+    fn multiple_addresses_are_a_list_of_address_objects() {
+        let def = FieldDef::column("addresses", "", "", FieldKind::Address).multiple();
+        let input = json!([{"city": "Москва", "street": "Тверская, 1"}, {}, {"city": "Тула"}]);
+        let stored = parse(&def, input).expect("parses");
+        assert_eq!(
+            def.render(&stored),
+            json!([{"city": "Москва", "street": "Тверская, 1"}, {"city": "Тула"}])
+        );
+        let errors = parse(&def, json!([{"town": "x"}])).expect_err("unknown key");
+        assert_eq!(errors[0].path, "[0].town");
     }
 
     #[test]

@@ -111,7 +111,8 @@ pub fn normalize_title(title: &str) -> String {
         .join(" ")
 }
 
-fn channels(def: &EntityDef, values: &Values) -> Vec<(&'static str, String)> {
+/// The normalised channels (`email`, `phone`, `title`) of a record, as `record_channels` keeps them.
+pub fn channels(def: &EntityDef, values: &Values) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     for field in &def.fields {
         let kind = match field.kind {

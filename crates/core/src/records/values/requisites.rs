@@ -198,7 +198,8 @@ mod tests {
         ];
         for (value, expected, why) in cases {
             let errors = parse_requisites(&value, 3).expect_err(why);
-            let got: Vec<(&str, &str)> = errors.iter().map(|e| (e.path.as_str(), e.code)).collect();
+            let mut got: Vec<(&str, &str)> = errors.iter().map(|e| (e.path.as_str(), e.code)).collect();
+            got.sort_unstable();
             assert_eq!(got, expected, "{why}");
         }
     }
