@@ -17,6 +17,7 @@
 //! request bodies are JSON merge-patches whose invalid fields are 422 errors naming them
 //! (`name.en`, `color`, `rate`, ...).
 
+use crate::records::usage::{Used, first_use};
 use std::collections::BTreeSet;
 
 use serde_json::{Map, Value as Json, json};
@@ -254,6 +255,9 @@ pub fn delete(
         if current.system {
             return Err(CoreError::Conflict("system entries cannot be deleted".into()));
         }
+        if let Some(place) = first_use(db, Used::Dictionary(kind), code)? {
+            return Err(CoreError::Conflict(format!("{code} is still used in {place}")));
+        }
         db.execute(
             "DELETE FROM dictionary_entries WHERE kind = ? AND code = ?",
             &[kind.into(), code.into()],
@@ -455,6 +459,9 @@ pub fn delete_currency(
         check_version(current.version, if_match)?;
         if current.base {
             return Err(CoreError::Conflict("the base currency cannot be deleted".into()));
+        }
+        if let Some(place) = first_use(db, Used::Currency, code)? {
+            return Err(CoreError::Conflict(format!("{code} is still used in {place}")));
         }
         db.execute("DELETE FROM currencies WHERE code = ?", &[code.into()])?;
         audit(

@@ -532,3 +532,35 @@ fn a_manager_sees_only_own_and_opened_records_in_lists_and_search() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_dictionary_code_or_currency_in_use_cannot_be_deleted() {
+    let (_dir, db) = fresh();
+    let admin = user(&db, "a@example.com", "administrator", None);
+    crm_core::dictionaries::create(
+        &db,
+        &admin,
+        "sources",
+        &json!({"code": "FAIR", "name": {"en": "Fair"}}),
+        &client(),
+    )
+    .expect("new source");
+    create(
+        &db,
+        &admin,
+        "lead",
+        json!({"title": "From the fair", "source": "FAIR", "currency": "USD"}),
+    );
+    let refused = crm_core::dictionaries::delete(&db, &admin, "sources", "FAIR", None, &client());
+    assert!(
+        matches!(&refused, Err(CoreError::Conflict(m)) if m.contains("lead.source")),
+        "{refused:?}"
+    );
+    let refused = crm_core::dictionaries::delete_currency(&db, &admin, "USD", None, &client());
+    assert!(
+        matches!(&refused, Err(CoreError::Conflict(m)) if m.contains("lead.currency")),
+        "{refused:?}"
+    );
+    service::delete(&db, &admin, &def(&db, "lead"), 1, None).expect("delete the lead");
+    crm_core::dictionaries::delete(&db, &admin, "sources", "FAIR", None, &client()).expect("unused now");
+}

@@ -230,6 +230,16 @@ impl FieldDef {
         }
     }
 
+    /// The SQL expression of the stored value in a record table under alias `t` (a custom money
+    /// field compares by its amount). Names come from definitions, never from input.
+    pub fn sql_expression(&self) -> String {
+        match (&self.storage, &self.kind) {
+            (Storage::Custom, FieldKind::Money) => format!("json_extract(t.custom, '$.{}.amount')", self.name),
+            (Storage::Custom, _) => format!("json_extract(t.custom, '$.{}')", self.name),
+            _ => format!("t.{}", self.name),
+        }
+    }
+
     /// Parses a non-null JSON value into its stored form; `refs` collects what the database
     /// must confirm. Errors carry paths relative to the field.
     pub fn parse(&self, value: &Json, cx: &ParseContext, refs: &mut Vec<Reference>) -> Result<Value, Vec<Invalid>> {

@@ -90,11 +90,7 @@ fn bad(message: String) -> CoreError {
 fn expression(target: &Target) -> String {
     match target {
         Target::Meta(name) => format!("t.{name}"),
-        Target::Field(field) => match (&field.storage, &field.kind) {
-            (Storage::Custom, FieldKind::Money) => format!("json_extract(t.custom, '$.{}.amount')", field.name),
-            (Storage::Custom, _) => format!("json_extract(t.custom, '$.{}')", field.name),
-            _ => format!("t.{}", field.name),
-        },
+        Target::Field(field) => field.sql_expression(),
     }
 }
 

@@ -9,7 +9,7 @@
 //! - [`store`]: rows <-> values; [`index`]: the search and channel indexes; [`timeline`]: the
 //!   history of every change; [`custom`]: custom field definitions; [`bulk`] and [`merge`]:
 //!   many records at once, through the same pipeline; [`duplicates`]: matching by normalised
-//!   e-mail, phone and title; [`views`]: saved list views.
+//!   e-mail, phone and title; [`views`]: saved list views; [`usage`]: where a code is in use.
 //!
 //! Architecture invariant: entity-specific behaviour is data in [`entity`] or a hook in
 //! [`hooks`]; the pipeline in [`service`] has no `if entity == ...`.
@@ -28,6 +28,7 @@ pub mod merge;
 pub mod service;
 pub mod store;
 pub mod timeline;
+pub mod usage;
 pub mod values;
 pub mod views;
 
