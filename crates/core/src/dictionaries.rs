@@ -17,7 +17,6 @@
 //! request bodies are JSON merge-patches whose invalid fields are 422 errors naming them
 //! (`name.en`, `color`, `rate`, ...).
 
-use crate::records::usage::{Used, first_use};
 use std::collections::BTreeSet;
 
 use serde_json::{Map, Value as Json, json};
@@ -25,8 +24,9 @@ use serde_json::{Map, Value as Json, json};
 use crate::acl::{Action, Caller, Entity};
 use crate::audit::{AuditEvent, ClientInfo};
 use crate::db::{Db, DbError, Row, Value, transaction};
-use crate::directory::{Body, Patch, check_version, placeholders, time};
+use crate::directory::{Body, Changes, Patch, check_version, placeholders, time};
 use crate::error::{CoreError, FieldErrors};
+use crate::records::usage::{Used, first_use};
 
 /// The dictionaries: `(URL segment, stored kind code)`, e.g. `("lead-statuses", "lead_status")`.
 pub const KINDS: &[(&str, &str)] = &[
@@ -195,7 +195,7 @@ pub fn update(
         check_version(current.version, if_match)?;
         let mut errors = FieldErrors::new();
         check_same_code(input.code.as_deref(), code, &mut errors);
-        let mut changes = Update::default();
+        let mut changes = Changes::default();
         input.name.apply(&current.name_en, &current.name_ru, &mut changes);
         if let Patch::Set(sort) = input.sort {
             changes.set_if(sort != current.sort, "sort", "sort", sort);
@@ -219,10 +219,11 @@ pub fn update(
         errors.into_result()?;
         if !changes.is_empty() {
             let fields = changes.fields.clone();
-            changes.write(
+            changes.write_keyed(
                 db,
                 "dictionary_entries",
                 &[("kind", kind.into()), ("code", code.into())],
+                None,
             )?;
             audit(
                 db,
@@ -411,7 +412,7 @@ pub fn update_currency(
                 "there is always a base currency: make another currency the base instead",
             );
         }
-        let mut changes = Update::default();
+        let mut changes = Changes::default();
         input.name.apply(&current.name_en, &current.name_ru, &mut changes);
         if let Patch::Set(sort) = input.sort {
             changes.set_if(sort != current.sort, "sort", "sort", sort);
@@ -436,7 +437,7 @@ pub fn update_currency(
         }
         if !changes.is_empty() {
             details["fields"] = json!(changes.fields.clone());
-            changes.write(db, "currencies", &[("code", code.into())])?;
+            changes.write_keyed(db, "currencies", &[("code", code.into())], None)?;
             audit(db, caller, "currency.updated", details, client)?;
         }
         load_currency(db, code)?
@@ -563,51 +564,6 @@ fn rescale_others(db: &dyn Db, new_base: &str, new_base_rate: Rate) -> Result<Js
     Ok(Json::Object(rescaled))
 }
 
-/// The columns a merge-patch really changes, written as one `UPDATE` keyed by text columns
-/// that also bumps `version` and stamps `updated_at` (the directory's `Changes` is keyed by an
-/// integer `id`, which these tables do not have).
-#[derive(Debug, Default)]
-struct Update {
-    sets: Vec<String>,
-    params: Vec<Value>,
-    fields: Vec<&'static str>,
-}
-
-impl Update {
-    /// Records `field`, stored in `column`, when the new value differs from the stored one.
-    fn set_if(&mut self, differs: bool, field: &'static str, column: &'static str, value: impl Into<Value>) {
-        if differs {
-            self.sets.push(format!("{column} = ?"));
-            self.params.push(value.into());
-            self.fields.push(field);
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.fields.is_empty()
-    }
-
-    /// Writes the row of `table` whose `key` columns hold the given values.
-    fn write(mut self, db: &dyn Db, table: &'static str, key: &[(&'static str, Value)]) -> Result<(), DbError> {
-        self.sets.push("version = version + 1".into());
-        self.sets.push("updated_at = ?".into());
-        self.params.push(crate::clock::now().into());
-        let mut clauses = Vec::with_capacity(key.len());
-        for (column, value) in key {
-            clauses.push(format!("{column} = ?"));
-            self.params.push(value.clone());
-        }
-        db.execute(
-            &format!(
-                "UPDATE {table} SET {} WHERE {}",
-                self.sets.join(", "),
-                clauses.join(" AND ")
-            ),
-            &self.params,
-        )
-    }
-}
-
 /// A merge-patch of `name: {en, ru}`.
 struct NamePatch {
     en: Patch<String>,
@@ -647,7 +603,7 @@ impl NamePatch {
     }
 
     /// Records the changed names of a record named `en`/`ru` now.
-    fn apply(&self, en: &str, ru: &str, changes: &mut Update) {
+    fn apply(&self, en: &str, ru: &str, changes: &mut Changes) {
         let new_en = match &self.en {
             Patch::Set(new) => new.as_str(),
             _ => en,

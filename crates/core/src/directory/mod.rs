@@ -78,10 +78,22 @@ impl Changes {
 
     /// Writes the row `id` of `table`; `updated_by` only for tables that record it.
     pub(crate) fn write(
-        mut self,
+        self,
         db: &dyn Db,
         table: &str,
         id: i64,
+        updated_by: Option<i64>,
+    ) -> Result<(), crate::db::DbError> {
+        self.write_keyed(db, table, &[("id", id.into())], updated_by)
+    }
+
+    /// Writes the row of `table` whose `key` columns hold the given values (for tables keyed by
+    /// text, such as dictionary entries).
+    pub(crate) fn write_keyed(
+        mut self,
+        db: &dyn Db,
+        table: &str,
+        key: &[(&str, Value)],
         updated_by: Option<i64>,
     ) -> Result<(), crate::db::DbError> {
         self.sets.push("version = version + 1".into());
@@ -91,9 +103,17 @@ impl Changes {
             self.sets.push("updated_by = ?".into());
             self.params.push(user.into());
         }
-        self.params.push(id.into());
+        let mut clauses = Vec::with_capacity(key.len());
+        for (column, value) in key {
+            clauses.push(format!("{column} = ?"));
+            self.params.push(value.clone());
+        }
         db.execute(
-            &format!("UPDATE {table} SET {} WHERE id = ?", self.sets.join(", ")),
+            &format!(
+                "UPDATE {table} SET {} WHERE {}",
+                self.sets.join(", "),
+                clauses.join(" AND ")
+            ),
             &self.params,
         )
     }
@@ -298,6 +318,28 @@ impl Where {
     pub(crate) fn and(&mut self, clause: impl Into<String>, params: impl IntoIterator<Item = Value>) {
         self.clauses.push(clause.into());
         self.params.extend(params);
+    }
+
+    /// One keyset page (by id, ascending) of `select` under these conditions and after the
+    /// query's cursor, each row rendered by `record`.
+    pub(crate) fn page(
+        mut self,
+        db: &dyn Db,
+        select: &str,
+        query: &ListQuery,
+        record: impl Fn(&crate::db::Row) -> Result<Json, CoreError>,
+    ) -> Result<Page, CoreError> {
+        if let Some(cursor) = query.cursor {
+            self.and("id > ?", [cursor.into()]);
+        }
+        let mut params = self.params.clone();
+        params.push((query.limit + 1).into());
+        let rows = db.query(&format!("{select}{} ORDER BY id LIMIT ?", self.sql()), &params)?;
+        let fetched = rows
+            .iter()
+            .map(|row| Ok((row.i64("id").unwrap_or_default(), record(&row)?)))
+            .collect::<Result<Vec<_>, CoreError>>()?;
+        Ok(Page::from_fetched(fetched, query.limit))
     }
 
     /// ` WHERE a AND b` (empty without conditions).

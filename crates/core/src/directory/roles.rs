@@ -27,23 +27,10 @@ const DUPLICATE_CODE: &str = "a role with this code exists";
 pub fn list(db: &dyn Db, caller: &Caller, query: &ListQuery) -> Result<Page, CoreError> {
     caller.require(Entity::Settings, Action::Read)?;
     let mut filter = Where::default();
-    if let Some(cursor) = query.cursor {
-        filter.and("id > ?", [cursor.into()]);
-    }
     if let Some(code) = query.filter("code") {
         filter.and("code = ?", [code.into()]);
     }
-    let mut params = filter.params.clone();
-    params.push((query.limit + 1).into());
-    let rows = db.query(
-        &format!("SELECT {COLUMNS} FROM roles{} ORDER BY id LIMIT ?", filter.sql()),
-        &params,
-    )?;
-    let fetched = rows
-        .iter()
-        .map(|row| Ok((row.i64("id").unwrap_or_default(), record(&row)?)))
-        .collect::<Result<Vec<_>, CoreError>>()?;
-    Ok(Page::from_fetched(fetched, query.limit))
+    filter.page(db, &format!("SELECT {COLUMNS} FROM roles"), query, record)
 }
 
 /// One role (settings read); 404 if there is none.

@@ -151,26 +151,12 @@ fn record(row: &Row) -> Json {
 /// Lists custom fields (any authenticated user; `filter[entity]=lead`), by entity, sort, id.
 pub fn list(db: &dyn Db, _caller: &Caller, query: &ListQuery) -> Result<Page, CoreError> {
     let mut filter = Where::default();
-    if let Some(cursor) = query.cursor {
-        filter.and("id > ?", [cursor.into()]);
-    }
     if let Some(entity) = query.filter("entity") {
         filter.and("entity = ?", [entity.into()]);
     }
-    let mut params = filter.params.clone();
-    params.push((query.limit + 1).into());
-    let rows = db.query(
-        &format!(
-            "SELECT {COLUMNS} FROM custom_fields{} ORDER BY id LIMIT ?",
-            filter.sql()
-        ),
-        &params,
-    )?;
-    let fetched = rows
-        .iter()
-        .map(|r| (r.i64("id").unwrap_or_default(), record(&r)))
-        .collect();
-    Ok(Page::from_fetched(fetched, query.limit))
+    filter.page(db, &format!("SELECT {COLUMNS} FROM custom_fields"), query, |row| {
+        Ok(record(row))
+    })
 }
 
 /// One custom field definition.

@@ -38,26 +38,15 @@ fn record(row: &Row) -> Json {
 pub fn list(db: &dyn Db, caller: &Caller, query: &ListQuery) -> Result<Page, CoreError> {
     let mut filter = Where::default();
     filter.and("(owner_id = ? OR shared = 1)", [caller.user_id.into()]);
-    if let Some(cursor) = query.cursor {
-        filter.and("id > ?", [cursor.into()]);
-    }
     if let Some(entity) = query.filter("entity") {
         filter.and("entity = ?", [entity.into()]);
     }
     if let Some(shared) = query.filter_bool("shared")? {
         filter.and("shared = ?", [shared.into()]);
     }
-    let mut params = filter.params.clone();
-    params.push((query.limit + 1).into());
-    let rows = db.query(
-        &format!("SELECT {COLUMNS} FROM saved_views{} ORDER BY id LIMIT ?", filter.sql()),
-        &params,
-    )?;
-    let fetched = rows
-        .iter()
-        .map(|r| (r.i64("id").unwrap_or_default(), record(&r)))
-        .collect();
-    Ok(Page::from_fetched(fetched, query.limit))
+    filter.page(db, &format!("SELECT {COLUMNS} FROM saved_views"), query, |row| {
+        Ok(record(row))
+    })
 }
 
 fn load(db: &dyn Db, caller: &Caller, id: i64) -> Result<(i64, i64, Json), CoreError> {
