@@ -470,3 +470,114 @@ fn the_default_country_setting_reads_phones_typed_without_a_country_code() {
         403,
     );
 }
+
+/// Every field type over the wire, as custom fields on leads: a valid value is stored and
+/// rendered back, an invalid one is a 422 naming `custom.<code>` and writes nothing.
+#[test]
+fn every_field_type_accepts_its_values_and_refuses_others_by_name() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let company = post(&app, &admin, "/api/companies", json!({"title": "Acme"}));
+    let cases: Vec<(&str, Value, Value, Value)> = vec![
+        ("string", json!({}), json!("Blue"), json!(["not", "text"])),
+        ("text", json!({}), json!("Line one\nLine two"), json!(42)),
+        ("integer", json!({}), json!(12), json!("12 pcs")),
+        ("decimal", json!({}), json!("3.50"), json!("3.505")),
+        (
+            "money",
+            json!({}),
+            json!({"amount": "99.90", "currency": "USD"}),
+            json!({"amount": "1", "currency": "ZZZ"}),
+        ),
+        ("boolean", json!({}), json!(true), json!("yes")),
+        ("date", json!({}), json!("2026-02-28"), json!("2026-02-30")),
+        ("datetime", json!({}), json!("2026-11-22T08:30:00Z"), json!("yesterday")),
+        ("enumeration", json!({"options": ["A", "B"]}), json!("B"), json!("C")),
+        (
+            "enumeration",
+            json!({"options": ["A", "B"], "multiple": true}),
+            json!(["A", "B"]),
+            json!(["A", "Z"]),
+        ),
+        (
+            "enumeration",
+            json!({"dictionary": "source"}),
+            json!("PARTNER"),
+            json!("NOT_A_SOURCE"),
+        ),
+        ("currency", json!({}), json!("EUR"), json!("ZZZ")),
+        (
+            "emails",
+            json!({}),
+            json!([{"value": "a@b.example", "type": "home"}]),
+            json!([{"value": "a@"}]),
+        ),
+        (
+            "phones",
+            json!({}),
+            json!([{"value": "+44 20 7946 0958", "type": "work", "e164": "+442079460958"}]),
+            json!(["call me"]),
+        ),
+        (
+            "websites",
+            json!({}),
+            json!([{"value": "https://acme.example", "type": "work"}]),
+            json!(["not a site"]),
+        ),
+        (
+            "messengers",
+            json!({}),
+            json!([{"value": "@acme", "type": "telegram"}]),
+            json!([{"value": "@acme", "type": "pigeon"}]),
+        ),
+        (
+            "address",
+            json!({}),
+            json!({"city": "Казань", "country": "Россия"}),
+            json!({"planet": "Mars"}),
+        ),
+        ("user", json!({}), json!(1), json!(999)),
+        (
+            "record",
+            json!({"record_entity": "company"}),
+            company["id"].clone(),
+            json!(999),
+        ),
+    ];
+    for (i, (kind, extra, good, bad)) in cases.iter().enumerate() {
+        let code = format!("uf_{kind}_{i}");
+        let mut definition = json!({"entity": "lead", "code": code, "label": {"en": kind}, "type": kind});
+        definition
+            .as_object_mut()
+            .expect("object")
+            .extend(extra.as_object().expect("object").clone());
+        post(&app, &admin, "/api/custom-fields", definition);
+        let lead = post(
+            &app,
+            &admin,
+            "/api/leads",
+            json!({"title": kind, "custom": {&code: good}}),
+        );
+        assert_eq!(lead["custom"][&code], *good, "{kind} #{i} round-trips");
+        let before = get(&app, &admin, "/api/leads?count=true")["total"].clone();
+        let refused = app.send(
+            Method::POST,
+            "/api/leads",
+            &admin,
+            Some(json!({"title": kind, "custom": {&code: bad}})),
+        );
+        let problem = assert_problem(refused, 422);
+        assert!(
+            fields(&problem)
+                .iter()
+                .all(|f| f.starts_with(&format!("custom.{code}")))
+                && !fields(&problem).is_empty(),
+            "{kind} #{i}: {problem}"
+        );
+        assert_eq!(
+            get(&app, &admin, "/api/leads?count=true")["total"],
+            before,
+            "{kind}: nothing written"
+        );
+    }
+}

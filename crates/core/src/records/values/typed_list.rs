@@ -182,10 +182,12 @@ fn parse_item(item: &Value, kind: ListKind, default_country: &str) -> Result<Typ
 }
 
 /// The `value` text and the `type` of an item object, with the problems found in its fields.
+/// A phone's `e164` (as the API renders it) is accepted and recomputed, so a record read back
+/// can be sent again unchanged.
 fn item_fields(object: &Map<String, Value>, kind: ListKind) -> (Option<&str>, Option<String>, Vec<Invalid>) {
     let mut errors: Vec<Invalid> = object
         .keys()
-        .filter(|key| !matches!(key.as_str(), "value" | "type"))
+        .filter(|key| !matches!(key.as_str(), "value" | "type") && !(kind == ListKind::Phone && key.as_str() == "e164"))
         .map(|key| unknown_field(key))
         .collect();
     let text = match object.get("value") {
