@@ -11,7 +11,8 @@
 //! | `/<id>/timeline` | `GET` newest first (`limit`, `cursor`) |
 //! | `/<id>/merge` | `POST {"from": [ids]}` |
 //!
-//! A component is one line: `records::serve(&request, "lead")`.
+//! A component is one line: `records::serve(&request, "lead")`; an entity with actions of its
+//! own (`/api/deals/board`, `/api/leads/<id>/convert`) passes them to [`serve_with`].
 
 use crm_core::CoreError;
 use crm_core::acl::Caller;
@@ -59,24 +60,34 @@ pub fn record_target(path_info: &str) -> Option<RecordTarget<'_>> {
     if parts.next().is_some() {
         return None;
     }
+    let is_action = |a: &str| !a.is_empty() && a.len() <= 40 && a.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
     match (parse_id(first), second) {
         (Some(id), None) => Some(RecordTarget::Item(id)),
-        (Some(id), Some(action @ ("timeline" | "merge"))) => Some(RecordTarget::ItemAction(id, action)),
-        (None, None) if matches!(first, "fields" | "bulk") => Some(RecordTarget::CollectionAction(first)),
+        (Some(id), Some(action)) if is_action(action) => Some(RecordTarget::ItemAction(id, action)),
+        (None, None) if is_action(first) => Some(RecordTarget::CollectionAction(first)),
         _ => None,
     }
 }
 
+/// An entity's own actions: answers the targets it knows (`None` for the others, which are
+/// then a 404).
+pub type Extra = fn(&Request, &SpinDb, &Caller, &EntityDef, RecordTarget) -> Option<Result<Response, ApiError>>;
+
 /// Answers a request to entity `entity`'s routes.
 pub fn serve(request: &Request, entity: &str) -> Response {
-    handle(request, entity).unwrap_or_else(|e| error_response(&e))
+    serve_with(request, entity, |_, _, _, _, _| None)
+}
+
+/// [`serve`], with the entity's own actions tried for paths the shared shape does not know.
+pub fn serve_with(request: &Request, entity: &str, extra: Extra) -> Response {
+    handle(request, entity, extra).unwrap_or_else(|e| error_response(&e))
 }
 
 fn not_allowed(allow: &[&'static str]) -> ApiError {
     RequestError::MethodNotAllowed { allow: allow.to_vec() }.into()
 }
 
-fn handle(request: &Request, entity: &str) -> Result<Response, ApiError> {
+fn handle(request: &Request, entity: &str, extra: Extra) -> Result<Response, ApiError> {
     let target = record_target(path_info(request)).ok_or(CoreError::NotFound)?;
     let db = SpinDb::open_migrated()?;
     let kv = SpinKv::open_default().map_err(CoreError::from)?;
@@ -103,7 +114,7 @@ fn handle(request: &Request, entity: &str) -> Result<Response, ApiError> {
             Ok(json_response(200, &crm_core::records::entity::describe(&def)))
         }
         (RecordTarget::CollectionAction("fields"), _) => Err(not_allowed(&["GET"])),
-        (RecordTarget::CollectionAction(_), Method::Post) => {
+        (RecordTarget::CollectionAction("bulk"), Method::Post) => {
             let body: Value = json_body(request)?;
             let cx = service::parse_context(&db)?;
             Ok(json_response(
@@ -111,7 +122,7 @@ fn handle(request: &Request, entity: &str) -> Result<Response, ApiError> {
                 &crm_core::records::bulk::run(&db, &caller, &def, &body, &cx)?,
             ))
         }
-        (RecordTarget::CollectionAction(_), _) => Err(not_allowed(&["POST"])),
+        (RecordTarget::CollectionAction("bulk"), _) => Err(not_allowed(&["POST"])),
         (RecordTarget::Item(id), Method::Get) => Ok(record_response(200, &service::get(&db, &caller, &def, id)?)),
         (RecordTarget::Item(id), Method::Patch) => {
             let body: Value = json_body(request)?;
@@ -134,14 +145,15 @@ fn handle(request: &Request, entity: &str) -> Result<Response, ApiError> {
             ))
         }
         (RecordTarget::ItemAction(_, "timeline"), _) => Err(not_allowed(&["GET"])),
-        (RecordTarget::ItemAction(id, _), Method::Post) => {
+        (RecordTarget::ItemAction(id, "merge"), Method::Post) => {
             let body: Value = json_body(request)?;
             Ok(record_response(
                 200,
                 &crm_core::records::merge::merge(&db, &caller, &def, id, &body)?,
             ))
         }
-        (RecordTarget::ItemAction(..), _) => Err(not_allowed(&["POST"])),
+        (RecordTarget::ItemAction(_, "merge"), _) => Err(not_allowed(&["POST"])),
+        (target, _) => extra(request, &db, &caller, &def, target).unwrap_or(Err(CoreError::NotFound.into())),
     }
 }
 
@@ -170,8 +182,11 @@ mod tests {
             ("/7/timeline", Some(RecordTarget::ItemAction(7, "timeline"))),
             ("/7/merge/", Some(RecordTarget::ItemAction(7, "merge"))),
             ("/0", None),
-            ("/7/other", None),
-            ("/x", None),
+            ("/7/convert", Some(RecordTarget::ItemAction(7, "convert"))),
+            ("/board", Some(RecordTarget::CollectionAction("board"))),
+            ("/7/Other", None),
+            ("/x", Some(RecordTarget::CollectionAction("x"))),
+            ("/x1", None),
             ("/7/timeline/1", None),
         ];
         for (path, expected) in cases {

@@ -16,7 +16,7 @@ pub fn record_acl(def: &EntityDef, values: &Values) -> RecordAcl {
         responsible_department_id: int(RESPONSIBLE_DEPARTMENT),
         opened: int("opened") == Some(1),
         stage: def
-            .stage_field
+            .stage()
             .and_then(|f| values.get(f))
             .and_then(Value::as_str)
             .map(str::to_owned),
@@ -34,7 +34,11 @@ pub fn load_checked(
 ) -> Result<Values, CoreError> {
     caller.require(def.acl, Action::Read)?;
     let values = store::load(db, def, id)?.ok_or(CoreError::NotFound)?;
-    caller.check_record(def.acl, action, &record_acl(def, &values))?;
+    if def.owned {
+        caller.check_record(def.acl, action, &record_acl(def, &values))?;
+    } else {
+        caller.require(def.acl, action)?;
+    }
     Ok(values)
 }
 

@@ -82,12 +82,7 @@ fn kind_of(type_code: &str, options: &Json) -> Option<FieldKind> {
         "messengers" => FieldKind::Messengers,
         "address" => FieldKind::Address,
         "user" => FieldKind::User,
-        "record" => FieldKind::Record(match options["record_entity"].as_str()? {
-            "lead" => "lead",
-            "contact" => "contact",
-            "company" => "company",
-            _ => return None,
-        }),
+        "record" => FieldKind::Record(super::entity::static_name(options["record_entity"].as_str()?)?),
         "enumeration" => FieldKind::Enumeration(match options["dictionary"].as_str() {
             Some(kind) => Options::Dictionary(kind.to_string()),
             None => Options::Own(
@@ -250,7 +245,11 @@ impl Draft {
         };
         let entity = text("entity").unwrap_or_default();
         if EntityDef::builtin(&entity).is_none() {
-            errors.push("entity", "invalid_choice", "must be lead, contact or company");
+            errors.push(
+                "entity",
+                "invalid_choice",
+                format!("must be {}", super::entity::names_text()),
+            );
         }
         let code = text("code").unwrap_or_default();
         if !valid_code(&code) {
@@ -374,7 +373,11 @@ fn draft_options(map: &Map<String, Json>, stored: Option<&Json>, type_code: &str
         "record" => {
             let entity = pick("record_entity").and_then(Json::as_str).unwrap_or_default();
             if EntityDef::builtin(entity).is_none() {
-                errors.push("record_entity", "invalid_choice", "must be lead, contact or company");
+                errors.push(
+                    "record_entity",
+                    "invalid_choice",
+                    format!("must be {}", super::entity::names_text()),
+                );
             }
             json!({ "record_entity": entity })
         }

@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::fields::{FieldDef, FieldKind, Options, Storage};
+use super::fields::{FieldDef, FieldKind, Options};
 use super::hooks::Hook;
 use crate::acl::{AclColumns, Entity};
 use crate::db::Db;
@@ -58,8 +58,11 @@ pub struct EntityDef {
     pub resource: &'static str,
     /// Built-in fields, then custom fields.
     pub fields: Vec<FieldDef>,
-    /// The status/stage field the ACL's stage rules apply to.
-    pub stage_field: Option<&'static str>,
+    /// The status/stage field the ACL's stage rules apply to, and its column under alias `t`.
+    pub stage_field: Option<(&'static str, &'static str)>,
+    /// Whether records have a responsible user and the `opened` flag (record-level ACL). An
+    /// unowned entity (the product catalog) is checked at the scope level only.
+    pub owned: bool,
     /// Fields whose values feed full-text search.
     pub search_fields: &'static [&'static str],
     /// Fields that make the record's display title, joined by spaces.
@@ -74,9 +77,9 @@ impl EntityDef {
     /// The built-in definition of entity `name` (`lead`, `contact`, `company`).
     pub fn builtin(name: &str) -> Option<EntityDef> {
         match name {
-            "lead" => Some(lead()),
-            "contact" => Some(contact()),
-            "company" => Some(company()),
+            "lead" => Some(super::entities::lead::def()),
+            "contact" => Some(super::entities::contact::def()),
+            "company" => Some(super::entities::company::def()),
             _ => None,
         }
     }
@@ -98,209 +101,35 @@ impl EntityDef {
         AclColumns {
             responsible: "t.responsible_id",
             opened: Some("t.opened"),
-            stage: self.stage_field.map(|_| "t.status"),
+            stage: self.stage_field.map(|(_, column)| column),
         }
     }
-}
 
-/// The fields every record has: responsible user and the "available to everyone" flag.
-fn ownership() -> Vec<FieldDef> {
-    vec![
-        FieldDef::column("responsible_id", "Responsible", "Ответственный", FieldKind::User).listed(),
-        FieldDef::column(
-            "opened",
-            "Available to everyone",
-            "Доступен для всех",
-            FieldKind::Boolean,
-        )
-        .default_value(json!(false)),
-    ]
-}
-
-fn dictionary(kind: &str) -> FieldKind {
-    FieldKind::Enumeration(Options::Dictionary(kind.to_string()))
-}
-
-fn person() -> Vec<FieldDef> {
-    vec![
-        FieldDef::column("honorific", "Salutation", "Обращение", dictionary("honorific")),
-        FieldDef::column("first_name", "First name", "Имя", FieldKind::String).listed(),
-        FieldDef::column("middle_name", "Middle name", "Отчество", FieldKind::String),
-        FieldDef::column("last_name", "Last name", "Фамилия", FieldKind::String).listed(),
-        FieldDef::column("birthdate", "Date of birth", "Дата рождения", FieldKind::Date),
-        FieldDef::column("post", "Position", "Должность", FieldKind::String),
-    ]
-}
-
-fn channels() -> Vec<FieldDef> {
-    vec![
-        FieldDef::column("phones", "Phones", "Телефоны", FieldKind::Phones).listed(),
-        FieldDef::column("emails", "E-mails", "E-mail", FieldKind::Emails).listed(),
-        FieldDef::column("websites", "Websites", "Сайты", FieldKind::Websites),
-        FieldDef::column("messengers", "Messengers", "Мессенджеры", FieldKind::Messengers),
-    ]
-}
-
-fn comments() -> FieldDef {
-    FieldDef::column("comments", "Comments", "Комментарий", FieldKind::Text)
-}
-
-/// A lead: the first contact with a prospect.
-pub fn lead() -> EntityDef {
-    let mut fields = vec![FieldDef::column("title", "Lead name", "Название лида", FieldKind::String).listed()];
-    fields.extend(person());
-    fields.extend([
-        FieldDef::column("company_title", "Company name", "Название компании", FieldKind::String).listed(),
-        FieldDef::column("status", "Status", "Статус", dictionary("lead_status"))
-            .required()
-            .default_value(json!("NEW"))
-            .listed(),
-        FieldDef::column("source", "Source", "Источник", dictionary("source")),
-        FieldDef::column(
-            "source_description",
-            "Source details",
-            "Дополнительно об источнике",
-            FieldKind::Text,
-        ),
-        FieldDef::column("amount", "Amount", "Сумма", FieldKind::Decimal(2)),
-        FieldDef::column("currency", "Currency", "Валюта", FieldKind::Currency),
-    ]);
-    fields.extend(channels());
-    fields.push(FieldDef::column("address", "Address", "Адрес", FieldKind::Address));
-    fields.push(comments());
-    fields.extend(ownership());
-    for (name, label) in [
-        ("utm_source", "UTM source"),
-        ("utm_medium", "UTM medium"),
-        ("utm_campaign", "UTM campaign"),
-        ("utm_content", "UTM content"),
-        ("utm_term", "UTM term"),
-    ] {
-        fields.push(FieldDef::column(name, label, label, FieldKind::String));
-    }
-    EntityDef {
-        name: "lead",
-        acl: Entity::Lead,
-        table: "leads",
-        resource: "/api/leads",
-        fields,
-        stage_field: Some("status"),
-        search_fields: &[
-            "title",
-            "first_name",
-            "middle_name",
-            "last_name",
-            "company_title",
-            "phones",
-            "emails",
-        ],
-        title_fields: &["title"],
-        default_sort: "-id",
-        hooks: super::hooks::LEAD,
+    /// The name of the status/stage field, if the entity has one.
+    pub fn stage(&self) -> Option<&'static str> {
+        self.stage_field.map(|(field, _)| field)
     }
 }
 
-/// A contact: a person the firm deals with.
-pub fn contact() -> EntityDef {
-    let mut fields = person();
-    fields.extend([
-        FieldDef::column("type", "Contact type", "Тип контакта", dictionary("contact_type")),
-        FieldDef::column("source", "Source", "Источник", dictionary("source")),
-        FieldDef::column(
-            "source_description",
-            "Source details",
-            "Дополнительно об источнике",
-            FieldKind::Text,
-        ),
-    ]);
-    fields.extend(channels());
-    fields.push(FieldDef::column("address", "Address", "Адрес", FieldKind::Address));
-    fields.push(comments());
-    fields.extend(ownership());
-    let mut companies =
-        FieldDef::column("company_ids", "Companies", "Компании", FieldKind::Record("company")).multiple();
-    companies.storage = Storage::Link(&CONTACT_COMPANIES);
-    companies.max = 50;
-    fields.push(companies);
-    fields.push(FieldDef::column(
-        "origin_lead_id",
-        "Created from lead",
-        "Создан из лида",
-        FieldKind::Record("lead"),
-    ));
-    EntityDef {
-        name: "contact",
-        acl: Entity::Contact,
-        table: "contacts",
-        resource: "/api/contacts",
-        fields,
-        stage_field: None,
-        search_fields: &["first_name", "middle_name", "last_name", "phones", "emails"],
-        title_fields: &["first_name", "last_name"],
-        default_sort: "-id",
-        hooks: super::hooks::CONTACT,
+/// The record entities, by name.
+pub const NAMES: &[&str] = &["lead", "contact", "company"];
+
+/// "lead, contact or company", for error messages.
+pub fn names_text() -> String {
+    match NAMES.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => NAMES.join(""),
     }
 }
 
-/// A company: an organisation the firm deals with.
-pub fn company() -> EntityDef {
-    let mut fields = vec![
-        FieldDef::column("title", "Company name", "Название компании", FieldKind::String)
-            .required()
-            .listed(),
-        FieldDef::column("type", "Company type", "Тип компании", dictionary("company_type")),
-        FieldDef::column("industry", "Industry", "Сфера деятельности", dictionary("industry")),
-        FieldDef::column(
-            "employees",
-            "Employees",
-            "Кол-во сотрудников",
-            dictionary("employee_range"),
-        ),
-        FieldDef::column("revenue", "Annual revenue", "Годовой оборот", FieldKind::Decimal(2)),
-        FieldDef::column("currency", "Currency", "Валюта", FieldKind::Currency),
-    ];
-    fields.extend(channels());
-    fields.push(FieldDef::column("addresses", "Addresses", "Адреса", FieldKind::Address).multiple());
-    fields.push(FieldDef::column(
-        "requisites",
-        "Requisites",
-        "Реквизиты",
-        FieldKind::Requisites,
-    ));
-    fields.push(comments());
-    fields.extend(ownership());
-    let mut contacts = FieldDef::column("contact_ids", "Contacts", "Контакты", FieldKind::Record("contact")).multiple();
-    contacts.storage = Storage::Link(&COMPANY_CONTACTS);
-    contacts.max = 500;
-    fields.push(contacts);
-    fields.push(FieldDef::column(
-        "origin_lead_id",
-        "Created from lead",
-        "Создана из лида",
-        FieldKind::Record("lead"),
-    ));
-    EntityDef {
-        name: "company",
-        acl: Entity::Company,
-        table: "companies",
-        resource: "/api/companies",
-        fields,
-        stage_field: None,
-        search_fields: &["title", "phones", "emails", "websites"],
-        title_fields: &["title"],
-        default_sort: "-id",
-        hooks: &[],
-    }
+/// The `'static` name of entity `name`, if it is a record entity.
+pub fn static_name(name: &str) -> Option<&'static str> {
+    NAMES.iter().copied().find(|n| *n == name)
 }
 
 /// The table of entity `name` (for references), if it is a record entity.
 pub fn table_of(name: &str) -> Option<&'static str> {
-    match name {
-        "lead" => Some("leads"),
-        "contact" => Some("contacts"),
-        "company" => Some("companies"),
-        _ => None,
-    }
+    EntityDef::builtin(name).map(|def| def.table)
 }
 
 /// The entity's field definitions as API JSON (`GET /api/<entity>/fields`), for forms, list
@@ -332,5 +161,5 @@ pub fn describe(def: &EntityDef) -> serde_json::Value {
             out
         })
         .collect();
-    json!({ "entity": def.name, "stage_field": def.stage_field, "default_sort": def.default_sort, "fields": fields })
+    json!({ "entity": def.name, "stage_field": def.stage(), "default_sort": def.default_sort, "fields": fields })
 }

@@ -475,7 +475,14 @@ fn keyset(sort: &[(String, bool)], after: &[Value]) -> (String, Vec<Value>) {
 /// One page of records the caller may read.
 pub fn list(db: &dyn Db, caller: &Caller, def: &EntityDef, query: &RecordQuery) -> Result<Json, CoreError> {
     caller.require(def.acl, Action::Read)?;
-    let acl = caller.list_filter(def.acl, &def.acl_columns());
+    let acl = if def.owned {
+        caller.list_filter(def.acl, &def.acl_columns())
+    } else {
+        crate::acl::SqlFilter {
+            sql: "1".into(),
+            params: Vec::new(),
+        }
+    };
     let mut clauses = vec![acl.sql];
     let mut params = acl.params;
     for (sql, values) in &query.conditions {
@@ -594,7 +601,7 @@ mod tests {
 
     #[test]
     fn rejects_unknown_fields_operators_and_sort_keys_by_name() {
-        let def = super::super::entity::lead();
+        let def = super::super::entities::lead::def();
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[("filter[nope]", "1")], "nope"),
             (&[("filter[title][between]", "1")], "between"),

@@ -131,7 +131,7 @@ fn repoint(db: &dyn Db, def: &EntityDef, from: i64, to: i64) -> Result<(), CoreE
         "UPDATE timeline SET record_id = ? WHERE entity = ? AND record_id = ?",
         &[to.into(), def.name.into(), from.into()],
     )?;
-    for other in ["lead", "contact", "company"] {
+    for other in super::entity::NAMES {
         let Some(other_def) = EntityDef::builtin(other) else {
             continue;
         };

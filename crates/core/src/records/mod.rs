@@ -18,6 +18,7 @@ pub mod access;
 pub mod bulk;
 pub mod custom;
 pub mod duplicates;
+pub mod entities;
 pub mod entity;
 pub mod fields;
 pub mod hooks;

@@ -35,11 +35,7 @@ pub fn create(db: &dyn Db, caller: &Caller, def: &EntityDef, body: &Json) -> Res
     caller.require(def.acl, Action::Add)?;
     let cx = parse_context(db)?;
     let mut parsed = input::parse(def, body, &cx, true)?;
-    parsed
-        .values
-        .entry("responsible_id".into())
-        .or_insert(Value::Integer(caller.user_id));
-    if parsed.values.get("responsible_id") == Some(&Value::Null) {
+    if def.owned && parsed.values.get("responsible_id").is_none_or(Value::is_null) {
         parsed.values.insert("responsible_id".into(), caller.user_id.into());
     }
     transaction(db, |db| {
@@ -61,7 +57,9 @@ pub fn create(db: &dyn Db, caller: &Caller, def: &EntityDef, body: &Json) -> Res
             access::department_of(db, responsible)?.into(),
         );
         let acl = access::record_acl(def, &values);
-        caller.check_add(def.acl, &acl)?;
+        if def.owned {
+            caller.check_add(def.acl, &acl)?;
+        }
         if let Some(stage) = &acl.stage {
             caller.check_move(def.acl, stage)?;
         }
@@ -130,7 +128,7 @@ pub fn write_update(
         return Ok(store::render(def, before));
     }
     input::check_references(db, refs)?;
-    if let Some(stage) = def.stage_field
+    if let Some(stage) = def.stage()
         && let Some(change) = changes.iter().find(|c| c.field == stage)
         && let Some(code) = change.new.as_str()
     {

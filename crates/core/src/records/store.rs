@@ -27,6 +27,12 @@ pub fn select_from(def: &EntityDef) -> String {
 /// [`select_from`] with extra result columns (e.g. a list's sort keys).
 pub fn select_with(def: &EntityDef, extra: &[String]) -> String {
     let extra: String = extra.iter().map(|e| format!(", {e}")).collect();
+    if !def.owned {
+        return format!(
+            "SELECT t.*, NULL AS {RESPONSIBLE_DEPARTMENT}{extra} FROM {} t",
+            def.table
+        );
+    }
     format!(
         "SELECT t.*, u.department_id AS {RESPONSIBLE_DEPARTMENT}{extra} FROM {} t \
          LEFT JOIN users u ON u.id = t.responsible_id",

@@ -128,7 +128,11 @@ pub fn comment(db: &dyn Db, caller: &Caller, body: &Json) -> Result<Json, CoreEr
     let entity = map.get("entity").and_then(Json::as_str);
     let def = entity.and_then(EntityDef::builtin);
     if def.is_none() {
-        errors.push("entity", "invalid_choice", "must be lead, contact or company");
+        errors.push(
+            "entity",
+            "invalid_choice",
+            format!("must be {}", super::entity::names_text()),
+        );
     }
     let record_id = map.get("record_id").and_then(Json::as_i64).filter(|id| *id > 0);
     if record_id.is_none() {

@@ -17,7 +17,7 @@ pub enum Used<'a> {
 
 /// The first `entity.field` whose records hold `code`, if any.
 pub fn first_use(db: &dyn Db, used: Used, code: &str) -> Result<Option<String>, CoreError> {
-    for entity in ["lead", "contact", "company"] {
+    for entity in super::entity::NAMES {
         let def = EntityDef::load(db, entity)?;
         for field in &def.fields {
             let matches = match (&field.kind, used) {

@@ -129,7 +129,11 @@ fn read(db: &dyn Db, body: &Json, current: Option<&Json>) -> Result<Draft, CoreE
         }
     };
     match EntityDef::builtin(&entity) {
-        None => errors.push("entity", "invalid_choice", "must be lead, contact or company"),
+        None => errors.push(
+            "entity",
+            "invalid_choice",
+            format!("must be {}", super::entity::names_text()),
+        ),
         Some(_) => {
             let def = EntityDef::load(db, &entity)?;
             let cx = super::service::parse_context(db)?;

@@ -187,7 +187,10 @@ fn parse_item(item: &Value, kind: ListKind, default_country: &str) -> Result<Typ
 fn item_fields(object: &Map<String, Value>, kind: ListKind) -> (Option<&str>, Option<String>, Vec<Invalid>) {
     let mut errors: Vec<Invalid> = object
         .keys()
-        .filter(|key| !matches!(key.as_str(), "value" | "type") && !(kind == ListKind::Phone && key.as_str() == "e164"))
+        .filter(|key| {
+            let known = matches!(key.as_str(), "value" | "type") || (kind == ListKind::Phone && key.as_str() == "e164");
+            !known
+        })
         .map(|key| unknown_field(key))
         .collect();
     let text = match object.get("value") {

@@ -1,0 +1,64 @@
+//! A lead: the first contact with a prospect (`/api/leads`); its status follows the role's per-status rules.
+
+use serde_json::json;
+
+use super::{channels, comments, dictionary, ownership, person};
+use crate::acl::Entity;
+use crate::records::EntityDef;
+use crate::records::fields::{FieldDef, FieldKind};
+
+/// A lead: the first contact with a prospect.
+pub fn def() -> EntityDef {
+    let mut fields = vec![FieldDef::column("title", "Lead name", "Название лида", FieldKind::String).listed()];
+    fields.extend(person());
+    fields.extend([
+        FieldDef::column("company_title", "Company name", "Название компании", FieldKind::String).listed(),
+        FieldDef::column("status", "Status", "Статус", dictionary("lead_status"))
+            .required()
+            .default_value(json!("NEW"))
+            .listed(),
+        FieldDef::column("source", "Source", "Источник", dictionary("source")),
+        FieldDef::column(
+            "source_description",
+            "Source details",
+            "Дополнительно об источнике",
+            FieldKind::Text,
+        ),
+        FieldDef::column("amount", "Amount", "Сумма", FieldKind::Decimal(2)),
+        FieldDef::column("currency", "Currency", "Валюта", FieldKind::Currency),
+    ]);
+    fields.extend(channels());
+    fields.push(FieldDef::column("address", "Address", "Адрес", FieldKind::Address));
+    fields.push(comments());
+    fields.extend(ownership());
+    for (name, label) in [
+        ("utm_source", "UTM source"),
+        ("utm_medium", "UTM medium"),
+        ("utm_campaign", "UTM campaign"),
+        ("utm_content", "UTM content"),
+        ("utm_term", "UTM term"),
+    ] {
+        fields.push(FieldDef::column(name, label, label, FieldKind::String));
+    }
+    EntityDef {
+        name: "lead",
+        acl: Entity::Lead,
+        table: "leads",
+        resource: "/api/leads",
+        fields,
+        stage_field: Some(("status", "t.status")),
+        owned: true,
+        search_fields: &[
+            "title",
+            "first_name",
+            "middle_name",
+            "last_name",
+            "company_title",
+            "phones",
+            "emails",
+        ],
+        title_fields: &["title"],
+        default_sort: "-id",
+        hooks: crate::records::hooks::LEAD,
+    }
+}
