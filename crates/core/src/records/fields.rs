@@ -62,6 +62,9 @@ pub enum FieldKind {
     User,
     /// The id of a record of this entity (or, with `multiple`, several).
     Record(&'static str),
+    /// Records of any entity: `[{"entity": "lead", "id": 5}, ...]` (an activity's bindings).
+    /// Lists filter it as `entity:id` (`filter[bindings]=lead:5`).
+    Bindings,
 }
 
 impl FieldKind {
@@ -86,6 +89,7 @@ impl FieldKind {
             FieldKind::Requisites => "requisites",
             FieldKind::User => "user",
             FieldKind::Record(_) => "record",
+            FieldKind::Bindings => "bindings",
         }
     }
 
@@ -297,6 +301,7 @@ impl FieldDef {
                 refs.push(Reference::User(id));
                 Value::Integer(id)
             })),
+            FieldKind::Bindings => bindings(value, self.max, refs),
             FieldKind::Record(entity) => one(reference_id(value).map(|id| {
                 refs.push(Reference::Records(entity, vec![id]));
                 Value::Integer(id)
@@ -343,7 +348,7 @@ impl FieldDef {
         if matches!(stored, Value::Null) {
             return match (&self.kind, self.multiple) {
                 (FieldKind::Emails | FieldKind::Phones | FieldKind::Websites | FieldKind::Messengers, _)
-                | (FieldKind::Requisites, _) => json!([]),
+                | (FieldKind::Requisites | FieldKind::Bindings, _) => json!([]),
                 (FieldKind::Boolean, _) => json!(false),
                 (_, true) => json!([]),
                 _ => Json::Null,
@@ -370,7 +375,11 @@ impl FieldDef {
 
     /// How lists may filter and sort on this field.
     pub fn comparable(&self) -> Comparable {
-        if self.multiple || self.kind.list_kind().is_some() || matches!(self.storage, Storage::Link(_)) {
+        if self.multiple
+            || self.kind.list_kind().is_some()
+            || self.kind == FieldKind::Bindings
+            || matches!(self.storage, Storage::Link(_))
+        {
             return if matches!(self.kind, FieldKind::Address) {
                 Comparable::No
             } else {
@@ -428,6 +437,7 @@ fn render_one(kind: &FieldKind, stored: &Value) -> Json {
             values::typed_list_json(&values::typed_list_from_json(&stored))
         }
         (FieldKind::Address | FieldKind::Requisites, Value::Text(s)) => serde_json::from_str(s).unwrap_or(Json::Null),
+        (FieldKind::Bindings, Value::Text(s)) => serde_json::from_str(s).unwrap_or(json!([])),
         (_, Value::Integer(v)) => json!(v),
         (_, Value::Real(v)) => json!(v),
         (_, Value::Text(s)) => json!(s),
@@ -449,7 +459,8 @@ pub fn stored_to_json(value: &Value, kind: &FieldKind) -> Json {
             | FieldKind::Websites
             | FieldKind::Messengers
             | FieldKind::Address
-            | FieldKind::Requisites => serde_json::from_str(s).unwrap_or(Json::Null),
+            | FieldKind::Requisites
+            | FieldKind::Bindings => serde_json::from_str(s).unwrap_or(Json::Null),
             _ => json!(s),
         },
     }
@@ -511,6 +522,54 @@ fn enumeration(value: &Json, options: &Options, refs: &mut Vec<Reference>) -> Re
     }
 }
 
+/// `[{"entity": "lead", "id": 5}]`: each a record entity and a positive id, at most `max`.
+fn bindings(value: &Json, max: usize, refs: &mut Vec<Reference>) -> Result<Value, Vec<Invalid>> {
+    let Some(items) = value.as_array() else {
+        return Err(vec![Invalid::new(
+            "invalid_type",
+            "expected a list of {\"entity\", \"id\"}",
+        )]);
+    };
+    if items.len() > max {
+        return Err(vec![Invalid::new("too_many", format!("at most {max} records"))]);
+    }
+    let mut out: Vec<Json> = Vec::new();
+    let mut errors = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let entity = item
+            .get("entity")
+            .and_then(Json::as_str)
+            .and_then(super::entity::static_name);
+        let id = item.get("id").and_then(Json::as_i64).filter(|id| *id > 0);
+        let unknown = item
+            .as_object()
+            .and_then(|m| m.keys().find(|k| *k != "entity" && *k != "id").cloned());
+        match (entity, id, unknown) {
+            (_, _, Some(key)) => {
+                errors.push(Invalid::new("unknown_field", "not a binding key").at(&format!("[{i}].{key}")))
+            }
+            (None, _, _) => errors.push(
+                Invalid::new("invalid_choice", format!("must be {}", super::entity::names_text()))
+                    .at(&format!("[{i}].entity")),
+            ),
+            (_, None, _) => {
+                errors.push(Invalid::new("invalid_type", "expected a positive integer id").at(&format!("[{i}].id")))
+            }
+            (Some(entity), Some(id), None) => {
+                let binding = json!({ "entity": entity, "id": id });
+                if !out.contains(&binding) {
+                    refs.push(Reference::Records(entity, vec![id]));
+                    out.push(binding);
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(json_text_or_null(out))
+}
+
 fn currency(value: &Json, refs: &mut Vec<Reference>) -> Result<Value, Invalid> {
     let code = string(value)?.trim().to_ascii_uppercase();
     if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -562,6 +621,10 @@ mod tests {
             (FieldKind::Datetime, json!("2026-11-22T08:30:00Z")),
             (FieldKind::Currency, json!("RUB")),
             (FieldKind::Money, json!({"amount": "10.00", "currency": "USD"})),
+            (
+                FieldKind::Bindings,
+                json!([{"entity": "lead", "id": 5}, {"entity": "company", "id": 2}]),
+            ),
         ];
         for (kind, input) in cases {
             let def = FieldDef::column("f", "F", "Ф", kind.clone());

@@ -381,6 +381,10 @@ fn members_condition(
                 _ if typed => format!(
                     "EXISTS (SELECT 1 FROM json_each({expr}) j WHERE json_extract(j.value, '$.normalized') IN ({list}))"
                 ),
+                (_, FieldKind::Bindings) => format!(
+                    "EXISTS (SELECT 1 FROM json_each({expr}) j \
+                     WHERE json_extract(j.value, '$.entity') || ':' || json_extract(j.value, '$.id') IN ({list}))"
+                ),
                 _ => format!("EXISTS (SELECT 1 FROM json_each({expr}) j WHERE j.value IN ({list}))"),
             };
             (sql, values)
