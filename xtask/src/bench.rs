@@ -10,7 +10,8 @@
 //!   the query) with `crm-sqlite`, per call.
 //!
 //! - `GET /api/me` with a token against the anonymous 401, one login against native argon2id,
-//!   and lists over a million rows per role ([`crate::acl_bench`]).
+//!   and lists over a million rows per role ([`crate::acl_bench`]);
+//! - the record engine over a million leads and contacts ([`crate::records_bench`]).
 //!
 //! It is not a test: nothing here passes or fails on a number.
 
@@ -77,7 +78,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         print_row("/counter", c, &r, &floor);
     }
     stop(host);
-    Ok(())
+    crate::records_bench::run(root)
 }
 
 const BENCH_EMAIL: &str = "bench@example.com";
@@ -135,7 +136,13 @@ fn auth_figures(addr: &str) -> anyhow::Result<()> {
 }
 
 /// One HTTP/1.1 request; returns the whole response text.
-fn request(addr: &str, method: &str, path: &str, headers: &[&str], body: Option<&str>) -> anyhow::Result<String> {
+pub(crate) fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    body: Option<&str>,
+) -> anyhow::Result<String> {
     let mut s = TcpStream::connect(addr)?;
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for h in headers {
@@ -224,9 +231,11 @@ fn wrk_with(addr: &str, path: &str, connections: u32, headers: &[String]) -> any
     })
 }
 
-struct Host(Child, String);
+/// A running crm-host and its address.
+pub(crate) struct Host(Child, pub(crate) String);
 
-fn start_host(state: &Path) -> anyhow::Result<(Host, Duration)> {
+/// Starts crm-host on `spin.toml` and state dir `state`; returns once `/api/health` answers 200.
+pub(crate) fn start_host(state: &Path) -> anyhow::Result<(Host, Duration)> {
     start_host_with(Path::new("spin.toml"), state, "/api/health")
 }
 
@@ -255,7 +264,8 @@ fn start_host_with(manifest: &Path, state: &Path, ready_path: &str) -> anyhow::R
     Ok((Host(child, addr), started.elapsed()))
 }
 
-fn stop(mut host: Host) {
+/// Stops the host (SIGTERM, graceful) and waits for it.
+pub(crate) fn stop(mut host: Host) {
     let _ = Command::new("kill").args(["-TERM", &host.0.id().to_string()]).status();
     let _ = host.0.wait();
 }

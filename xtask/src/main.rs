@@ -4,13 +4,15 @@
 //!   runtime (incrementally) and serve the app;
 //! - `cargo xtask test`: format check, clippy (native and wasm), then every test;
 //! - `cargo xtask bench`: load figures for the closing notes (needs `wrk`);
-//!   `cargo xtask bench acl`: only the native ACL list figures.
+//!   `cargo xtask bench acl`: only the native ACL list figures;
+//!   `cargo xtask bench records`: only the record engine over a million leads and contacts.
 //!
 //! The components build for `wasm32-wasip2` into `target/wasm32-wasip2/release/`,
 //! exactly where `spin.toml` points, so `spin build && spin up` sees the same files.
 
 mod acl_bench;
 mod bench;
+mod records_bench;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -37,9 +39,12 @@ fn run() -> anyhow::Result<()> {
         Some("up") => up(&args[1..]),
         Some("test") => test(),
         Some("bench") if args.get(1).map(String::as_str) == Some("acl") => acl_bench::run(&root.join("target")),
+        Some("bench") if args.get(1).map(String::as_str) == Some("records") => records_bench::run(&root),
         Some("bench") => bench::run(&root),
         _ => {
-            eprintln!("usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl]");
+            eprintln!(
+                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records]"
+            );
             std::process::exit(2);
         }
     }
