@@ -68,12 +68,30 @@ enum Target {
 
 const META_SORTABLE: &[&str] = &["id", "version", "created_at", "updated_at", "created_by", "updated_by"];
 
+/// One key of a list's order.
+#[derive(Debug, Clone, PartialEq)]
+struct SortKey {
+    /// The SQL expression under alias `t`.
+    expr: String,
+    descending: bool,
+    /// Whether the key can be NULL (then the keyset must place NULLs as SQLite sorts them).
+    nullable: bool,
+}
+
+/// Whether a target can hold NULL: bookkeeping times and ids cannot, nor can required columns.
+fn nullable(target: &Target) -> bool {
+    match target {
+        Target::Meta(name) => matches!(*name, "created_by" | "updated_by"),
+        Target::Field(field) => !(field.required && field.storage == Storage::Column),
+    }
+}
+
 /// A parsed list request.
 #[derive(Debug, Clone)]
 pub struct RecordQuery {
     q: Option<String>,
     conditions: Vec<(String, Vec<Value>)>,
-    sort: Vec<(String, bool)>,
+    sort: Vec<SortKey>,
     sort_spec: String,
     limit: u32,
     after: Option<Vec<Value>>,
@@ -225,9 +243,8 @@ fn parse_fields(def: &EntityDef, value: &str) -> Result<Vec<String>, CoreError> 
     Ok(out)
 }
 
-fn parse_sort(def: &EntityDef, text: &str) -> Result<Vec<(String, bool)>, CoreError> {
+fn parse_sort(def: &EntityDef, text: &str) -> Result<Vec<SortKey>, CoreError> {
     let mut keys = Vec::new();
-    let mut has_id = false;
     for part in text.split(',').map(str::trim) {
         let (name, descending) = match part.strip_prefix('-') {
             Some(name) => (name, true),
@@ -237,16 +254,21 @@ fn parse_sort(def: &EntityDef, text: &str) -> Result<Vec<(String, bool)>, CoreEr
         if matches!(comparable(&target), Comparable::Members | Comparable::No) {
             return Err(bad(format!("cannot sort by {name:?}")));
         }
-        has_id |= name == "id";
-        keys.push((expression(&target), descending));
-        if has_id {
-            break;
+        keys.push(SortKey {
+            expr: expression(&target),
+            descending,
+            nullable: nullable(&target),
+        });
+        if name == "id" {
+            return Ok(keys);
         }
     }
-    if !has_id {
-        let descending = keys.first().is_some_and(|(_, d)| *d);
-        keys.push(("t.id".into(), descending));
-    }
+    let descending = keys.first().is_some_and(|k| k.descending);
+    keys.push(SortKey {
+        expr: "t.id".into(),
+        descending,
+        nullable: false,
+    });
     Ok(keys)
 }
 
@@ -442,22 +464,43 @@ fn decode_cursor(text: &str, spec: &str, keys: usize) -> Result<Vec<Value>, Core
         .collect()
 }
 
-/// `WHERE` part that continues after the row whose sort keys were `after` (NULLs sort first
-/// ascending, last descending, as SQLite does).
-fn keyset(sort: &[(String, bool)], after: &[Value]) -> (String, Vec<Value>) {
+/// `WHERE` part that continues after the row whose sort keys were `after`. Keys that cannot
+/// be NULL going one way compare as one row value, `(a, id) > (?, ?)`, which SQLite answers by
+/// seeking the index; otherwise each key's turn is spelt out, placing NULLs as SQLite sorts
+/// them (first ascending, last descending).
+fn keyset(sort: &[SortKey], after: &[Value]) -> (String, Vec<Value>) {
+    let same_way = sort.iter().all(|k| k.descending == sort[0].descending);
+    if same_way && sort.iter().zip(after).all(|(k, v)| !k.nullable && !v.is_null()) {
+        let exprs: Vec<&str> = sort.iter().map(|k| k.expr.as_str()).collect();
+        let op = if sort[0].descending { "<" } else { ">" };
+        let sql = if sort.len() == 1 {
+            format!("{} {op} ?", exprs[0])
+        } else {
+            format!(
+                "({}) {op} ({})",
+                exprs.join(", "),
+                crate::directory::placeholders(sort.len())
+            )
+        };
+        return (sql, after.to_vec());
+    }
     let mut alternatives = Vec::new();
     let mut params = Vec::new();
     for i in 0..sort.len() {
         let mut parts = Vec::new();
-        for (j, (expr, _)) in sort.iter().enumerate().take(i) {
+        for (j, key) in sort.iter().enumerate().take(i) {
             if after[j].is_null() {
-                parts.push(format!("{expr} IS NULL"));
+                parts.push(format!("{} IS NULL", key.expr));
             } else {
-                parts.push(format!("{expr} = ?"));
+                parts.push(format!("{} = ?", key.expr));
                 params.push(after[j].clone());
             }
         }
-        let (expr, descending) = &sort[i];
+        let SortKey {
+            expr,
+            descending,
+            nullable,
+        } = &sort[i];
         let strictly_after = match (descending, after[i].is_null()) {
             (false, true) => format!("{expr} IS NOT NULL"),
             (false, false) => {
@@ -465,9 +508,13 @@ fn keyset(sort: &[(String, bool)], after: &[Value]) -> (String, Vec<Value>) {
                 format!("{expr} > ?")
             }
             (true, true) => "0".to_string(),
-            (true, false) => {
+            (true, false) if *nullable => {
                 params.push(after[i].clone());
                 format!("({expr} < ? OR {expr} IS NULL)")
+            }
+            (true, false) => {
+                params.push(after[i].clone());
+                format!("{expr} < ?")
             }
         };
         parts.push(strictly_after);
@@ -527,12 +574,12 @@ pub fn list(db: &dyn Db, caller: &Caller, def: &EntityDef, query: &RecordQuery) 
         .sort
         .iter()
         .enumerate()
-        .map(|(i, (expr, _))| format!("{expr} AS _k{i}"))
+        .map(|(i, key)| format!("{} AS _k{i}", key.expr))
         .collect();
     let order: Vec<String> = query
         .sort
         .iter()
-        .map(|(expr, descending)| format!("{expr} {}", if *descending { "DESC" } else { "ASC" }))
+        .map(|key| format!("{} {}", key.expr, if key.descending { "DESC" } else { "ASC" }))
         .collect();
     params.push((query.limit + 1).into());
     let sql = format!(
@@ -638,18 +685,33 @@ mod tests {
         assert!(decode_cursor(&cursor, "title", 2).is_err());
     }
 
+    fn key(expr: &str, descending: bool, nullable: bool) -> SortKey {
+        SortKey {
+            expr: expr.into(),
+            descending,
+            nullable,
+        }
+    }
+
     #[test]
     fn keyset_continues_after_nulls_in_both_directions() {
-        let sort = vec![("t.a".to_string(), false), ("t.id".to_string(), false)];
+        let sort = vec![key("t.a", false, true), key("t.id", false, false)];
         let (sql, params) = keyset(&sort, &[Value::Null, Value::Integer(3)]);
         assert_eq!(sql, "((t.a IS NOT NULL) OR (t.a IS NULL AND t.id > ?))");
         assert_eq!(params, vec![Value::Integer(3)]);
-        let sort = vec![("t.a".to_string(), true), ("t.id".to_string(), true)];
+        let sort = vec![key("t.a", true, true), key("t.id", true, false)];
         let (sql, _) = keyset(&sort, &[Value::Integer(1), Value::Integer(3)]);
-        assert_eq!(
-            sql,
-            "(((t.a < ? OR t.a IS NULL)) OR (t.a = ? AND (t.id < ? OR t.id IS NULL)))"
-        );
+        assert_eq!(sql, "(((t.a < ? OR t.a IS NULL)) OR (t.a = ? AND t.id < ?))");
+    }
+
+    #[test]
+    fn keyset_over_keys_that_cannot_be_null_is_one_row_value_comparison() {
+        let sort = vec![key("t.updated_at", true, false), key("t.id", true, false)];
+        let (sql, params) = keyset(&sort, &[Value::Integer(7), Value::Integer(3)]);
+        assert_eq!(sql, "(t.updated_at, t.id) < (?, ?)");
+        assert_eq!(params.len(), 2);
+        let (sql, _) = keyset(&[key("t.id", true, false)], &[Value::Integer(3)]);
+        assert_eq!(sql, "t.id < ?");
     }
 
     #[test]
