@@ -4,11 +4,14 @@
 //! components and `crm-host` first. Set `TEST_LOG=1` to see the runtime's output.
 
 mod acl_matrix;
+mod activities;
 mod admin;
 mod auth;
+mod deals;
 mod dictionaries;
 mod health;
 mod helpers;
+mod products;
 mod records;
 mod sabotage;
 mod ui;

@@ -581,3 +581,18 @@ fn every_field_type_accepts_its_values_and_refuses_others_by_name() {
         );
     }
 }
+
+#[test]
+fn clearing_a_flag_restores_its_default_instead_of_failing() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let lead = post(&app, &admin, "/api/leads", json!({"title": "Open", "opened": true}));
+    let r = app.send(
+        Method::PATCH,
+        &format!("/api/leads/{}", lead["id"]),
+        &admin,
+        Some(json!({"opened": null})),
+    );
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().expect("lead")["opened"], false);
+}

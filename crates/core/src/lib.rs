@@ -9,6 +9,7 @@
 pub mod acl;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod clock;
 pub mod db;
 pub mod dictionaries;

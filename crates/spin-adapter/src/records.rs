@@ -157,6 +157,54 @@ fn handle(request: &Request, entity: &str, extra: Extra) -> Result<Response, Api
     }
 }
 
+/// The actions deals and leads share: `GET /board`, and `GET`/`PUT /<id>/products` (line
+/// items). An [`Extra`] for their components, to try before their own.
+pub fn sales_actions(
+    request: &Request,
+    db: &SpinDb,
+    caller: &Caller,
+    def: &EntityDef,
+    target: RecordTarget,
+) -> Option<Result<Response, ApiError>> {
+    if !matches!(
+        target,
+        RecordTarget::CollectionAction("board") | RecordTarget::ItemAction(_, "products")
+    ) {
+        return None;
+    }
+    Some(sales_action(request, db, caller, def, target))
+}
+
+fn sales_action(
+    request: &Request,
+    db: &SpinDb,
+    caller: &Caller,
+    def: &EntityDef,
+    target: RecordTarget,
+) -> Result<Response, ApiError> {
+    match (target, request.method()) {
+        (RecordTarget::CollectionAction("board"), Method::Get) => {
+            let cx = service::parse_context(db)?;
+            let board = crm_core::records::board::board(db, caller, def, &query_pairs(request), &cx)?;
+            Ok(json_response(200, &board))
+        }
+        (RecordTarget::CollectionAction("board"), _) => Err(not_allowed(&["GET"])),
+        (RecordTarget::ItemAction(id, "products"), Method::Get) => Ok(json_response(
+            200,
+            &crm_core::records::line_items::get(db, caller, def, id)?,
+        )),
+        (RecordTarget::ItemAction(id, "products"), Method::Put) => {
+            let body: Value = json_body(request)?;
+            Ok(json_response(
+                200,
+                &crm_core::records::line_items::replace(db, caller, def, id, &body)?,
+            ))
+        }
+        (RecordTarget::ItemAction(_, "products"), _) => Err(not_allowed(&["GET", "PUT"])),
+        _ => Err(CoreError::NotFound.into()),
+    }
+}
+
 /// `limit` and `cursor` of a simple page (anything else is a 400 naming it).
 fn page_params(pairs: &[(String, String)]) -> Result<(u32, Option<String>), CoreError> {
     let query = crm_core::directory::ListQuery::parse(

@@ -80,6 +80,9 @@ impl EntityDef {
             "lead" => Some(super::entities::lead::def()),
             "contact" => Some(super::entities::contact::def()),
             "company" => Some(super::entities::company::def()),
+            "activity" => Some(super::entities::activity::def()),
+            "deal" => Some(super::entities::deal::def()),
+            "product" => Some(super::entities::product::def()),
             _ => None,
         }
     }
@@ -112,7 +115,7 @@ impl EntityDef {
 }
 
 /// The record entities, by name.
-pub const NAMES: &[&str] = &["lead", "contact", "company"];
+pub const NAMES: &[&str] = &["lead", "contact", "company", "deal", "product", "activity"];
 
 /// "lead, contact or company", for error messages.
 pub fn names_text() -> String {
@@ -149,6 +152,11 @@ pub fn describe(def: &EntityDef) -> serde_json::Value {
                 "multiple": f.multiple,
                 "custom": f.is_custom(),
                 "show_in_list": f.show_in_list,
+                "writable": match f.access {
+                    super::fields::Access::ReadWrite => "always",
+                    super::fields::Access::CreateOnly => "on_create",
+                    super::fields::Access::ReadOnly => "never",
+                },
                 "filterable": f.comparable() != Comparable::No,
                 "sortable": matches!(f.comparable(), Comparable::Text | Comparable::Ordered | Comparable::Equality),
             });

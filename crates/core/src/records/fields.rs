@@ -136,6 +136,19 @@ pub struct FieldDef {
     pub storage: Storage,
     /// Shown as a list column by default.
     pub show_in_list: bool,
+    /// Who may set the value.
+    pub access: Access,
+}
+
+/// Whether a request may set a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// On create and update.
+    ReadWrite,
+    /// Only on create (a deal's pipeline: moving it is an explicit action).
+    CreateOnly,
+    /// Never: derived by hooks (a deal's `closed` flag).
+    ReadOnly,
 }
 
 /// A fact about a parsed value that only the database can confirm.
@@ -193,7 +206,20 @@ impl FieldDef {
             default: None,
             storage: Storage::Column,
             show_in_list: false,
+            access: Access::ReadWrite,
         }
+    }
+
+    /// The same, settable only on create.
+    pub fn create_only(mut self) -> FieldDef {
+        self.access = Access::CreateOnly;
+        self
+    }
+
+    /// The same, never settable by a request (derived by hooks).
+    pub fn read_only(mut self) -> FieldDef {
+        self.access = Access::ReadOnly;
+        self
     }
 
     /// The same, required.

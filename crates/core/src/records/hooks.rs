@@ -93,7 +93,15 @@ static ENGINE: &[Hook] = &[
         point: HookPoint::AfterDelete,
         run: super::timeline::after_delete,
     },
+    Hook {
+        point: HookPoint::AfterDelete,
+        run: remove_line_items,
+    },
 ];
+
+fn remove_line_items(cx: &mut HookContext) -> Result<(), CoreError> {
+    super::line_items::remove(cx.db, cx.def.name, cx.id)
+}
 
 /// Lead hooks: a lead without a title is named after the person or company.
 pub static LEAD: &[Hook] = &[

@@ -6,7 +6,7 @@
 use serde_json::Value as Json;
 
 use super::EntityDef;
-use super::fields::{FieldDef, ParseContext, Reference};
+use super::fields::{Access, FieldDef, ParseContext, Reference};
 use super::store::META;
 use crate::db::{Db, Value};
 use crate::error::{CoreError, FieldErrors};
@@ -42,6 +42,12 @@ pub fn parse(def: &EntityDef, body: &Json, cx: &ParseContext, creating: bool) ->
             continue;
         }
         match def.field(key).filter(|f| !f.is_custom()) {
+            Some(field) if field.access == Access::ReadOnly => {
+                errors.push(key.clone(), "read_only", "is set by the system")
+            }
+            Some(field) if field.access == Access::CreateOnly && !creating => {
+                errors.push(key.clone(), "read_only", "is set when the record is created")
+            }
             Some(field) => read_field(field, value, cx, &mut input, &mut errors),
             None if META.contains(&key.as_str()) || key == "company_id" => {
                 errors.push(key.clone(), "read_only", "is set by the system")
@@ -52,6 +58,9 @@ pub fn parse(def: &EntityDef, body: &Json, cx: &ParseContext, creating: bool) ->
     if creating {
         for field in &def.fields {
             if input.values.contains_key(&field.name) {
+                continue;
+            }
+            if field.access == Access::ReadOnly {
                 continue;
             }
             if let Some(default) = &field.default {
@@ -67,6 +76,12 @@ pub fn parse(def: &EntityDef, body: &Json, cx: &ParseContext, creating: bool) ->
 
 fn read_field(field: &FieldDef, value: &Json, cx: &ParseContext, input: &mut Input, errors: &mut FieldErrors) {
     let path = field.path();
+    if value.is_null()
+        && let Some(default) = field.default.as_ref().filter(|d| !d.is_null())
+    {
+        // Clearing a field that has a default (a flag such as `opened`) restores the default.
+        return read_field(field, default, cx, input, errors);
+    }
     if value.is_null() {
         if field.required {
             errors.push(path, "required", "may not be cleared");

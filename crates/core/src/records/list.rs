@@ -523,8 +523,8 @@ fn keyset(sort: &[SortKey], after: &[Value]) -> (String, Vec<Value>) {
     (format!("({})", alternatives.join(" OR ")), params)
 }
 
-/// One page of records the caller may read.
-pub fn list(db: &dyn Db, caller: &Caller, def: &EntityDef, query: &RecordQuery) -> Result<Json, CoreError> {
+/// The `WHERE` conditions of a list without its cursor: the caller's ACL, the filters, `q`.
+fn conditions(caller: &Caller, def: &EntityDef, query: &RecordQuery) -> Result<(Vec<String>, Vec<Value>), CoreError> {
     caller.require(def.acl, Action::Read)?;
     let acl = if def.owned {
         caller.list_filter(def.acl, &def.acl_columns())
@@ -552,6 +552,45 @@ pub fn list(db: &dyn Db, caller: &Caller, def: &EntityDef, query: &RecordQuery) 
             None => clauses.push("0".into()),
         }
     }
+    Ok((clauses, params))
+}
+
+/// Per value of `group` (a column under alias `t`): how many records the list's conditions
+/// select, and the sum of their `amount` in the base currency (minor units, converted
+/// through the currencies' rates). The board's column totals.
+pub fn group_totals(
+    db: &dyn Db,
+    caller: &Caller,
+    def: &EntityDef,
+    query: &RecordQuery,
+    group: &str,
+) -> Result<Vec<(Value, i64, i64)>, CoreError> {
+    let (clauses, params) = conditions(caller, def, query)?;
+    let rows = db.query(
+        &format!(
+            "SELECT t.{group} AS g, COUNT(*) AS n, COALESCE(SUM(CAST(ROUND(t.amount * COALESCE( \
+             (SELECT CAST(c.rate AS REAL) FROM currencies c WHERE c.code = t.currency), 1)) AS INTEGER)), 0) AS s \
+             FROM {} t WHERE {} GROUP BY t.{group}",
+            def.table,
+            clauses.join(" AND ")
+        ),
+        &params,
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                r.get("g").cloned().unwrap_or(Value::Null),
+                r.i64("n").unwrap_or_default(),
+                r.i64("s").unwrap_or_default(),
+            )
+        })
+        .collect())
+}
+
+/// One page of records the caller may read.
+pub fn list(db: &dyn Db, caller: &Caller, def: &EntityDef, query: &RecordQuery) -> Result<Json, CoreError> {
+    let (mut clauses, mut params) = conditions(caller, def, query)?;
     let total = if query.count {
         let rows = db.query(
             &format!(

@@ -147,5 +147,40 @@ fn repoint(db: &dyn Db, def: &EntityDef, from: i64, to: i64) -> Result<(), CoreE
             }
         }
     }
+    // Other entities' links to `from` (a deal's contacts) move to `to`; the merged record's own
+    // link rows are handled by absorbing its links and deleting it.
+    let own_tables: Vec<&str> = def
+        .fields
+        .iter()
+        .filter_map(|f| match f.storage {
+            Storage::Link(link) => Some(link.table),
+            _ => None,
+        })
+        .collect();
+    for other in super::entity::NAMES {
+        let Some(other_def) = EntityDef::builtin(other) else {
+            continue;
+        };
+        for field in &other_def.fields {
+            if let Storage::Link(link) = field.storage
+                && link.other_entity == def.name
+                && !own_tables.contains(&link.table)
+            {
+                db.execute(
+                    &format!(
+                        "UPDATE OR IGNORE {} SET {} = ? WHERE {} = ?",
+                        link.table, link.other, link.other
+                    ),
+                    &[to.into(), from.into()],
+                )?;
+                db.execute(
+                    &format!("DELETE FROM {} WHERE {} = ?", link.table, link.other),
+                    &[from.into()],
+                )?;
+            }
+        }
+    }
+    // Activities bound to `from` are bound to `to` (their `bindings` JSON and link rows).
+    super::entities::activity::repoint_bindings(db, def.name, from, to)?;
     Ok(())
 }

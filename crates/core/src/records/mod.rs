@@ -10,22 +10,29 @@
 //!   history of every change; [`custom`]: custom field definitions; [`bulk`] and [`merge`]:
 //!   many records at once, through the same pipeline; [`duplicates`]: matching by normalised
 //!   e-mail, phone and title; [`views`]: saved list views; [`usage`]: where a code is in use.
+//! - Sales: [`pipelines`] and their stages, [`line_items`] of deals and leads, lead
+//!   [`convert`]sion, kanban [`board`]s.
 //!
 //! Architecture invariant: entity-specific behaviour is data in [`entity`] or a hook in
 //! [`hooks`]; the pipeline in [`service`] has no `if entity == ...`.
 
 pub mod access;
+pub mod board;
 pub mod bulk;
+pub mod convert;
 pub mod custom;
 pub mod duplicates;
 pub mod entities;
 pub mod entity;
 pub mod fields;
 pub mod hooks;
+pub mod ical;
 pub mod index;
 pub mod input;
+pub mod line_items;
 pub mod list;
 pub mod merge;
+pub mod pipelines;
 pub mod service;
 pub mod store;
 pub mod timeline;

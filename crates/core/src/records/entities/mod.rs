@@ -1,9 +1,12 @@
 //! The built-in entity definitions, one file each, and the field groups they share. An
 //! entity is data: its table, fields, links, search and title fields, stage field and hooks.
 
+pub mod activity;
 pub mod company;
 pub mod contact;
+pub mod deal;
 pub mod lead;
+pub mod product;
 
 use serde_json::json;
 

@@ -1,0 +1,32 @@
+//! The `/api/product-sections` component: the product catalog's tree of sections.
+//!
+//! A plain collection: [`crm_spin_adapter::crud`] gives it the HTTP shape every resource
+//! shares, and `crm_core::catalog` holds the rules (the parent exists and is not below the
+//! section, a section with products or sub-sections is not deleted). Needs the `product`
+//! permission: read to list and read, add, update, delete to write.
+
+use crm_core::catalog;
+use crm_spin_adapter::crud::Crud;
+
+const COLLECTION: Crud = Crud {
+    resource: "/api/product-sections",
+    filters: catalog::FILTERS,
+    list: catalog::list,
+    get: catalog::get,
+    create: catalog::create,
+    update: catalog::update,
+    delete: catalog::delete,
+};
+
+/// The Spin entry point. `#[http_component]` expands to wit-bindgen's export glue, which needs
+/// `unsafe`; the allowance is scoped to this module.
+#[allow(unsafe_code)]
+mod entry {
+    use spin_sdk::http::{Request, Response};
+
+    /// Entry point for `/api/product-sections/...`.
+    #[spin_sdk::http_component]
+    fn handle(request: Request) -> Response {
+        crm_spin_adapter::crud::serve(&request, &super::COLLECTION)
+    }
+}
