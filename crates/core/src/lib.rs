@@ -16,6 +16,7 @@ pub mod dictionaries;
 pub mod directory;
 pub mod error;
 pub mod idempotency;
+pub mod intake;
 pub mod kv;
 pub mod migrate;
 pub mod records;

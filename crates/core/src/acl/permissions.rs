@@ -133,6 +133,17 @@ impl Permissions {
         Permissions::default()
     }
 
+    /// Every permission on every entity (the system acting for a public form).
+    pub fn all() -> Permissions {
+        let mut all = Permissions::default();
+        for entity in Entity::ALL {
+            for action in Action::ALL {
+                all.set(*entity, *action, Level::All);
+            }
+        }
+        all
+    }
+
     /// The level for `entity` x `action` (`none` if unset).
     pub fn level(&self, entity: Entity, action: Action) -> Level {
         self.levels.get(&(entity, action)).copied().unwrap_or(Level::None)

@@ -71,19 +71,19 @@ pub fn authenticate(db: &dyn Db, kv: &dyn Kv, creds: &Credentials) -> Result<Cal
 }
 
 /// 32 random bytes, base64url without padding (43 characters).
-fn random_secret() -> Result<String, CoreError> {
+pub(crate) fn random_secret() -> Result<String, CoreError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| CoreError::Internal(format!("no randomness: {e}")))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// Lowercase hex SHA-256 of `text`.
-fn sha256_hex(text: &str) -> String {
+pub(crate) fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// Constant-time equality of two hashes (of equal length; unequal lengths never match).
-fn hashes_match(a: &str, b: &str) -> bool {
+pub(crate) fn hashes_match(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 

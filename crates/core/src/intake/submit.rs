@@ -1,0 +1,668 @@
+//! One web-form submission, start to end. The order matters and reads top-down:
+//!
+//! 1. rate limits (per IP and per form, counters in the key-value store): 429;
+//! 2. the body read into pairs ([`super::payload`]); Tilda's `test=test` ping: 200, nothing kept;
+//! 3. a retry (`Idempotency-Key` or `submission_id` seen before): the first answer again;
+//! 4. spam: a filled honeypot or a forged or too fast time token is quarantined — logged, not
+//!    a lead, answered like a success;
+//! 5. validation (required fields, consent, then every value through the record engine): an
+//!    invalid submission is logged with its raw payload and answered 422;
+//! 6. duplicates by normalised e-mail and phone: the form's policy attaches the submission to
+//!    the existing record's timeline, or makes a repeat lead;
+//! 7. the lead (or contact and deal), owned by the form's responsible user (round-robin), the
+//!    "call the client" task, and the log row — all in ONE transaction, committed before the
+//!    answer, so a 2xx means it is stored.
+
+use serde_json::{Map, Value as Json, json};
+
+use super::form::Form;
+use super::token::{self, Verdict};
+use super::{CONSENT, HONEYPOT, MAX_BODY, SUBMISSION_ID, TIME_TOKEN, payload};
+use crate::acl::Caller;
+use crate::db::{Db, transaction};
+use crate::error::{CoreError, FieldErrors};
+use crate::kv::Kv;
+use crate::records::{EntityDef, service, timeline, values};
+
+/// Longest raw payload kept in the log (the rest is cut, marked).
+pub const LOGGED_BYTES: usize = 16 * 1024;
+
+/// What arrived, as the component read it from the request.
+#[derive(Debug, Clone, Default)]
+pub struct Incoming<'a> {
+    /// `Content-Type`.
+    pub content_type: Option<&'a str>,
+    /// The raw body.
+    pub body: &'a [u8],
+    /// The client's address.
+    pub ip: Option<&'a str>,
+    /// `User-Agent`.
+    pub user_agent: Option<&'a str>,
+    /// `Referer`.
+    pub referer: Option<&'a str>,
+    /// `Idempotency-Key`.
+    pub idempotency_key: Option<&'a str>,
+    /// The query string of the post (UTM tags may ride on the action URL).
+    pub query: Vec<(String, String)>,
+}
+
+/// How a submission ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// A form tool's connection check: 200, nothing kept.
+    Ping,
+    /// Stored (a new record, or attached to an existing one); `replayed` for a retry.
+    Accepted {
+        /// The log row.
+        submission_id: i64,
+        /// Whether this answers a retry of an earlier submission.
+        replayed: bool,
+    },
+    /// Kept aside as spam, answered like a success.
+    Quarantined {
+        /// The log row.
+        submission_id: i64,
+    },
+    /// Invalid values: 422 naming the form's fields.
+    Invalid {
+        /// The log row.
+        submission_id: i64,
+        /// What is wrong, by the names the form posts.
+        errors: FieldErrors,
+    },
+}
+
+/// Why a submission was refused before it was read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// 413.
+    TooLarge,
+    /// 415.
+    Unsupported(String),
+    /// 400.
+    Malformed(String),
+    /// 429, retry after this many seconds.
+    RateLimited(u64),
+}
+
+/// The answer to a submission: an outcome, or a refusal before it could be judged.
+pub type Answer = Result<Outcome, Refusal>;
+
+/// Takes one submission to `form` (active; the component answers 404 otherwise).
+pub fn submit(db: &dyn Db, kv: &dyn Kv, form: &Form, incoming: &Incoming, now: i64) -> Result<Answer, CoreError> {
+    take(db, kv, form, incoming, now, true)
+}
+
+/// Takes a quarantined submission's stored payload in, without the spam checks.
+pub fn release(db: &dyn Db, kv: &dyn Kv, form: &Form, incoming: &Incoming, now: i64) -> Result<Answer, CoreError> {
+    take(db, kv, form, incoming, now, false)
+}
+
+fn take(
+    db: &dyn Db,
+    kv: &dyn Kv,
+    form: &Form,
+    incoming: &Incoming,
+    now: i64,
+    judge_spam: bool,
+) -> Result<Answer, CoreError> {
+    if incoming.body.len() > MAX_BODY {
+        return Ok(Err(Refusal::TooLarge));
+    }
+    if let Some(retry) = rate_limited(kv, form, incoming.ip.unwrap_or("unknown"), now)? {
+        return Ok(Err(Refusal::RateLimited(retry)));
+    }
+    let pairs = match payload::parse(incoming.content_type, incoming.body) {
+        Ok(pairs) => pairs,
+        Err(payload::PayloadError::Unsupported(m)) => return Ok(Err(Refusal::Unsupported(m))),
+        Err(payload::PayloadError::Malformed(m)) => return Ok(Err(Refusal::Malformed(m))),
+    };
+    if payload::is_ping(&pairs) {
+        return Ok(Ok(Outcome::Ping));
+    }
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    };
+    let key = incoming
+        .idempotency_key
+        .or_else(|| value(SUBMISSION_ID))
+        .map(|k| k.chars().take(200).collect::<String>());
+    let log = LogEntry::new(form, incoming, &pairs, key.clone(), now);
+    let answer = transaction(db, |db| {
+        if let Some(key) = &key
+            && let Some(id) = db
+                .query(
+                    "SELECT id FROM form_submissions WHERE form_id = ? AND submission_key = ?",
+                    &[form.id.into(), key.as_str().into()],
+                )?
+                .first_i64()
+        {
+            return Ok(Ok(Outcome::Accepted {
+                submission_id: id,
+                replayed: true,
+            }));
+        }
+        if let Some(reason) = spam_reason(form, &pairs, now).filter(|_| judge_spam) {
+            let submission_id = log.write(db, "quarantined", Some(reason), &Ids::default())?;
+            return Ok(Ok(Outcome::Quarantined { submission_id }));
+        }
+        let errors = check_required(form, &pairs);
+        if !errors.is_empty() {
+            let submission_id = log.write(db, "invalid", Some(&summary(&errors)), &Ids::default())?;
+            return Ok(Ok(Outcome::Invalid { submission_id, errors }));
+        }
+        accept(db, form, &pairs, &log, now)
+    });
+    match answer {
+        // The record engine refused a value: nothing was written; log the payload and say why.
+        Err(CoreError::Validation(errors)) => {
+            let submission_id = transaction(db, |db| {
+                log.write(db, "invalid", Some(&summary(&errors)), &Ids::default())
+            })?;
+            Ok(Ok(Outcome::Invalid { submission_id, errors }))
+        }
+        other => other,
+    }
+}
+
+/// The ids a submission created or matched.
+#[derive(Debug, Default, Clone)]
+struct Ids {
+    lead: Option<i64>,
+    contact: Option<i64>,
+    deal: Option<i64>,
+    matched: Option<(&'static str, i64)>,
+    activity: Option<i64>,
+}
+
+/// A log row in the making.
+struct LogEntry {
+    form_id: i64,
+    content_type: Option<String>,
+    payload: String,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    page_url: Option<String>,
+    referrer: Option<String>,
+    utm: Json,
+    consent: Option<Json>,
+    key: Option<String>,
+    now: i64,
+}
+
+impl LogEntry {
+    fn new(form: &Form, incoming: &Incoming, pairs: &[(String, String)], key: Option<String>, now: i64) -> LogEntry {
+        let value = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let mut raw = String::from_utf8_lossy(incoming.body).into_owned();
+        if raw.len() > LOGGED_BYTES {
+            let mut cut = LOGGED_BYTES;
+            while !raw.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            raw.truncate(cut);
+            raw.push_str("…[cut]");
+        }
+        let referer_query: Vec<(String, String)> = incoming
+            .referer
+            .and_then(|r| r.split_once('?'))
+            .map(|(_, q)| {
+                form_urlencoded::parse(q.split('#').next().unwrap_or_default().as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut utm = Map::new();
+        for tag in ["utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"] {
+            let found = value(tag)
+                .or_else(|| incoming.query.iter().find(|(k, _)| k == tag).map(|(_, v)| v.clone()))
+                .or_else(|| referer_query.iter().find(|(k, _)| k == tag).map(|(_, v)| v.clone()));
+            if let Some(found) = found {
+                utm.insert(tag.into(), json!(found.chars().take(255).collect::<String>()));
+            }
+        }
+        let consent = match (&form.consent, value(CONSENT)) {
+            (Some(consent), Some(_)) => Some(json!({
+                "text": consent.text,
+                "given_at": crate::clock::rfc3339(now),
+                "ip": incoming.ip,
+            })),
+            _ => None,
+        };
+        LogEntry {
+            form_id: form.id,
+            content_type: incoming.content_type.map(str::to_owned),
+            payload: raw,
+            ip: incoming.ip.map(str::to_owned),
+            user_agent: incoming.user_agent.map(|u| u.chars().take(500).collect()),
+            page_url: value("_page_url").or_else(|| incoming.referer.map(str::to_owned)),
+            referrer: value("_referrer"),
+            utm: Json::Object(utm),
+            consent,
+            key,
+            now,
+        }
+    }
+
+    fn write(&self, db: &dyn Db, outcome: &str, reason: Option<&str>, ids: &Ids) -> Result<i64, CoreError> {
+        db.execute(
+            "INSERT INTO form_submissions (form_id, received_at, outcome, reason, content_type, payload, ip, user_agent, \
+             page_url, referrer, utm, consent, submission_key, lead_id, contact_id, deal_id, matched_entity, matched_id, \
+             activity_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            &[
+                self.form_id.into(),
+                self.now.into(),
+                outcome.into(),
+                reason.into(),
+                self.content_type.as_deref().into(),
+                self.payload.as_str().into(),
+                self.ip.as_deref().into(),
+                self.user_agent.as_deref().into(),
+                self.page_url.as_deref().into(),
+                self.referrer.as_deref().into(),
+                self.utm.to_string().into(),
+                self.consent.as_ref().map(Json::to_string).into(),
+                self.key.as_deref().into(),
+                ids.lead.into(),
+                ids.contact.into(),
+                ids.deal.into(),
+                ids.matched.map(|(e, _)| e).into(),
+                ids.matched.map(|(_, id)| id).into(),
+                ids.activity.into(),
+            ],
+        )?;
+        Ok(db.last_insert_id()?)
+    }
+}
+
+/// Counts this submission against the per-IP and per-form limits of the current minute;
+/// `Some(seconds)` when over either (the fixed window ends then). Counters are approximate
+/// under concurrency (read then write), which errs on letting a submission through.
+fn rate_limited(kv: &dyn Kv, form: &Form, ip: &str, now: i64) -> Result<Option<u64>, CoreError> {
+    let minute = now / 60;
+    let retry = (60 - now % 60) as u64;
+    for (limit, key) in [
+        (
+            form.ip_limit_per_minute,
+            format!("rate:form:{}:ip:{ip}:{minute}", form.id),
+        ),
+        (form.form_limit_per_minute, format!("rate:form:{}:{minute}", form.id)),
+    ] {
+        if limit <= 0 {
+            continue;
+        }
+        let count = kv
+            .get(&key)?
+            .and_then(|v| String::from_utf8(v).ok())
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0);
+        if count >= limit {
+            return Ok(Some(retry));
+        }
+        kv.set(&key, (count + 1).to_string().as_bytes())?;
+    }
+    Ok(None)
+}
+
+/// Why a submission looks like a bot's, if it does: the honeypot is filled, or the time token
+/// (present only on our hosted and embedded forms) is forged, too fast or expired.
+fn spam_reason(form: &Form, pairs: &[(String, String)], now: i64) -> Option<&'static str> {
+    let value = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    if value(HONEYPOT).is_some_and(|v| !v.trim().is_empty()) {
+        return Some("honeypot");
+    }
+    match value(TIME_TOKEN).map(|t| token::verify(&form.secret, &form.public_key, t, now)) {
+        Some(Verdict::TooFast) => Some("too_fast"),
+        Some(Verdict::Forged) => Some("forged_token"),
+        Some(Verdict::Expired) => Some("expired_token"),
+        Some(Verdict::Human) | None => None,
+    }
+}
+
+/// Required fields and consent, by the names the form posts.
+fn check_required(form: &Form, pairs: &[(String, String)]) -> FieldErrors {
+    let present = |name: &str| pairs.iter().any(|(k, v)| k == name && !v.trim().is_empty());
+    let mut errors = FieldErrors::new();
+    for field in form.fields.iter().filter(|f| f.required) {
+        if !present(&field.name) {
+            errors.push(field.name.clone(), "required", "is required");
+        }
+    }
+    if form.consent.as_ref().is_some_and(|c| c.required) && !present(CONSENT) {
+        errors.push(CONSENT, "consent_required", "your consent is needed to send the form");
+    }
+    errors
+}
+
+fn summary(errors: &FieldErrors) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.code))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What the submission says about the person, mapped to CRM fields.
+#[derive(Default)]
+struct Mapped {
+    /// CRM field -> values (phones and e-mails may repeat).
+    fields: Vec<(String, String)>,
+    /// Posted names nothing maps to (kept in the comments so the manager sees them).
+    extra: Vec<(String, String)>,
+    /// CRM field -> the name the form posted it under (to report errors by that name).
+    posted_as: Vec<(String, String)>,
+}
+
+fn map_pairs(form: &Form, pairs: &[(String, String)]) -> Mapped {
+    let mut mapped = Mapped::default();
+    for (name, value) in pairs {
+        let value = value.trim();
+        if value.is_empty() || name.starts_with('_') || name == SUBMISSION_ID || name.starts_with("utm_") {
+            continue;
+        }
+        match form.target_of(name) {
+            Some(target) => {
+                mapped.posted_as.push((target.clone(), name.clone()));
+                mapped.fields.push((target, value.chars().take(10_000).collect()));
+            }
+            None if !["formid", "tranid", "form_id", "form_name", "COOKIES"].contains(&name.as_str()) => {
+                mapped.extra.push((name.clone(), value.chars().take(1_000).collect()))
+            }
+            None => {}
+        }
+    }
+    mapped
+}
+
+/// The record body (`lead` or `contact`) the mapped values make.
+fn record_body(form: &Form, mapped: &Mapped, def: &EntityDef, log: &LogEntry) -> Json {
+    let mut body = Map::new();
+    let mut custom = Map::new();
+    let list = |key: &str, value: &str, body: &mut Map<String, Json>| {
+        let entry = body.entry(key.to_string()).or_insert_with(|| json!([]));
+        if let Some(items) = entry.as_array_mut() {
+            items.push(json!(value));
+        }
+    };
+    for (target, value) in &mapped.fields {
+        match target.as_str() {
+            "name" => {
+                let mut words = value.split_whitespace();
+                if let Some(first) = words.next() {
+                    body.insert("first_name".into(), json!(first));
+                }
+                let rest: Vec<&str> = words.collect();
+                if !rest.is_empty() {
+                    body.insert("last_name".into(), json!(rest.join(" ")));
+                }
+            }
+            "email" => list("emails", value, &mut body),
+            "phone" => list("phones", value, &mut body),
+            "website" => list("websites", value, &mut body),
+            t => match t.strip_prefix("custom.") {
+                Some(code) => {
+                    custom.insert(code.to_string(), custom_value(def, code, value));
+                }
+                None if def.field(t).is_some() => {
+                    body.insert(t.to_string(), json!(value));
+                }
+                None => {}
+            },
+        }
+    }
+    if !custom.is_empty() {
+        body.insert("custom".into(), Json::Object(custom));
+    }
+    let mut comments: Vec<String> = body
+        .get("comments")
+        .and_then(Json::as_str)
+        .map(|c| vec![c.to_string()])
+        .unwrap_or_default();
+    comments.extend(mapped.extra.iter().map(|(k, v)| format!("{k}: {v}")));
+    if !comments.is_empty() {
+        body.insert("comments".into(), json!(comments.join("\n")));
+    }
+    body.insert("source".into(), json!(form.source));
+    body.insert(
+        "source_description".into(),
+        json!(
+            form.source_description
+                .clone()
+                .unwrap_or_else(|| format!("Web form \"{}\"", form.name))
+        ),
+    );
+    if def.name == "lead" {
+        for (tag, value) in log.utm.as_object().into_iter().flatten() {
+            body.insert(tag.clone(), value.clone());
+        }
+        if body.get("title").is_none() {
+            let who = ["first_name", "last_name"]
+                .iter()
+                .filter_map(|f| body.get(*f).and_then(Json::as_str))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let who = if who.is_empty() {
+                body.get("emails")
+                    .or(body.get("phones"))
+                    .and_then(|l| l[0].as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            } else {
+                who
+            };
+            body.insert(
+                "title".into(),
+                json!(format!("{}: {who}", form.name).trim_end_matches(": ").to_string()),
+            );
+        }
+    }
+    Json::Object(body)
+}
+
+/// A custom value as its type expects it: numbers and booleans parsed from the text.
+fn custom_value(def: &EntityDef, code: &str, text: &str) -> Json {
+    use crate::records::fields::FieldKind;
+    match def.field(code).map(|f| &f.kind) {
+        Some(FieldKind::Integer) | Some(FieldKind::User) | Some(FieldKind::Record(_)) => {
+            text.parse::<i64>().map(Json::from).unwrap_or(json!(text))
+        }
+        Some(FieldKind::Boolean) => json!(matches!(
+            text.to_lowercase().as_str(),
+            "1" | "yes" | "true" | "on" | "да"
+        )),
+        _ => json!(text),
+    }
+}
+
+/// The responsible user for the next submission (round-robin over the form's active users).
+fn next_responsible(db: &dyn Db, form: &Form) -> Result<i64, CoreError> {
+    let start = db
+        .query("SELECT next_responsible FROM forms WHERE id = ?", &[form.id.into()])?
+        .first_i64()
+        .unwrap_or(0);
+    let n = form.responsible_ids.len().max(1) as i64;
+    for step in 0..n {
+        let candidate = form
+            .responsible_ids
+            .get(((start + step) % n) as usize)
+            .copied()
+            .unwrap_or(0);
+        if !db
+            .query("SELECT 1 FROM users WHERE id = ? AND active = 1", &[candidate.into()])?
+            .is_empty()
+        {
+            db.execute(
+                "UPDATE forms SET next_responsible = ? WHERE id = ?",
+                &[((start + step + 1) % n).into(), form.id.into()],
+            )?;
+            return Ok(candidate);
+        }
+    }
+    Err(CoreError::Unavailable(format!(
+        "form {} has no active responsible user",
+        form.id
+    )))
+}
+
+/// An existing contact or lead with the same normalised e-mail or phone.
+fn find_duplicate(db: &dyn Db, mapped: &Mapped, country: &str) -> Result<Option<(&'static str, i64)>, CoreError> {
+    let mut wanted: Vec<(&str, String)> = Vec::new();
+    for (target, value) in &mapped.fields {
+        match target.as_str() {
+            "email" => {
+                if let Ok(email) = values::Email::parse(value) {
+                    wanted.push(("email", email.normalized));
+                }
+            }
+            "phone" => {
+                if let Ok(phone) = values::Phone::parse(value, country) {
+                    wanted.push(("phone", phone.e164));
+                }
+            }
+            _ => {}
+        }
+    }
+    for entity in ["contact", "lead"] {
+        for (kind, value) in &wanted {
+            let found = db
+                .query(
+                    "SELECT record_id FROM record_channels WHERE kind = ? AND value = ? AND entity = ? ORDER BY record_id LIMIT 1",
+                    &[(*kind).into(), value.as_str().into(), entity.into()],
+                )?
+                .first_i64();
+            if let Some(id) = found {
+                return Ok(Some((if entity == "contact" { "contact" } else { "lead" }, id)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Turns a record's field errors into errors by the names the form posted.
+fn by_posted_name(error: CoreError, mapped: &Mapped) -> CoreError {
+    let CoreError::Validation(errors) = error else {
+        return error;
+    };
+    let mut out = FieldErrors::new();
+    for e in errors.iter() {
+        let head = e.field.split(['[', '.']).next().unwrap_or_default();
+        let target = match head {
+            "emails" => "email",
+            "phones" => "phone",
+            "websites" => "website",
+            "first_name" | "last_name" => "name",
+            "custom" => e.field.as_str(),
+            other => other,
+        };
+        let name = mapped
+            .posted_as
+            .iter()
+            .find(|(t, _)| t == target || (target == "name" && (t == "first_name" || t == "last_name")))
+            .map(|(_, posted)| posted.clone())
+            .unwrap_or_else(|| e.field.clone());
+        out.push(name, e.code.clone(), e.message.clone());
+    }
+    CoreError::Validation(out)
+}
+
+/// Step 6 and 7: duplicates, records, task and log, inside the caller's transaction.
+fn accept(db: &dyn Db, form: &Form, pairs: &[(String, String)], log: &LogEntry, now: i64) -> Result<Answer, CoreError> {
+    let mapped = map_pairs(form, pairs);
+    let cx = service::parse_context(db)?;
+    let responsible = next_responsible(db, form)?;
+    let system = Caller::system(responsible);
+    let matched = find_duplicate(db, &mapped, &cx.default_country)?;
+    let mut ids = Ids {
+        matched,
+        ..Ids::default()
+    };
+    let summary_text = mapped
+        .fields
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .chain(mapped.extra.iter().map(|(k, v)| format!("{k}: {v}")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let attach = matched.is_some() && form.duplicates == "attach";
+    let result: Result<(), CoreError> = (|| {
+        if form.creates == "contact_deal" {
+            let contact_def = EntityDef::load(db, "contact")?;
+            let contact_id = match matched {
+                Some(("contact", id)) if attach => id,
+                _ => {
+                    let mut body = record_body(form, &mapped, &contact_def, log);
+                    body["responsible_id"] = json!(responsible);
+                    let contact = service::create(db, &system, &contact_def, &body)?;
+                    contact["id"].as_i64().unwrap_or_default()
+                }
+            };
+            ids.contact = Some(contact_id);
+            let deal_def = EntityDef::load(db, "deal")?;
+            let title = format!("{}: {}", form.name, crate::clock::rfc3339(now));
+            let mut body = json!({"title": title, "contact_ids": [contact_id], "responsible_id": responsible,
+                                  "source": form.source, "comments": summary_text});
+            if let Some(pipeline) = form.pipeline_id {
+                body["pipeline_id"] = json!(pipeline);
+            }
+            if let Some(stage) = &form.stage {
+                body["stage"] = json!(stage);
+            }
+            let deal = service::create(db, &system, &deal_def, &body)?;
+            ids.deal = deal["id"].as_i64();
+        } else if !attach {
+            let lead_def = EntityDef::load(db, "lead")?;
+            let mut body = record_body(form, &mapped, &lead_def, log);
+            body["responsible_id"] = json!(responsible);
+            let lead = service::create(db, &system, &lead_def, &body)?;
+            ids.lead = lead["id"].as_i64();
+        }
+        Ok(())
+    })();
+    if let Err(error) = result {
+        return match by_posted_name(error, &mapped) {
+            CoreError::Validation(errors) => Err(CoreError::Validation(errors)),
+            other => Err(other),
+        };
+    }
+    if let Some((entity, id)) = matched {
+        let payload = json!({ "text": format!("Web form \"{}\":\n{summary_text}", form.name), "form_id": form.id,
+                              "lead_id": ids.lead, "deal_id": ids.deal });
+        timeline::append(db, entity, id, "form_submission", None, &payload)?;
+    }
+    if let Some(minutes) = form.notify_minutes {
+        let (entity, id) = match (ids.lead, ids.deal, ids.contact, matched) {
+            (Some(lead), _, _, _) => ("lead", lead),
+            (_, Some(deal), _, _) => ("deal", deal),
+            (_, _, Some(contact), _) => ("contact", contact),
+            (_, _, _, Some(found)) => found,
+            _ => ("lead", 0),
+        };
+        let activity_def = EntityDef::load(db, "activity")?;
+        let task = json!({
+            "type": "TASK",
+            "subject": format!("Call the client: web form \"{}\"", form.name),
+            "description": summary_text,
+            "deadline": crate::clock::rfc3339(now + minutes * 60),
+            "priority": "HIGH",
+            "responsible_id": responsible,
+            "bindings": [{"entity": entity, "id": id}],
+        });
+        let activity = service::create(db, &system, &activity_def, &task)?;
+        ids.activity = activity["id"].as_i64();
+    }
+    let outcome = if attach { "duplicate" } else { "accepted" };
+    let submission_id = log.write(db, outcome, None, &ids)?;
+    Ok(Ok(Outcome::Accepted {
+        submission_id,
+        replayed: false,
+    }))
+}
