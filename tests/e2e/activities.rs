@@ -300,3 +300,28 @@ fn the_calendar_feed_is_icalendar_behind_its_own_token() {
     assert_eq!(r.status(), 204);
     assert_problem(app.get(new_url), 401);
 }
+
+#[test]
+fn deleting_a_record_unbinds_its_activities_which_stay_editable() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let lead = post(&app, &admin, "/api/leads", json!({"title": "Gone soon"}));
+    let contact = post(&app, &admin, "/api/contacts", json!({"first_name": "Stays"}));
+    let call = post(
+        &app,
+        &admin,
+        "/api/activities",
+        json!({"type": "CALL", "subject": "Call", "bindings": [{"entity": "lead", "id": id(&lead)}, {"entity": "contact", "id": id(&contact)}]}),
+    );
+    let r = app.send(Method::DELETE, &format!("/api/leads/{}", id(&lead)), &admin, None);
+    assert_eq!(r.status(), 204);
+    let after = get(&app, &admin, &format!("/api/activities/{}", id(&call)));
+    assert_eq!(after["bindings"], json!([{"entity": "contact", "id": id(&contact)}]));
+    let r = app.send(
+        Method::PATCH,
+        &format!("/api/activities/{}", id(&call)),
+        &admin,
+        Some(json!({"subject": "Call again"})),
+    );
+    assert_eq!(r.status(), 200, "an activity is not stuck on a deleted record");
+}

@@ -97,6 +97,10 @@ static ENGINE: &[Hook] = &[
         point: HookPoint::AfterDelete,
         run: remove_line_items,
     },
+    Hook {
+        point: HookPoint::AfterDelete,
+        run: super::entities::activity::unbind,
+    },
 ];
 
 fn remove_line_items(cx: &mut HookContext) -> Result<(), CoreError> {

@@ -283,6 +283,20 @@ fn after_delete(cx: &mut HookContext) -> Result<(), CoreError> {
 /// `bindings` JSON of each activity (without duplicates; the activity's version goes up) and
 /// the `activity_bindings` rows. Runs inside the caller's (the merge's) transaction.
 pub fn repoint_bindings(db: &dyn Db, entity: &str, from: i64, to: i64) -> Result<(), CoreError> {
+    rebind(db, entity, from, Some(to))
+}
+
+/// After a record is deleted: its bindings are dropped from every activity (an activity bound
+/// only to it stays, unbound), so no activity points at a record that is gone.
+pub fn unbind(cx: &mut crate::records::hooks::HookContext) -> Result<(), CoreError> {
+    if cx.def.name == "activity" {
+        return Ok(());
+    }
+    rebind(cx.db, cx.def.name, cx.id, None)
+}
+
+/// Rewrites the bindings to record `from` of `entity`: to record `to`, or away (`None`).
+fn rebind(db: &dyn Db, entity: &str, from: i64, to: Option<i64>) -> Result<(), CoreError> {
     let rows = db.query(
         "SELECT a.id, a.bindings FROM activity_bindings b JOIN activities a ON a.id = b.activity_id \
          WHERE b.entity = ? AND b.record_id = ? ORDER BY a.id",
@@ -296,7 +310,12 @@ pub fn repoint_bindings(db: &dyn Db, entity: &str, from: i64, to: i64) -> Result
             .unwrap_or(Json::Null);
         let mut rewritten: Vec<Json> = Vec::new();
         for b in parse_bindings(&stored) {
-            let record = if b.entity == entity && b.id == from { to } else { b.id };
+            let record = if b.entity == entity && b.id == from {
+                to
+            } else {
+                Some(b.id)
+            };
+            let Some(record) = record else { continue };
             let item = json!({ "entity": b.entity, "id": record });
             if !rewritten.contains(&item) {
                 rewritten.push(item);
@@ -311,11 +330,13 @@ pub fn repoint_bindings(db: &dyn Db, entity: &str, from: i64, to: i64) -> Result
             ],
         )?;
     }
-    db.execute(
-        "INSERT OR IGNORE INTO activity_bindings (activity_id, entity, record_id) \
-         SELECT activity_id, entity, ? FROM activity_bindings WHERE entity = ? AND record_id = ?",
-        &[to.into(), entity.into(), from.into()],
-    )?;
+    if let Some(to) = to {
+        db.execute(
+            "INSERT OR IGNORE INTO activity_bindings (activity_id, entity, record_id) \
+             SELECT activity_id, entity, ? FROM activity_bindings WHERE entity = ? AND record_id = ?",
+            &[to.into(), entity.into(), from.into()],
+        )?;
+    }
     db.execute(
         "DELETE FROM activity_bindings WHERE entity = ? AND record_id = ?",
         &[entity.into(), from.into()],
