@@ -6,32 +6,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Auth, TestApp, assert_problem, spawn_app};
-
-fn post(app: &TestApp, auth: &Auth, path: &str, body: Value) -> Value {
-    let r = app.send(Method::POST, path, auth, Some(body.clone()));
-    let status = r.status().as_u16();
-    let created: Value = r.json().expect("JSON");
-    assert_eq!(status, 201, "POST {path} {body}: {created}");
-    created
-}
-
-fn get(app: &TestApp, auth: &Auth, path: &str) -> Value {
-    let r = app.send(Method::GET, path, auth, None);
-    let status = r.status().as_u16();
-    let body: Value = r.json().expect("JSON");
-    assert_eq!(status, 200, "GET {path}: {body}");
-    body
-}
-
-fn ids(page: &Value) -> Vec<i64> {
-    page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|r| r["id"].as_i64().expect("id"))
-        .collect()
-}
+use crate::helpers::{Auth, assert_problem, get, ids, post, spawn_app};
 
 fn id(record: &Value) -> i64 {
     record["id"].as_i64().expect("id")

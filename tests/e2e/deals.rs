@@ -6,26 +6,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Auth, PASSWORD, TestApp, assert_problem, spawn_app};
-
-fn call(app: &TestApp, auth: &Auth, method: Method, path: &str, body: Option<Value>, status: u16) -> Value {
-    let r = app.send(method.clone(), path, auth, body.clone());
-    let got = r.status().as_u16();
-    let text = r.text().unwrap_or_default();
-    assert_eq!(got, status, "{method} {path} {body:?}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .map(|e| e["field"].as_str().unwrap_or_default().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use crate::helpers::{PASSWORD, TestApp, assert_problem, call, fields, spawn_app};
 
 #[test]
 fn pipelines_keep_one_won_stage_and_refuse_to_lose_deals() {

@@ -329,3 +329,51 @@ impl Auth {
         }
     }
 }
+
+/// Sends a request and asserts its status; returns the JSON body (`null` if there is none).
+pub fn call(
+    app: &TestApp,
+    auth: &Auth,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+    status: u16,
+) -> serde_json::Value {
+    let r = app.send(method.clone(), path, auth, body.clone());
+    let got = r.status().as_u16();
+    let text = r.text().unwrap_or_default();
+    assert_eq!(got, status, "{method} {path} {body:?}: {text}");
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}
+
+/// `POST` that must create (201); returns the record.
+pub fn post(app: &TestApp, auth: &Auth, path: &str, body: serde_json::Value) -> serde_json::Value {
+    call(app, auth, reqwest::Method::POST, path, Some(body), 201)
+}
+
+/// `GET` that must succeed (200); returns the body.
+pub fn get(app: &TestApp, auth: &Auth, path: &str) -> serde_json::Value {
+    call(app, auth, reqwest::Method::GET, path, None, 200)
+}
+
+/// The ids of a list page's items, in order.
+pub fn ids(page: &serde_json::Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| r["id"].as_i64().expect("id"))
+        .collect()
+}
+
+/// The `field` of each error of a problem, in order.
+pub fn fields(problem: &serde_json::Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}

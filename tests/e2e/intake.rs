@@ -6,15 +6,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Auth, TestApp, assert_problem, spawn_app};
-
-fn call(app: &TestApp, auth: &Auth, method: Method, path: &str, body: Option<Value>, status: u16) -> Value {
-    let r = app.send(method.clone(), path, auth, body.clone());
-    let got = r.status().as_u16();
-    let text = r.text().unwrap_or_default();
-    assert_eq!(got, status, "{method} {path} {body:?}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
+use crate::helpers::{Auth, TestApp, assert_problem, call, spawn_app};
 
 /// A form with the usual fields; `extra` overrides the definition.
 fn form(app: &TestApp, admin: &Auth, extra: Value) -> (String, i64) {

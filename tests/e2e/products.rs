@@ -6,23 +6,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Auth, PASSWORD, TestApp, assert_problem, spawn_app};
-
-fn post(app: &TestApp, auth: &Auth, path: &str, body: Value) -> Value {
-    let r = app.send(Method::POST, path, auth, Some(body.clone()));
-    let status = r.status().as_u16();
-    let created: Value = r.json().expect("JSON");
-    assert_eq!(status, 201, "POST {path} {body}: {created}");
-    created
-}
-
-fn get(app: &TestApp, auth: &Auth, path: &str) -> Value {
-    let r = app.send(Method::GET, path, auth, None);
-    let status = r.status().as_u16();
-    let body: Value = r.json().expect("JSON");
-    assert_eq!(status, 200, "GET {path}: {body}");
-    body
-}
+use crate::helpers::{Auth, PASSWORD, assert_problem, fields, get, post, spawn_app};
 
 fn names(page: &Value) -> Vec<String> {
     page["items"]
@@ -31,17 +15,6 @@ fn names(page: &Value) -> Vec<String> {
         .iter()
         .map(|r| r["name"].as_str().expect("name").to_string())
         .collect()
-}
-
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .map(|e| e["field"].as_str().unwrap_or_default().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[test]

@@ -6,43 +6,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Auth, TestApp, assert_problem, spawn_app};
-
-fn post(app: &TestApp, auth: &Auth, path: &str, body: Value) -> Value {
-    let r = app.send(Method::POST, path, auth, Some(body.clone()));
-    let status = r.status().as_u16();
-    let created: Value = r.json().expect("JSON");
-    assert_eq!(status, 201, "POST {path} {body}: {created}");
-    created
-}
-
-fn get(app: &TestApp, auth: &Auth, path: &str) -> Value {
-    let r = app.send(Method::GET, path, auth, None);
-    let status = r.status().as_u16();
-    let body: Value = r.json().expect("JSON");
-    assert_eq!(status, 200, "GET {path}: {body}");
-    body
-}
-
-fn ids(page: &Value) -> Vec<i64> {
-    page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|r| r["id"].as_i64().expect("id"))
-        .collect()
-}
-
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .map(|e| e["field"].as_str().unwrap_or_default().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use crate::helpers::{Auth, assert_problem, fields, get, ids, post, spawn_app};
 
 #[test]
 fn a_lead_is_created_read_changed_and_deleted_over_http() {
