@@ -2,35 +2,16 @@
 //! bindings to records and the bound records' timelines, the entity's validation, "my
 //! activities" by deadline, record-level ACL, merges moving bindings, and the calendar feed.
 
+mod common;
+
+use common::{client, count, errors, fresh, user};
+
 use crm_core::acl::Caller;
-use crm_core::audit::ClientInfo;
 use crm_core::records::entities::activity::{feed, my};
 use crm_core::records::list::{RecordQuery, list};
 use crm_core::records::{EntityDef, merge, service, timeline};
 use crm_core::{CoreError, Db};
-use crm_sqlite::NativeDb;
 use serde_json::{Value, json};
-
-fn fresh() -> (tempfile::TempDir, NativeDb) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (db, _) = NativeDb::open_migrated(dir.path().join("crm.db")).expect("migrated db");
-    (dir, db)
-}
-
-fn user(db: &dyn Db, email: &str, role: &str) -> Caller {
-    db.execute(
-        "INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES (?, ?, 'x', 0, 0)",
-        &[email.into(), email.into()],
-    )
-    .expect("insert user");
-    let id = db.last_insert_id().expect("id");
-    db.execute(
-        "INSERT INTO user_roles (user_id, role_id) SELECT ?, id FROM roles WHERE code = ?",
-        &[id.into(), role.into()],
-    )
-    .expect("assign role");
-    Caller::load(db, id).expect("caller")
-}
 
 fn def(db: &dyn Db, entity: &str) -> EntityDef {
     EntityDef::load(db, entity).expect("entity")
@@ -42,17 +23,6 @@ fn create(db: &dyn Db, caller: &Caller, entity: &str, body: Value) -> Value {
 
 fn id(record: &Value) -> i64 {
     record["id"].as_i64().expect("id")
-}
-
-fn errors(result: Result<Value, CoreError>) -> Vec<(String, String)> {
-    match result {
-        Err(CoreError::Validation(e)) => e.iter().map(|e| (e.field.clone(), e.code.clone())).collect(),
-        other => panic!("expected 422, got {other:?}"),
-    }
-}
-
-fn count(db: &dyn Db, sql: &str) -> i64 {
-    db.query(sql, &[]).expect("count").first_i64().expect("integer")
 }
 
 fn query(db: &dyn Db, caller: &Caller, pairs: &[(&str, &str)]) -> Vec<i64> {
@@ -98,13 +68,6 @@ fn binding_rows(db: &dyn Db, activity: i64) -> Vec<(String, i64)> {
         )
     })
     .collect()
-}
-
-fn client() -> ClientInfo {
-    ClientInfo {
-        ip: None,
-        user_agent: None,
-    }
 }
 
 #[test]

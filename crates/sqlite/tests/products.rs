@@ -3,36 +3,17 @@
 //! VAT ranges, the section reference, unique SKU), prefix search in Russian and English, the
 //! picker, custom fields on products, the section tree's rules, and what a manager may do.
 
+mod common;
+
+use common::{client, count, errors, fresh, user};
+
 use crm_core::acl::Caller;
-use crm_core::audit::ClientInfo;
 use crm_core::catalog;
 use crm_core::directory::ListQuery;
 use crm_core::records::list::{RecordQuery, list};
 use crm_core::records::{EntityDef, custom, service, timeline};
 use crm_core::{CoreError, Db};
-use crm_sqlite::NativeDb;
 use serde_json::{Value, json};
-
-fn fresh() -> (tempfile::TempDir, NativeDb) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (db, _) = NativeDb::open_migrated(dir.path().join("crm.db")).expect("migrated db");
-    (dir, db)
-}
-
-fn user(db: &dyn Db, email: &str, role: &str) -> Caller {
-    db.execute(
-        "INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES (?, ?, 'x', 0, 0)",
-        &[email.into(), email.into()],
-    )
-    .expect("insert user");
-    let id = db.last_insert_id().expect("id");
-    db.execute(
-        "INSERT INTO user_roles (user_id, role_id) SELECT ?, id FROM roles WHERE code = ?",
-        &[id.into(), role.into()],
-    )
-    .expect("assign role");
-    Caller::load(db, id).expect("caller")
-}
 
 fn product_def(db: &dyn Db) -> EntityDef {
     EntityDef::load(db, "product").expect("product entity")
@@ -68,24 +49,6 @@ fn names(page: &Value) -> Vec<String> {
         .iter()
         .map(|r| r["name"].as_str().expect("name").to_string())
         .collect()
-}
-
-fn errors(result: Result<Value, CoreError>) -> Vec<(String, String)> {
-    match result {
-        Err(CoreError::Validation(e)) => e.iter().map(|e| (e.field.clone(), e.code.clone())).collect(),
-        other => panic!("expected 422, got {other:?}"),
-    }
-}
-
-fn count(db: &dyn Db, sql: &str) -> i64 {
-    db.query(sql, &[]).expect("count").first_i64().expect("integer")
-}
-
-fn client() -> ClientInfo {
-    ClientInfo {
-        ip: None,
-        user_agent: None,
-    }
 }
 
 fn section(db: &dyn Db, caller: &Caller, body: Value) -> i64 {

@@ -3,34 +3,15 @@
 //! cursor, Cyrillic and phone search), custom fields, timeline, duplicates, merge and bulk,
 //! and ACL scoping for a manager.
 
+mod common;
+
+use common::{client, count, errors, fresh, user_in};
+
 use crm_core::acl::Caller;
-use crm_core::audit::ClientInfo;
 use crm_core::records::list::{RecordQuery, list};
 use crm_core::records::{EntityDef, bulk, custom, duplicates, merge, service, timeline};
 use crm_core::{CoreError, Db};
-use crm_sqlite::NativeDb;
 use serde_json::{Value, json};
-
-fn fresh() -> (tempfile::TempDir, NativeDb) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (db, _) = NativeDb::open_migrated(dir.path().join("crm.db")).expect("migrated db");
-    (dir, db)
-}
-
-fn user(db: &dyn Db, email: &str, role: &str, department: Option<i64>) -> Caller {
-    db.execute(
-        "INSERT INTO users (email, name, password_hash, department_id, created_at, updated_at) VALUES (?, ?, 'x', ?, 0, 0)",
-        &[email.into(), email.into(), department.into()],
-    )
-    .expect("insert user");
-    let id = db.last_insert_id().expect("id");
-    db.execute(
-        "INSERT INTO user_roles (user_id, role_id) SELECT ?, id FROM roles WHERE code = ?",
-        &[id.into(), role.into()],
-    )
-    .expect("assign role");
-    Caller::load(db, id).expect("caller")
-}
 
 fn def(db: &dyn Db, entity: &str) -> EntityDef {
     EntityDef::load(db, entity).expect("entity")
@@ -57,28 +38,10 @@ fn ids(page: &Value) -> Vec<i64> {
         .collect()
 }
 
-fn errors(result: Result<Value, CoreError>) -> Vec<(String, String)> {
-    match result {
-        Err(CoreError::Validation(e)) => e.iter().map(|e| (e.field.clone(), e.code.clone())).collect(),
-        other => panic!("expected 422, got {other:?}"),
-    }
-}
-
-fn count(db: &dyn Db, sql: &str) -> i64 {
-    db.query(sql, &[]).expect("count").first_i64().expect("integer")
-}
-
-fn client() -> ClientInfo {
-    ClientInfo {
-        ip: None,
-        user_agent: None,
-    }
-}
-
 #[test]
 fn a_lead_with_every_kind_of_field_round_trips() {
     let (_dir, db) = fresh();
-    let admin = user(&db, "a@example.com", "administrator", None);
+    let admin = user_in(&db, "a@example.com", "administrator", None);
     let lead = create(
         &db,
         &admin,
@@ -113,7 +76,7 @@ fn a_lead_with_every_kind_of_field_round_trips() {
 #[test]
 fn bad_values_are_422_naming_each_field_and_write_nothing() {
     let (_dir, db) = fresh();
-    let admin = user(&db, "a@example.com", "administrator", None);
+    let admin = user_in(&db, "a@example.com", "administrator", None);
     let found = errors(service::create(
         &db,
         &admin,
@@ -152,7 +115,7 @@ fn bad_values_are_422_naming_each_field_and_write_nothing() {
 #[test]
 fn updates_record_field_changes_on_the_timeline_and_honour_if_match() {
     let (_dir, db) = fresh();
-    let admin = user(&db, "a@example.com", "administrator", None);
+    let admin = user_in(&db, "a@example.com", "administrator", None);
     let d = def(&db, "lead");
     let lead = create(&db, &admin, "lead", json!({"title": "Deal talk", "status": "NEW"}));
     let id = lead["id"].as_i64().expect("id");
@@ -189,7 +152,7 @@ fn updates_record_field_changes_on_the_timeline_and_honour_if_match() {
 #[test]
 fn search_is_case_insensitive_in_cyrillic_and_ignores_phone_formatting() {
     let (_dir, db) = fresh();
-    let admin = user(&db, "a@example.com", "administrator", None);
+    let admin = user_in(&db, "a@example.com", "administrator", None);
     let ivan = create(
         &db,
         &admin,
@@ -219,7 +182,7 @@ fn search_is_case_insensitive_in_cyrillic_and_ignores_phone_formatting() {
 #[test]
 fn lists_filter_sort_and_page_by_cursor() {
     let (_dir, db) = fresh();
-    let admin = user(&db, "a@example.com", "administrator", None);
+    let admin = user_in(&db, "a@example.com", "administrator", None);
     for (i, status) in ["NEW", "IN_PROCESS", "NEW", "JUNK", "NEW"].iter().enumerate() {
         create(
             &db,
@@ -288,7 +251,7 @@ fn lists_filter_sort_and_page_by_cursor() {
 #[test]
 fn custom_fields_validate_filter_sort_and_are_fixed_in_type() {
     let (_dir, db) = fresh();
-    let admin = user(&db, "a@example.com", "administrator", None);
+    let admin = user_in(&db, "a@example.com", "administrator", None);
     let field = custom::create(
         &db,
         &admin,
@@ -360,7 +323,7 @@ fn custom_fields_validate_filter_sort_and_are_fixed_in_type() {
 #[test]
 fn contacts_link_companies_both_ways_with_timeline_entries() {
     let (_dir, db) = fresh();
-    let admin = user(&db, "a@example.com", "administrator", None);
+    let admin = user_in(&db, "a@example.com", "administrator", None);
     let acme = create(
         &db,
         &admin,
@@ -393,7 +356,7 @@ fn contacts_link_companies_both_ways_with_timeline_entries() {
 #[test]
 fn duplicates_match_normalised_channels_and_merge_moves_everything() {
     let (_dir, db) = fresh();
-    let admin = user(&db, "a@example.com", "administrator", None);
+    let admin = user_in(&db, "a@example.com", "administrator", None);
     let cx = service::parse_context(&db).expect("cx");
     let keep = create(
         &db,
@@ -446,8 +409,8 @@ fn duplicates_match_normalised_channels_and_merge_moves_everything() {
 #[test]
 fn bulk_actions_run_per_record_in_one_transaction() {
     let (_dir, db) = fresh();
-    let admin = user(&db, "a@example.com", "administrator", None);
-    let manager = user(&db, "m@example.com", "manager", None);
+    let admin = user_in(&db, "a@example.com", "administrator", None);
+    let manager = user_in(&db, "m@example.com", "manager", None);
     let cx = service::parse_context(&db).expect("cx");
     let d = def(&db, "lead");
     for i in 0..3 {
@@ -499,8 +462,8 @@ fn bulk_actions_run_per_record_in_one_transaction() {
 #[test]
 fn a_manager_sees_only_own_and_opened_records_in_lists_and_search() {
     let (_dir, db) = fresh();
-    let admin = user(&db, "a@example.com", "administrator", None);
-    let manager = user(&db, "m@example.com", "manager", None);
+    let admin = user_in(&db, "a@example.com", "administrator", None);
+    let manager = user_in(&db, "m@example.com", "manager", None);
     let mine = create(&db, &manager, "lead", json!({"title": "Mine Иван"}));
     create(&db, &admin, "lead", json!({"title": "Theirs Иван"}));
     let opened = create(&db, &admin, "lead", json!({"title": "Open Иван", "opened": true}));
@@ -536,7 +499,7 @@ fn a_manager_sees_only_own_and_opened_records_in_lists_and_search() {
 #[test]
 fn a_dictionary_code_or_currency_in_use_cannot_be_deleted() {
     let (_dir, db) = fresh();
-    let admin = user(&db, "a@example.com", "administrator", None);
+    let admin = user_in(&db, "a@example.com", "administrator", None);
     crm_core::dictionaries::create(
         &db,
         &admin,
