@@ -62,8 +62,17 @@ fn unknown_files_api_paths_and_traversal_are_404_problems() {
         assert_problem(app.get(path), 404);
     }
     let dead_form_link = app.get("/f/unknown");
-    assert_eq!(dead_form_link.status(), 404, "a visitor following a dead form link gets a page");
-    assert!(dead_form_link.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/html"));
+    assert_eq!(
+        dead_form_link.status(),
+        404,
+        "a visitor following a dead form link gets a page"
+    );
+    assert!(
+        dead_form_link.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/html")
+    );
     for path in [
         "/a/%2e%2e/%2e%2e/etc/passwd",
         "/../Cargo.toml",
