@@ -15,7 +15,7 @@ use crate::acl::{Action, Caller, Entity};
 use crate::audit::ClientInfo;
 use crate::db::{Db, Row, Value, transaction};
 use crate::directory::list::{ListQuery, Page};
-use crate::directory::{Body, Changes, Patch, Where, audit, check_version, exists, opt_i64, time};
+use crate::directory::{Body, Changes, Patch, Where, audit, check_version, opt_i64, time};
 use crate::error::{CoreError, FieldErrors};
 use crate::records::EntityDef;
 use crate::records::list::{RecordQuery, list as list_records};
@@ -252,33 +252,19 @@ impl Input {
     /// The parent exists and is not section `id` or below it.
     fn check_parent(&self, db: &dyn Db, id: Option<i64>) -> Result<(), CoreError> {
         let mut errors = FieldErrors::new();
-        if let Patch::Set(parent) = self.parent_id {
-            if !exists(db, "product_sections", parent)? {
-                errors.push("parent_id", "not_found", format!("no product section with id {parent}"));
-            } else if let Some(id) = id
-                && is_in_subtree(db, id, parent)?
-            {
-                errors.push(
-                    "parent_id",
-                    "cycle",
-                    "a section cannot be placed under itself or one of its sub-sections",
-                );
-            }
-        }
+        crate::directory::check_parent(
+            db,
+            "product_sections",
+            &self.parent_id,
+            id,
+            "product section",
+            &mut errors,
+        )?;
         errors.into_result()
     }
 }
 
 /// Whether `candidate` is `root` or lies below it.
-fn is_in_subtree(db: &dyn Db, root: i64, candidate: i64) -> Result<bool, CoreError> {
-    let rows = db.query(
-        "WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT s.id FROM product_sections s JOIN sub ON s.parent_id = sub.id) \
-         SELECT 1 FROM sub WHERE id = ?",
-        &[root.into(), candidate.into()],
-    )?;
-    Ok(!rows.is_empty())
-}
-
 fn load(db: &dyn Db, id: i64) -> Result<Option<(Current, Json)>, CoreError> {
     let rows = db.query(
         &format!("SELECT {COLUMNS} FROM product_sections WHERE id = ?"),

@@ -220,19 +220,7 @@ impl Input {
     /// The parent, head and roles exist, and the parent is not `id` or below it.
     fn check_references(&self, db: &dyn Db, id: Option<i64>) -> Result<(), CoreError> {
         let mut errors = FieldErrors::new();
-        if let Patch::Set(parent) = self.parent_id {
-            if !exists(db, "departments", parent)? {
-                errors.push("parent_id", "not_found", format!("no department with id {parent}"));
-            } else if let Some(id) = id
-                && is_in_subtree(db, id, parent)?
-            {
-                errors.push(
-                    "parent_id",
-                    "cycle",
-                    "a department cannot be placed under itself or one of its sub-departments",
-                );
-            }
-        }
+        super::check_parent(db, "departments", &self.parent_id, id, "department", &mut errors)?;
         if let Patch::Set(head) = self.head_user_id
             && !exists(db, "users", head)?
         {
@@ -246,15 +234,6 @@ impl Input {
 }
 
 /// Whether `candidate` is `root` or lies below it.
-fn is_in_subtree(db: &dyn Db, root: i64, candidate: i64) -> Result<bool, CoreError> {
-    let rows = db.query(
-        "WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id) \
-         SELECT 1 FROM sub WHERE id = ?",
-        &[root.into(), candidate.into()],
-    )?;
-    Ok(!rows.is_empty())
-}
-
 fn set_or_null(value: &Patch<i64>) -> Value {
     match value {
         Patch::Set(v) => (*v).into(),

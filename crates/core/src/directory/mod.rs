@@ -245,6 +245,40 @@ pub(crate) fn exists(db: &dyn Db, table: &'static str, id: i64) -> Result<bool, 
         .is_empty())
 }
 
+/// Checks a tree node's new parent in `table` (a fixed table name with `id` and `parent_id`):
+/// it must exist (`not_found`) and, when moving node `id`, not be the node or below it
+/// (`cycle`). Problems go to `errors` under `parent_id`; `noun` names the node kind.
+pub(crate) fn check_parent(
+    db: &dyn Db,
+    table: &'static str,
+    parent: &Patch<i64>,
+    id: Option<i64>,
+    noun: &str,
+    errors: &mut FieldErrors,
+) -> Result<(), CoreError> {
+    let Patch::Set(parent) = *parent else { return Ok(()) };
+    if !exists(db, table, parent)? {
+        errors.push("parent_id", "not_found", format!("no {noun} with id {parent}"));
+        return Ok(());
+    }
+    let Some(id) = id else { return Ok(()) };
+    let below = db.query(
+        &format!(
+            "WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT t.id FROM {table} t JOIN sub ON t.parent_id = sub.id) \
+             SELECT 1 FROM sub WHERE id = ?"
+        ),
+        &[id.into(), parent.into()],
+    )?;
+    if !below.is_empty() {
+        errors.push(
+            "parent_id",
+            "cycle",
+            format!("a {noun} cannot be placed under itself or below itself"),
+        );
+    }
+    Ok(())
+}
+
 /// Reports each of `ids` missing from `table` as `<field>[i]`/`not_found`.
 pub(crate) fn check_ids_exist(
     db: &dyn Db,

@@ -120,10 +120,14 @@
       const caption = el("label", { for: id }, label(field.label));
       if (field.required) caption.append(" ", el("span", { class: "crm-req", "aria-hidden": "true" }, "*"));
       const error = errorSlot(id);
-      const wrap = el("div", { class: field.type === "checkbox" ? "crm-field crm-check" : "crm-field" });
-      if (field.type === "checkbox") wrap.append(input, caption);
-      else wrap.append(caption, input);
-      wrap.append(error);
+      const wrap = el("div", { class: "crm-field" });
+      if (field.type === "checkbox") {
+        const row = el("div", { class: "crm-check" });
+        row.append(input, caption);
+        wrap.append(row, error);
+      } else {
+        wrap.append(caption, input, error);
+      }
       form.append(wrap);
       controls.set(field.name, { input, error, field });
       if (!byTarget.has(field.target)) byTarget.set(field.target, field.name);
@@ -137,8 +141,10 @@
       const caption = el("label", { for: id }, config.consent.text);
       if (config.consent.required) caption.append(" ", el("span", { class: "crm-req", "aria-hidden": "true" }, "*"));
       const error = errorSlot(id);
-      const wrap = el("div", { class: "crm-field crm-check" });
-      wrap.append(consent, caption, error);
+      const row = el("div", { class: "crm-check" });
+      row.append(consent, caption);
+      const wrap = el("div", { class: "crm-field" });
+      wrap.append(row, error);
       form.append(wrap);
       controls.set(names.consent, { input: consent, error, field: null });
     }
