@@ -111,11 +111,12 @@ fn run_scenario(scenario: &Value) -> Value {
 
 /// Creates the form of the issue's example; returns `(public_key, the created record)`.
 fn create_form(app: &TestApp, admin: &Auth, allowed_origin: &str) -> (String, Value) {
-    let r = app.send(
-        Method::POST,
-        "/api/forms",
-        admin,
-        Some(json!({
+    create_form_with(app, admin, allowed_origin, json!({}))
+}
+
+/// [`create_form`] with more of the definition (`extra` overrides).
+fn create_form_with(app: &TestApp, admin: &Auth, allowed_origin: &str, extra: Value) -> (String, Value) {
+    let mut body = json!({
             "name": "Contact us",
             "fields": [
                 {"name": "name", "target": "name", "label": {"en": "Your name"}, "required": true},
@@ -125,8 +126,11 @@ fn create_form(app: &TestApp, admin: &Auth, allowed_origin: &str) -> (String, Va
             "responsible_ids": [1],
             "consent": {"text": "I agree to the processing of my data", "required": true},
             "allowed_origins": [allowed_origin]
-        })),
-    );
+    });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    let r = app.send(Method::POST, "/api/forms", admin, Some(body));
     let status = r.status();
     let form: Value = r.json().expect("form JSON");
     assert_eq!(status, 201, "{form}");
@@ -179,6 +183,7 @@ fn assert_one_lead(app: &TestApp, admin: &Auth, name: &str, email: &str, e164: &
 
 #[test]
 fn a_visitor_sends_the_hosted_form_and_lands_on_the_thank_you_page() {
+    require_tooling();
     let app = spawn_app();
     let admin = app.setup_admin();
     let (key, _) = create_form(&app, &admin, "https://shop.example");
@@ -213,7 +218,71 @@ fn a_visitor_sends_the_hosted_form_and_lands_on_the_thank_you_page() {
     );
 }
 
-/// A tiny static site on its own port (another origin than the app): every path is `page`,
+#[test]
+fn without_javascript_the_hosted_page_posts_plainly_and_still_gets_there() {
+    require_tooling();
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let (key, _) = create_form(&app, &admin, "https://shop.example");
+    let mut steps = vec![
+        json!({"goto": format!("{}/f/{key}?utm_source=print", app.base)}),
+        json!({"value": "input[name=utm_source]"}),
+    ];
+    steps.extend(fill_steps("Ivan Sidorov", "ivan@example.com", "8 (926) 555-44-33"));
+    steps.push(json!({"wait_url": format!("/f/{key}/thanks")}));
+    steps.push(json!({"text": "main"}));
+    let results = run_scenario(&json!({"javascript": false, "steps": steps}));
+    assert_eq!(results[1], "", "no script filled the input");
+    let thanks = results
+        .as_array()
+        .and_then(|r| r.last())
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    assert!(thanks.contains("Thank you! We will contact you soon."), "{thanks}");
+    // The tag still arrives: the intake reads it from the post's Referer.
+    assert_one_lead(
+        &app,
+        &admin,
+        "Ivan Sidorov",
+        "ivan@example.com",
+        "+79265554433",
+        "print",
+    );
+}
+
+#[test]
+fn a_forms_redirect_to_the_sites_own_thank_you_page_is_followed() {
+    require_tooling();
+    // Chromium checks `form-action` on the redirect after a post too: the page's CSP must let
+    // the 303 go to the form's `redirect_url` on another origin.
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let (listener, origin) = Site::bind();
+    let redirect = format!("{origin}/landing/thanks.html");
+    let (key, _) = create_form_with(&app, &admin, &origin, json!({"redirect_url": redirect}));
+    let page = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Acme</title></head>\n\
+                <body><h1>Thanks from Acme</h1></body></html>\n";
+    let _site = Site::serve(listener, origin, page.to_string(), &app.base);
+    let mut steps = vec![json!({"goto": format!("{}/f/{key}?utm_source=newsletter", app.base)})];
+    steps.extend(fill_steps("Maria Ivanova", "maria@example.com", "+7 999 123-45-67"));
+    steps.push(json!({"wait_url": redirect}));
+    steps.push(json!({"text": "h1"}));
+    let results = run_scenario(&json!({"steps": steps}));
+    assert_eq!(
+        results.as_array().and_then(|r| r.last()),
+        Some(&json!("Thanks from Acme"))
+    );
+    assert_one_lead(
+        &app,
+        &admin,
+        "Maria Ivanova",
+        "maria@example.com",
+        "+79991234567",
+        "newsletter",
+    );
+}
+
+/// A tiny static site on its own port (another origin than the app): every `/landing…` path is `page`,
 /// served with a strict CSP that lets in only the app's script and its `fetch`.
 struct Site {
     origin: String,
@@ -281,12 +350,10 @@ fn answer(stream: TcpStream, page: &str, csp: &str) {
     let _ = stream.flush();
 }
 
-#[test]
-fn a_form_embedded_on_another_site_renders_and_posts_by_fetch() {
-    let app = spawn_app();
-    let admin = app.setup_admin();
+/// The form, embedded by its snippet in a page of another origin (allowed by the form).
+fn embedded_form(app: &TestApp, admin: &Auth) -> (String, Site) {
     let (listener, origin) = Site::bind();
-    let (key, form) = create_form(&app, &admin, &origin);
+    let (key, form) = create_form(app, admin, &origin);
     let snippet = form["embed"]["script"].as_str().expect("embed snippet");
     assert!(
         snippet.contains(&format!("data-target=\"crm-form-{key}\"")),
@@ -296,7 +363,15 @@ fn a_form_embedded_on_another_site_renders_and_posts_by_fetch() {
         "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Acme landing</title></head>\n\
          <body>\n<h1>Acme</h1>\n<p>Leave us your contacts.</p>\n{snippet}\n</body>\n</html>\n"
     );
-    let site = Site::serve(listener, origin.clone(), page, &app.base);
+    (key, Site::serve(listener, origin, page, &app.base))
+}
+
+#[test]
+fn a_form_embedded_on_another_site_renders_and_posts_by_fetch() {
+    require_tooling();
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let (key, site) = embedded_form(&app, &admin);
     let target = format!("#crm-form-{key}");
     let mut steps = vec![
         json!({"goto": format!("{}/landing.html?utm_source=partner&utm_medium=cpc", site.origin)}),
@@ -322,5 +397,45 @@ fn a_form_embedded_on_another_site_renders_and_posts_by_fetch() {
         "+79160001122",
         "partner",
     );
-    drop(site);
+}
+
+#[test]
+fn the_servers_field_errors_show_beside_the_embedded_fields_and_the_fix_goes_through() {
+    require_tooling();
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let (key, site) = embedded_form(&app, &admin);
+    let name_input = format!("#crm-{key}-0");
+    let steps = json!([
+        {"goto": format!("{}/landing.html?utm_source=retry", site.origin)},
+        {"wait_selector": format!("#crm-form-{key} form")},
+        // A browser without constraint validation: the server's check is what stops the post.
+        {"eval": "document.querySelectorAll('.crm-form [required]').forEach((e) => { e.required = false; })"},
+        {"fill_label": "E-mail", "value": "ann@example.com"},
+        {"wait_ms": 2500},
+        {"click_button": "Send"},
+        {"wait_selector": format!("{name_input}-error")},
+        {"text": format!("{name_input}-error")},
+        {"attribute": name_input, "name": "aria-invalid"},
+        {"eval": "document.activeElement.name"},
+        {"text": format!("#crm-{key}-consent-error")},
+        // Corrected, the same form posts again: a new submission, not a replay of the invalid one.
+        {"fill_label": "Your name", "value": "Ann Lee"},
+        {"check_label": "I agree to the processing of my data"},
+        {"click_button": "Send"},
+        {"wait_text": "Thank you! We will contact you soon."},
+    ]);
+    let results = run_scenario(&json!({"steps": steps}));
+    assert!(!results[7].as_str().unwrap_or_default().is_empty(), "{results}");
+    assert_eq!(results[8], "true");
+    assert_eq!(results[9], "name", "focus moves to the first invalid field");
+    assert!(!results[10].as_str().unwrap_or_default().is_empty(), "{results}");
+    let r = app.send(Method::GET, "/api/leads?q=ann@example.com", &admin, None);
+    let page: Value = r.json().expect("leads");
+    let items = page["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{page}");
+    assert_eq!(
+        (items[0]["first_name"].as_str(), items[0]["last_name"].as_str()),
+        (Some("Ann"), Some("Lee"))
+    );
 }

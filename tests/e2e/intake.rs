@@ -474,3 +474,26 @@ fn forms_take_turns_assigning_people_and_can_make_contacts_deals_and_tasks() {
         .collect();
     assert_eq!(fields, ["fields[0].target", "responsible_ids"]);
 }
+
+#[test]
+fn a_corrected_retry_with_the_same_key_is_taken_in() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let (key, _) = form(&app, &admin, json!({}));
+    let refused = post_json(
+        &app,
+        &format!("/f/{key}"),
+        json!({"your-email": "ann@example.com"}),
+        &[("idempotency-key", "k-9")],
+    );
+    assert_eq!(refused.status(), 422);
+    let fixed = post_json(
+        &app,
+        &format!("/f/{key}"),
+        json!({"your-name": "Ann", "your-email": "ann@example.com"}),
+        &[("idempotency-key", "k-9")],
+    );
+    assert_eq!(fixed.status(), 201);
+    assert!(fixed.headers().get("idempotent-replayed").is_none());
+    assert_eq!(leads(&app, &admin).len(), 1);
+}

@@ -271,7 +271,8 @@ impl LogEntry {
                 self.referrer.as_deref().into(),
                 self.utm.to_string().into(),
                 self.consent.as_ref().map(Json::to_string).into(),
-                self.key.as_deref().into(),
+                // An invalid post keeps no key: the corrected retry with the same key is new.
+                self.key.as_deref().filter(|_| outcome != "invalid").into(),
                 ids.lead.into(),
                 ids.contact.into(),
                 ids.deal.into(),
