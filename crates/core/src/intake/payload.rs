@@ -166,11 +166,11 @@ mod tests {
         );
         let json = parse(
             Some("application/json"),
-            br#"{"name": "Ann", "tags": ["x", "y"], "meta": {"a": 1}, "gone": null}"#,
+            br#"{"name": "Ann", "tags": ["x", "y"], "info": {"a": 1}, "gone": null}"#,
         );
         assert_eq!(
             json,
-            Ok(p(&[("name", "Ann"), ("tags", "x"), ("tags", "y"), ("meta[a]", "1")]))
+            Ok(p(&[("name", "Ann"), ("tags", "x"), ("tags", "y"), ("info[a]", "1")]))
         );
         let body = "--XyZ\r\nContent-Disposition: form-data; name=\"Email\"\r\n\r\nann@example.com\r\n--XyZ\r\nContent-Disposition: form-data; name=\"cv\"; filename=\"cv.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF\r\n--XyZ--\r\n";
         assert_eq!(
