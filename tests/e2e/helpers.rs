@@ -270,6 +270,49 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Kills the runtime with SIGKILL (no graceful shutdown: requests in flight are cut, nothing
+    /// is flushed) and starts a new one on the same state dir; `base` becomes its address.
+    pub fn kill_hard_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, base) = start_host_on(self.state.path());
+        self.child = child;
+        self.base = base;
+    }
+}
+
+/// Starts crm-host on an existing state dir (port 0) and returns it with its base URL.
+fn start_host_on(state: &Path) -> (Child, String) {
+    let log = std::env::var_os("TEST_LOG").is_some();
+    let mut child = Command::new(host_binary())
+        .args(["up", "--listen", "127.0.0.1:0", "--from"])
+        .arg(root().join("spin.toml"))
+        .arg("--state-dir")
+        .arg(state)
+        .arg("--cache-dir")
+        .arg(std::env::temp_dir().join("crm-host-test-cache"))
+        .stdout(Stdio::piped())
+        .stderr(if log { Stdio::inherit() } else { Stdio::null() })
+        .spawn()
+        .expect("crm-host starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    let base = first
+        .strip_prefix("Serving ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_string();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if log {
+                println!("{line}");
+            }
+        }
+    });
+    (child, base)
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = self.child.kill();

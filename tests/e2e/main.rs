@@ -15,5 +15,6 @@ mod helpers;
 mod intake;
 mod products;
 mod records;
+mod reliability;
 mod sabotage;
 mod ui;

@@ -5,14 +5,21 @@
 //! - `cargo xtask test`: format check, clippy (native and wasm), then every test;
 //! - `cargo xtask bench`: load figures for the closing notes (needs `wrk`);
 //!   `cargo xtask bench acl`: only the native ACL list figures;
-//!   `cargo xtask bench records`: only the record engine over a million leads and contacts.
+//!   `cargo xtask bench records`: only the record engine over a million leads and contacts;
+//!   `cargo xtask bench deals`: only deals and the kanban board over a million deals.
+//!   `cargo xtask bench intake`: only web-form submissions against their native floor.
+//! - `cargo xtask reliability`: 10,000 form submissions with a SIGKILL of the runtime midway;
+//!   every acknowledged one must be stored exactly once.
 //!
 //! The components build for `wasm32-wasip2` into `target/wasm32-wasip2/release/`,
 //! exactly where `spin.toml` points, so `spin build && spin up` sees the same files.
 
 mod acl_bench;
 mod bench;
+mod deals_bench;
+mod intake_bench;
 mod records_bench;
+mod reliability;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -40,10 +47,13 @@ fn run() -> anyhow::Result<()> {
         Some("test") => test(),
         Some("bench") if args.get(1).map(String::as_str) == Some("acl") => acl_bench::run(&root.join("target")),
         Some("bench") if args.get(1).map(String::as_str) == Some("records") => records_bench::run(&root),
+        Some("bench") if args.get(1).map(String::as_str) == Some("deals") => deals_bench::run(&root),
+        Some("bench") if args.get(1).map(String::as_str) == Some("intake") => intake_bench::run(&root),
+        Some("reliability") => reliability::run(&root),
         Some("bench") => bench::run(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records]"
+                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals]"
             );
             std::process::exit(2);
         }

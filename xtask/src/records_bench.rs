@@ -9,11 +9,12 @@
 //! functions, so the stored forms are the engine's; the timeline is skipped.
 //!
 //! Then, through the wasm components over HTTP (sequential requests, a new connection each, a
-//! Bearer token): create, read by id, the first page of a filtered and sorted list, page 1000 by
-//! cursor and `q` search (a Cyrillic surname, a phone's digits), as an administrator (sees all)
-//! and as a manager (sees own and opened records). Each beside its floor: the same core call on a
-//! native connection to the same file with the host stopped, so the ratio is what the runtime,
-//! the component, authentication and the per-request setup add. Nothing fails on a number.
+//! Bearer token): create, read by id, the first page of a filtered and sorted list, page 1000 and
+//! a page near the end (after id 50,000) by cursor, and `q` search (a Cyrillic surname, a phone's
+//! digits), as an administrator (sees all) and as a manager (sees own and opened records). Each
+//! beside its floor: the same core call on a native connection to the same file with the host
+//! stopped, so the ratio is what the runtime, the component, authentication and the per-request
+//! setup add. Nothing fails on a number.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -33,19 +34,21 @@ use serde_json::{Map, Value as Json, json};
 use data::*;
 
 const ROWS: i64 = 1_000_000;
-const USERS: i64 = 200;
+pub(crate) const USERS: i64 = 200;
 const DEPARTMENTS: i64 = 20;
 /// The user with the `manager` role (the administrator from setup is user 1).
-const MANAGER: i64 = 2;
+pub(crate) const MANAGER: i64 = 2;
 /// Calls per measured operation, after one untimed warm-up.
-const CALLS: u64 = 101;
+pub(crate) const CALLS: u64 = 101;
 /// Rows per transaction while generating.
 const BATCH: i64 = 100_000;
-const DAY: i64 = 86_400;
+pub(crate) const DAY: i64 = 86_400;
 const TARGET: Duration = Duration::from_millis(30);
-const PASSWORD: &str = "swift otter lantern 2026";
+pub(crate) const PASSWORD: &str = "swift otter lantern 2026";
 /// A surname the generator uses often (the second most frequent).
 const SURNAME: &str = "Смирнова";
+/// The deep page of the default list starts after this lead (near the end of `-id`).
+const DEEP_ID: i64 = 50_000;
 
 /// Generates the database, measures every operation over HTTP and natively, prints the table.
 pub fn run(root: &Path) -> anyhow::Result<()> {
@@ -62,7 +65,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     let (host, _) = crate::bench::start_host(&state)?;
     let measured = (|| {
         let cursor = page_1000_cursor(&host.1, &fixture.admin_token)?;
-        let cases = cases(&fixture, &cursor);
+        let deep = cursor_after(&host.1, &fixture.admin_token, DEEP_ID)?;
+        let cases = cases(&fixture, &cursor, &deep);
         let mut http = Vec::new();
         for case in &cases {
             let token = if case.as_manager {
@@ -194,7 +198,7 @@ fn generate(path: &Path) -> anyhow::Result<Fixture> {
 }
 
 /// 20 departments in a tree, 200 users spread over them, user [`MANAGER`] a manager.
-fn staff(db: &NativeDb, rng: &mut Rng) -> anyhow::Result<()> {
+pub(crate) fn staff(db: &NativeDb, rng: &mut Rng) -> anyhow::Result<()> {
     let conn = db.connection();
     conn.execute_batch(&format!(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {DEPARTMENTS})
@@ -285,7 +289,7 @@ fn fill(db: &NativeDb, def: &EntityDef, rng: &mut Rng, body: Body) -> anyhow::Re
 }
 
 /// A stored value as a rusqlite parameter.
-fn sql(value: Option<&Value>) -> rusqlite::types::Value {
+pub(crate) fn sql(value: Option<&Value>) -> rusqlite::types::Value {
     use rusqlite::types::Value as Sql;
     match value {
         Some(Value::Integer(i)) => Sql::Integer(*i),
@@ -315,7 +319,7 @@ enum Call {
     List(Vec<(String, String)>),
 }
 
-fn cases(fixture: &Fixture, cursor: &str) -> Vec<Case> {
+fn cases(fixture: &Fixture, cursor: &str, deep: &str) -> Vec<Case> {
     let case = |label: &str, entity, as_manager, call| Case {
         label: label.to_string(),
         entity,
@@ -353,6 +357,12 @@ fn cases(fixture: &Fixture, cursor: &str) -> Vec<Case> {
             let label = "admin: GET /api/leads?limit=50 page 1000 (cursor)";
             let query = pairs(&[("limit", "50"), ("cursor", cursor)]);
             cases.push(case(label, "lead", false, Call::List(query)));
+            let label = format!(
+                "admin: GET /api/leads?limit=50 page ~{} (cursor at id {DEEP_ID})",
+                (ROWS - DEEP_ID) / 50
+            );
+            let query = pairs(&[("limit", "50"), ("cursor", deep)]);
+            cases.push(case(&label, "lead", false, Call::List(query)));
         }
     }
     cases
@@ -368,6 +378,18 @@ fn page_1000_cursor(addr: &str, token: &str) -> anyhow::Result<String> {
         path = format!("/api/leads?limit=50&cursor={cursor}");
     }
     Ok(cursor)
+}
+
+/// The cursor of `GET /api/leads?limit=50` (sort `-id`) that continues after lead `id`: the
+/// `next_cursor` of a one-row page of the same sort filtered to ids up to `id` (a cursor holds
+/// the sort's keys, not the filters).
+fn cursor_after(addr: &str, token: &str, id: i64) -> anyhow::Result<String> {
+    let query = url_query(&pairs(&[("filter[id][lte]", &id.to_string()), ("limit", "1")]));
+    let page: Json = serde_json::from_str(&http(addr, "GET", &format!("/api/leads?{query}"), token, None)?)?;
+    Ok(page["next_cursor"]
+        .as_str()
+        .context("no cursor after the lead")?
+        .to_string())
 }
 
 /// One timed call of `case` over HTTP (`i` picks the record or body).
@@ -416,18 +438,18 @@ fn native_floors(path: &Path, cases: &[Case]) -> anyhow::Result<Vec<Vec<Duration
 }
 
 /// [`CALLS`] timings of `call(i)`, after one untimed warm-up call, sorted.
-fn samples(mut call: impl FnMut(u64) -> anyhow::Result<Duration>) -> anyhow::Result<Vec<Duration>> {
+pub(crate) fn samples(mut call: impl FnMut(u64) -> anyhow::Result<Duration>) -> anyhow::Result<Vec<Duration>> {
     call(CALLS)?;
     let mut times = (0..CALLS).map(&mut call).collect::<anyhow::Result<Vec<_>>>()?;
     times.sort();
     Ok(times)
 }
 
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: usize) -> Duration {
     sorted[(sorted.len() - 1) * p / 100]
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
@@ -444,9 +466,22 @@ fn create_body(seed: u64) -> Json {
 }
 
 /// One request with the Bearer token; the body of a 2xx answer, an error otherwise.
-fn http(addr: &str, method: &str, path: &str, token: &str, body: Option<&str>) -> anyhow::Result<String> {
+pub(crate) fn http(addr: &str, method: &str, path: &str, token: &str, body: Option<&str>) -> anyhow::Result<String> {
+    http_with(addr, method, path, &[], token, body)
+}
+
+/// [`http`] with more request headers (e.g. `if-match: "3"`).
+pub(crate) fn http_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    token: &str,
+    body: Option<&str>,
+) -> anyhow::Result<String> {
     let auth = format!("authorization: Bearer {token}");
-    let response = crate::bench::request(addr, method, path, &[&auth], body)?;
+    let headers: Vec<&str> = headers.iter().copied().chain([auth.as_str()]).collect();
+    let response = crate::bench::request(addr, method, path, &headers, body)?;
     let (head, rest) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
     let status: u16 = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
@@ -476,12 +511,12 @@ fn dechunk(mut rest: &[u8]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 /// Percent-encodes query pairs (everything but unreserved characters).
-fn url_query(pairs: &[(String, String)]) -> String {
+pub(crate) fn url_query(pairs: &[(String, String)]) -> String {
     let escape = |text: &str| -> String {
         text.bytes()
             .map(|b| match b {
@@ -498,7 +533,7 @@ fn url_query(pairs: &[(String, String)]) -> String {
 }
 
 /// SplitMix64: a small deterministic generator, so every run builds the same data.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -510,15 +545,15 @@ impl Rng {
     }
 
     /// Uniform in `0..n`.
-    fn below(&mut self, n: i64) -> i64 {
+    pub(crate) fn below(&mut self, n: i64) -> i64 {
         (self.next() % n as u64) as i64
     }
 
-    fn chance(&mut self, percent: i64) -> bool {
+    pub(crate) fn chance(&mut self, percent: i64) -> bool {
         self.below(100) < percent
     }
 
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+    pub(crate) fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[self.below(items.len() as i64) as usize]
     }
 
@@ -529,7 +564,7 @@ impl Rng {
     }
 
     /// A code from `(code, weight)` pairs.
-    fn weighted(&mut self, items: &[(&'static str, i64)]) -> &'static str {
+    pub(crate) fn weighted(&mut self, items: &[(&'static str, i64)]) -> &'static str {
         let mut roll = self.below(items.iter().map(|(_, w)| w).sum());
         for (code, weight) in items {
             if roll < *weight {
@@ -543,7 +578,7 @@ impl Rng {
 
 /// The generator's vocabulary.
 #[rustfmt::skip]
-mod data {
+pub(crate) mod data {
     pub const RU_MALE: &[&str] = &[
         "Александр", "Алексей", "Андрей", "Антон", "Артём", "Борис", "Вадим", "Василий", "Виктор", "Владимир",
         "Дмитрий", "Евгений", "Иван", "Игорь", "Кирилл", "Константин", "Максим", "Михаил", "Николай", "Олег", "Павел",
@@ -698,7 +733,7 @@ fn latin(text: &str) -> String {
     mapped.collect()
 }
 
-fn company(rng: &mut Rng) -> String {
+pub(crate) fn company(rng: &mut Rng) -> String {
     let name = rng.pick(COMPANIES);
     if name.is_ascii() {
         format!("{name} {}", rng.pick(&["Ltd", "LLC", "Inc"]))
