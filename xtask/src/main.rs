@@ -53,7 +53,7 @@ fn run() -> anyhow::Result<()> {
         Some("bench") => bench::run(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals]"
+                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | intake] | reliability"
             );
             std::process::exit(2);
         }
