@@ -551,6 +551,35 @@ fn boards_count_sum_and_page_each_column_within_the_callers_reach() {
         app.send(Method::GET, "/api/deals/board?pipeline_id=99", &admin, None),
         404,
     );
+    // The column totals follow every change: a move, a new amount, a delete.
+    let deals = call(
+        &app,
+        &admin,
+        Method::GET,
+        "/api/deals?filter[stage]=NEW&sort=id",
+        None,
+        200,
+    );
+    let (a, b) = (deals["items"][0]["id"].clone(), deals["items"][1]["id"].clone());
+    call(
+        &app,
+        &admin,
+        Method::PATCH,
+        &format!("/api/deals/{a}"),
+        Some(json!({"stage": "PREPARATION", "amount": "150.00"})),
+        200,
+    );
+    call(&app, &admin, Method::DELETE, &format!("/api/deals/{b}"), None, 204);
+    let after = call(&app, &admin, Method::GET, "/api/deals/board", None, 200);
+    assert_eq!(
+        (
+            after["columns"][0]["count"].as_i64(),
+            after["columns"][1]["count"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(after["columns"][1]["amount"], "150.00");
+    assert_eq!(after["columns"][0]["amount"], format!("{:.2}", 10.0 + usd));
     call(
         &app,
         &admin,

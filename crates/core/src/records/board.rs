@@ -14,6 +14,9 @@ use crate::acl::Caller;
 use crate::db::Db;
 use crate::error::CoreError;
 
+/// The equality filters `deal_board_totals` (sql/0011) can answer.
+const SUMMARY_FILTERS: &[&str] = &["pipeline_id", "responsible_id", "opened", "currency"];
+
 /// Cards per column unless `per_column` says otherwise (1..100).
 pub const DEFAULT_CARDS: u32 = 20;
 
@@ -91,7 +94,17 @@ pub fn board(
         )));
     }
     let base = RecordQuery::parse(def, &pairs, cx)?;
-    let totals = list::group_totals(db, caller, def, &base, stage)?;
+    // A deal board filtered only by columns the running totals keep reads them (a few rows per
+    // stage) instead of every deal of the pipeline.
+    let summarised = def.name == "deal"
+        && pairs
+            .iter()
+            .all(|(k, _)| SUMMARY_FILTERS.iter().any(|f| k == &format!("filter[{f}]")));
+    let totals = if summarised {
+        list::group_totals_from_summary(db, caller, def, &base, stage, "deal_board_totals")?
+    } else {
+        list::group_totals(db, caller, def, &base, stage)?
+    };
     let mut out = Vec::new();
     for header in headers {
         let code = header["code"].as_str().unwrap_or_default().to_string();

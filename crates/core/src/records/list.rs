@@ -565,13 +565,38 @@ pub fn group_totals(
     query: &RecordQuery,
     group: &str,
 ) -> Result<Vec<(Value, i64, i64)>, CoreError> {
+    totals_from(db, caller, def, query, group, def.table, "COUNT(*)")
+}
+
+/// [`group_totals`] read from a table of running totals that has the record table's ACL and
+/// filter columns plus `n` (records) and `amount` (their sum), such as `deal_board_totals`.
+/// Only for queries whose conditions use those columns alone.
+pub fn group_totals_from_summary(
+    db: &dyn Db,
+    caller: &Caller,
+    def: &EntityDef,
+    query: &RecordQuery,
+    group: &str,
+    summary: &'static str,
+) -> Result<Vec<(Value, i64, i64)>, CoreError> {
+    totals_from(db, caller, def, query, group, summary, "SUM(t.n)")
+}
+
+fn totals_from(
+    db: &dyn Db,
+    caller: &Caller,
+    def: &EntityDef,
+    query: &RecordQuery,
+    group: &str,
+    table: &str,
+    count: &str,
+) -> Result<Vec<(Value, i64, i64)>, CoreError> {
     let (clauses, params) = conditions(caller, def, query)?;
     let rows = db.query(
         &format!(
-            "SELECT t.{group} AS g, COUNT(*) AS n, COALESCE(SUM(CAST(ROUND(t.amount * COALESCE( \
+            "SELECT t.{group} AS g, {count} AS n, COALESCE(SUM(CAST(ROUND(t.amount * COALESCE( \
              (SELECT CAST(c.rate AS REAL) FROM currencies c WHERE c.code = t.currency), 1)) AS INTEGER)), 0) AS s \
-             FROM {} t WHERE {} GROUP BY t.{group}",
-            def.table,
+             FROM {table} t WHERE {} GROUP BY t.{group}",
             clauses.join(" AND ")
         ),
         &params,
