@@ -82,7 +82,8 @@ pub(crate) fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// Constant-time equality of two hashes (of equal length; unequal lengths never match).
+/// Constant-time equality of two hashes (of equal length; unequal lengths never match), for
+/// every secret the app stores hashed (API tokens, calendar feed tokens).
 pub(crate) fn hashes_match(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }

@@ -12,15 +12,12 @@
 //! `DTSTAMP` the last change, `SEQUENCE` the version less one; a reminder of an open activity
 //! is a display alarm.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value as Json, json};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use super::TIMED_TYPES;
 use crate::acl::{Action, Caller, Entity};
 use crate::audit::{self, AuditEvent, ClientInfo};
+use crate::auth::{hashes_match, random_secret, sha256_hex};
 use crate::db::{Db, transaction};
 use crate::error::CoreError;
 use crate::records::ical::{self, Calendar, Component, Kind};
@@ -33,17 +30,6 @@ pub const FEED_PATH: &str = "/api/activities.ics";
 pub const COMPLETED_KEPT: i64 = 30 * 86_400;
 /// The most activities one feed holds (the latest ones).
 pub const MAX_ITEMS: i64 = 5_000;
-
-/// 32 random bytes, base64url without padding (43 characters).
-fn random_secret() -> Result<String, CoreError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| CoreError::Internal(format!("no randomness: {e}")))?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
-}
-
-fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
 
 /// `cal_<user_id>_<secret>` split into its user id and secret.
 fn parse(token: &str) -> Option<(i64, &str)> {
@@ -121,7 +107,7 @@ pub fn authenticate(db: &dyn Db, token: &str) -> Result<Caller, CoreError> {
         &[user_id.into()],
     )?;
     let stored = rows.first_str().ok_or(CoreError::Unauthorized)?;
-    let matches: bool = sha256_hex(secret).as_bytes().ct_eq(stored.as_bytes()).into();
+    let matches = hashes_match(&sha256_hex(secret), stored);
     if !matches {
         return Err(CoreError::Unauthorized);
     }
