@@ -12,7 +12,8 @@ pub struct TestApp {
     /// The state dir (`sqlite_db.db` ...).
     pub state: tempfile::TempDir,
     child: Child,
-    client: reqwest::blocking::Client,
+    /// The HTTP client (30 s timeout), for requests the helpers do not shape.
+    pub client: reqwest::blocking::Client,
 }
 
 /// The workspace root.

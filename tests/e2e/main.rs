@@ -10,6 +10,8 @@ mod auth;
 mod browser;
 mod deals;
 mod dictionaries;
+mod fuzz;
+mod hardening;
 mod health;
 mod helpers;
 mod intake;

@@ -36,7 +36,6 @@ use anyhow::{Context, bail};
 use crm_core::intake::form::by_key;
 use crm_core::intake::submit::{Incoming, Outcome, submit};
 use crm_core::{Db, DbError, Rows, Value};
-use crm_sqlite::MemoryKv;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 
 use crate::reliability::{Answer, request};
@@ -852,7 +851,6 @@ fn db_error(e: rusqlite::Error) -> DbError {
 /// The component's database work natively: what `components/intake` does per request.
 struct Engine {
     db: CachedDb,
-    kv: MemoryKv,
     key: String,
     thread: u32,
 }
@@ -865,7 +863,6 @@ impl Engine {
         conn.set_prepared_statement_cache_capacity(64);
         Ok(Engine {
             db: CachedDb { conn, trace: None },
-            kv: MemoryKv::new(),
             key: key.to_string(),
             thread,
         })
@@ -883,7 +880,7 @@ impl Worker for Engine {
             ip: Some("127.0.0.1"),
             ..Incoming::default()
         };
-        match submit(&self.db, &self.kv, &form, &incoming, crm_core::clock::now())? {
+        match submit(&self.db, &form, &incoming, crm_core::clock::now())? {
             Ok(Outcome::Accepted { replayed: false, .. }) => Ok(()),
             other => bail!("submission {n} was not accepted: {other:?}"),
         }

@@ -96,7 +96,7 @@ fn handle(request: &Request) -> Result<Response, ApiError> {
         }
         (Target::Submissions(_), _) => Err(not_allowed(&["GET"])),
         (Target::Release(form_id, id), Method::Post) => {
-            Ok(json_response(200, &log::release(&db, &kv, &caller, form_id, id)?))
+            Ok(json_response(200, &log::release(&db, &caller, form_id, id)?))
         }
         (Target::Release(..), _) => Err(not_allowed(&["POST"])),
     }

@@ -2,9 +2,9 @@
 //!
 //! | path | methods |
 //! |---|---|
-//! | `/f/<key>` | `POST` a submission (urlencoded, multipart, JSON); `OPTIONS` CORS preflight; `GET` the hosted form page |
-//! | `/f/<key>.js` | `GET` the embed script |
-//! | `/f/<key>/thanks` | `GET` the thank-you page |
+//! | `/f/<key>` | `POST` a submission (urlencoded, multipart, JSON); `OPTIONS` CORS preflight; `GET` (and `HEAD`) the hosted form page |
+//! | `/f/<key>.js` | `GET`/`HEAD` the embed script |
+//! | `/f/<key>/thanks` | `GET`/`HEAD` the thank-you page |
 //!
 //! A plain HTML post is answered `303 See Other` (to the form's redirect URL or the thank-you
 //! page), a script's post `201 {"id", "status": "accepted"}`; spam is answered the same way and
@@ -17,11 +17,11 @@ use crm_core::error::FieldErrors;
 use crm_core::intake::form::{Form, by_key};
 use crm_core::intake::submit::{Incoming, Outcome, Refusal, submit};
 use crm_core::intake::{page, token};
+use crm_spin_adapter::SpinDb;
 use crm_spin_adapter::auth::client_info;
 use crm_spin_adapter::problem::{ApiError, error_response, json_response};
 use crm_spin_adapter::request::RequestError;
 use crm_spin_adapter::route::{path_info, query_pairs};
-use crm_spin_adapter::{SpinDb, SpinKv};
 use serde_json::json;
 use spin_sdk::http::{Method, Request, Response};
 
@@ -141,7 +141,6 @@ fn handle(request: &Request) -> Result<Response, ApiError> {
                 .build())
         }
         (Target::Form(_), Method::Post) => {
-            let kv = SpinKv::open_default().map_err(CoreError::from)?;
             let client = client_info(request);
             let incoming = Incoming {
                 content_type: header(request, "content-type"),
@@ -152,7 +151,7 @@ fn handle(request: &Request) -> Result<Response, ApiError> {
                 idempotency_key: header(request, "idempotency-key"),
                 query: query_pairs(request),
             };
-            let answer = submit(&db, &kv, &form, &incoming, now)?;
+            let answer = submit(&db, &form, &incoming, now)?;
             Ok(with_cors(respond(request, &form, answer, lang), &form, origin))
         }
         (Target::Form(_), Method::Get) => {
@@ -180,6 +179,16 @@ fn handle(request: &Request) -> Result<Response, ApiError> {
         .into()),
         _ => Err(RequestError::MethodNotAllowed { allow: vec!["GET"] }.into()),
     }
+}
+
+/// `request` as a `GET` (to answer a `HEAD` exactly as `GET`, headers included).
+fn as_get(request: Request) -> Request {
+    let mut get = Request::builder();
+    get.method(Method::Get).uri(request.uri());
+    for (name, value) in request.headers() {
+        get.header(name, String::from_utf8_lossy(value.as_bytes()).into_owned());
+    }
+    get.build()
 }
 
 /// The answer to a submission, as the poster expects it.
@@ -233,8 +242,8 @@ fn accepted(form: &Form, submission_id: i64, json: bool) -> Response {
         return json_response(201, &json!({"id": submission_id, "status": "accepted"}));
     }
     let location = form
-        .redirect_url
-        .clone()
+        .redirect_target()
+        .map(str::to_owned)
         .unwrap_or_else(|| format!("/f/{}/thanks", form.public_key));
     Response::builder()
         .status(303)
@@ -253,10 +262,16 @@ fn invalid_problem(errors: &FieldErrors) -> Response {
 mod entry {
     use spin_sdk::http::{Request, Response};
 
-    /// Entry point for `/f/...`.
+    /// Entry point for `/f/...`. `HEAD` is answered as `GET` without the body.
     #[spin_sdk::http_component]
     fn handle(request: Request) -> Response {
-        super::handle(&request).unwrap_or_else(|e| crm_spin_adapter::problem::error_response(&e))
+        let head = *request.method() == spin_sdk::http::Method::Head;
+        let request = if head { super::as_get(request) } else { request };
+        let mut response = super::handle(&request).unwrap_or_else(|e| crm_spin_adapter::problem::error_response(&e));
+        if head {
+            response.body_mut().clear();
+        }
+        response
     }
 }
 

@@ -9,6 +9,9 @@ use sha2::{Digest, Sha256};
 /// The page served for `/` and as the SPA fallback.
 pub const INDEX: &str = "index.html";
 
+/// The longest file name (in bytes) a file system takes.
+const MAX_NAME: usize = 255;
+
 /// Path prefixes owned by other components (or reserved for them): an unknown path under one of
 /// these is a 404, never the SPA page, so API clients never receive HTML.
 const NOT_UI_PREFIXES: &[&str] = &["/api", "/f", "/hooks", "/rest"];
@@ -17,7 +20,8 @@ const NOT_UI_PREFIXES: &[&str] = &["/api", "/f", "/hooks", "/rest"];
 /// `/docs/` -> `docs/index.html`, `/app.js` -> `app.js`).
 ///
 /// `raw` is the URL path as received (percent-encoded). `None` means the path can never name a
-/// file here (bad escape, not UTF-8, a `.`/`..` segment, NUL or backslash) and must be a 404.
+/// file here (bad escape, not UTF-8, a `.`/`..` segment, NUL or backslash, a segment longer
+/// than a file name may be) and must be a 404.
 pub fn resolve(raw: &str) -> Option<String> {
     let decoded = percent_decode(raw)?;
     if decoded.contains(['\0', '\\']) {
@@ -28,6 +32,7 @@ pub fn resolve(raw: &str) -> Option<String> {
         match segment {
             "" => continue,
             "." | ".." => return None,
+            _ if segment.len() > MAX_NAME => return None,
             _ => segments.push(segment),
         }
     }
@@ -122,6 +127,7 @@ mod tests {
             ("/a/%2e%2e/b", None),
             ("/a/./b", None),
             ("/a%00.js", None),
+            (&format!("/{}", "a".repeat(256)), None),
             ("/a%5cb", None),
             ("/a\\b", None),
             ("/bad%zz", None),

@@ -81,7 +81,8 @@ fn serve(request: &Request) -> Result<Response, ApiError> {
     Ok(builder.body(if head { Vec::new() } else { bytes }).build())
 }
 
-/// The file's bytes, or `None` if there is no regular file at that path.
+/// The file's bytes, or `None` if there is no regular file at that path (the UI page may be
+/// served instead); [`CoreError::NotFound`] if the path can never name one.
 fn read(file: &str) -> Result<Option<Vec<u8>>, CoreError> {
     let path: PathBuf = Path::new(ROOT).join(file);
     match std::fs::metadata(&path) {
@@ -90,6 +91,16 @@ fn read(file: &str) -> Result<Option<Vec<u8>>, CoreError> {
             .map_err(|e| CoreError::Internal(format!("reading {}: {e}", path.display()))),
         Ok(_) => Ok(None),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        // `/app.css/x` or `/index.html/` (a file used as a directory) and over-long names can
+        // never name a file: 404, not the UI page.
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotADirectory | std::io::ErrorKind::InvalidFilename
+            ) =>
+        {
+            Err(CoreError::NotFound)
+        }
         Err(e) => Err(CoreError::Internal(format!("inspecting {}: {e}", path.display()))),
     }
 }

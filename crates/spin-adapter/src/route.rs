@@ -43,7 +43,14 @@ pub fn query_pairs(request: &Request) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The version an `If-Match` header names (`"3"`; `W/"3"` is accepted); `*` or none is `None`.
+/// A version no record has (versions start at 1): what an `If-Match` that can never match
+/// stands for, so the write answers 412 and changes nothing.
+pub const NO_VERSION: i64 = 0;
+
+/// The version an `If-Match` header names: `"3"` is version 3; `*` or no header is `None`.
+/// RFC 9110 compares `If-Match` strongly, so a weak tag (`W/"3"`) never matches, nor does a
+/// quoted tag that is not one of ours (`"03"`, `"x"`): both are [`NO_VERSION`] (412). A value
+/// that is not an entity-tag at all is 400.
 pub fn parse_if_match(value: Option<&str>) -> Result<Option<i64>, RequestError> {
     let Some(value) = value.map(str::trim) else {
         return Ok(None);
@@ -51,12 +58,22 @@ pub fn parse_if_match(value: Option<&str>) -> Result<Option<i64>, RequestError> 
     if value == "*" {
         return Ok(None);
     }
-    let bare = value.strip_prefix("W/").unwrap_or(value);
-    bare.strip_prefix('"')
+    let (weak, tag) = match value.strip_prefix("W/") {
+        Some(rest) => (true, rest),
+        None => (false, value),
+    };
+    let opaque = tag
+        .strip_prefix('"')
         .and_then(|v| v.strip_suffix('"'))
-        .and_then(|v| v.parse::<i64>().ok())
-        .map(Some)
-        .ok_or_else(|| RequestError::Malformed(format!("If-Match must be a quoted version such as \"3\", not {value}")))
+        .filter(|v| v.bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b)))
+        .ok_or_else(|| {
+            RequestError::Malformed(format!("If-Match must be a quoted version such as \"3\", not {value}"))
+        })?;
+    let canonical = !opaque.is_empty() && !opaque.starts_with('0') && opaque.bytes().all(|b| b.is_ascii_digit());
+    match opaque.parse::<i64>() {
+        Ok(version) if canonical && !weak => Ok(Some(version)),
+        _ => Ok(Some(NO_VERSION)),
+    }
 }
 
 /// [`parse_if_match`] for a Spin request.
@@ -83,9 +100,19 @@ mod tests {
     fn if_match_takes_quoted_versions() {
         assert_eq!(parse_if_match(None), Ok(None));
         assert_eq!(parse_if_match(Some("\"3\"")), Ok(Some(3)));
-        assert_eq!(parse_if_match(Some("W/\"4\"")), Ok(Some(4)));
         assert_eq!(parse_if_match(Some("*")), Ok(None));
-        assert!(parse_if_match(Some("3")).is_err());
-        assert!(parse_if_match(Some("\"x\"")).is_err());
+        for never in [
+            "W/\"4\"",
+            "\"x\"",
+            "\"03\"",
+            "\"\"",
+            "\"-1\"",
+            "\"99999999999999999999\"",
+        ] {
+            assert_eq!(parse_if_match(Some(never)), Ok(Some(NO_VERSION)), "{never}");
+        }
+        for malformed in ["3", "\"3", "W/3", "\"a b\"", "\"3\", \"4\""] {
+            assert!(parse_if_match(Some(malformed)).is_err(), "{malformed}");
+        }
     }
 }

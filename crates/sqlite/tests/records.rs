@@ -527,3 +527,29 @@ fn a_dictionary_code_or_currency_in_use_cannot_be_deleted() {
     service::delete(&db, &admin, &def(&db, "lead"), 1, None).expect("delete the lead");
     crm_core::dictionaries::delete(&db, &admin, "sources", "FAIR", None, &client()).expect("unused now");
 }
+
+#[test]
+fn every_column_field_of_every_entity_has_its_column() {
+    let (_dir, db) = fresh();
+    for name in crm_core::records::entity::NAMES {
+        let d = def(&db, name);
+        let columns: Vec<String> = db
+            .query(&format!("SELECT name FROM pragma_table_info('{}')", d.table), &[])
+            .expect("table info")
+            .iter()
+            .filter_map(|r| r.str("name").map(str::to_string))
+            .collect();
+        for field in d
+            .fields
+            .iter()
+            .filter(|f| f.storage == crm_core::records::fields::Storage::Column)
+        {
+            assert!(
+                columns.contains(&field.name),
+                "{name}.{} has no column in {}",
+                field.name,
+                d.table
+            );
+        }
+    }
+}

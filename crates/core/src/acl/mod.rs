@@ -30,6 +30,9 @@ pub struct Caller {
     pub permissions: Permissions,
     /// Codes of the user's roles (direct and through the department), sorted.
     pub roles: Vec<String>,
+    /// The user's credentials epoch (`users.credentials_epoch`): deactivation bumps it, and a
+    /// session minted under an older epoch is refused.
+    pub credentials_epoch: i64,
 }
 
 /// The ACL facts of one stored record.
@@ -50,7 +53,7 @@ impl Caller {
     /// An unknown or inactive user is [`CoreError::Unauthorized`].
     pub fn load(db: &dyn Db, user_id: i64) -> Result<Caller, CoreError> {
         let user = db.query(
-            "SELECT department_id, active FROM users WHERE id = ?",
+            "SELECT department_id, active, credentials_epoch FROM users WHERE id = ?",
             &[user_id.into()],
         )?;
         let Some(row) = user.first() else {
@@ -92,6 +95,7 @@ impl Caller {
             subtree,
             permissions,
             roles: codes,
+            credentials_epoch: row.i64("credentials_epoch").unwrap_or_default(),
         })
     }
 
@@ -105,6 +109,7 @@ impl Caller {
             subtree: Vec::new(),
             permissions: Permissions::all(),
             roles: vec!["system".into()],
+            credentials_epoch: 0,
         }
     }
 

@@ -70,11 +70,45 @@ pub fn authenticate(db: &dyn Db, kv: &dyn Kv, creds: &Credentials) -> Result<Cal
     }
 }
 
+/// Ends every credential user `user_id` holds, in the caller's transaction (deactivation): their
+/// API tokens are revoked, their calendar feed is dropped and their credentials epoch moves on,
+/// so sessions minted before stay dead even if the user is reactivated later.
+pub(crate) fn end_credentials(db: &dyn Db, user_id: i64) -> Result<(), CoreError> {
+    db.execute(
+        "UPDATE users SET credentials_epoch = credentials_epoch + 1 WHERE id = ?",
+        &[user_id.into()],
+    )?;
+    db.execute(
+        "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+        &[crate::clock::now().into(), user_id.into()],
+    )?;
+    db.execute("DELETE FROM calendar_feeds WHERE user_id = ?", &[user_id.into()])?;
+    Ok(())
+}
+
 /// 32 random bytes, base64url without padding (43 characters).
 pub(crate) fn random_secret() -> Result<String, CoreError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| CoreError::Internal(format!("no randomness: {e}")))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// `<prefix><id>_<secret>` (API tokens, calendar feed tokens) split into its id and secret,
+/// strictly in the form the app issues: the id in canonical decimal (no sign, no leading zero,
+/// so `crm_02_...` is not `crm_2_...`) and a 43-character base64url secret
+/// ([`random_secret`]).
+pub(crate) fn split_token<'a>(token: &'a str, prefix: &str) -> Option<(i64, &'a str)> {
+    let (id, secret) = token.strip_prefix(prefix)?.split_once('_')?;
+    let canonical_id =
+        !id.is_empty() && id.len() <= 18 && !id.starts_with('0') && id.bytes().all(|b| b.is_ascii_digit());
+    let canonical_secret = secret.len() == 43
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !canonical_id || !canonical_secret {
+        return None;
+    }
+    Some((id.parse().ok()?, secret))
 }
 
 /// Lowercase hex SHA-256 of `text`.

@@ -124,19 +124,19 @@ fn any_user(db: &dyn Db) -> Result<bool, CoreError> {
 
 /// Checks the credentials and starts a session.
 ///
-/// Throttled first ([`CoreError::TooManyRequests`], see `throttle`). An unknown email, a wrong
-/// password or an inactive user all cost one argon2 verification, record a failure per scope,
-/// are audited as `login.failed` with the reason (never the password) and answer
+/// Throttled first ([`CoreError::TooManyRequests`], see `throttle`: the attempt is counted as a
+/// failure before verifying, atomically with the check). An unknown email, a wrong password or
+/// an inactive user all cost one argon2 verification, stay counted, are audited as `login.failed` with the reason (never the password) and answer
 /// [`CoreError::Unauthorized`]. Success forgets the account's failures and is audited as
 /// `login.ok`.
 pub fn login(db: &dyn Db, kv: &dyn Kv, req: &LoginRequest, client: &ClientInfo) -> Result<Session, CoreError> {
     // An invalid email names no account; it still costs a verification and counts per IP.
     let account = normalize_email(&req.email).ok();
-    throttle::check(db, account.as_deref(), client)?;
+    let reserved = throttle::reserve(db, account.as_deref(), client)?;
 
     let rows = match &account {
         Some(email) => db.query(
-            "SELECT id, password_hash, active FROM users WHERE email = ?",
+            "SELECT id, password_hash, active, credentials_epoch FROM users WHERE email = ?",
             &[email.as_str().into()],
         )?,
         None => Default::default(),
@@ -146,6 +146,7 @@ pub fn login(db: &dyn Db, kv: &dyn Kv, req: &LoginRequest, client: &ClientInfo) 
             r.i64("id").unwrap_or_default(),
             r.str("password_hash").unwrap_or_default(),
             r.i64("active") == Some(1),
+            r.i64("credentials_epoch").unwrap_or_default(),
         )
     });
     let failure = match user {
@@ -153,7 +154,7 @@ pub fn login(db: &dyn Db, kv: &dyn Kv, req: &LoginRequest, client: &ClientInfo) 
             password::verify_dummy(&req.password);
             Some((None, "unknown_email"))
         }
-        Some((id, hash, active)) => {
+        Some((id, hash, active, _)) => {
             if !verify_password(&req.password, hash) {
                 Some((Some(id), "wrong_password"))
             } else if !active {
@@ -166,7 +167,6 @@ pub fn login(db: &dyn Db, kv: &dyn Kv, req: &LoginRequest, client: &ClientInfo) 
 
     if let Some((user_id, reason)) = failure {
         transaction(db, |db| {
-            throttle::record_failure(db, account.as_deref(), client)?;
             // The email is logged only when it names an account: a mistyped "email" may be a password.
             let details = match user_id {
                 Some(_) => serde_json::json!({ "reason": reason, "email": account }),
@@ -186,8 +186,9 @@ pub fn login(db: &dyn Db, kv: &dyn Kv, req: &LoginRequest, client: &ClientInfo) 
         return Err(CoreError::Unauthorized);
     }
 
-    let user_id = user.map(|(id, _, _)| id).unwrap_or_default();
+    let (user_id, epoch) = user.map(|(id, _, _, epoch)| (id, epoch)).unwrap_or_default();
     transaction(db, |db| {
+        throttle::forget(db, &reserved)?;
         throttle::clear_account(db, account.as_deref().unwrap_or_default())?;
         audit::record(
             db,
@@ -200,7 +201,7 @@ pub fn login(db: &dyn Db, kv: &dyn Kv, req: &LoginRequest, client: &ClientInfo) 
             client,
         )
     })?;
-    session::create(kv, user_id)
+    session::create(kv, user_id, epoch)
 }
 
 /// The caller's own user record with role codes and effective permissions (never the

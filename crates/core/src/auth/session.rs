@@ -49,6 +49,9 @@ struct Stored {
     user_id: i64,
     csrf_hash: String,
     expires_at: i64,
+    /// The user's credentials epoch at login (sessions from before this field are epoch 0).
+    #[serde(default)]
+    epoch: i64,
 }
 
 /// Ends the session `session_id` (nothing happens if there is none).
@@ -62,14 +65,15 @@ fn key(session_id: &str) -> String {
     format!("session:{}", sha256_hex(session_id))
 }
 
-/// Starts a session for `user_id`.
-pub(crate) fn create(kv: &dyn Kv, user_id: i64) -> Result<Session, CoreError> {
+/// Starts a session for `user_id`, whose credentials epoch is now `epoch`.
+pub(crate) fn create(kv: &dyn Kv, user_id: i64, epoch: i64) -> Result<Session, CoreError> {
     let id = random_secret()?;
     let csrf_token = random_secret()?;
     let stored = Stored {
         user_id,
         csrf_hash: sha256_hex(&csrf_token),
         expires_at: clock::now().saturating_add(SESSION_TTL as i64),
+        epoch,
     };
     let json = serde_json::to_vec(&stored).map_err(|e| CoreError::Internal(format!("session json: {e}")))?;
     kv.set(&key(&id), &json)?;
@@ -82,7 +86,8 @@ pub(crate) fn create(kv: &dyn Kv, user_id: i64) -> Result<Session, CoreError> {
 }
 
 /// The caller of a session cookie. A missing, unreadable or expired session (expired and
-/// unreadable ones are deleted) or an inactive user is [`CoreError::Unauthorized`]; an unsafe
+/// unreadable ones are deleted), an inactive user, or a session minted before the user was last
+/// deactivated is [`CoreError::Unauthorized`]; an unsafe
 /// request without the matching CSRF token is [`CoreError::Forbidden`].
 pub(crate) fn authenticate(
     db: &dyn Db,
@@ -103,6 +108,11 @@ pub(crate) fn authenticate(
         }
     };
     let caller = Caller::load(db, stored.user_id)?;
+    if caller.credentials_epoch != stored.epoch {
+        // Minted before the user was deactivated: dead for good, even after reactivation.
+        kv.delete(&key)?;
+        return Err(CoreError::Unauthorized);
+    }
     if unsafe_method && !csrf.is_some_and(|token| hashes_match(&sha256_hex(token), &stored.csrf_hash)) {
         return Err(CoreError::Forbidden);
     }

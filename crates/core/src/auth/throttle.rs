@@ -2,12 +2,16 @@
 //! client IP within a sliding [`WINDOW`]. It lives in SQLite, not in memory, because every
 //! request is served by a fresh instance.
 //!
-//! The check runs before the password is verified, so a blocked attacker cannot even make the
-//! server spend an argon2 verification.
+//! Every attempt is counted BEFORE the password is verified, as a failure: [`reserve`] checks
+//! the limit and inserts the attempt's rows in one `BEGIN IMMEDIATE` transaction, so
+//! concurrent attempts are serialised and at most [`LIMIT`] of them get to a verification (a
+//! check-then-record let a burst of 40 through six times); a blocked attacker cannot even make
+//! the server spend an argon2 verification. A successful login takes its rows back
+//! ([`forget`]).
 
 use crate::audit::ClientInfo;
 use crate::clock;
-use crate::db::{Db, Value};
+use crate::db::{Db, Value, transaction};
 use crate::error::CoreError;
 
 /// Failed attempts allowed per scope within the window.
@@ -25,9 +29,27 @@ fn scopes<'a>(account: Option<&'a str>, client: &'a ClientInfo) -> impl Iterator
     account.into_iter().chain(client.ip.as_deref().map(|ip| ("ip", ip)))
 }
 
-/// [`CoreError::TooManyRequests`] if the account or the client's IP has [`LIMIT`] failures
-/// within the window; `retry_after` is when enough of them leave it for one more attempt.
-pub(crate) fn check(db: &dyn Db, account: Option<&str>, client: &ClientInfo) -> Result<(), CoreError> {
+/// Counts one attempt against the account and the client's IP, atomically with the check:
+/// [`CoreError::TooManyRequests`] (nothing counted) if either has [`LIMIT`] failures within the
+/// window (`retry_after` is when enough of them leave it for one more attempt); otherwise the
+/// ids of the rows that count this attempt as a failure until [`forget`] takes them back.
+pub(crate) fn reserve(db: &dyn Db, account: Option<&str>, client: &ClientInfo) -> Result<Vec<i64>, CoreError> {
+    transaction(db, |db| {
+        check(db, account, client)?;
+        record_failure(db, account, client)
+    })
+}
+
+/// Takes back the rows [`reserve`] counted (the attempt succeeded); the caller holds the
+/// transaction.
+pub(crate) fn forget(db: &dyn Db, reserved: &[i64]) -> Result<(), CoreError> {
+    for id in reserved {
+        db.execute("DELETE FROM auth_failures WHERE id = ?", &[(*id).into()])?;
+    }
+    Ok(())
+}
+
+fn check(db: &dyn Db, account: Option<&str>, client: &ClientInfo) -> Result<(), CoreError> {
     let now = clock::now();
     let mut retry_after = None;
     for (scope, key) in scopes(account, client) {
@@ -52,17 +74,19 @@ pub(crate) fn check(db: &dyn Db, account: Option<&str>, client: &ClientInfo) -> 
     }
 }
 
-/// Records one failure per scope and prunes old rows; the caller holds the transaction.
-pub(crate) fn record_failure(db: &dyn Db, account: Option<&str>, client: &ClientInfo) -> Result<(), CoreError> {
+/// Records one failure per scope (returning the rows' ids) and prunes old rows.
+fn record_failure(db: &dyn Db, account: Option<&str>, client: &ClientInfo) -> Result<Vec<i64>, CoreError> {
     let now = clock::now();
+    let mut ids = Vec::new();
     for (scope, key) in scopes(account, client) {
         db.execute(
             "INSERT INTO auth_failures (scope, key, at) VALUES (?, ?, ?)",
             &[scope.into(), key.into(), now.into()],
         )?;
+        ids.push(db.last_insert_id()?);
     }
     db.execute("DELETE FROM auth_failures WHERE at < ?", &[(now - KEEP).into()])?;
-    Ok(())
+    Ok(ids)
 }
 
 /// Forgets the account's failures after a successful login; the caller holds the transaction.

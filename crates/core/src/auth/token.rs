@@ -167,13 +167,9 @@ pub(crate) fn authenticate(db: &dyn Db, token: &str) -> Result<Caller, CoreError
     Caller::load(db, user_id)
 }
 
-/// `crm_<id>_<secret>` split into its id and secret.
+/// `crm_<id>_<secret>` split into its id and secret ([`super::split_token`]).
 fn parse(token: &str) -> Option<(i64, &str)> {
-    let (id, secret) = token.strip_prefix(PREFIX)?.split_once('_')?;
-    if id.is_empty() || id.len() > 18 || !id.bytes().all(|b| b.is_ascii_digit()) || secret.is_empty() {
-        return None;
-    }
-    Some((id.parse().ok()?, secret))
+    super::split_token(token, PREFIX)
 }
 
 #[cfg(test)]
@@ -182,7 +178,17 @@ mod tests {
 
     #[test]
     fn tokens_parse_into_id_and_secret() {
-        assert_eq!(parse("crm_12_abc_-def"), Some((12, "abc_-def")));
+        let secret = "abc_-def0123456789abcdefghijklmnopqrstuvwxy";
+        assert_eq!(secret.len(), 43);
+        assert_eq!(parse(&format!("crm_12_{secret}")), Some((12, secret)));
+        let leading_zero = format!("crm_012_{secret}");
+        let short = format!("crm_12_{}", &secret[1..]);
+        let long = format!("crm_12_{secret}x");
+        let padded = format!("crm_12_{}=", &secret[1..]);
+        let plus = format!("crm_12_{}+", &secret[1..]);
+        for token in [&leading_zero, &short, &long, &padded, &plus] {
+            assert_eq!(parse(token), None, "{token:?}");
+        }
         let malformed = [
             "",
             "crm_",

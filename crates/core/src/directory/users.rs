@@ -107,7 +107,8 @@ pub fn create(db: &dyn Db, caller: &Caller, body: &Json, client: &ClientInfo) ->
 
 /// Changes a user (settings update) with a JSON merge-patch of the fields `create` takes;
 /// `if_match` is the version the client last saw (412 if it changed). Setting `active` to
-/// `false` deactivates (audited as `user.deactivated`; not allowed on oneself, 409).
+/// `false` deactivates (audited as `user.deactivated`; not allowed on oneself, 409) and ends
+/// the user's credentials for good (`auth::end_credentials`).
 pub fn update(
     db: &dyn Db,
     caller: &Caller,
@@ -172,6 +173,7 @@ pub fn update(
             details["role_ids"] = json!(role_ids);
         }
         let action = if input.active == Some(false) && current.active {
+            crate::auth::end_credentials(db, id)?;
             "user.deactivated"
         } else {
             "user.updated"
@@ -181,8 +183,8 @@ pub fn update(
     })
 }
 
-/// Deactivates a user (settings delete); 409 on oneself, 412 on a stale `if_match`. A user
-/// who is already inactive stays so and nothing is written.
+/// Deactivates a user (settings delete) and ends their credentials for good; 409 on oneself,
+/// 412 on a stale `if_match`. A user who is already inactive stays so and nothing is written.
 pub fn deactivate(
     db: &dyn Db,
     caller: &Caller,
@@ -204,6 +206,7 @@ pub fn deactivate(
             "UPDATE users SET active = 0, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
             &[crate::clock::now().into(), caller.user_id.into(), id.into()],
         )?;
+        crate::auth::end_credentials(db, id)?;
         audit(
             db,
             caller,

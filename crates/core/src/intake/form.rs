@@ -14,7 +14,7 @@ use crate::db::{Db, Row, Value, transaction};
 use crate::directory::list::{ListQuery, Page};
 use crate::directory::{Where, audit, check_version};
 use crate::error::{CoreError, FieldErrors};
-use crate::records::EntityDef;
+use crate::records::{EntityDef, values};
 
 /// Filters `GET /api/forms` accepts.
 pub const FILTERS: &[&str] = &["active"];
@@ -200,11 +200,22 @@ impl Form {
             .map(|(_, target)| target.to_string())
     }
 
-    /// Whether `origin` may post from a script.
+    /// Whether `origin` (the request's `Origin` header) may post from a script: it matches an
+    /// allowed origin or pattern (`https://*.example.com`); `*` allows any web origin but never
+    /// the opaque `null` one.
     pub fn allows_origin(&self, origin: &str) -> bool {
         self.allowed_origins
             .iter()
-            .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+            .any(|pattern| values::origin_matches(pattern, origin))
+    }
+
+    /// Where a plain HTML post is sent after success: the redirect URL if it is still a valid,
+    /// header-safe URL (forms stored before URLs were checked may hold anything), else `None`
+    /// (the hosted thank-you page).
+    pub fn redirect_target(&self) -> Option<&str> {
+        self.redirect_url
+            .as_deref()
+            .filter(|url| values::parse_http_url(url).is_ok())
     }
 
     /// The API record (never the secret); `base_url` makes the public link and embed snippets.
@@ -378,24 +389,20 @@ fn check(db: &dyn Db, draft: &Map<String, Json>) -> Result<(), CoreError> {
     {
         errors.push("consent", "invalid_type", "expected {\"text\", \"required\"}");
     }
-    if let Some(url) = draft.get("redirect_url").and_then(Json::as_str)
-        && !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'))
-    {
-        errors.push("redirect_url", "invalid_url", "an http(s) URL or a path");
+    match draft.get("redirect_url") {
+        None | Some(Json::Null) => {}
+        Some(Json::String(url)) => {
+            if let Err(e) = values::parse_http_url(url) {
+                errors.push("redirect_url", e.code, e.message);
+            }
+        }
+        Some(_) => errors.push("redirect_url", "invalid_type", "expected an absolute http(s) URL"),
     }
     match serde_json::from_value::<Vec<String>>(draft.get("allowed_origins").cloned().unwrap_or(json!([]))) {
         Ok(origins) => {
             for (i, origin) in origins.iter().enumerate() {
-                let host = origin
-                    .strip_prefix("https://")
-                    .or_else(|| origin.strip_prefix("http://"));
-                let valid = origin == "*" || host.is_some_and(|h| !h.is_empty() && !h.contains(['/', ' ', '?', '#']));
-                if !valid {
-                    errors.push(
-                        format!("allowed_origins[{i}]"),
-                        "invalid_origin",
-                        "an origin such as https://example.com, or *",
-                    );
+                if let Err(e) = values::parse_origin_pattern(origin) {
+                    errors.push(format!("allowed_origins[{i}]"), e.code, e.message);
                 }
             }
         }

@@ -11,7 +11,6 @@ use crate::db::{Db, Row};
 use crate::directory::Where;
 use crate::directory::list::{ListQuery, Page};
 use crate::error::CoreError;
-use crate::kv::Kv;
 
 /// Filters the log accepts.
 pub const FILTERS: &[&str] = &["outcome"];
@@ -61,7 +60,7 @@ pub fn list(db: &dyn Db, caller: &Caller, form_id: i64, query: &ListQuery) -> Re
 /// Releases a quarantined submission into the CRM (settings update): the stored payload goes
 /// through the intake again, without the spam checks; the quarantined entry is marked
 /// `released` and names the new entry.
-pub fn release(db: &dyn Db, kv: &dyn Kv, caller: &Caller, form_id: i64, id: i64) -> Result<Json, CoreError> {
+pub fn release(db: &dyn Db, caller: &Caller, form_id: i64, id: i64) -> Result<Json, CoreError> {
     caller.require(Entity::Settings, Action::Update)?;
     let rows = db.query(
         "SELECT s.*, f.public_key FROM form_submissions s JOIN forms f ON f.id = s.form_id WHERE s.id = ? AND s.form_id = ?",
@@ -85,7 +84,7 @@ pub fn release(db: &dyn Db, kv: &dyn Kv, caller: &Caller, form_id: i64, id: i64)
         referer: row.str("page_url"),
         ..Incoming::default()
     };
-    let answer = submit::release(db, kv, &form, &incoming, crate::clock::now())?;
+    let answer = submit::release(db, &form, &incoming, crate::clock::now())?;
     let new_id = match answer {
         Ok(Outcome::Accepted { submission_id, .. }) => submission_id,
         Ok(Outcome::Invalid { errors, .. }) => return Err(CoreError::Validation(errors)),

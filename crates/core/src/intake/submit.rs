@@ -1,6 +1,6 @@
 //! One web-form submission, start to end. The order matters and reads top-down:
 //!
-//! 1. rate limits (per IP and per form, counters in the key-value store): 429;
+//! 1. rate limits (per IP and per form, atomic counters in SQLite, [`crate::rate`]): 429;
 //! 2. the body read into pairs ([`super::payload`]); Tilda's `test=test` ping: 200, nothing kept;
 //! 3. a retry (`Idempotency-Key` or `submission_id` seen before): the first answer again;
 //! 4. spam: a filled honeypot or a forged or too fast time token is quarantined — logged, not
@@ -21,7 +21,6 @@ use super::{CONSENT, HONEYPOT, MAX_BODY, SUBMISSION_ID, TIME_TOKEN, payload};
 use crate::acl::Caller;
 use crate::db::{Db, transaction};
 use crate::error::{CoreError, FieldErrors};
-use crate::kv::Kv;
 use crate::records::{EntityDef, service, timeline, values};
 
 /// Longest raw payload kept in the log (the rest is cut, marked).
@@ -89,27 +88,20 @@ pub enum Refusal {
 pub type Answer = Result<Outcome, Refusal>;
 
 /// Takes one submission to `form` (active; the component answers 404 otherwise).
-pub fn submit(db: &dyn Db, kv: &dyn Kv, form: &Form, incoming: &Incoming, now: i64) -> Result<Answer, CoreError> {
-    take(db, kv, form, incoming, now, true)
+pub fn submit(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64) -> Result<Answer, CoreError> {
+    take(db, form, incoming, now, true)
 }
 
 /// Takes a quarantined submission's stored payload in, without the spam checks.
-pub fn release(db: &dyn Db, kv: &dyn Kv, form: &Form, incoming: &Incoming, now: i64) -> Result<Answer, CoreError> {
-    take(db, kv, form, incoming, now, false)
+pub fn release(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64) -> Result<Answer, CoreError> {
+    take(db, form, incoming, now, false)
 }
 
-fn take(
-    db: &dyn Db,
-    kv: &dyn Kv,
-    form: &Form,
-    incoming: &Incoming,
-    now: i64,
-    judge_spam: bool,
-) -> Result<Answer, CoreError> {
+fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: bool) -> Result<Answer, CoreError> {
     if incoming.body.len() > MAX_BODY {
         return Ok(Err(Refusal::TooLarge));
     }
-    if let Some(retry) = rate_limited(kv, form, incoming.ip.unwrap_or("unknown"), now)? {
+    if let Some(retry) = rate_limited(db, form, incoming.ip.unwrap_or("unknown"), now)? {
         return Ok(Err(Refusal::RateLimited(retry)));
     }
     let pairs = match payload::parse(incoming.content_type, incoming.body) {
@@ -286,30 +278,16 @@ impl LogEntry {
 }
 
 /// Counts this submission against the per-IP and per-form limits of the current minute;
-/// `Some(seconds)` when over either (the fixed window ends then). Counters are approximate
-/// under concurrency (read then write), which errs on letting a submission through.
-fn rate_limited(kv: &dyn Kv, form: &Form, ip: &str, now: i64) -> Result<Option<u64>, CoreError> {
-    let minute = now / 60;
-    let retry = (60 - now % 60) as u64;
+/// `Some(seconds)` when over either (the fixed window ends then). Each count is one atomic
+/// upsert ([`crate::rate::hit`]), so concurrent posts cannot exceed a limit.
+fn rate_limited(db: &dyn Db, form: &Form, ip: &str, now: i64) -> Result<Option<u64>, CoreError> {
     for (limit, key) in [
-        (
-            form.ip_limit_per_minute,
-            format!("rate:form:{}:ip:{ip}:{minute}", form.id),
-        ),
-        (form.form_limit_per_minute, format!("rate:form:{}:{minute}", form.id)),
+        (form.ip_limit_per_minute, format!("form:{}:ip:{ip}", form.id)),
+        (form.form_limit_per_minute, format!("form:{}", form.id)),
     ] {
-        if limit <= 0 {
-            continue;
+        if limit > 0 && crate::rate::hit(db, &key, 60, now)? > limit {
+            return Ok(Some(crate::rate::retry_after(60, now)));
         }
-        let count = kv
-            .get(&key)?
-            .and_then(|v| String::from_utf8(v).ok())
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(0);
-        if count >= limit {
-            return Ok(Some(retry));
-        }
-        kv.set(&key, (count + 1).to_string().as_bytes())?;
     }
     Ok(None)
 }

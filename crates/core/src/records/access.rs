@@ -1,6 +1,7 @@
 //! The record layer of the ACL for record entities: a stored record's [`RecordAcl`] facts and
 //! the one loader every read and write of a single record goes through (404 when the caller
-//! may not see it, 403 when they may see it but not act on it).
+//! may not see it, 403 when they may see it but not act on it), and [`readable`], the check
+//! every reference a write sets must pass.
 
 use super::store::{self, RESPONSIBLE_DEPARTMENT};
 use super::{EntityDef, Values};
@@ -49,4 +50,24 @@ pub fn department_of(db: &dyn Db, user_id: Option<i64>) -> Result<Option<i64>, C
         .query("SELECT department_id FROM users WHERE id = ?", &[id.into()])?
         .first()
         .and_then(|r| r.i64("department_id")))
+}
+
+/// Whether record `id` of `def` exists and the caller may read it: one indexed query with the
+/// same ACL condition lists use. The write side asks this of every record a write references.
+pub fn readable(db: &dyn Db, caller: &Caller, def: &EntityDef, id: i64) -> Result<bool, CoreError> {
+    if caller.require(def.acl, Action::Read).is_err() {
+        return Ok(false);
+    }
+    let (condition, mut params) = if def.owned {
+        let filter = caller.list_filter(def.acl, &def.acl_columns());
+        (filter.sql, filter.params)
+    } else {
+        ("1".to_string(), Vec::new())
+    };
+    params.insert(0, id.into());
+    let rows = db.query(
+        &format!("SELECT 1 FROM {} t WHERE t.id = ? AND {condition}", def.table),
+        &params,
+    )?;
+    Ok(!rows.is_empty())
 }

@@ -1,13 +1,17 @@
 //! A create or merge-patch body, read against the entity's definition: only known writable
 //! fields (custom ones under `"custom"`), each parsed by its type, every problem reported at
 //! once with its path; then the references only the database can confirm (dictionary codes,
-//! currencies, users, records), checked inside the write's transaction.
+//! currencies, users, records), checked inside the write's transaction. A record reference
+//! must name a record the caller may READ: one they may not see is refused exactly like one
+//! that does not exist, so a write can neither probe ids nor put entries into timelines the
+//! caller cannot read.
 
 use serde_json::Value as Json;
 
-use super::EntityDef;
 use super::fields::{Access, FieldDef, ParseContext, Reference};
 use super::store::META;
+use super::{EntityDef, Values, access};
+use crate::acl::Caller;
 use crate::db::{Db, Value};
 use crate::error::{CoreError, FieldErrors};
 
@@ -105,8 +109,9 @@ fn read_field(field: &FieldDef, value: &Json, cx: &ParseContext, input: &mut Inp
     }
 }
 
-/// Confirms the references in the database: every problem is a 422 naming its field.
-pub fn check_references(db: &dyn Db, refs: &[(String, Reference)]) -> Result<(), CoreError> {
+/// Confirms the references in the database: every problem is a 422 naming its field. A record
+/// the caller may not read is `not_found`, worded exactly as a missing one.
+pub fn check_references(db: &dyn Db, caller: &Caller, refs: &[(String, Reference)]) -> Result<(), CoreError> {
     let mut errors = FieldErrors::new();
     for (path, reference) in refs {
         match reference {
@@ -136,12 +141,11 @@ pub fn check_references(db: &dyn Db, refs: &[(String, Reference)]) -> Result<(),
                 }
             }
             Reference::Records(entity, ids) => {
-                let Some(table) = super::entity::table_of(entity) else {
+                let Some(def) = EntityDef::builtin(entity) else {
                     continue;
                 };
                 for id in ids {
-                    let found = db.query(&format!("SELECT 1 FROM {table} WHERE id = ?"), &[(*id).into()])?;
-                    if found.is_empty() {
+                    if !access::readable(db, caller, &def, *id)? {
                         errors.push(path.clone(), "not_found", format!("no {entity} with id {id}"));
                     }
                 }
@@ -149,4 +153,47 @@ pub fn check_references(db: &dyn Db, refs: &[(String, Reference)]) -> Result<(),
         }
     }
     errors.into_result()
+}
+
+/// The references of `refs` that `before` (the stored record) does not already hold: an update
+/// re-sending a link someone else made (to a record the caller may not see) keeps it, while
+/// every reference the write adds is checked.
+pub fn added_references(def: &EntityDef, before: &Values, refs: &[(String, Reference)]) -> Vec<(String, Reference)> {
+    refs.iter()
+        .filter_map(|(path, reference)| {
+            let Reference::Records(entity, ids) = reference else {
+                return Some((path.clone(), reference.clone()));
+            };
+            let stored = def
+                .fields
+                .iter()
+                .find(|f| &f.path() == path)
+                .and_then(|f| before.get(&f.name));
+            let ids: Vec<i64> = ids
+                .iter()
+                .copied()
+                .filter(|id| !stored.is_some_and(|v| holds_reference(v, entity, *id)))
+                .collect();
+            (!ids.is_empty()).then(|| (path.clone(), Reference::Records(entity, ids)))
+        })
+        .collect()
+}
+
+/// Whether a stored value (an id, a JSON list of ids, or bindings `[{"entity", "id"}]`) holds
+/// record `id` of `entity`.
+fn holds_reference(stored: &Value, entity: &str, id: i64) -> bool {
+    match stored {
+        Value::Integer(v) => *v == id,
+        Value::Text(text) => serde_json::from_str::<Vec<Json>>(text).is_ok_and(|items| {
+            items.iter().any(|item| match item {
+                Json::Number(n) => n.as_i64() == Some(id),
+                Json::Object(map) => {
+                    map.get("id").and_then(Json::as_i64) == Some(id)
+                        && map.get("entity").and_then(Json::as_str).is_none_or(|e| e == entity)
+                }
+                _ => false,
+            })
+        }),
+        _ => false,
+    }
 }

@@ -50,7 +50,7 @@ pub fn create(db: &dyn Db, caller: &Caller, def: &EntityDef, body: &Json) -> Res
             changes: &[],
         };
         hooks::run(HookPoint::BeforeCreate, &mut cx)?;
-        input::check_references(db, &parsed.refs)?;
+        input::check_references(db, caller, &parsed.refs)?;
         let responsible = values.get("responsible_id").and_then(Value::as_i64);
         values.insert(
             store::RESPONSIBLE_DEPARTMENT.into(),
@@ -101,9 +101,11 @@ pub fn update(
     })
 }
 
-/// The write half of an update, shared by merge-patches, bulk edits and merges: before-hooks,
-/// references, the stage rule, the row and link writes and the after-hooks. `before` is the
-/// stored record (already access-checked), `after` the values it should have.
+/// The write half of an update, shared by merge-patches, bulk edits, merges, line items and
+/// conversion: before-hooks, the references it adds (each must be readable by the caller), a
+/// new owner (checked as on create: the caller's add level must reach them), the stage rule,
+/// the row and link writes and the after-hooks. `before` is the stored record (already
+/// access-checked), `after` the values it should have.
 pub fn write_update(
     db: &dyn Db,
     caller: &Caller,
@@ -127,7 +129,15 @@ pub fn write_update(
     if changes.is_empty() {
         return Ok(store::render(def, before));
     }
-    input::check_references(db, refs)?;
+    input::check_references(db, caller, &input::added_references(def, before, refs))?;
+    if def.owned && changes.iter().any(|c| c.field == "responsible_id") {
+        let responsible = after.get("responsible_id").and_then(Value::as_i64);
+        after.insert(
+            store::RESPONSIBLE_DEPARTMENT.into(),
+            access::department_of(db, responsible)?.into(),
+        );
+        caller.check_add(def.acl, &access::record_acl(def, &after))?;
+    }
     if let Some(stage) = def.stage()
         && let Some(change) = changes.iter().find(|c| c.field == stage)
         && let Some(code) = change.new.as_str()

@@ -18,6 +18,7 @@ mod email;
 mod phone;
 mod requisites;
 mod typed_list;
+mod url;
 mod website;
 
 pub use address::{Address, parse_address};
@@ -29,6 +30,7 @@ pub use requisites::{Requisite, parse_requisites};
 pub use typed_list::{
     ListKind, TypedValue, parse_typed_list, typed_list_from_json, typed_list_json, typed_list_storage,
 };
+pub use url::{origin_matches, parse_http_url, parse_origin_pattern};
 pub use website::parse_website;
 
 use serde_json::Value;

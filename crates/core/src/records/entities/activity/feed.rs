@@ -17,7 +17,7 @@ use serde_json::{Value as Json, json};
 use super::TIMED_TYPES;
 use crate::acl::{Action, Caller, Entity};
 use crate::audit::{self, AuditEvent, ClientInfo};
-use crate::auth::{hashes_match, random_secret, sha256_hex};
+use crate::auth::{hashes_match, random_secret, sha256_hex, split_token};
 use crate::db::{Db, transaction};
 use crate::error::CoreError;
 use crate::records::ical::{self, Calendar, Component, Kind};
@@ -31,13 +31,9 @@ pub const COMPLETED_KEPT: i64 = 30 * 86_400;
 /// The most activities one feed holds (the latest ones).
 pub const MAX_ITEMS: i64 = 5_000;
 
-/// `cal_<user_id>_<secret>` split into its user id and secret.
+/// `cal_<user_id>_<secret>` split into its user id and secret (strictly, as issued).
 fn parse(token: &str) -> Option<(i64, &str)> {
-    let (id, secret) = token.strip_prefix(PREFIX)?.split_once('_')?;
-    if id.is_empty() || id.len() > 18 || !id.bytes().all(|b| b.is_ascii_digit()) || secret.is_empty() {
-        return None;
-    }
-    Some((id.parse().ok()?, secret))
+    split_token(token, PREFIX)
 }
 
 /// Issues a feed token for the caller, replacing any earlier one (which stops working at once);
@@ -187,7 +183,9 @@ mod tests {
 
     #[test]
     fn tokens_parse_into_user_and_secret() {
-        assert_eq!(parse("cal_12_abc_-def"), Some((12, "abc_-def")));
+        let secret = "abc_-def0123456789abcdefghijklmnopqrstuvwxy";
+        assert_eq!(parse(&format!("cal_12_{secret}")), Some((12, secret)));
+        assert_eq!(parse(&format!("cal_012_{secret}")), None, "leading zero");
         for bad in [
             "",
             "cal_",
