@@ -204,3 +204,70 @@ mod tests {
         assert!(!is_ping(&p(&[("test", "test"), ("Name", "x")])));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Field names a form tool would send (none of the dialect prefixes).
+    fn name() -> impl Strategy<Value = String> {
+        "[a-z][a-z0-9-]{0,15}"
+    }
+
+    fn pairs() -> impl Strategy<Value = Vec<(String, String)>> {
+        proptest::collection::vec((name(), "[ -~а-яё]{0,40}"), 0..8)
+    }
+
+    proptest! {
+        #[test]
+        fn any_body_of_any_type_parses_or_is_refused_without_panicking(
+            body in proptest::collection::vec(any::<u8>(), 0..512),
+            content_type in prop::sample::select(vec![
+                "application/x-www-form-urlencoded",
+                "multipart/form-data; boundary=xyz",
+                "multipart/form-data",
+                "application/json",
+                "text/plain",
+                "image/png",
+            ]),
+        ) {
+            let _ = parse(Some(content_type), &body);
+        }
+
+        #[test]
+        fn urlencoded_bodies_round_trip(pairs in pairs()) {
+            let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
+            prop_assert_eq!(parse(None, body.as_bytes()), Ok(pairs));
+        }
+
+        #[test]
+        fn multipart_text_parts_round_trip(pairs in pairs(), boundary in "[A-Za-z0-9]{8,30}") {
+            prop_assume!(pairs.iter().all(|(_, v)| !v.contains(&format!("--{boundary}"))));
+            let mut body = String::new();
+            for (name, value) in &pairs {
+                body.push_str(&format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                ));
+            }
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nskipped\r\n--{boundary}--\r\n"
+            ));
+            let content_type = format!("multipart/form-data; boundary=\"{boundary}\"");
+            prop_assert_eq!(parse(Some(&content_type), body.as_bytes()), Ok(pairs));
+        }
+
+        #[test]
+        fn json_objects_flatten_to_their_string_leaves(pairs in pairs()) {
+            let mut object = serde_json::Map::new();
+            for (name, value) in &pairs {
+                object.insert(name.clone(), Json::String(value.clone()));
+            }
+            let expected: Vec<(String, String)> =
+                object.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect();
+            let body = Json::Object(object).to_string();
+            prop_assert_eq!(parse(Some("application/json"), body.as_bytes()), Ok(expected));
+        }
+    }
+}

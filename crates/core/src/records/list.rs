@@ -784,3 +784,73 @@ mod tests {
         assert_eq!(like_pattern("50%_off"), "%50\\%\\_off%");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn cx() -> ParseContext {
+        ParseContext {
+            default_country: "RU".into(),
+        }
+    }
+
+    /// Query keys and values built from the list language's own pieces and junk.
+    fn pair() -> impl Strategy<Value = (String, String)> {
+        let field = prop::sample::select(vec![
+            "title",
+            "status",
+            "amount",
+            "created_at",
+            "phones",
+            "custom.x",
+            "nope",
+            "id",
+            "",
+        ]);
+        let op = prop::sample::select(vec![
+            "", "[eq]", "[ne]", "[gt]", "[in]", "[like]", "[null]", "[zz]", "][", "[gt][lt]",
+        ]);
+        let key = prop_oneof![
+            (field.clone(), op).prop_map(|(f, o)| format!("filter[{f}]{o}")),
+            Just("sort".to_string()),
+            Just("limit".to_string()),
+            Just("cursor".to_string()),
+            Just("fields".to_string()),
+            Just("q".to_string()),
+            Just("count".to_string()),
+            "\\PC{0,12}",
+        ];
+        (key, "\\PC{0,30}")
+    }
+
+    proptest! {
+        #[test]
+        fn any_query_parses_or_is_a_bad_request_naming_it(pairs in proptest::collection::vec(pair(), 0..6)) {
+            let def = super::super::entities::lead::def();
+            match RecordQuery::parse(&def, &pairs, &cx()) {
+                Ok(query) => prop_assert!((1..=500).contains(&query.limit)),
+                Err(CoreError::BadRequest(message)) => prop_assert!(!message.is_empty()),
+                Err(other) => prop_assert!(false, "{pairs:?} gave {other:?}"),
+            }
+        }
+
+        #[test]
+        fn cursors_round_trip_and_junk_cursors_are_refused(
+            ints in proptest::collection::vec(any::<i64>(), 1..4),
+            text in "\\PC{0,20}",
+            junk in "\\PC{0,60}",
+        ) {
+            let mut keys: Vec<Value> = ints.into_iter().map(Value::Integer).collect();
+            keys.push(Value::Text(text));
+            keys.push(Value::Null);
+            let cursor = encode_cursor("-updated_at,id", &keys);
+            prop_assert_eq!(decode_cursor(&cursor, "-updated_at,id", keys.len()), Ok(keys.clone()));
+            prop_assert!(decode_cursor(&cursor, "id", keys.len()).is_err(), "a cursor belongs to its sort");
+            prop_assert!(decode_cursor(&cursor, "-updated_at,id", keys.len() + 1).is_err());
+            let _ = decode_cursor(&junk, "-updated_at,id", keys.len());
+        }
+    }
+}

@@ -132,3 +132,28 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_is_refused_without_panicking(text in "\\PC{0,80}") {
+            if let Ok(email) = Email::parse(&text) {
+                prop_assert_eq!(email.normalized.clone(), email.value.to_lowercase());
+                prop_assert!(!email.value.chars().any(char::is_control));
+                prop_assert_eq!(Email::parse(&email.value), Ok(email));
+            }
+        }
+
+        #[test]
+        fn plain_addresses_are_accepted(local in "[a-z0-9][a-z0-9._-]{0,20}[a-z0-9]", domain in "[a-z][a-z0-9-]{0,10}[a-z0-9]\\.(ru|com|example)") {
+            prop_assume!(!local.contains(".."));
+            let address = format!("{local}@{domain}");
+            prop_assert_eq!(Email::parse(&address).map(|e| e.normalized), Ok(address));
+        }
+    }
+}

@@ -341,3 +341,29 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_is_refused_without_panicking(text in "\\PC{0,40}", country in "[A-Z]{2}") {
+            if let Ok(phone) = Phone::parse(&text, &country) {
+                let digits = &phone.e164[1..];
+                prop_assert!(phone.e164.starts_with('+'));
+                prop_assert!((8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()), "{}", phone.e164);
+            }
+        }
+
+        #[test]
+        fn a_parsed_number_reparses_to_itself(text in "[+]?[0-9 ()-]{6,20}", country in prop::sample::select(vec!["RU", "US", "DE", "GB", "KZ"])) {
+            if let Ok(phone) = Phone::parse(&text, country) {
+                let again = Phone::parse(&phone.e164, country).expect("E.164 parses");
+                prop_assert_eq!(again.e164, phone.e164);
+            }
+        }
+    }
+}

@@ -204,3 +204,40 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn an_accepted_url_can_never_split_a_header(text in "\\PC{0,60}|https?://[ -~\\r\\n\\t]{0,40}") {
+            if let Ok(url) = parse_http_url(&text) {
+                prop_assert!(url.bytes().all(|b| (0x21..=0x7e).contains(&b)), "{url:?}");
+                prop_assert!(url.to_ascii_lowercase().starts_with("http"));
+            }
+        }
+
+        #[test]
+        fn origins_match_themselves_and_wildcards_only_match_subdomains(
+            sub in "[a-z][a-z0-9]{0,8}",
+            domain in "[a-z][a-z0-9]{0,8}\\.(com|ru|example)",
+            https in any::<bool>(),
+        ) {
+            let scheme = if https { "https" } else { "http" };
+            let exact = parse_origin_pattern(&format!("{scheme}://{domain}")).expect("origin");
+            let wildcard = parse_origin_pattern(&format!("{scheme}://*.{domain}")).expect("pattern");
+            let origin = format!("{scheme}://{sub}.{domain}");
+            let bare = format!("{scheme}://{domain}");
+            let glued = format!("{scheme}://{sub}{domain}");
+            prop_assert!(origin_matches(&exact, &bare));
+            prop_assert!(!origin_matches(&exact, &origin));
+            prop_assert!(origin_matches(&wildcard, &origin));
+            prop_assert!(!origin_matches(&wildcard, &bare));
+            prop_assert!(!origin_matches(&wildcard, &glued));
+            prop_assert!(!origin_matches("*", "null"));
+        }
+    }
+}
