@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask up [--listen ADDR] [--state-dir DIR]`: build the components and the
 //!   runtime (incrementally) and serve the app;
-//! - `cargo xtask test`: format check, clippy (native and wasm), then every test;
+//! - `cargo xtask test`: format check, clippy (native and wasm), then every test (installing
+//!   the browser tests' chromium and npm packages first when they are missing);
 //! - `cargo xtask bench`: load figures for the closing notes (needs `wrk`);
 //!   `cargo xtask bench acl`: only the native ACL list figures;
 //!   `cargo xtask bench records`: only the record engine over a million leads and contacts;
@@ -20,6 +21,7 @@ mod deals_bench;
 mod intake_bench;
 mod records_bench;
 mod reliability;
+mod tooling;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -99,6 +101,7 @@ fn up(args: &[String]) -> anyhow::Result<()> {
 
 fn test() -> anyhow::Result<()> {
     cargo(&["fmt", "--all", "--check"]).context("formatting differs: run `cargo fmt --all`")?;
+    tooling::ensure_browser_tooling(&project_root())?;
     build_all(true)?;
     // Everything compiles natively too (spin-sdk has native stubs), so clippy and the unit
     // tests of the components' pure logic run on the host; the guests are also linted as wasm.
