@@ -9,12 +9,17 @@
 //!
 //! - [`manifest`] reads and checks `spin.toml`; [`runtime_config`] places storage;
 //! - [`router`] maps paths to components; [`server`] runs HTTP and the instances;
+//! - [`limits`] bounds what a client may hold, enforced by [`connection`] (timeouts, the
+//!   connection cap) and [`body`] (request bodies read whole, within a size and time);
 //! - [`sqlite`], [`key_value`], [`variables`], [`outbound`], [`files`] are the capabilities;
 //! - [`engine`] holds the wasmtime engine and the compiled-component cache.
 
+pub mod body;
+pub mod connection;
 pub mod engine;
 pub mod files;
 pub mod key_value;
+pub mod limits;
 pub mod manifest;
 pub mod outbound;
 pub mod router;
@@ -73,6 +78,8 @@ pub struct HostOptions {
     pub env: HashMap<String, String>,
     /// Print one access-log line per request.
     pub access_log: bool,
+    /// Timeouts, sizes and the connection cap clients are held to.
+    pub limits: Limits,
 }
 
 impl HostOptions {
@@ -91,6 +98,7 @@ impl HostOptions {
             tls: None,
             env: std::env::vars().collect(),
             access_log: true,
+            limits: Limits::default(),
         }
     }
 }
@@ -236,4 +244,5 @@ fn check_labels(manifest: &Manifest, storage: &Storage, problems: &mut Problems)
     }
 }
 
+pub use limits::Limits;
 pub use server::{RunningHost, start};

@@ -3,10 +3,14 @@
 //! Flags follow `spin up` where Spin has them (`--from`, `--listen`, `--state-dir`,
 //! `--runtime-config-file`, `--tls-cert`, `--tls-key`). Prints `Serving http://ADDR`
 //! once ready, then one access-log line per request; stops gracefully on SIGINT/SIGTERM.
+//! The limits clients are held to ([`crm_host::Limits`]) have their own flags:
+//! `--header-timeout-secs`, `--idle-timeout-secs`, `--body-timeout-secs`,
+//! `--max-body-bytes`, `--max-connections`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use crm_host::{HostOptions, manifest::Problems};
@@ -46,6 +50,23 @@ enum Command {
         /// Do not print a line per request.
         #[arg(long)]
         quiet: bool,
+        /// Seconds a new connection has for its TLS handshake and first request head, and
+        /// any request for its head once it started arriving [default: 10].
+        #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+        header_timeout_secs: Option<u64>,
+        /// Seconds a keep-alive connection may sit idle between requests [default: 60].
+        #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+        idle_timeout_secs: Option<u64>,
+        /// Seconds a request body has to arrive in full; slower is 408 [default: 30].
+        #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+        body_timeout_secs: Option<u64>,
+        /// Largest request body in bytes; larger is 413 [default: 67108864, 64 MiB].
+        #[arg(long, value_name = "BYTES")]
+        max_body_bytes: Option<u64>,
+        /// Open connections at most; more are answered 503 [default: 1024, or less when
+        /// the open-file limit (`ulimit -n`) leaves less room].
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        max_connections: Option<u64>,
     },
 }
 
@@ -59,6 +80,11 @@ fn main() -> ExitCode {
         tls_cert,
         tls_key,
         quiet,
+        header_timeout_secs,
+        idle_timeout_secs,
+        body_timeout_secs,
+        max_body_bytes,
+        max_connections,
     } = Cli::parse().command;
     let mut opts = HostOptions::new(from, listen);
     if let Some(dir) = state_dir {
@@ -70,6 +96,22 @@ fn main() -> ExitCode {
     opts.runtime_config = runtime_config_file;
     opts.tls = tls_cert.zip(tls_key);
     opts.access_log = !quiet;
+    let limits = &mut opts.limits;
+    if let Some(secs) = header_timeout_secs {
+        limits.header_timeout = Duration::from_secs(secs);
+    }
+    if let Some(secs) = idle_timeout_secs {
+        limits.idle_timeout = Duration::from_secs(secs);
+    }
+    if let Some(secs) = body_timeout_secs {
+        limits.body_timeout = Duration::from_secs(secs);
+    }
+    if let Some(bytes) = max_body_bytes {
+        limits.max_body_bytes = bytes;
+    }
+    if let Some(n) = max_connections {
+        limits.max_connections = usize::try_from(n).unwrap_or(usize::MAX);
+    }
     let host = match crm_host::start(&opts) {
         Ok(host) => host,
         Err(e) => {

@@ -1,10 +1,26 @@
-//! The HTTP server: accept, route, run a fresh instance, answer, log.
+//! The HTTP server: accept, route, read the body, run a fresh instance, answer, log.
 //!
 //! Every request gets its own `Store` and instance from the component's pre-instantiated
 //! template; nothing survives a request but what the guest wrote to storage. A guest
 //! trap is answered with an opaque 500 problem and the server keeps serving. Shutdown
 //! (SIGINT/SIGTERM in the binary, [`RunningHost::stop`] in tests) stops accepting and
 //! lets in-flight requests finish.
+//!
+//! Clients are held to the [`Limits`] of [`HostOptions::limits`], plain HTTP and TLS alike:
+//!
+//! - at most [`Limits::max_connections`] connections are open, each task holding a
+//!   semaphore permit; over the cap a plain connection is answered `503` with
+//!   `Retry-After: 1` and `Connection: close` (a few at a time; beyond that, and for TLS,
+//!   it is closed), and logged once per burst;
+//! - a connection that does not send its (TLS handshake and) request head in time, or sits
+//!   idle between requests too long, is closed ([`crate::connection`]);
+//! - `accept` failures such as running out of file descriptors back off (10 ms doubling to
+//!   1 s) instead of spinning, and are logged when they start and end;
+//! - a request routed to a component has its body read whole before an instance is made
+//!   ([`crate::body`]): `Content-Length` with `Transfer-Encoding` and broken chunked framing
+//!   are `400`, a body over the size limit `413`, one too slow `408`. Each refusal is one
+//!   log line naming the client (`client 1.2.3.4: malformed chunked body (400)`), and the
+//!   connection is closed after the answer.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -13,23 +29,30 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Collected, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 use wasmtime::Store;
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
+use crate::body::Refusal;
+use crate::connection::{AcceptErrors, Conn, GuardedBody, HeadFraming, RefusalLog, TimedIo};
+use crate::limits::Limits;
 use crate::router::WELL_KNOWN_PREFIX;
 use crate::state::RequestState;
 use crate::{App, HostOptions};
 
 /// How long in-flight requests may run after shutdown begins.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How many connections over the cap may be answered 503 at once; past that they are
+/// closed unanswered (each refusal holds a file descriptor for up to about 2 s).
+const REFUSAL_SLOTS: usize = 64;
 
 /// A host serving in the background.
 pub struct RunningHost {
@@ -65,6 +88,15 @@ impl Drop for RunningHost {
 
 /// Checks and loads the app, binds, and serves on a background runtime.
 pub fn start(opts: &HostOptions) -> anyhow::Result<RunningHost> {
+    opts.limits.check()?;
+    if let Some(budget) = crate::limits::connection_budget()
+        && opts.limits.max_connections > budget
+    {
+        eprintln!(
+            "warning: max connections {} is more than the open-file limit leaves room for ({budget}); raise `ulimit -n`, or `accept` will fail with \"too many open files\" before the cap turns clients away",
+            opts.limits.max_connections
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("crm-host")
@@ -81,6 +113,7 @@ pub fn start(opts: &HostOptions) -> anyhow::Result<RunningHost> {
     let (stop_tx, stop_rx) = oneshot::channel();
     let scheme = if tls.is_some() { "https" } else { "http" };
     let access_log = opts.access_log;
+    let limits = Arc::new(opts.limits.clone());
     let thread = std::thread::Builder::new()
         .name("crm-host-main".into())
         .spawn(move || {
@@ -89,7 +122,7 @@ pub fn start(opts: &HostOptions) -> anyhow::Result<RunningHost> {
                     Ok(l) => l,
                     Err(e) => return eprintln!("cannot listen: {e}"),
                 };
-                serve(app, listener, tls, access_log, stop_rx).await;
+                serve(app, listener, tls, access_log, limits, stop_rx).await;
             });
         })?;
     Ok(RunningHost {
@@ -105,54 +138,89 @@ async fn serve(
     listener: TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
     access_log: bool,
+    limits: Arc<Limits>,
     mut stop: oneshot::Receiver<()>,
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let scheme = if tls.is_some() { Scheme::Https } else { Scheme::Http };
+    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let refusals = Arc::new(Semaphore::new(REFUSAL_SLOTS));
+    let mut accept_errors = AcceptErrors::default();
+    let mut refusal_log = RefusalLog::default();
     loop {
-        let (stream, client) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    eprintln!("accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            },
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
             _ = &mut stop => break,
         };
-        let _ = stream.set_nodelay(true);
-        let app = app.clone();
-        let scheme = scheme.clone();
-        let service = hyper::service::service_fn(move |req| {
-            let app = app.clone();
-            let scheme = scheme.clone();
-            async move { Ok::<_, Infallible>(handle(app, req, client, scheme, access_log).await) }
-        });
-        let builder = hyper::server::conn::http1::Builder::new();
-        match &tls {
-            None => {
-                let conn = builder.serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
+        let (stream, client) = match accepted {
+            Ok(pair) => {
+                accept_errors.succeeded();
+                pair
+            }
+            Err(e) => {
+                if let Some(delay) = accept_errors.failed(&e) {
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = &mut stop => break,
+                    }
+                }
+                continue;
+            }
+        };
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            refusal_log.refused(limits.max_connections);
+            if tls.is_none()
+                && let Ok(slot) = refusals.clone().try_acquire_owned()
+            {
                 tokio::spawn(async move {
-                    let _ = conn.await;
+                    crate::connection::refuse_over_capacity(stream).await;
+                    drop(slot);
                 });
             }
-            Some(acceptor) => {
-                let acceptor = acceptor.clone();
-                let watcher = graceful.watcher();
-                tokio::spawn(async move {
-                    match acceptor.accept(stream).await {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let conn = Conn::new(&limits);
+        let service = {
+            let (app, scheme, limits, conn) = (app.clone(), scheme.clone(), limits.clone(), conn.clone());
+            hyper::service::service_fn(move |req| {
+                // Called as soon as the head is parsed: the connection's clock stops here.
+                let (guard, framing) = conn.begin_request();
+                let (app, scheme, limits) = (app.clone(), scheme.clone(), limits.clone());
+                async move {
+                    let response = handle(app, req, client, scheme, access_log, &limits, framing).await;
+                    Ok::<_, Infallible>(response.map(|body| GuardedBody::new(body, guard).boxed_unsync()))
+                }
+            })
+        };
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        // The connection's deadlines are kept by `Conn` (see `crate::connection`).
+        builder.header_read_timeout(None);
+        let watcher = graceful.watcher();
+        let acceptor = tls.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let served = async {
+                match acceptor {
+                    None => {
+                        let io = TokioIo::new(TimedIo::new(stream, conn.clone()));
+                        let _ = watcher.watch(builder.serve_connection(io, service)).await;
+                    }
+                    Some(acceptor) => match acceptor.accept(stream).await {
                         Ok(tls_stream) => {
-                            let _ = watcher
-                                .watch(builder.serve_connection(TokioIo::new(tls_stream), service))
-                                .await;
+                            let io = TokioIo::new(TimedIo::new(tls_stream, conn.clone()));
+                            let _ = watcher.watch(builder.serve_connection(io, service)).await;
                         }
                         Err(e) => eprintln!("TLS handshake with {client} failed: {e}"),
-                    }
-                });
+                    },
+                }
+            };
+            tokio::select! {
+                _ = served => {}
+                // Too slow to send a head, or idle too long: dropping the connection closes it.
+                _ = conn.expired() => {}
             }
-        }
+        });
     }
     drop(listener);
     if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
@@ -166,11 +234,18 @@ async fn handle(
     client: SocketAddr,
     scheme: Scheme,
     access_log: bool,
+    limits: &Limits,
+    framing: HeadFraming,
 ) -> Response<HyperOutgoingBody> {
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let (component, response) = if path.starts_with(WELL_KNOWN_PREFIX) {
+    let (component, response) = if framing.content_length_and_transfer_encoding {
+        (
+            "-".to_string(),
+            refuse(client, &Refusal::ContentLengthAndTransferEncoding),
+        )
+    } else if path.starts_with(WELL_KNOWN_PREFIX) {
         ("-".to_string(), well_known(&app, &path))
     } else {
         match app.router.route(&path) {
@@ -208,7 +283,10 @@ async fn handle(
                                 headers.insert(n, v);
                             }
                         }
-                        run_component(&app, &m.component, req, scheme).await
+                        match crate::body::read_whole(req, limits).await {
+                            Ok(req) => run_component(&app, &m.component, req, scheme).await,
+                            Err(refusal) => refuse(client, &refusal),
+                        }
                     }
                 };
                 (m.component, response)
@@ -225,7 +303,12 @@ async fn handle(
     response
 }
 
-async fn run_component(app: &App, id: &str, req: Request<Incoming>, scheme: Scheme) -> Response<HyperOutgoingBody> {
+async fn run_component(
+    app: &App,
+    id: &str,
+    req: Request<Collected<Bytes>>,
+    scheme: Scheme,
+) -> Response<HyperOutgoingBody> {
     let Some(component) = app.components.get(id) else {
         return problem(StatusCode::INTERNAL_SERVER_ERROR, "the route's component is not loaded");
     };
@@ -241,7 +324,10 @@ async fn run_component(app: &App, id: &str, req: Request<Incoming>, scheme: Sche
     let prepared = store
         .data_mut()
         .http()
-        .new_incoming_request(scheme, req)
+        .new_incoming_request(
+            scheme,
+            req.map(|body| body.map_err(|e: Infallible| -> wasmtime_wasi_http::Error { match e {} })),
+        )
         .and_then(|r| Ok((r, store.data_mut().http().new_response_outparam(sender)?)));
     let (incoming, outparam) = match prepared {
         Ok(pair) => pair,
@@ -339,6 +425,17 @@ fn plain(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>)
     *r.status_mut() = status;
     r.headers_mut()
         .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
+    r
+}
+
+/// A request refused as the client's fault: one log line, a problem, and the connection
+/// closed after it (its body may be unread or its framing lost).
+fn refuse(client: SocketAddr, refusal: &Refusal) -> Response<HyperOutgoingBody> {
+    let status = refusal.status();
+    eprintln!("client {}: {} ({})", client.ip(), refusal.log_reason(), status.as_u16());
+    let mut r = problem(status, &refusal.detail());
+    r.headers_mut()
+        .insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
     r
 }
 

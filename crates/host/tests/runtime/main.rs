@@ -6,9 +6,9 @@
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crm_host::manifest::Problems;
 use crm_host::{HostOptions, RunningHost};
@@ -412,8 +412,9 @@ fn a_component_that_is_not_a_spin_http_component_is_refused() {
     assert!(problems.0[0].message.contains("cannot be loaded"), "{problems}");
 }
 
-#[test]
-fn tls_serves_https_with_the_given_certificate() {
+/// An app served over TLS with a fresh self-signed certificate for `localhost`, and a
+/// client configuration that trusts it.
+fn tls_app() -> (TestApp, std::sync::Arc<tokio_rustls::rustls::ClientConfig>) {
     use tokio_rustls::rustls;
     let mut app = TestApp::new(&[("/...", "probe")], ONE_PROBE);
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
@@ -421,9 +422,6 @@ fn tls_serves_https_with_the_given_certificate() {
     std::fs::write(&cert_pem, cert.cert.pem()).unwrap();
     std::fs::write(&key_pem, cert.signing_key.serialize_pem()).unwrap();
     app.opts.tls = Some((cert_pem, key_pem));
-    let host = app.start();
-    assert_eq!(host.scheme, "https");
-
     let mut roots = rustls::RootCertStore::empty();
     roots.add(cert.cert.der().clone()).unwrap();
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
@@ -432,10 +430,25 @@ fn tls_serves_https_with_the_given_certificate() {
         .unwrap()
         .with_root_certificates(roots)
         .with_no_client_auth();
+    (app, std::sync::Arc::new(config))
+}
+
+fn tls_connect(
+    addr: SocketAddr,
+    config: std::sync::Arc<tokio_rustls::rustls::ClientConfig>,
+) -> tokio_rustls::rustls::StreamOwned<tokio_rustls::rustls::ClientConnection, TcpStream> {
+    use tokio_rustls::rustls;
     let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    let conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
-    let tcp = std::net::TcpStream::connect(host.addr).unwrap();
-    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    let conn = rustls::ClientConnection::new(config, name).unwrap();
+    rustls::StreamOwned::new(conn, TcpStream::connect(addr).unwrap())
+}
+
+#[test]
+fn tls_serves_https_with_the_given_certificate() {
+    let (app, config) = tls_app();
+    let host = app.start();
+    assert_eq!(host.scheme, "https");
+    let mut tls = tls_connect(host.addr, config);
     write!(
         tls,
         "GET /headers HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -448,4 +461,599 @@ fn tls_serves_https_with_the_given_certificate() {
         response.contains("\"spin-full-url\":\"https://localhost/headers\""),
         "{response}"
     );
+}
+
+// ---- Limits: timeouts, the connection cap, request bodies -----------------------------
+
+/// An app whose limits `set` adjusts (short ones, so that the tests are fast).
+fn limited_app(set: impl FnOnce(&mut crm_host::Limits)) -> TestApp {
+    let mut app = TestApp::new(&[("/...", "probe")], ONE_PROBE);
+    set(&mut app.opts.limits);
+    app
+}
+
+/// One HTTP/1.1 response, read off a raw connection.
+#[derive(Debug)]
+struct RawResponse {
+    status: u16,
+    headers: HashMap<String, String>,
+    body: Vec<u8>,
+}
+
+fn read_line(stream: &mut impl Read) -> Option<String> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while !line.ends_with(b"\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => line.push(byte[0]),
+            _ => return None,
+        }
+    }
+    line.truncate(line.len() - 2);
+    String::from_utf8(line).ok()
+}
+
+/// Reads one response (a `Content-Length`, chunked or close-delimited body); `None` when
+/// the connection ends before a whole one.
+fn read_response(stream: &mut impl Read) -> Option<RawResponse> {
+    let status = read_line(stream)?.split(' ').nth(1)?.parse().ok()?;
+    let mut headers = HashMap::new();
+    loop {
+        let line = read_line(stream)?;
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':')?;
+        headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
+    }
+    let mut body = Vec::new();
+    if let Some(len) = headers.get("content-length") {
+        body.resize(len.parse().ok()?, 0);
+        stream.read_exact(&mut body).ok()?;
+    } else if headers
+        .get("transfer-encoding")
+        .is_some_and(|te| te.contains("chunked"))
+    {
+        loop {
+            let size = usize::from_str_radix(read_line(stream)?.split(';').next()?.trim(), 16).ok()?;
+            if size == 0 {
+                while !read_line(stream)?.is_empty() {}
+                break;
+            }
+            let mut chunk = vec![0; size];
+            stream.read_exact(&mut chunk).ok()?;
+            body.extend(chunk);
+            read_line(stream)?;
+        }
+    } else {
+        let _ = stream.read_to_end(&mut body);
+    }
+    Some(RawResponse { status, headers, body })
+}
+
+/// Sends `request` as is on a new connection and reads the answer.
+fn exchange(addr: SocketAddr, request: &[u8]) -> Option<RawResponse> {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream.write_all(request).unwrap();
+    read_response(&mut stream)
+}
+
+/// Reads until the server closes `stream` (EOF or reset): how long that took and what it
+/// sent first; `None` if it is still open after `limit`.
+fn wait_closed(stream: &mut TcpStream, limit: Duration) -> Option<(Duration, Vec<u8>)> {
+    let started = Instant::now();
+    stream.set_read_timeout(Some(limit)).unwrap();
+    let mut received = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return Some((started.elapsed(), received)),
+            Ok(n) => received.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => return None,
+            Err(_) => return Some((started.elapsed(), received)),
+        }
+    }
+}
+
+fn problem_detail(r: &RawResponse) -> String {
+    assert_eq!(r.headers["content-type"], "application/problem+json", "{r:?}");
+    let problem: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(problem["status"], r.status);
+    problem["detail"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_connection_that_sends_nothing_is_closed_after_the_header_timeout() {
+    let app = limited_app(|l| l.header_timeout = Duration::from_secs(1));
+    let host = app.start();
+    let mut silent = TcpStream::connect(host.addr).unwrap();
+    let (after, sent) = wait_closed(&mut silent, Duration::from_secs(20)).expect("closed by the server");
+    assert!(sent.is_empty(), "closed unanswered: {}", String::from_utf8_lossy(&sent));
+    assert!(after >= Duration::from_millis(900), "not before the timeout: {after:?}");
+    assert_eq!(get(&host, "/env?name=X").0, 200, "others are still served");
+}
+
+#[test]
+fn a_client_trickling_its_head_is_cut_off_at_the_header_timeout() {
+    let app = limited_app(|l| l.header_timeout = Duration::from_secs(1));
+    let host = app.start();
+    let mut stream = TcpStream::connect(host.addr).unwrap();
+    stream.write_all(b"GET /headers HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let lines = 40;
+    let trickle = std::thread::spawn(move || {
+        for i in 0..lines {
+            std::thread::sleep(Duration::from_millis(300));
+            if writer.write_all(format!("X-Trickle-{i}: 1\r\n").as_bytes()).is_err() {
+                return i;
+            }
+        }
+        lines
+    });
+    let (after, sent) = wait_closed(&mut stream, Duration::from_secs(30)).expect("closed by the server");
+    assert!(sent.is_empty(), "no response to a head never finished");
+    assert!(
+        after >= Duration::from_millis(900) && after < Duration::from_millis(300 * lines as u64),
+        "cut off by the header deadline, before the trickle ended: {after:?}"
+    );
+    assert!(trickle.join().unwrap() < lines, "the server stopped the trickle");
+}
+
+#[test]
+fn a_keep_alive_connection_outlives_the_header_timeout_and_closes_after_the_idle_timeout() {
+    let app = limited_app(|l| {
+        l.header_timeout = Duration::from_secs(1);
+        l.idle_timeout = Duration::from_secs(3);
+    });
+    let host = app.start();
+    let mut stream = TcpStream::connect(host.addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let request = b"GET /env?name=X HTTP/1.1\r\nHost: x\r\n\r\n";
+    stream.write_all(request).unwrap();
+    assert_eq!(read_response(&mut stream).expect("a first answer").status, 200);
+    // Idle for longer than the header timeout: hyper's own header timer would have closed
+    // the connection here; the idle timeout governs the wait between requests.
+    std::thread::sleep(Duration::from_millis(1500));
+    stream.write_all(request).unwrap();
+    assert_eq!(read_response(&mut stream).expect("a second answer").status, 200);
+    let (after, sent) = wait_closed(&mut stream, Duration::from_secs(20)).expect("closed when idle");
+    assert!(sent.is_empty());
+    assert!(
+        after >= Duration::from_millis(2500),
+        "the idle timeout, not the header one: {after:?}"
+    );
+}
+
+#[test]
+fn over_the_connection_cap_clients_get_503_and_service_resumes_when_connections_close() {
+    let max = 50;
+    let app = limited_app(|l| {
+        l.max_connections = max;
+        l.header_timeout = Duration::from_secs(120); // the silent ones hold their slots
+    });
+    let host = app.start();
+    let mut silent: Vec<Option<TcpStream>> = (0..200).map(|_| Some(TcpStream::connect(host.addr).unwrap())).collect();
+    for s in silent.iter().flatten() {
+        s.set_nonblocking(true).unwrap();
+    }
+    // Those over the cap are answered (503) or closed; the first `max` stay open. Refused
+    // ones are dropped as they are seen, which also frees the server's refusal slots.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut refused = 0;
+    while refused < silent.len() - max && Instant::now() < deadline {
+        for slot in silent.iter_mut() {
+            let Some(s) = slot else { continue };
+            let mut buf = [0u8; 512];
+            match s.read(&mut buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Ok(n) => {
+                    if n > 0 {
+                        let text = String::from_utf8_lossy(&buf[..n]);
+                        assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+                    }
+                    *slot = None;
+                    refused += 1;
+                }
+                Err(_) => {
+                    *slot = None;
+                    refused += 1;
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(refused, silent.len() - max, "all but the first {max} are refused");
+    assert!(
+        silent[..max].iter().all(Option::is_some),
+        "the first {max} hold the slots"
+    );
+
+    // While full, a request is answered 503 (or, if every refusal slot is busy, closed).
+    let request = b"GET /env?name=X HTTP/1.1\r\nHost: x\r\n\r\n";
+    let full = (0..100)
+        .find_map(|_| {
+            exchange(host.addr, request).or_else(|| {
+                std::thread::sleep(Duration::from_millis(100));
+                None
+            })
+        })
+        .expect("an answer while full");
+    assert_eq!(full.status, 503, "{full:?}");
+    assert_eq!(full.headers["retry-after"], "1");
+    assert_eq!(full.headers["connection"], "close");
+    assert!(problem_detail(&full).contains("connection limit"));
+
+    // Once the silent connections close, their slots come back.
+    silent.clear();
+    let back = (0..100).find_map(|_| match exchange(host.addr, request) {
+        Some(r) if r.status == 200 => Some(r),
+        _ => {
+            std::thread::sleep(Duration::from_millis(100));
+            None
+        }
+    });
+    assert!(back.is_some(), "served again once connections closed");
+    assert_eq!(get(&host, "/.well-known/spin/health").0, 200);
+    assert_eq!(get(&host, "/env?name=X").0, 200);
+}
+
+#[test]
+fn a_malformed_chunked_body_is_a_400_that_never_reaches_the_guest() {
+    let host = limited_app(|_| {}).start();
+    let r = exchange(
+        host.addr,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+    )
+    .expect("an answer");
+    assert_eq!(r.status, 400, "{r:?}");
+    assert!(problem_detail(&r).contains("malformed"));
+    assert_eq!(r.headers["connection"], "close");
+    // A chunk longer than its declared size breaks the framing too.
+    let r = exchange(
+        host.addr,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n0\r\n\r\n",
+    )
+    .expect("an answer");
+    assert_eq!(r.status, 400, "{r:?}");
+}
+
+#[test]
+fn content_length_with_transfer_encoding_is_a_400_whatever_their_order() {
+    let host = limited_app(|_| {}).start();
+    for head in [
+        "Content-Length: 5\r\nTransfer-Encoding: chunked",
+        "transfer-encoding: chunked\r\ncontent-length: 5",
+    ] {
+        let request = format!("POST /echo HTTP/1.1\r\nHost: x\r\n{head}\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+        let r = exchange(host.addr, request.as_bytes()).expect("an answer");
+        assert_eq!(r.status, 400, "{head}: {r:?}");
+        assert!(problem_detail(&r).contains("both Content-Length and Transfer-Encoding"));
+    }
+    // The same body with one framing header is fine.
+    let r = exchange(
+        host.addr,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    )
+    .expect("an answer");
+    assert_eq!((r.status, r.body.as_slice()), (200, &b"hello"[..]));
+}
+
+#[test]
+fn a_body_over_the_size_limit_is_a_413() {
+    let host = limited_app(|l| l.max_body_bytes = 1024).start();
+    // Declared too large: refused from the head, before any of the body is read.
+    let r = exchange(
+        host.addr,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1025\r\n\r\n",
+    )
+    .expect("an answer");
+    assert_eq!(r.status, 413, "{r:?}");
+    assert!(problem_detail(&r).contains("1024 bytes"));
+    // Chunked past the limit.
+    let chunk = format!("200\r\n{}\r\n", "a".repeat(0x200));
+    let request = format!(
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{}0\r\n\r\n",
+        chunk.repeat(3)
+    );
+    let r = exchange(host.addr, request.as_bytes()).expect("an answer");
+    assert_eq!(r.status, 413, "{r:?}");
+    // At the limit exactly is fine.
+    let request = format!(
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{}0\r\n\r\n",
+        chunk.repeat(2)
+    );
+    let r = exchange(host.addr, request.as_bytes()).expect("an answer");
+    assert_eq!((r.status, r.body.len()), (200, 1024));
+}
+
+#[test]
+fn a_body_slower_than_the_body_timeout_is_a_408() {
+    let host = limited_app(|l| l.body_timeout = Duration::from_secs(1)).start();
+    let started = Instant::now();
+    let r = exchange(
+        host.addr,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc",
+    )
+    .expect("an answer");
+    assert_eq!(r.status, 408, "{r:?}");
+    assert!(problem_detail(&r).contains("did not arrive"));
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    assert_eq!(r.headers["connection"], "close");
+}
+
+#[test]
+fn chunked_and_content_length_bodies_reach_the_guest_intact() {
+    let host = limited_app(|_| {}).start();
+    // Chunked, in pieces written apart.
+    let mut stream = TcpStream::connect(host.addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        .unwrap();
+    for piece in [
+        "5\r\nhello\r\n",
+        "1\r\n \r\n",
+        "5;ext=1\r\nworld\r\n",
+        "0\r\nX-Trailer: t\r\n\r\n",
+    ] {
+        std::thread::sleep(Duration::from_millis(50));
+        stream.write_all(piece.as_bytes()).unwrap();
+    }
+    let r = read_response(&mut stream).expect("an answer");
+    assert_eq!((r.status, r.body.as_slice()), (200, &b"hello world"[..]), "{r:?}");
+    assert_eq!(r.headers["x-echo-method"], "POST");
+    assert_eq!(
+        (
+            r.headers["x-echo-transfer-encoding"].as_str(),
+            r.headers["x-echo-content-length"].as_str()
+        ),
+        ("-", "-"),
+        "as before the runtime read bodies: wasi:http keeps transfer-encoding from guests, and none was added"
+    );
+    // The connection stays usable after a body read by the runtime.
+    stream
+        .write_all(b"PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
+        .unwrap();
+    let r = read_response(&mut stream).expect("a second answer");
+    assert_eq!((r.status, r.body.as_slice()), (200, &b"abc"[..]), "{r:?}");
+    assert_eq!(r.headers["x-echo-method"], "PUT");
+    assert_eq!(r.headers["x-echo-content-length"], "3");
+
+    // Content-Length, binary, larger than one read.
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let r = reqwest::blocking::Client::new()
+        .post(format!("http://{}/echo", host.addr))
+        .body(body.clone())
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["x-echo-content-length"], "300000");
+    assert_eq!(r.bytes().unwrap().as_ref(), body.as_slice(), "the same bytes");
+}
+
+#[test]
+fn tls_connections_are_held_to_the_header_timeout_too() {
+    let (mut app, config) = tls_app();
+    app.opts.limits.header_timeout = Duration::from_secs(1);
+    let host = app.start();
+    // No handshake at all.
+    let mut silent = TcpStream::connect(host.addr).unwrap();
+    let (after, _) = wait_closed(&mut silent, Duration::from_secs(20)).expect("closed by the server");
+    assert!(after >= Duration::from_millis(900), "{after:?}");
+    // A handshake, then no request.
+    let mut tls = tls_connect(host.addr, config.clone());
+    let started = Instant::now();
+    while tls.conn.is_handshaking() {
+        tls.conn.complete_io(&mut tls.sock).unwrap();
+    }
+    tls.sock.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut buf = [0u8; 64];
+    match tls.read(&mut buf) {
+        Ok(0) => {}
+        Ok(n) => panic!("unexpected {n} bytes"),
+        Err(e) => assert!(
+            !matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut),
+            "still open: {e}"
+        ),
+    }
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    // And a prompt client is served.
+    let mut tls = tls_connect(host.addr, config);
+    write!(
+        tls,
+        "GET /env?name=X HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    assert_eq!(read_response(&mut tls).expect("an answer").status, 200);
+}
+
+/// The `crm-host` binary serving a test app, under `sh` with `ulimit -n` when asked;
+/// its stderr is collected. Killed (by its own pid) when dropped.
+struct Binary {
+    child: std::process::Child,
+    addr: SocketAddr,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Binary {
+    fn start(app: &TestApp, open_files: Option<u32>, flags: &[&str]) -> Binary {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let script = match open_files {
+            Some(n) => format!("ulimit -n {n} && exec \"$0\" \"$@\""),
+            None => "exec \"$0\" \"$@\"".to_string(),
+        };
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .arg(env!("CARGO_BIN_EXE_crm-host"))
+            .arg("up")
+            .arg("--from")
+            .arg(&app.opts.manifest)
+            .args(["--listen", "127.0.0.1:0", "--quiet"])
+            .arg("--state-dir")
+            .arg(&app.opts.state_dir)
+            .arg("--cache-dir")
+            .arg(&app.opts.cache_dir)
+            .args(flags)
+            .env_clear()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (collected, pipe) = (stderr.clone(), child.stderr.take().unwrap());
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut all = collected.lock().unwrap();
+                all.push_str(&line);
+                all.push('\n');
+            }
+        });
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        let addr = first
+            .trim()
+            .strip_prefix("Serving http://")
+            .unwrap_or_else(|| panic!("no `Serving` line: {first:?}; stderr: {}", stderr.lock().unwrap()))
+            .parse()
+            .unwrap();
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        Binary { child, addr, stderr }
+    }
+
+    fn log(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits (bounded) until the log has `text`.
+    fn wait_for_log(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.log().contains(text) {
+            assert!(Instant::now() < deadline, "no {text:?} in the log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// CPU time the process has used, in clock ticks (1/100 s on Linux).
+    fn cpu_ticks(&self) -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn out_of_file_descriptors_the_server_backs_off_quietly_and_recovers() {
+    let app = TestApp::new(&[("/...", "probe")], ONE_PROBE);
+    // A cap above what the open-file limit allows, so that `accept` runs out first.
+    let bin = Binary::start(
+        &app,
+        Some(OPEN_FILES_FOR_EXHAUSTION),
+        &["--max-connections", "10000", "--header-timeout-secs", "300"],
+    );
+    bin.wait_for_log("raise `ulimit -n`");
+    let held: Vec<TcpStream> = (0..OPEN_FILES_FOR_EXHAUSTION + 20)
+        .map_while(|_| TcpStream::connect_timeout(&bin.addr, Duration::from_secs(5)).ok())
+        .collect();
+    bin.wait_for_log("accept failed: Too many open files");
+    // Out of descriptors for 2 s: no hot loop (CPU well under the wall time), one log line.
+    let before = bin.cpu_ticks();
+    std::thread::sleep(Duration::from_secs(2));
+    let used = bin.cpu_ticks() - before;
+    assert!(used < 100, "{used} ticks of CPU in 2 s while out of descriptors");
+    assert_eq!(bin.log().matches("accept failed").count(), 1, "{}", bin.log());
+    // Descriptors come back when the clients go; so does service.
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while get_status(bin.addr, "/.well-known/spin/health") != Some(200) {
+        assert!(Instant::now() < deadline, "not serving again:\n{}", bin.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bin.wait_for_log("accept recovered");
+    assert_eq!(get_status(bin.addr, "/env?name=X"), Some(200));
+}
+
+/// The open-file limit the exhaustion test gives the binary: enough to start and serve,
+/// few enough to run out with a few dozen connections.
+const OPEN_FILES_FOR_EXHAUSTION: u32 = 96;
+
+fn get_status(addr: SocketAddr, path: &str) -> Option<u16> {
+    reqwest::blocking::Client::new()
+        .get(format!("http://{addr}{path}"))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .ok()
+        .map(|r| r.status().as_u16())
+}
+
+#[test]
+fn limits_are_set_by_flags_and_refusals_are_logged_as_the_clients_fault() {
+    let app = TestApp::new(&[("/...", "probe")], ONE_PROBE);
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_crm-host"))
+        .args(["up", "--header-timeout-secs", "0"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "a zero timeout is refused");
+    let bin = Binary::start(
+        &app,
+        None,
+        &[
+            "--max-body-bytes",
+            "16",
+            "--body-timeout-secs",
+            "1",
+            "--header-timeout-secs",
+            "5",
+            "--idle-timeout-secs",
+            "5",
+            "--max-connections",
+            "100",
+        ],
+    );
+    let cases: [(&[u8], u16, &str); 4] = [
+        (
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n",
+            400,
+            "client 127.0.0.1: malformed chunked body (400)",
+        ),
+        (
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            400,
+            "client 127.0.0.1: both Content-Length and Transfer-Encoding (400)",
+        ),
+        (
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n",
+            413,
+            "client 127.0.0.1: body over 16 bytes (413)",
+        ),
+        (
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 16\r\n\r\nslow",
+            408,
+            "client 127.0.0.1: body not received within 1s (408)",
+        ),
+    ];
+    for (request, status, line) in cases {
+        let r = exchange(bin.addr, request).expect("an answer");
+        assert_eq!(r.status, status, "{line}: {r:?}");
+        bin.wait_for_log(line);
+    }
+    let ok = exchange(
+        bin.addr,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 16\r\nConnection: close\r\n\r\nsixteen bytes ok",
+    )
+    .expect("an answer");
+    assert_eq!((ok.status, ok.body.as_slice()), (200, &b"sixteen bytes ok"[..]));
+    let log = bin.log();
+    assert!(!log.contains("trapped") && !log.contains("failed"), "{log}");
 }
