@@ -3,11 +3,17 @@
 //! through the same field types. A field's entity, code, type and multiplicity are fixed once
 //! created (changing them would reinterpret stored values: 422); deleting a field removes its
 //! values from every record in the same transaction.
+//!
+//! Decimal and money fields hold 0 to 9 999 999 999 999.99 ([`Numeric::MONEY`]); defined with
+//! `"signed": true` they also take negatives down to −9 999 999 999 999.99
+//! ([`Numeric::SIGNED_MONEY`]). `signed` is fixed once created too, so values already stored
+//! keep meeting their field's bounds.
 
 use serde_json::{Map, Value as Json, json};
 
 use super::entity::EntityDef;
 use super::fields::{FieldDef, FieldKind, Options, ParseContext, Storage};
+use super::values::Numeric;
 use crate::acl::{Action, Caller, Entity};
 use crate::audit::ClientInfo;
 use crate::db::{Db, Row, Value, transaction};
@@ -51,6 +57,7 @@ const WRITABLE: &[&str] = &[
     "options",
     "dictionary",
     "record_entity",
+    "signed",
 ];
 
 const COLUMNS: &str = "id, entity, code, label_en, label_ru, type, multiple, required, default_value, options, \
@@ -66,12 +73,17 @@ pub fn field_defs(db: &dyn Db, entity: &str) -> Result<Vec<FieldDef>, CoreError>
 }
 
 fn kind_of(type_code: &str, options: &Json) -> Option<FieldKind> {
+    let numeric = if options["signed"] == Json::Bool(true) {
+        Numeric::SIGNED_MONEY
+    } else {
+        Numeric::MONEY
+    };
     Some(match type_code {
         "string" => FieldKind::String,
         "text" => FieldKind::Text,
         "integer" => FieldKind::Integer,
-        "decimal" => FieldKind::Decimal(2),
-        "money" => FieldKind::Money,
+        "decimal" => FieldKind::Decimal(numeric),
+        "money" => FieldKind::Money(numeric),
         "boolean" => FieldKind::Boolean,
         "date" => FieldKind::Date,
         "datetime" => FieldKind::Datetime,
@@ -287,6 +299,13 @@ impl Draft {
             errors.push("label.en", "required", "a label of 1 to 100 characters is required");
         }
         let options = draft_options(map, base.map(|(s, _)| &s.options), &type_code, &mut errors);
+        if let Some((stored, _)) = base
+            && map.contains_key("signed")
+            && stored.options.get("signed").unwrap_or(&Json::Bool(false))
+                != options.get("signed").unwrap_or(&Json::Bool(false))
+        {
+            errors.push("signed", "immutable", "cannot change after the field is created");
+        }
         let sort = match get("sort") {
             None => 100,
             Some(v) => v.as_i64().unwrap_or_else(|| {
@@ -341,6 +360,9 @@ fn draft_options(map: &Map<String, Json>, stored: Option<&Json>, type_code: &str
             .or_else(|| stored.and_then(|s| s.get(key)))
             .filter(|v| !v.is_null())
     };
+    if !matches!(type_code, "decimal" | "money") && map.contains_key("signed") {
+        errors.push("signed", "not_applicable", "only for decimal and money fields");
+    }
     match type_code {
         "enumeration" => {
             if let Some(kind) = pick("dictionary") {
@@ -369,6 +391,25 @@ fn draft_options(map: &Map<String, Json>, stored: Option<&Json>, type_code: &str
                 );
             }
             json!({ "options": options })
+        }
+        "decimal" | "money" => {
+            for key in ["options", "dictionary", "record_entity"] {
+                if map.contains_key(key) {
+                    errors.push(
+                        key,
+                        "not_applicable",
+                        format!("only for other field types than {type_code}"),
+                    );
+                }
+            }
+            match pick("signed") {
+                None | Some(Json::Bool(false)) => json!({ "signed": false }),
+                Some(Json::Bool(true)) => json!({ "signed": true }),
+                Some(_) => {
+                    errors.push("signed", "invalid_type", "expected true or false");
+                    json!({ "signed": false })
+                }
+            }
         }
         "record" => {
             let entity = pick("record_entity").and_then(Json::as_str).unwrap_or_default();
