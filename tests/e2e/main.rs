@@ -13,6 +13,7 @@ mod dictionaries;
 mod health;
 mod helpers;
 mod intake;
+mod money;
 mod products;
 mod records;
 mod reliability;

@@ -6,8 +6,9 @@
 //!
 //! Decimal and money fields hold 0 to 9 999 999 999 999.99 ([`Numeric::MONEY`]); defined with
 //! `"signed": true` they also take negatives down to −9 999 999 999 999.99
-//! ([`Numeric::SIGNED_MONEY`]). `signed` is fixed once created too, so values already stored
-//! keep meeting their field's bounds.
+//! ([`Numeric::SIGNED_MONEY`]). A field may become signed later, never unsigned again (values
+//! already stored keep meeting their field's bounds). Defaults stored as JSON numbers before
+//! decimals had to be strings are read as strings.
 
 use serde_json::{Map, Value as Json, json};
 
@@ -123,8 +124,28 @@ fn field_def(row: &Row) -> Option<FieldDef> {
     if def.multiple {
         def.max = 50;
     }
-    def.default = row.str("default_value").and_then(|d| serde_json::from_str(d).ok());
+    def.default = row
+        .str("default_value")
+        .and_then(|d| serde_json::from_str(d).ok())
+        .map(|d| numbers_as_strings(&def.kind, d));
     Some(def)
+}
+
+/// A decimal or money default as decimal strings: `5` -> `"5"`, `{"amount": 5, ...}` ->
+/// `{"amount": "5", ...}`, in lists too (defaults stored before JSON numbers were refused).
+fn numbers_as_strings(kind: &FieldKind, default: Json) -> Json {
+    match (kind, default) {
+        (_, Json::Array(items)) => Json::Array(items.into_iter().map(|d| numbers_as_strings(kind, d)).collect()),
+        (FieldKind::Decimal(_), Json::Number(n)) => Json::String(n.to_string()),
+        (FieldKind::Money(_), Json::Object(mut money)) => {
+            if let Some(Json::Number(n)) = money.get("amount") {
+                let text = n.to_string();
+                money.insert("amount".into(), Json::String(text));
+            }
+            Json::Object(money)
+        }
+        (_, other) => other,
+    }
 }
 
 fn record(row: &Row) -> Json {
@@ -300,11 +321,14 @@ impl Draft {
         }
         let options = draft_options(map, base.map(|(s, _)| &s.options), &type_code, &mut errors);
         if let Some((stored, _)) = base
-            && map.contains_key("signed")
-            && stored.options.get("signed").unwrap_or(&Json::Bool(false))
-                != options.get("signed").unwrap_or(&Json::Bool(false))
+            && stored.options.get("signed") == Some(&Json::Bool(true))
+            && options.get("signed") == Some(&Json::Bool(false))
         {
-            errors.push("signed", "immutable", "cannot change after the field is created");
+            errors.push(
+                "signed",
+                "immutable",
+                "a signed field stays signed (its values may be negative)",
+            );
         }
         let sort = match get("sort") {
             None => 100,
@@ -566,4 +590,43 @@ pub fn delete(
             client,
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_and_money_fields_are_unsigned_unless_defined_signed() {
+        assert_eq!(kind_of("decimal", &json!({})), Some(FieldKind::Decimal(Numeric::MONEY)));
+        assert_eq!(
+            kind_of("decimal", &json!({"signed": true})),
+            Some(FieldKind::Decimal(Numeric::SIGNED_MONEY))
+        );
+        assert_eq!(
+            kind_of("money", &json!({"signed": false})),
+            Some(FieldKind::Money(Numeric::MONEY))
+        );
+    }
+
+    #[test]
+    fn defaults_stored_as_json_numbers_read_as_decimal_strings() {
+        let decimal = FieldKind::Decimal(Numeric::MONEY);
+        let money = FieldKind::Money(Numeric::MONEY);
+        let cases = [
+            (&decimal, json!(5), json!("5")),
+            (&decimal, json!(12.5), json!("12.5")),
+            (&decimal, json!([1, "2.00"]), json!(["1", "2.00"])),
+            (&decimal, json!("3.00"), json!("3.00")),
+            (
+                &money,
+                json!({"amount": 7, "currency": "RUB"}),
+                json!({"amount": "7", "currency": "RUB"}),
+            ),
+            (&FieldKind::Integer, json!(5), json!(5)),
+        ];
+        for (kind, stored, read) in cases {
+            assert_eq!(numbers_as_strings(kind, stored.clone()), read, "{stored}");
+        }
+    }
 }

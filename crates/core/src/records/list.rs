@@ -6,6 +6,10 @@
 //! The cursor holds the last row's sort-key values (and a fingerprint of the sort it belongs
 //! to), so the next page is `WHERE (keys) > (last keys)` in the sort's order: page 1000 costs
 //! what page 1 costs.
+//!
+//! The same conditions group records for boards ([`group_totals`]): a count and the exact sum
+//! of `amount` per group in the base currency, summed in SQL in two parts that cannot overflow
+//! and combined and converted in `i128` ([`super::money`]).
 
 use base64::Engine as _;
 use serde_json::{Map, Value as Json, json};
