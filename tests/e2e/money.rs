@@ -1,7 +1,8 @@
 //! Money that cannot overflow, end to end: amounts, prices and totals past the money maximum
 //! (9 999 999 999 999.99) are a 422 naming the field and change nothing; board totals over
 //! thousands of maximal amounts (far past `i64` in minor units) stay exact; negative amounts
-//! where none make sense and JSON numbers instead of decimal strings are refused by name.
+//! where none make sense and JSON numbers instead of decimal strings are refused by name; a
+//! lead's amount is checked again when it becomes a deal's.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -381,4 +382,41 @@ fn negative_amounts_and_json_numbers_are_refused_by_name() {
         .map(|f| (f["code"].as_str().unwrap_or_default(), &f["signed"]))
         .collect();
     assert_eq!(signed, vec![("uf_size", &json!(false)), ("uf_delta", &json!(true))]);
+}
+
+/// A lead's amount stored before the bounds (here `i64::MAX`) is parsed again when the lead
+/// becomes a deal: the conversion is a 422 naming `deal.amount`, and nothing changes; at the
+/// maximum it converts.
+#[test]
+fn converting_a_lead_checks_the_amount_it_copies() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let lead = post(
+        &app,
+        &admin,
+        "/api/leads",
+        json!({"title": "Huge", "amount": MAX, "currency": "RUB"}),
+    );
+    let convert = format!("/api/leads/{}/convert", id(&lead));
+    app.db()
+        .execute(
+            "UPDATE leads SET amount = ?1 WHERE id = ?2",
+            rusqlite::params![i64::MAX, id(&lead)],
+        )
+        .expect("a legacy amount");
+    assert_eq!(
+        refused(&app, &admin, Method::POST, &convert, json!({"deal": {}})),
+        vec![("deal.amount".to_string(), "out_of_range".to_string())]
+    );
+    assert_eq!(get(&app, &admin, &format!("/api/leads/{}", id(&lead)))["status"], "NEW");
+    assert_eq!(get(&app, &admin, "/api/deals?count=true")["total"], 0);
+
+    app.db()
+        .execute(
+            "UPDATE leads SET amount = ?1 WHERE id = ?2",
+            rusqlite::params![999_999_999_999_999_i64, id(&lead)],
+        )
+        .expect("the maximum");
+    let done = call(&app, &admin, Method::POST, &convert, Some(json!({"deal": {}})), 200);
+    assert_eq!(done["deal"]["amount"], MAX);
 }

@@ -377,7 +377,7 @@ fn fill_item(mut item: Item, map: &Map<String, Json>, path: &str, errors: &mut F
                 format!("{path}.total"),
                 "out_of_range",
                 format!(
-                    "the item's total (price x quantity, plus tax) is at most {}",
+                    "the item's total (price x quantity, plus tax) may be at most {}",
                     format_decimal(MONEY_MAX, 2)
                 ),
             );
