@@ -15,6 +15,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod intake;
+mod money;
 mod products;
 mod records;
 mod reliability;

@@ -8,9 +8,11 @@
 //! seeded by `sql/0005_dictionaries.sql` are `system`: they may be renamed, reordered and
 //! recoloured, but keep their semantic and cannot be deleted. A currency is `{code, name, rate,
 //! base, sort, ...}`; `rate` is how many units of the base currency one unit is worth, as a
-//! decimal string (never a float) with at least 4 and at most 6 fractional digits (`"92.5000"`).
-//! Making another currency the base rescales every rate in the same transaction, so amounts
-//! keep their meaning.
+//! decimal string (never a float) with at least 4 and at most 6 fractional digits (`"92.5000"`),
+//! from 0.000001 to 999 999 999 999.999999 ([`Rate`]). Making another currency the base
+//! rescales every rate in the same transaction, so amounts keep their meaning; a rescale that
+//! would put a rate past those bounds is refused (409). Money is converted through [`Rate`]s
+//! as exact integers ([`currency_rates`], [`rate_of`]), never through floats.
 //!
 //! Reading needs only an authenticated caller; writing needs the `settings` add, update or
 //! delete permission. Each write is ONE [`transaction`] together with its audit row, and
@@ -482,6 +484,20 @@ pub fn currency_exists(db: &dyn Db, code: &str) -> Result<bool, CoreError> {
         .is_empty())
 }
 
+/// Every currency's rate, by code (board totals convert each currency's sum once).
+pub fn currency_rates(db: &dyn Db) -> Result<std::collections::HashMap<String, Rate>, CoreError> {
+    let rows = db.query("SELECT code, rate FROM currencies", &[])?;
+    rows.iter()
+        .map(|row| Ok((row.str("code").unwrap_or_default().to_owned(), stored_rate(&row)?)))
+        .collect()
+}
+
+/// The rate of currency `code`, if it exists.
+pub fn rate_of(db: &dyn Db, code: &str) -> Result<Option<Rate>, CoreError> {
+    let rows = db.query("SELECT code, rate FROM currencies WHERE code = ?", &[code.into()])?;
+    rows.first().map(|row| stored_rate(&row)).transpose()
+}
+
 /// The code of the base currency (there is always exactly one).
 pub fn base_currency(db: &dyn Db) -> Result<String, CoreError> {
     db.query("SELECT code FROM currencies WHERE base = 1", &[])?
@@ -784,13 +800,17 @@ fn valid_color(color: &str) -> bool {
 }
 
 /// A positive exchange rate in millionths (so `92.5` is `92_500_000`): exact decimal
-/// arithmetic without floats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Rate(u128);
+/// arithmetic without floats. Clients give 0.000001 ..= 999 999 999 999.999999 ([`Rate::MAX`]),
+/// and a rescale never stores a rate past that either; longer rates stored before these bounds
+/// still read (conversions through them are checked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Rate(u128);
 
 impl Rate {
     /// Millionths per unit.
-    const SCALE: u128 = 1_000_000;
+    pub const SCALE: u128 = 1_000_000;
+    /// The largest rate a client or a rescale may set: 999 999 999 999.999999.
+    pub const MAX: Rate = Rate(999_999_999_999_999_999);
     /// Fractional digits kept.
     const DIGITS: usize = 6;
     /// Fractional digits always shown.
@@ -800,7 +820,17 @@ impl Rate {
     /// Integer digits accepted from the database (rescaling may grow rates past the input limit).
     const MAX_STORED_DIGITS: usize = 30;
     /// The base currency's rate.
-    const ONE: Rate = Rate(Rate::SCALE);
+    pub const ONE: Rate = Rate(Rate::SCALE);
+
+    /// The rate in millionths of a unit of the base currency (always at least 1).
+    pub fn millionths(self) -> u128 {
+        self.0
+    }
+
+    /// A rate of `millionths` (a stored or computed value); `None` for 0.
+    pub fn from_millionths(millionths: u128) -> Option<Rate> {
+        (millionths > 0).then_some(Rate(millionths))
+    }
 
     /// A client's rate: digits, optionally `.` and 1 to 6 more digits, greater than 0.
     fn parse(text: &str) -> Option<Rate> {
@@ -840,13 +870,13 @@ impl Rate {
     }
 
     /// This rate expressed in a new base whose rate is `base` (`self / base`), rounded half up
-    /// to millionths and never below 0.000001; `None` on overflow.
+    /// to millionths and never below 0.000001; `None` past [`Rate::MAX`] or on overflow.
     fn per(self, base: Rate) -> Option<Rate> {
         if base.0 == 0 {
             return None;
         }
         let scaled = self.0.checked_mul(Rate::SCALE)?.checked_add(base.0 / 2)? / base.0;
-        Some(Rate(scaled.max(1)))
+        Some(Rate(scaled.max(1))).filter(|rate| *rate <= Rate::MAX)
     }
 }
 
@@ -1007,6 +1037,10 @@ mod tests {
         // Too small to show in millionths: the smallest positive rate, never 0.
         assert_eq!(rate("0.000001").per(rate("1000")), Some(Rate(1)));
         assert_eq!(Rate(u128::MAX).per(Rate::ONE), None);
+        // The rescaled rate would pass the largest rate: refused rather than stored.
+        assert_eq!(Rate::MAX.per(Rate::ONE), Some(Rate::MAX));
+        assert_eq!(Rate::MAX.per(rate("0.5")), None);
+        assert_eq!(rate("1000000000").per(rate("0.001")), None);
     }
 
     #[test]

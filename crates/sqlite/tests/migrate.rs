@@ -292,3 +292,98 @@ fn the_first_migration_sets_wal_outside_the_transaction() {
     );
     assert!(table_exists(&db, "t"));
 }
+
+/// The running totals summed naively (0011) as the parts 0012 keeps, for any i64 amounts:
+/// `amount_hi * 10^9 + amount_lo` of every (pipeline, stage, ...) row equals the exact sum of its
+/// deals' amounts, after the backfill and after inserts, updates and deletes through the
+/// triggers, where 0011's single sum went REAL (or the board's SUM stopped) past i64.
+#[test]
+fn migration_0012_keeps_deal_totals_exact_for_any_i64_amounts() {
+    let (_dir, path) = fresh_file();
+    let db = NativeDb::open(&path).expect("open");
+    let before = MIGRATIONS.iter().position(|m| m.version == 12).expect("0012 exists");
+    migrate_with(&db, &MIGRATIONS[..before]).expect("up to 0011");
+    let insert = |amount: Option<i64>, currency: &str| {
+        db.execute(
+            "INSERT INTO deals (title, pipeline_id, stage, amount, currency, created_at, updated_at) \
+             VALUES ('d', 1, 'NEW', ?, ?, 0, 0)",
+            &[amount.into(), currency.into()],
+        )
+        .expect("insert a deal");
+    };
+    for amount in [i64::MAX, i64::MAX, i64::MIN, -5, 999_999_999, -999_999_999] {
+        insert(Some(amount), "RUB");
+    }
+    insert(None, "RUB");
+    insert(Some(i64::MAX), "USD");
+
+    let exact = |db: &NativeDb| -> Vec<(String, i64, i128)> {
+        let mut out = Vec::new();
+        for row in db
+            .query(
+                "SELECT currency, COUNT(*) AS n FROM deals GROUP BY currency ORDER BY currency",
+                &[],
+            )
+            .expect("deals")
+            .iter()
+        {
+            let currency = row.str("currency").unwrap_or_default().to_string();
+            let amounts = db
+                .query(
+                    "SELECT amount FROM deals WHERE currency = ?",
+                    &[currency.as_str().into()],
+                )
+                .expect("amounts");
+            let sum: i128 = amounts.iter().filter_map(|r| r.i64("amount")).map(i128::from).sum();
+            out.push((currency, row.i64("n").unwrap_or_default(), sum));
+        }
+        out
+    };
+    let kept = |db: &NativeDb| -> Vec<(String, i64, i128)> {
+        db.query(
+            "SELECT currency, SUM(n) AS n, SUM(amount_hi) AS hi, SUM(amount_lo) AS lo FROM deal_board_totals \
+             WHERE n > 0 GROUP BY currency ORDER BY currency",
+            &[],
+        )
+        .expect("totals")
+        .iter()
+        .map(|r| {
+            let hi = i128::from(r.i64("hi").expect("an integer"));
+            let lo = i128::from(r.i64("lo").expect("an integer"));
+            (
+                r.str("currency").unwrap_or_default().to_string(),
+                r.i64("n").unwrap_or_default(),
+                hi * 1_000_000_000 + lo,
+            )
+        })
+        .collect()
+    };
+
+    migrate(&db).expect("0012 and later");
+    assert_eq!(kept(&db), exact(&db), "the backfill");
+    assert_eq!(
+        exact(&db)[0].2,
+        2 * i128::from(i64::MAX) + i128::from(i64::MIN) - 5,
+        "the RUB deals add up past i64"
+    );
+
+    insert(Some(i64::MAX), "RUB");
+    insert(Some(i64::MIN), "USD");
+    db.execute("UPDATE deals SET amount = ? WHERE amount = -5", &[i64::MIN.into()])
+        .expect("update an amount");
+    db.execute("UPDATE deals SET stage = 'WON' WHERE amount = 999999999", &[])
+        .expect("move a deal");
+    db.execute("UPDATE deals SET currency = 'USD' WHERE amount IS NULL", &[])
+        .expect("change a currency");
+    db.execute("DELETE FROM deals WHERE amount = -999999999", &[])
+        .expect("delete a deal");
+    assert_eq!(kept(&db), exact(&db), "after the triggers");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM deal_board_totals WHERE typeof(amount_hi) <> 'integer' OR typeof(amount_lo) <> 'integer'"
+        ),
+        0,
+        "no part turned REAL"
+    );
+}

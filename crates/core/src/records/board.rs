@@ -3,18 +3,29 @@
 //! currency, the first cards and a cursor for more (the entity's list with
 //! `filter[<stage field>]=<column>` and the board's sort, so every list filter works on a board
 //! too). Moving a card is a `PATCH` of the stage with `If-Match`, checked like any change.
+//!
+//! A column's total is exact however many amounts it adds: summed in two parts in SQL, combined
+//! in `i128` and converted through exact rates once per currency (`list::group_totals`), and
+//! written as a decimal string that may exceed any single amount's maximum.
 
 use serde_json::{Value as Json, json};
 
 use super::EntityDef;
 use super::fields::ParseContext;
-use super::list::{self, RecordQuery};
-use super::values::format_decimal;
+use super::list::{self, RecordQuery, TotalsSource};
+use super::values::format_wide_decimal;
 use crate::acl::Caller;
 use crate::db::Db;
 use crate::error::CoreError;
 
-/// The equality filters `deal_board_totals` (sql/0011) can answer.
+/// The running totals of deals (sql/0012): counts and amounts split in two parts.
+const DEAL_TOTALS: TotalsSource = TotalsSource {
+    table: "deal_board_totals",
+    count: "SUM(t.n)",
+    split: Some(("amount_hi", "amount_lo")),
+};
+
+/// The equality filters `deal_board_totals` can answer.
 const SUMMARY_FILTERS: &[&str] = &["pipeline_id", "responsible_id", "opened", "currency"];
 
 /// Cards per column unless `per_column` says otherwise (1..100).
@@ -101,7 +112,7 @@ pub fn board(
             .iter()
             .all(|(k, _)| SUMMARY_FILTERS.iter().any(|f| k == &format!("filter[{f}]")));
     let totals = if summarised {
-        list::group_totals_from_summary(db, caller, def, &base, stage, "deal_board_totals")?
+        list::group_totals_from(db, caller, def, &base, stage, DEAL_TOTALS)?
     } else {
         list::group_totals(db, caller, def, &base, stage)?
     };
@@ -124,7 +135,7 @@ pub fn board(
         out.push(json!({
             "stage": header,
             "count": count,
-            "amount": format_decimal(amount, 2),
+            "amount": format_wide_decimal(amount, 2),
             "items": page["items"],
             "next_cursor": page["next_cursor"],
         }));

@@ -3,11 +3,18 @@
 //! through the same field types. A field's entity, code, type and multiplicity are fixed once
 //! created (changing them would reinterpret stored values: 422); deleting a field removes its
 //! values from every record in the same transaction.
+//!
+//! Decimal and money fields hold 0 to 9 999 999 999 999.99 ([`Numeric::MONEY`]); defined with
+//! `"signed": true` they also take negatives down to −9 999 999 999 999.99
+//! ([`Numeric::SIGNED_MONEY`]). A field may become signed later, never unsigned again (values
+//! already stored keep meeting their field's bounds). Defaults stored as JSON numbers before
+//! decimals had to be strings are read as strings.
 
 use serde_json::{Map, Value as Json, json};
 
 use super::entity::EntityDef;
 use super::fields::{FieldDef, FieldKind, Options, ParseContext, Storage};
+use super::values::Numeric;
 use crate::acl::{Action, Caller, Entity};
 use crate::audit::ClientInfo;
 use crate::db::{Db, Row, Value, transaction};
@@ -51,6 +58,7 @@ const WRITABLE: &[&str] = &[
     "options",
     "dictionary",
     "record_entity",
+    "signed",
 ];
 
 const COLUMNS: &str = "id, entity, code, label_en, label_ru, type, multiple, required, default_value, options, \
@@ -66,12 +74,17 @@ pub fn field_defs(db: &dyn Db, entity: &str) -> Result<Vec<FieldDef>, CoreError>
 }
 
 fn kind_of(type_code: &str, options: &Json) -> Option<FieldKind> {
+    let numeric = if options["signed"] == Json::Bool(true) {
+        Numeric::SIGNED_MONEY
+    } else {
+        Numeric::MONEY
+    };
     Some(match type_code {
         "string" => FieldKind::String,
         "text" => FieldKind::Text,
         "integer" => FieldKind::Integer,
-        "decimal" => FieldKind::Decimal(2),
-        "money" => FieldKind::Money,
+        "decimal" => FieldKind::Decimal(numeric),
+        "money" => FieldKind::Money(numeric),
         "boolean" => FieldKind::Boolean,
         "date" => FieldKind::Date,
         "datetime" => FieldKind::Datetime,
@@ -111,8 +124,28 @@ fn field_def(row: &Row) -> Option<FieldDef> {
     if def.multiple {
         def.max = 50;
     }
-    def.default = row.str("default_value").and_then(|d| serde_json::from_str(d).ok());
+    def.default = row
+        .str("default_value")
+        .and_then(|d| serde_json::from_str(d).ok())
+        .map(|d| numbers_as_strings(&def.kind, d));
     Some(def)
+}
+
+/// A decimal or money default as decimal strings: `5` -> `"5"`, `{"amount": 5, ...}` ->
+/// `{"amount": "5", ...}`, in lists too (defaults stored before JSON numbers were refused).
+fn numbers_as_strings(kind: &FieldKind, default: Json) -> Json {
+    match (kind, default) {
+        (_, Json::Array(items)) => Json::Array(items.into_iter().map(|d| numbers_as_strings(kind, d)).collect()),
+        (FieldKind::Decimal(_), Json::Number(n)) => Json::String(n.to_string()),
+        (FieldKind::Money(_), Json::Object(mut money)) => {
+            if let Some(Json::Number(n)) = money.get("amount") {
+                let text = n.to_string();
+                money.insert("amount".into(), Json::String(text));
+            }
+            Json::Object(money)
+        }
+        (_, other) => other,
+    }
 }
 
 fn record(row: &Row) -> Json {
@@ -287,6 +320,16 @@ impl Draft {
             errors.push("label.en", "required", "a label of 1 to 100 characters is required");
         }
         let options = draft_options(map, base.map(|(s, _)| &s.options), &type_code, &mut errors);
+        if let Some((stored, _)) = base
+            && stored.options.get("signed") == Some(&Json::Bool(true))
+            && options.get("signed") == Some(&Json::Bool(false))
+        {
+            errors.push(
+                "signed",
+                "immutable",
+                "a signed field stays signed (its values may be negative)",
+            );
+        }
         let sort = match get("sort") {
             None => 100,
             Some(v) => v.as_i64().unwrap_or_else(|| {
@@ -341,6 +384,9 @@ fn draft_options(map: &Map<String, Json>, stored: Option<&Json>, type_code: &str
             .or_else(|| stored.and_then(|s| s.get(key)))
             .filter(|v| !v.is_null())
     };
+    if !matches!(type_code, "decimal" | "money") && map.contains_key("signed") {
+        errors.push("signed", "not_applicable", "only for decimal and money fields");
+    }
     match type_code {
         "enumeration" => {
             if let Some(kind) = pick("dictionary") {
@@ -369,6 +415,25 @@ fn draft_options(map: &Map<String, Json>, stored: Option<&Json>, type_code: &str
                 );
             }
             json!({ "options": options })
+        }
+        "decimal" | "money" => {
+            for key in ["options", "dictionary", "record_entity"] {
+                if map.contains_key(key) {
+                    errors.push(
+                        key,
+                        "not_applicable",
+                        format!("only for other field types than {type_code}"),
+                    );
+                }
+            }
+            match pick("signed") {
+                None | Some(Json::Bool(false)) => json!({ "signed": false }),
+                Some(Json::Bool(true)) => json!({ "signed": true }),
+                Some(_) => {
+                    errors.push("signed", "invalid_type", "expected true or false");
+                    json!({ "signed": false })
+                }
+            }
         }
         "record" => {
             let entity = pick("record_entity").and_then(Json::as_str).unwrap_or_default();
@@ -525,4 +590,43 @@ pub fn delete(
             client,
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_and_money_fields_are_unsigned_unless_defined_signed() {
+        assert_eq!(kind_of("decimal", &json!({})), Some(FieldKind::Decimal(Numeric::MONEY)));
+        assert_eq!(
+            kind_of("decimal", &json!({"signed": true})),
+            Some(FieldKind::Decimal(Numeric::SIGNED_MONEY))
+        );
+        assert_eq!(
+            kind_of("money", &json!({"signed": false})),
+            Some(FieldKind::Money(Numeric::MONEY))
+        );
+    }
+
+    #[test]
+    fn defaults_stored_as_json_numbers_read_as_decimal_strings() {
+        let decimal = FieldKind::Decimal(Numeric::MONEY);
+        let money = FieldKind::Money(Numeric::MONEY);
+        let cases = [
+            (&decimal, json!(5), json!("5")),
+            (&decimal, json!(12.5), json!("12.5")),
+            (&decimal, json!([1, "2.00"]), json!(["1", "2.00"])),
+            (&decimal, json!("3.00"), json!("3.00")),
+            (
+                &money,
+                json!({"amount": 7, "currency": "RUB"}),
+                json!({"amount": "7", "currency": "RUB"}),
+            ),
+            (&FieldKind::Integer, json!(5), json!(5)),
+        ];
+        for (kind, stored, read) in cases {
+            assert_eq!(numbers_as_strings(kind, stored.clone()), read, "{stored}");
+        }
+    }
 }

@@ -7,10 +7,14 @@
 //! their scale, datetimes unix seconds, dates `YYYY-MM-DD` text so they sort); multi-value and
 //! compound fields (phones, addresses, multiple enumerations) are JSON text. A custom field is
 //! stored the same way as a key of the record's `custom` JSON object.
+//!
+//! Decimals and money carry their bounds ([`Numeric`]: scale, min, max) in the definition, so
+//! a deal's amount refuses `"-1.00"` and a custom field defined as signed accepts it without the
+//! engine knowing either entity; their values are decimal strings, never JSON numbers.
 
 use serde_json::{Value as Json, json};
 
-use super::values::{self, Invalid, ListKind};
+use super::values::{self, Invalid, ListKind, Numeric};
 use crate::db::Value;
 
 /// Where the choices of an enumeration come from.
@@ -31,11 +35,11 @@ pub enum FieldKind {
     Text,
     /// A whole number.
     Integer,
-    /// A fixed-point number given as a decimal string, with this many fractional digits.
-    Decimal(u32),
-    /// `{"amount": "1250.00", "currency": "RUB"}` (custom fields; built-in money is a decimal
-    /// field beside a currency field, as API.md shows).
-    Money,
+    /// A fixed-point number given as a decimal string, with its scale and bounds.
+    Decimal(Numeric),
+    /// `{"amount": "1250.00", "currency": "RUB"}` with the amount's bounds (custom fields;
+    /// built-in money is a decimal field beside a currency field, as API.md shows).
+    Money(Numeric),
     /// `true` / `false`.
     Boolean,
     /// `YYYY-MM-DD`.
@@ -75,7 +79,7 @@ impl FieldKind {
             FieldKind::Text => "text",
             FieldKind::Integer => "integer",
             FieldKind::Decimal(_) => "decimal",
-            FieldKind::Money => "money",
+            FieldKind::Money(_) => "money",
             FieldKind::Boolean => "boolean",
             FieldKind::Date => "date",
             FieldKind::Datetime => "datetime",
@@ -264,7 +268,7 @@ impl FieldDef {
     /// field compares by its amount). Names come from definitions, never from input.
     pub fn sql_expression(&self) -> String {
         match (&self.storage, &self.kind) {
-            (Storage::Custom, FieldKind::Money) => format!("json_extract(t.custom, '$.{}.amount')", self.name),
+            (Storage::Custom, FieldKind::Money(_)) => format!("json_extract(t.custom, '$.{}.amount')", self.name),
             (Storage::Custom, _) => format!("json_extract(t.custom, '$.{}')", self.name),
             _ => format!("t.{}", self.name),
         }
@@ -313,8 +317,8 @@ impl FieldDef {
                 .as_i64()
                 .map(Value::Integer)
                 .ok_or_else(|| Invalid::new("invalid_type", "expected an integer"))),
-            FieldKind::Decimal(scale) => one(values::parse_decimal(value, *scale).map(Value::Integer)),
-            FieldKind::Money => one(money(value, refs)),
+            FieldKind::Decimal(numeric) => one(numeric.parse(value).map(Value::Integer)),
+            FieldKind::Money(numeric) => one(money(value, *numeric, refs)),
             FieldKind::Boolean => one(value
                 .as_bool()
                 .map(Value::from)
@@ -385,7 +389,7 @@ impl FieldDef {
                 .as_str()
                 .and_then(|s| serde_json::from_str(s).ok())
                 .unwrap_or(json!([]));
-            if let (FieldKind::Decimal(_) | FieldKind::Datetime | FieldKind::Money, Json::Array(list)) =
+            if let (FieldKind::Decimal(_) | FieldKind::Datetime | FieldKind::Money(_), Json::Array(list)) =
                 (&self.kind, &items)
             {
                 return Json::Array(
@@ -428,8 +432,9 @@ impl FieldDef {
                 .parse::<i64>()
                 .map(Value::Integer)
                 .map_err(|_| Invalid::new("invalid_type", "expected an integer")),
-            FieldKind::Decimal(scale) => values::parse_decimal_text(text, *scale).map(Value::Integer),
-            FieldKind::Money => values::parse_decimal_text(text, 2).map(Value::Integer),
+            FieldKind::Decimal(numeric) | FieldKind::Money(numeric) => {
+                values::parse_decimal_text(text, numeric.scale).map(Value::Integer)
+            }
             FieldKind::Boolean => match text {
                 "true" | "1" => Ok(Value::Integer(1)),
                 "false" | "0" => Ok(Value::Integer(0)),
@@ -448,13 +453,13 @@ impl FieldDef {
 fn render_one(kind: &FieldKind, stored: &Value) -> Json {
     match (kind, stored) {
         (_, Value::Null) => Json::Null,
-        (FieldKind::Decimal(scale), Value::Integer(v)) => json!(values::format_decimal(*v, *scale)),
+        (FieldKind::Decimal(numeric), Value::Integer(v)) => json!(numeric.format(*v)),
         (FieldKind::Boolean, Value::Integer(v)) => json!(*v != 0),
         (FieldKind::Datetime, Value::Integer(v)) => json!(crate::clock::rfc3339(*v)),
-        (FieldKind::Money, Value::Text(s)) => {
+        (FieldKind::Money(numeric), Value::Text(s)) => {
             let stored: Json = serde_json::from_str(s).unwrap_or(Json::Null);
             json!({
-                "amount": stored["amount"].as_i64().map(|a| values::format_decimal(a, 2)),
+                "amount": stored["amount"].as_i64().map(|a| numeric.format(a)),
                 "currency": stored["currency"],
             })
         }
@@ -479,7 +484,7 @@ pub fn stored_to_json(value: &Value, kind: &FieldKind) -> Json {
         Value::Integer(i) => json!(i),
         Value::Real(f) => json!(f),
         Value::Text(s) => match kind {
-            FieldKind::Money
+            FieldKind::Money(_)
             | FieldKind::Emails
             | FieldKind::Phones
             | FieldKind::Websites
@@ -605,7 +610,7 @@ fn currency(value: &Json, refs: &mut Vec<Reference>) -> Result<Value, Invalid> {
     Ok(Value::Text(code))
 }
 
-fn money(value: &Json, refs: &mut Vec<Reference>) -> Result<Value, Invalid> {
+fn money(value: &Json, numeric: Numeric, refs: &mut Vec<Reference>) -> Result<Value, Invalid> {
     let Some(map) = value.as_object() else {
         return Err(Invalid::new(
             "invalid_type",
@@ -615,7 +620,9 @@ fn money(value: &Json, refs: &mut Vec<Reference>) -> Result<Value, Invalid> {
     if let Some(key) = map.keys().find(|k| *k != "amount" && *k != "currency") {
         return Err(Invalid::new("unknown_field", "not a money key").at(&format!(".{key}")));
     }
-    let amount = values::parse_decimal(map.get("amount").unwrap_or(&Json::Null), 2).map_err(|e| e.at(".amount"))?;
+    let amount = numeric
+        .parse(map.get("amount").unwrap_or(&Json::Null))
+        .map_err(|e| e.at(".amount"))?;
     let currency = currency(map.get("currency").unwrap_or(&Json::Null), refs).map_err(|e| e.at(".currency"))?;
     Ok(Value::Text(
         json!({ "amount": amount, "currency": currency.as_str() }).to_string(),
@@ -641,12 +648,15 @@ mod tests {
         let cases: Vec<(FieldKind, Json)> = vec![
             (FieldKind::String, json!("Acme")),
             (FieldKind::Integer, json!(42)),
-            (FieldKind::Decimal(2), json!("1250.50")),
+            (FieldKind::Decimal(Numeric::MONEY), json!("1250.50")),
             (FieldKind::Boolean, json!(true)),
             (FieldKind::Date, json!("2024-02-29")),
             (FieldKind::Datetime, json!("2026-11-22T08:30:00Z")),
             (FieldKind::Currency, json!("RUB")),
-            (FieldKind::Money, json!({"amount": "10.00", "currency": "USD"})),
+            (
+                FieldKind::Money(Numeric::MONEY),
+                json!({"amount": "10.00", "currency": "USD"}),
+            ),
             (
                 FieldKind::Bindings,
                 json!([{"entity": "lead", "id": 5}, {"entity": "company", "id": 2}]),
@@ -687,7 +697,7 @@ mod tests {
                 "invalid_type",
             ),
             (
-                FieldDef::column("f", "", "", FieldKind::Money),
+                FieldDef::column("f", "", "", FieldKind::Money(Numeric::MONEY)),
                 json!({"amount": "1", "currency": "rubles"}),
                 ".currency",
                 "invalid_currency",
@@ -708,6 +718,90 @@ mod tests {
         for (def, input, path, code) in cases {
             let errors = parse(&def, input.clone()).expect_err(&format!("{input} must fail"));
             assert_eq!((errors[0].path.as_str(), errors[0].code), (path, code), "{input}");
+        }
+    }
+
+    /// The bounds live in the definitions: built-in amounts, prices and revenue are money
+    /// (0 ..= 9 999 999 999 999.99), VAT rates percents, custom fields signed only if defined so.
+    #[test]
+    fn decimals_and_money_keep_their_bounds_and_refuse_json_numbers() {
+        use crate::records::entities;
+        let field = |def: crate::records::EntityDef, name: &str| def.field(name).expect("a field").clone();
+        let amount = field(entities::deal::def(), "amount");
+        let lead_amount = field(entities::lead::def(), "amount");
+        let revenue = field(entities::company::def(), "revenue");
+        let price = field(entities::product::def(), "price");
+        let vat = field(entities::product::def(), "vat_rate");
+        let signed = FieldDef::column("uf_delta", "", "", FieldKind::Decimal(Numeric::SIGNED_MONEY));
+        let money = FieldDef::column("uf_budget", "", "", FieldKind::Money(Numeric::MONEY));
+        // A stored value, or the (path, code) of the error.
+        type Expected = Result<i64, (&'static str, &'static str)>;
+        let cases: Vec<(&FieldDef, Json, Expected, &str)> = vec![
+            (
+                &amount,
+                json!("9999999999999.99"),
+                Ok(999_999_999_999_999),
+                "the maximum",
+            ),
+            (
+                &amount,
+                json!("10000000000000.00"),
+                Err(("", "out_of_range")),
+                "max + 0.01",
+            ),
+            (
+                &amount,
+                json!("92233720368547758.07"),
+                Err(("", "out_of_range")),
+                "i64::MAX",
+            ),
+            (&amount, json!("-1.00"), Err(("", "out_of_range")), "a negative amount"),
+            (&amount, json!(12.5), Err(("", "invalid_type")), "a JSON float"),
+            (&amount, json!(1250), Err(("", "invalid_type")), "a JSON integer"),
+            (
+                &lead_amount,
+                json!("-1.00"),
+                Err(("", "out_of_range")),
+                "a negative lead amount",
+            ),
+            (&revenue, json!("-1.00"), Err(("", "out_of_range")), "negative revenue"),
+            (&revenue, json!("0"), Ok(0), "no revenue"),
+            (&price, json!("-0.01"), Err(("", "out_of_range")), "a negative price"),
+            (&vat, json!("100.01"), Err(("", "out_of_range")), "VAT past 100 %"),
+            (&vat, json!("100"), Ok(10_000), "VAT at 100 %"),
+            (&signed, json!("-1.00"), Ok(-100), "a signed custom decimal"),
+            (
+                &signed,
+                json!("-10000000000000"),
+                Err(("", "out_of_range")),
+                "past the signed minimum",
+            ),
+            (
+                &money,
+                json!({"amount": "-1.00", "currency": "RUB"}),
+                Err((".amount", "out_of_range")),
+                "negative custom money",
+            ),
+            (
+                &money,
+                json!({"amount": 12.5, "currency": "RUB"}),
+                Err((".amount", "invalid_type")),
+                "custom money as a float",
+            ),
+        ];
+        for (def, input, expected, why) in cases {
+            let got = parse(def, input.clone());
+            match expected {
+                Ok(v) => assert_eq!(got, Ok(Value::Integer(v)), "{why}: {input}"),
+                Err((path, code)) => {
+                    let errors = got.expect_err(why);
+                    assert_eq!(
+                        (errors[0].path.as_str(), errors[0].code),
+                        (path, code),
+                        "{why}: {input}"
+                    );
+                }
+            }
         }
     }
 

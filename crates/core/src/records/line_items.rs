@@ -4,32 +4,26 @@
 //! transaction and recomputes the record's amount from it (an empty set leaves the amount as
 //! it was, so a manual amount stays possible).
 //!
-//! Arithmetic is integer: money in minor units (x100), quantities x1000, rates x100, each
-//! product rounded half away from zero. A product's price in another currency is converted
-//! through the currencies' rates to the record's currency.
+//! Arithmetic is integer and checked: money in minor units (x100) within 0 ..=
+//! 9 999 999 999 999.99 ([`Numeric::MONEY`]), quantities x1000 within 0.001 ..= 999 999 999.999
+//! ([`Numeric::QUANTITY`]), discount and tax rates x100 within 0 ..= 100 %
+//! ([`Numeric::PERCENT`]), each product computed exactly in `i128` and rounded half away from
+//! zero ([`money::mul_div`]). Prices and rates are decimal strings, never JSON numbers. A
+//! product's price in another currency is converted through the currencies' exact rates to the
+//! record's currency. Whatever passes the money maximum is a 422 naming it — the converted
+//! price (`items[i].price`), an item's total (`items[i].total`), the items' sum (`items`) —
+//! and nothing is written.
 
 use serde_json::{Map, Value as Json, json};
 
-use super::values::{format_decimal, parse_decimal};
-use super::{EntityDef, access, service, timeline};
+use super::values::{Invalid, MONEY_MAX, Numeric, format_decimal, format_wide_decimal};
+use super::{EntityDef, access, money, service, timeline};
 use crate::acl::{Action, Caller};
 use crate::db::{Db, Row, Value, transaction};
 use crate::error::{CoreError, FieldErrors};
 
 /// The most items one record holds.
 pub const MAX_ITEMS: usize = 500;
-
-/// `a * b / c`, rounded half away from zero (in i128, so no step overflows).
-fn mul_div(a: i64, b: i64, c: i64) -> i64 {
-    if c == 0 {
-        return 0;
-    }
-    let n = i128::from(a) * i128::from(b);
-    let c = i128::from(c);
-    let q = (n.abs() * 2 + c.abs()) / (c.abs() * 2);
-    let negative = (n < 0) != (c < 0);
-    (if negative { -q } else { q }) as i64
-}
 
 /// One item, parsed and computed.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,35 +50,37 @@ pub struct Item {
     pub unit: Option<String>,
 }
 
-/// What an item adds up to.
+/// What an item adds up to, exactly (minor units).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Totals {
     /// Price after discount times quantity.
-    pub sum: i64,
+    pub sum: i128,
     /// The tax in it (included) or on top of it.
-    pub tax: i64,
+    pub tax: i128,
     /// What the customer pays for the item.
-    pub total: i64,
+    pub total: i128,
 }
 
 impl Item {
-    /// The item's sums.
-    pub fn totals(&self) -> Totals {
-        let unit_price = self.price - self.discount_sum;
-        let sum = mul_div(unit_price, self.quantity, 1000);
+    /// The item's sums; `None` only when they do not fit `i128`, which values within today's
+    /// bounds never reach (rows stored before them might).
+    pub fn totals(&self) -> Option<Totals> {
+        let unit_price = i128::from(self.price) - i128::from(self.discount_sum);
+        let sum = money::mul_div(unit_price, self.quantity.into(), 1000)?;
         let (tax, total) = match self.tax_rate {
             None => (0, sum),
-            Some(rate) if self.tax_included => (mul_div(sum, rate, 10_000 + rate), sum),
+            Some(rate) if self.tax_included => (money::mul_div(sum, rate.into(), 10_000 + i128::from(rate))?, sum),
             Some(rate) => {
-                let tax = mul_div(sum, rate, 10_000);
-                (tax, sum + tax)
+                let tax = money::mul_div(sum, rate.into(), 10_000)?;
+                (tax, sum.checked_add(tax)?)
             }
         };
-        Totals { sum, tax, total }
+        Some(Totals { sum, tax, total })
     }
 
     fn to_json(&self, id: Option<i64>) -> Json {
         let totals = self.totals();
+        let money = |pick: fn(&Totals) -> i128| totals.as_ref().map(|t| format_wide_decimal(pick(t), 2));
         json!({
             "id": id,
             "product_id": self.product_id,
@@ -97,9 +93,9 @@ impl Item {
             "tax_rate": self.tax_rate.map(|r| format_decimal(r, 2)),
             "tax_included": self.tax_included,
             "unit": self.unit,
-            "sum": format_decimal(totals.sum, 2),
-            "tax": format_decimal(totals.tax, 2),
-            "total": format_decimal(totals.total, 2),
+            "sum": money(|t| t.sum),
+            "tax": money(|t| t.tax),
+            "total": money(|t| t.total),
         })
     }
 
@@ -117,27 +113,53 @@ impl Item {
             unit: row.str("unit").map(str::to_owned),
         }
     }
+
+    /// A free-text item before the request's values: no price, one unit, no discount or tax.
+    fn blank() -> Item {
+        Item {
+            product_id: None,
+            name: String::new(),
+            price: 0,
+            quantity: 1000,
+            discount_type: "percent".into(),
+            discount_rate: 0,
+            discount_sum: 0,
+            tax_rate: None,
+            tax_included: false,
+            unit: None,
+        }
+    }
+}
+
+/// The sums of several items, exactly; `None` if any item's do not fit.
+fn sum_totals(items: &[(Option<i64>, Item)]) -> Option<Totals> {
+    items.iter().try_fold(
+        Totals {
+            sum: 0,
+            tax: 0,
+            total: 0,
+        },
+        |acc, (_, item)| {
+            let t = item.totals()?;
+            Some(Totals {
+                sum: acc.sum.checked_add(t.sum)?,
+                tax: acc.tax.checked_add(t.tax)?,
+                total: acc.total.checked_add(t.total)?,
+            })
+        },
+    )
 }
 
 /// The items of a record and their totals, in the record's currency.
 fn render(items: &[(Option<i64>, Item)], currency: Option<&str>) -> Json {
-    let mut totals = Totals {
-        sum: 0,
-        tax: 0,
-        total: 0,
-    };
-    for (_, item) in items {
-        let t = item.totals();
-        totals.sum += t.sum;
-        totals.tax += t.tax;
-        totals.total += t.total;
-    }
+    let totals = sum_totals(items);
+    let money = |pick: fn(&Totals) -> i128| totals.as_ref().map(|t| format_wide_decimal(pick(t), 2));
     json!({
         "items": items.iter().map(|(id, item)| item.to_json(*id)).collect::<Vec<_>>(),
         "totals": {
-            "sum": format_decimal(totals.sum, 2),
-            "tax": format_decimal(totals.tax, 2),
-            "total": format_decimal(totals.total, 2),
+            "sum": money(|t| t.sum),
+            "tax": money(|t| t.tax),
+            "total": money(|t| t.total),
             "currency": currency,
         },
     })
@@ -158,39 +180,39 @@ pub fn get(db: &dyn Db, caller: &Caller, def: &EntityDef, id: i64) -> Result<Jso
     Ok(render(&items, values.get("currency").and_then(Value::as_str)))
 }
 
-/// The rate of `code` (units of the base currency per unit) x1,000,000.
-fn rate(db: &dyn Db, code: &str) -> Result<Option<i64>, CoreError> {
-    let rows = db.query("SELECT rate FROM currencies WHERE code = ?", &[code.into()])?;
-    Ok(rows
-        .first_str()
-        .and_then(|r| super::values::parse_decimal_text(r, 6).ok()))
-}
+/// A catalog product's item defaults (price 0) and its price converted to the record's
+/// currency, or why that price cannot be an item's (converted past the money maximum).
+type ProductDefaults = (Item, Result<i64, Invalid>);
 
 /// A catalog product's defaults for an item, its price converted to `currency`.
-fn product_defaults(db: &dyn Db, product_id: i64, currency: &str) -> Result<Option<Item>, CoreError> {
+fn product_defaults(db: &dyn Db, product_id: i64, currency: &str) -> Result<Option<ProductDefaults>, CoreError> {
     let rows = db.query(
         "SELECT name, price, currency, vat_rate, vat_included, unit FROM products WHERE id = ?",
         &[product_id.into()],
     )?;
     let Some(row) = rows.first() else { return Ok(None) };
-    let mut price = row.i64("price").unwrap_or_default();
+    let mut price = i128::from(row.i64("price").unwrap_or_default());
     if let Some(from) = row.str("currency").filter(|c| *c != currency)
-        && let (Some(from_rate), Some(to_rate)) = (rate(db, from)?, rate(db, currency)?)
+        && let (Some(from_rate), Some(to_rate)) = (
+            crate::dictionaries::rate_of(db, from)?,
+            crate::dictionaries::rate_of(db, currency)?,
+        )
     {
-        price = mul_div(price, from_rate, to_rate);
+        price = money::convert(price, from_rate, to_rate).unwrap_or(i128::MAX);
     }
-    Ok(Some(Item {
+    let price = Numeric::MONEY
+        .check(price)
+        .map_err(|e| Invalid::new(e.code, format!("the product's price in {currency}: {}", e.message)));
+    let item = Item {
         product_id: Some(product_id),
         name: row.str("name").unwrap_or_default().to_string(),
-        price,
-        quantity: 1000,
-        discount_type: "percent".into(),
-        discount_rate: 0,
-        discount_sum: 0,
+        price: 0,
         tax_rate: row.i64("vat_rate"),
         tax_included: row.i64("vat_included") == Some(1),
         unit: row.str("unit").map(str::to_owned),
-    }))
+        ..Item::blank()
+    };
+    Ok(Some((item, price)))
 }
 
 const ITEM_KEYS: &[&str] = &[
@@ -218,10 +240,18 @@ fn read_item(
     for key in map.keys().filter(|k| !ITEM_KEYS.contains(&k.as_str())) {
         errors.push(format!("{path}.{key}"), "unknown_field", "not a line item field");
     }
-    let mut item = match map.get("product_id").filter(|v| !v.is_null()) {
+    let item = match map.get("product_id").filter(|v| !v.is_null()) {
         Some(id) => match id.as_i64() {
             Some(id) => match product_defaults(db, id, currency)? {
-                Some(item) => item,
+                Some((mut item, price)) => {
+                    match price {
+                        Ok(price) => item.price = price,
+                        // A price of the request's own replaces the product's.
+                        Err(_) if map.get("price").is_some_and(|p| !p.is_null()) => {}
+                        Err(e) => errors.push(format!("{path}.price"), e.code, e.message),
+                    }
+                    item
+                }
                 None => {
                     errors.push(
                         format!("{path}.product_id"),
@@ -236,22 +266,20 @@ fn read_item(
                 return Ok(None);
             }
         },
-        None => Item {
-            product_id: None,
-            name: String::new(),
-            price: 0,
-            quantity: 1000,
-            discount_type: "percent".into(),
-            discount_rate: 0,
-            discount_sum: 0,
-            tax_rate: None,
-            tax_included: false,
-            unit: None,
-        },
+        None => Item::blank(),
     };
-    let decimal = |key: &str, scale: u32, errors: &mut FieldErrors| -> Option<i64> {
+    let filled = fill_item(item, map, path, errors);
+    Ok(filled.filter(|_| errors.len() == before))
+}
+
+/// The request's values of one item over `item` (the product's defaults or a blank item),
+/// each within its bounds, and the item's total within the money maximum; pure, so property
+/// tests can throw anything at it. Problems go to `errors` under `path`.
+fn fill_item(mut item: Item, map: &Map<String, Json>, path: &str, errors: &mut FieldErrors) -> Option<Item> {
+    let before = errors.len();
+    let decimal = |key: &str, form: Numeric, errors: &mut FieldErrors| -> Option<i64> {
         let value = map.get(key).filter(|v| !v.is_null())?;
-        match parse_decimal(value, scale) {
+        match form.parse(value) {
             Ok(v) => Some(v),
             Err(e) => {
                 errors.push(format!("{path}.{key}"), e.code, e.message);
@@ -259,15 +287,15 @@ fn read_item(
             }
         }
     };
-    if let Some(price) = decimal("price", 2, errors) {
+    if let Some(price) = decimal("price", Numeric::MONEY, errors) {
         item.price = price;
     }
-    if let Some(quantity) = decimal("quantity", 3, errors) {
+    if let Some(quantity) = decimal("quantity", Numeric::QUANTITY, errors) {
         item.quantity = quantity;
     }
-    let rate = decimal("discount_rate", 2, errors);
-    let sum = decimal("discount_sum", 2, errors);
-    if let Some(tax) = decimal("tax_rate", 2, errors) {
+    let rate = decimal("discount_rate", Numeric::PERCENT, errors);
+    let sum = decimal("discount_sum", Numeric::MONEY, errors);
+    if let Some(tax) = decimal("tax_rate", Numeric::PERCENT, errors) {
         item.tax_rate = Some(tax);
     }
     if let Some(name) = map
@@ -295,40 +323,67 @@ fn read_item(
             "must be percent or amount",
         ),
     }
-    if item.discount_type == "percent" {
-        item.discount_rate = rate.unwrap_or(0);
-        item.discount_sum = mul_div(item.price, item.discount_rate, 10_000);
-    } else {
-        item.discount_sum = sum.unwrap_or(0);
-        item.discount_rate = if item.price == 0 {
-            0
-        } else {
-            mul_div(item.discount_sum, 10_000, item.price)
-        };
-    }
     if item.name.is_empty() {
         errors.push(format!("{path}.name"), "required", "a product or a name is required");
     }
     if item.name.chars().count() > 255 {
         errors.push(format!("{path}.name"), "too_long", "at most 255 characters");
     }
-    if item.price < 0 {
-        errors.push(format!("{path}.price"), "out_of_range", "may not be negative");
+    // The product's defaults (stored values) meet the same bounds as the request's.
+    let within = |key: &str, value: i64, form: Numeric, errors: &mut FieldErrors| {
+        let field = format!("{path}.{key}");
+        if !errors.iter().any(|e| e.field == field)
+            && let Err(e) = form.check(value.into())
+        {
+            errors.push(field, e.code, e.message);
+        }
+    };
+    within("price", item.price, Numeric::MONEY, errors);
+    within("quantity", item.quantity, Numeric::QUANTITY, errors);
+    if let Some(tax) = item.tax_rate {
+        within("tax_rate", tax, Numeric::PERCENT, errors);
     }
-    if item.quantity <= 0 {
-        errors.push(format!("{path}.quantity"), "out_of_range", "must be more than zero");
+    if errors.len() != before {
+        return None;
     }
-    if !(0..=10_000).contains(&item.discount_rate) || item.discount_sum < 0 || item.discount_sum > item.price {
-        errors.push(
-            format!("{path}.discount"),
-            "out_of_range",
-            "a discount from 0 to the price (0-100 %)",
-        );
+    // Both discounts lie within 0 ..= price, so these products fit easily.
+    if item.discount_type == "percent" {
+        item.discount_rate = rate.unwrap_or(0);
+        item.discount_sum = money::mul_div(item.price.into(), item.discount_rate.into(), 10_000)
+            .and_then(|d| i64::try_from(d).ok())
+            .unwrap_or(item.price);
+    } else {
+        item.discount_sum = sum.unwrap_or(0);
+        if item.discount_sum > item.price {
+            errors.push(
+                format!("{path}.discount"),
+                "out_of_range",
+                "a discount from 0 to the price (0-100 %)",
+            );
+            return None;
+        }
+        item.discount_rate = if item.price == 0 {
+            0
+        } else {
+            money::mul_div(item.discount_sum.into(), 10_000, item.price.into())
+                .and_then(|r| i64::try_from(r).ok())
+                .unwrap_or(10_000)
+        };
     }
-    if item.tax_rate.is_some_and(|r| !(0..=10_000).contains(&r)) {
-        errors.push(format!("{path}.tax_rate"), "out_of_range", "a rate from 0 to 100");
+    match item.totals() {
+        Some(t) if t.total <= i128::from(MONEY_MAX) => Some(item),
+        _ => {
+            errors.push(
+                format!("{path}.total"),
+                "out_of_range",
+                format!(
+                    "the item's total (price x quantity, plus tax) may be at most {}",
+                    format_decimal(MONEY_MAX, 2)
+                ),
+            );
+            None
+        }
     }
-    Ok((errors.len() == before).then_some(item))
 }
 
 /// Replaces the items of record `id` with `body` (`{"items": [...]}`) and recomputes its
@@ -369,7 +424,7 @@ pub fn replace(db: &dyn Db, caller: &Caller, def: &EntityDef, id: i64, body: &Js
             insert(db, def.name, id, item, sort as i64)?;
         }
         if !items.is_empty() {
-            let total: i64 = items.iter().map(|i| i.totals().total).sum();
+            let total = items_total(&items)?;
             let mut after = before.clone();
             after.insert("amount".into(), total.into());
             after.insert("currency".into(), currency.as_str().into());
@@ -385,6 +440,29 @@ pub fn replace(db: &dyn Db, caller: &Caller, def: &EntityDef, id: i64, body: &Js
         )?;
         get(db, caller, def, id)
     })
+}
+
+/// What the record's amount becomes: the items' totals added up, within the money maximum
+/// (else a 422 naming `items`).
+fn items_total(items: &[Item]) -> Result<i64, CoreError> {
+    let total = items
+        .iter()
+        .try_fold(0_i128, |acc, item| acc.checked_add(item.totals()?.total));
+    match total.map(|t| Numeric::MONEY.check(t)) {
+        Some(Ok(total)) => Ok(total),
+        _ => {
+            let mut errors = FieldErrors::new();
+            errors.push(
+                "items",
+                "out_of_range",
+                format!(
+                    "the items add up to more than {}, the most an amount may be",
+                    format_decimal(MONEY_MAX, 2)
+                ),
+            );
+            Err(CoreError::Validation(errors))
+        }
+    }
 }
 
 /// Stores one item of a record.
@@ -434,6 +512,8 @@ pub fn remove(db: &dyn Db, entity: &str, record_id: i64) -> Result<(), CoreError
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn item(price: i64, quantity: i64, discount_sum: i64, tax_rate: Option<i64>, tax_included: bool) -> Item {
@@ -451,43 +531,192 @@ mod tests {
         }
     }
 
+    fn totals(sum: i128, tax: i128, total: i128) -> Option<Totals> {
+        Some(Totals { sum, tax, total })
+    }
+
     #[test]
     fn totals_apply_discount_quantity_and_tax() {
         // 100.00 x 3, no discount, no tax.
-        assert_eq!(
-            item(10_000, 3_000, 0, None, false).totals(),
-            Totals {
-                sum: 30_000,
-                tax: 0,
-                total: 30_000
-            }
-        );
+        assert_eq!(item(10_000, 3_000, 0, None, false).totals(), totals(30_000, 0, 30_000));
         // 100.00 - 10.00 per unit, x 2, 20 % on top: 180.00 + 36.00.
         assert_eq!(
             item(10_000, 2_000, 1_000, Some(2_000), false).totals(),
-            Totals {
-                sum: 18_000,
-                tax: 3_600,
-                total: 21_600
-            }
+            totals(18_000, 3_600, 21_600)
         );
         // 120.00 including 20 % VAT: the tax inside is 20.00.
         assert_eq!(
             item(12_000, 1_000, 0, Some(2_000), true).totals(),
-            Totals {
-                sum: 12_000,
-                tax: 2_000,
-                total: 12_000
-            }
+            totals(12_000, 2_000, 12_000)
         );
         // 0.5 kg at 99.99: 49.995 rounds half away from zero to 50.00.
-        assert_eq!(item(9_999, 500, 0, None, false).totals().sum, 5_000);
+        assert_eq!(item(9_999, 500, 0, None, false).totals().map(|t| t.sum), Some(5_000));
+        // The probe's item: the maximum price times the maximum quantity, exactly.
+        assert_eq!(
+            item(MONEY_MAX, crate::records::values::QUANTITY_MAX, 0, None, false)
+                .totals()
+                .map(|t| t.total),
+            Some(999_999_999_998_999_000_000_000)
+        );
+    }
+
+    fn fill(map: Json) -> Result<Item, Vec<(String, String)>> {
+        let mut errors = FieldErrors::new();
+        let map = map.as_object().expect("an object").clone();
+        fill_item(Item::blank(), &map, "items[0]", &mut errors)
+            .ok_or_else(|| errors.iter().map(|e| (e.field.clone(), e.code.clone())).collect())
     }
 
     #[test]
-    fn rounding_is_half_away_from_zero() {
-        assert_eq!(mul_div(5, 1, 2), 3);
-        assert_eq!(mul_div(-5, 1, 2), -3);
-        assert_eq!(mul_div(4, 1, 2), 2);
+    fn items_out_of_bounds_are_refused_by_field() {
+        let cases = [
+            (
+                json!({"name": "x", "price": "999999999999999.99", "quantity": "999999999.999"}),
+                ("items[0].price", "out_of_range"),
+                "the probe's price, past the maximum",
+            ),
+            (
+                json!({"name": "x", "price": "9999999999999.99", "quantity": "2"}),
+                ("items[0].total", "out_of_range"),
+                "the maximum price twice",
+            ),
+            (
+                json!({"name": "x", "price": "9999999999999.99", "tax_rate": "0.01"}),
+                ("items[0].total", "out_of_range"),
+                "tax on top of the maximum",
+            ),
+            (
+                json!({"name": "x", "price": 12.5}),
+                ("items[0].price", "invalid_type"),
+                "a JSON float",
+            ),
+            (
+                json!({"name": "x", "price": "1", "quantity": 2}),
+                ("items[0].quantity", "invalid_type"),
+                "a JSON integer",
+            ),
+            (
+                json!({"name": "x", "price": "-1.00"}),
+                ("items[0].price", "out_of_range"),
+                "a negative price",
+            ),
+            (
+                json!({"name": "x", "price": "1", "quantity": "0"}),
+                ("items[0].quantity", "out_of_range"),
+                "zero quantity",
+            ),
+            (
+                json!({"name": "x", "price": "1", "quantity": "1000000000"}),
+                ("items[0].quantity", "out_of_range"),
+                "past the largest quantity",
+            ),
+            (
+                json!({"name": "x", "price": "1", "discount_rate": "100.01"}),
+                ("items[0].discount_rate", "out_of_range"),
+                "more than 100 % off",
+            ),
+            (
+                json!({"name": "x", "price": "1", "discount_type": "amount", "discount_sum": "1.01"}),
+                ("items[0].discount", "out_of_range"),
+                "a discount past the price",
+            ),
+            (
+                json!({"name": "x", "price": "1", "tax_rate": "-1"}),
+                ("items[0].tax_rate", "out_of_range"),
+                "a negative tax",
+            ),
+        ];
+        for (input, (field, code), why) in cases {
+            let errors = fill(input.clone()).expect_err(why);
+            assert_eq!(errors, vec![(field.to_string(), code.to_string())], "{why}: {input}");
+        }
+        let max = fill(json!({"name": "x", "price": "9999999999999.99", "tax_rate": "20", "tax_included": true}))
+            .expect("the maximum, tax included");
+        assert_eq!(max.totals().map(|t| t.total), Some(i128::from(MONEY_MAX)));
+    }
+
+    #[test]
+    fn items_adding_up_past_the_maximum_are_refused_as_items() {
+        let half = fill(json!({"name": "x", "price": "5000000000000"})).expect("half the maximum");
+        let one = fill(json!({"name": "x", "price": "0.01"})).expect("a cent");
+        assert_eq!(items_total(&[half.clone(), half.clone()]), Err(too_much()));
+        let mut under = half.clone();
+        under.price -= 1;
+        assert_eq!(items_total(&[under, half, one]), Err(too_much()));
+        let full = fill(json!({"name": "x", "price": "9999999999999.99"})).expect("the maximum");
+        assert_eq!(items_total(&[full]), Ok(MONEY_MAX));
+    }
+
+    fn too_much() -> CoreError {
+        let mut errors = FieldErrors::new();
+        errors.push(
+            "items",
+            "out_of_range",
+            "the items add up to more than 9999999999999.99, the most an amount may be",
+        );
+        CoreError::Validation(errors)
+    }
+
+    /// Decimal text of any `i64` at a scale (often small, often up to `max`), or a JSON
+    /// number, or nothing.
+    fn value(scale: u32, max: i64) -> impl Strategy<Value = Option<Json>> {
+        prop_oneof![
+            2 => any::<i64>().prop_map(move |v| Some(json!(format_decimal(v, scale)))),
+            3 => (0..=max).prop_map(move |v| Some(json!(format_decimal(v, scale)))),
+            4 => (0..=1_000_000_i64).prop_map(move |v| Some(json!(format_decimal(v, scale)))),
+            1 => any::<f64>().prop_map(|v| Some(json!(v))),
+            2 => Just(None),
+        ]
+    }
+
+    proptest! {
+        /// Whatever the price, quantity, discount and tax, filling an item never panics, and an
+        /// item it accepts has totals within the money bounds.
+        #[test]
+        fn item_totals_fit_the_bounds_or_are_refused(
+            price in value(2, MONEY_MAX),
+            quantity in value(3, crate::records::values::QUANTITY_MAX),
+            discount_rate in value(2, 10_000),
+            discount_sum in value(2, MONEY_MAX),
+            tax_rate in value(2, 10_000),
+            amount_discount in any::<bool>(),
+            tax_included in any::<bool>(),
+        ) {
+            let mut map = json!({
+                "name": "x",
+                "discount_type": if amount_discount { "amount" } else { "percent" },
+                "tax_included": tax_included,
+            });
+            for (key, value) in [
+                ("price", price),
+                ("quantity", quantity),
+                ("discount_rate", discount_rate),
+                ("discount_sum", discount_sum),
+                ("tax_rate", tax_rate),
+            ] {
+                if let Some(value) = value {
+                    map[key] = value;
+                }
+            }
+            if let Ok(item) = fill(map) {
+                let t = item.totals().expect("accepted items have totals");
+                prop_assert!(0 <= t.total && t.total <= i128::from(MONEY_MAX));
+                prop_assert!(0 <= t.sum && t.sum <= t.total && 0 <= t.tax && t.tax <= t.total);
+                prop_assert!(0 <= item.discount_sum && item.discount_sum <= item.price);
+                prop_assert!((0..=10_000).contains(&item.discount_rate));
+            }
+        }
+
+        /// Stored items with any values (rows from before the bounds) never panic either.
+        #[test]
+        fn totals_of_any_stored_item_never_panic(
+            price in any::<i64>(),
+            quantity in any::<i64>(),
+            discount_sum in any::<i64>(),
+            tax_rate in any::<Option<i64>>(),
+            tax_included in any::<bool>(),
+        ) {
+            let _ = item(price, quantity, discount_sum, tax_rate, tax_included).totals();
+        }
     }
 }

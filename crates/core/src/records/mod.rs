@@ -3,7 +3,8 @@
 //!
 //! - [`entity`]: the entity definitions (fields, links, search fields, stage field, hooks);
 //!   [`fields`]: field types that parse, render, filter and sort their own values;
-//!   [`values`]: the pure parsers of typed values (e-mail, E.164 phone, decimal, date...).
+//!   [`values`]: the pure parsers of typed values (e-mail, E.164 phone, bounded decimal,
+//!   date...); [`money`]: checked integer money arithmetic (rounding, rates, split sums).
 //! - [`service`]: the create/read/update/delete pipeline with [`hooks`]; [`list`]: filtered,
 //!   sorted, keyset-paginated, full-text searched lists; [`access`]: the record-level ACL.
 //! - [`store`]: rows <-> values; [`index`]: the search and channel indexes; [`timeline`]: the
@@ -32,6 +33,7 @@ pub mod input;
 pub mod line_items;
 pub mod list;
 pub mod merge;
+pub mod money;
 pub mod pipelines;
 pub mod service;
 pub mod store;

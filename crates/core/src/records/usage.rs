@@ -23,14 +23,14 @@ pub fn first_use(db: &dyn Db, used: Used, code: &str) -> Result<Option<String>, 
             let matches = match (&field.kind, used) {
                 (FieldKind::Enumeration(Options::Dictionary(kind)), Used::Dictionary(wanted)) => kind == wanted,
                 (FieldKind::Currency, Used::Currency) => true,
-                (FieldKind::Money, Used::Currency) => true,
+                (FieldKind::Money(_), Used::Currency) => true,
                 _ => false,
             };
             if !matches || matches!(field.storage, Storage::Link(_)) {
                 continue;
             }
             let expression = match field.kind {
-                FieldKind::Money => format!("json_extract(t.custom, '$.{}.currency')", field.name),
+                FieldKind::Money(_) => format!("json_extract(t.custom, '$.{}.currency')", field.name),
                 _ => field.sql_expression(),
             };
             let condition = if field.multiple {

@@ -5,6 +5,7 @@ use crate::acl::Entity;
 use crate::records::EntityDef;
 use crate::records::entity::COMPANY_CONTACTS;
 use crate::records::fields::{FieldDef, FieldKind, Storage};
+use crate::records::values::Numeric;
 
 /// A company: an organisation the firm deals with.
 pub fn def() -> EntityDef {
@@ -20,7 +21,12 @@ pub fn def() -> EntityDef {
             "Кол-во сотрудников",
             dictionary("employee_range"),
         ),
-        FieldDef::column("revenue", "Annual revenue", "Годовой оборот", FieldKind::Decimal(2)),
+        FieldDef::column(
+            "revenue",
+            "Annual revenue",
+            "Годовой оборот",
+            FieldKind::Decimal(Numeric::MONEY),
+        ),
         FieldDef::column("currency", "Currency", "Валюта", FieldKind::Currency),
     ];
     fields.extend(channels());

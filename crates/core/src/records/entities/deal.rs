@@ -14,6 +14,7 @@ use crate::records::entity::LinkDef;
 use crate::records::fields::{FieldDef, FieldKind, Storage};
 use crate::records::hooks::{Hook, HookContext, HookPoint};
 use crate::records::pipelines;
+use crate::records::values::Numeric;
 
 /// A deal's contacts (the first is the primary one).
 pub static DEAL_CONTACTS: LinkDef = LinkDef {
@@ -32,7 +33,7 @@ pub fn def() -> EntityDef {
             .listed(),
         FieldDef::column("pipeline_id", "Pipeline", "Воронка", FieldKind::Integer).create_only(),
         FieldDef::column("stage", "Stage", "Стадия", FieldKind::String).listed(),
-        FieldDef::column("amount", "Amount", "Сумма", FieldKind::Decimal(2)).listed(),
+        FieldDef::column("amount", "Amount", "Сумма", FieldKind::Decimal(Numeric::MONEY)).listed(),
         FieldDef::column("currency", "Currency", "Валюта", FieldKind::Currency),
         FieldDef::column("probability", "Probability, %", "Вероятность, %", FieldKind::Integer),
         FieldDef::column("type", "Deal type", "Тип сделки", dictionary("deal_type")),

@@ -6,6 +6,7 @@ use super::{channels, comments, dictionary, ownership, person};
 use crate::acl::Entity;
 use crate::records::EntityDef;
 use crate::records::fields::{FieldDef, FieldKind};
+use crate::records::values::Numeric;
 
 /// A lead: the first contact with a prospect.
 pub fn def() -> EntityDef {
@@ -24,7 +25,7 @@ pub fn def() -> EntityDef {
             "Дополнительно об источнике",
             FieldKind::Text,
         ),
-        FieldDef::column("amount", "Amount", "Сумма", FieldKind::Decimal(2)),
+        FieldDef::column("amount", "Amount", "Сумма", FieldKind::Decimal(Numeric::MONEY)),
         FieldDef::column("currency", "Currency", "Валюта", FieldKind::Currency),
     ]);
     fields.extend(channels());

@@ -2,9 +2,10 @@
 //! VAT rate and a unit, filed in a section of the catalog tree (`crate::catalog`). Products
 //! are not owned (no responsible user): the `product` permission decides at the scope level.
 //!
-//! The entity's hooks (before create and update): a price without a currency is in the base
-//! currency; the price may not be negative and the VAT rate lies within 0..100 %; the section
-//! must exist (422 naming the field); a SKU names one product, whatever its case (409).
+//! The price is money (0 to 9 999 999 999 999.99) and the VAT rate a percent (0 to 100): the
+//! bounds are the fields' own ([`Numeric`]), refused while parsing. The entity's hooks (before
+//! create and update): a price without a currency is in the base currency; the section must
+//! exist (422 naming the field); a SKU names one product, whatever its case (409).
 
 use serde_json::json;
 
@@ -14,12 +15,10 @@ use crate::error::{CoreError, FieldErrors};
 use crate::records::EntityDef;
 use crate::records::fields::{FieldDef, FieldKind, Options};
 use crate::records::hooks::{Hook, HookContext, HookPoint};
+use crate::records::values::Numeric;
 
 /// The units a product is measured in (Bitrix24's catalog units, as codes).
 pub const UNITS: &[&str] = &["PCS", "KG", "G", "L", "M", "M2", "M3", "H", "DAY", "SERVICE", "SET"];
-
-/// The highest VAT rate, in hundredths of a percent (100.00 %).
-pub const MAX_VAT_RATE: i64 = 10_000;
 
 /// A product of the catalog.
 pub fn def() -> EntityDef {
@@ -36,9 +35,14 @@ pub fn def() -> EntityDef {
             .required()
             .default_value(json!(true))
             .listed(),
-        FieldDef::column("price", "Price", "Цена", FieldKind::Decimal(2)).listed(),
+        FieldDef::column("price", "Price", "Цена", FieldKind::Decimal(Numeric::MONEY)).listed(),
         FieldDef::column("currency", "Currency", "Валюта", FieldKind::Currency).listed(),
-        FieldDef::column("vat_rate", "VAT rate, %", "Ставка НДС, %", FieldKind::Decimal(2)),
+        FieldDef::column(
+            "vat_rate",
+            "VAT rate, %",
+            "Ставка НДС, %",
+            FieldKind::Decimal(Numeric::PERCENT),
+        ),
         FieldDef::column("vat_included", "VAT included", "НДС включён в цену", FieldKind::Boolean)
             .required()
             .default_value(json!(false)),
@@ -79,7 +83,7 @@ fn int(cx: &HookContext, field: &str) -> Option<i64> {
     cx.values.get(field).and_then(Value::as_i64)
 }
 
-/// Currency default, value ranges, the section reference (422), then SKU uniqueness (409).
+/// Currency default, the section reference (422), then SKU uniqueness (409).
 fn product_rules(cx: &mut HookContext) -> Result<(), CoreError> {
     let has_price = int(cx, "price").is_some();
     let no_currency = cx.values.get("currency").is_none_or(Value::is_null);
@@ -88,12 +92,6 @@ fn product_rules(cx: &mut HookContext) -> Result<(), CoreError> {
         cx.values.insert("currency".into(), Value::Text(base));
     }
     let mut errors = FieldErrors::new();
-    if int(cx, "price").is_some_and(|price| price < 0) {
-        errors.push("price", "out_of_range", "a price may not be negative");
-    }
-    if int(cx, "vat_rate").is_some_and(|rate| !(0..=MAX_VAT_RATE).contains(&rate)) {
-        errors.push("vat_rate", "out_of_range", "a VAT rate lies within 0 and 100");
-    }
     if let Some(section) = int(cx, "section_id") {
         let found = cx
             .db

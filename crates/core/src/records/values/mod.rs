@@ -6,7 +6,7 @@
 //!
 //! - e-mail ([`Email`]), phone in E.164 ([`Phone`], [`search_forms`], [`phone_query`]),
 //!   web address ([`parse_website`]);
-//! - fixed-point decimals ([`parse_decimal`], [`format_decimal`]);
+//! - fixed-point decimals with explicit bounds ([`Numeric`], [`MONEY_MAX`], [`format_decimal`]);
 //! - dates and times ([`parse_date`], [`parse_datetime`]);
 //! - the multi-value contact lists ([`parse_typed_list`]), postal addresses ([`parse_address`])
 //!   and company requisites ([`parse_requisites`]).
@@ -23,7 +23,9 @@ mod website;
 
 pub use address::{Address, parse_address};
 pub use dates::{parse_date, parse_datetime};
-pub use decimal::{format_decimal, parse_decimal, parse_decimal_text};
+pub use decimal::{
+    MONEY_MAX, Numeric, PERCENT_MAX, QUANTITY_MAX, format_decimal, format_wide_decimal, parse_decimal_text,
+};
 pub use email::Email;
 pub use phone::{Phone, is_known_country, phone_query, search_forms};
 pub use requisites::{Requisite, parse_requisites};
