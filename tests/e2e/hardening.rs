@@ -532,3 +532,42 @@ fn the_ui_answers_404_for_paths_that_can_never_name_a_file() {
     }
     assert_eq!(app.raw_get("/contacts/7").0, 200, "client-side routes still get the UI");
 }
+
+/// Status of a raw HTTP/1.1 request sent as bytes (framing the client libraries would fix).
+fn raw_status(app: &TestApp, request: &str) -> u16 {
+    use std::io::{Read, Write};
+    let addr = app.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    stream
+        .write_all(request.replace("HOST", addr).as_bytes())
+        .expect("write");
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response);
+    text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+#[test]
+fn malformed_framing_is_the_clients_fault() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let token = admin.bearer.clone().expect("token");
+    let leads_before = count(&app, "SELECT COUNT(*) FROM leads");
+    let chunked = format!(
+        "POST /api/leads HTTP/1.1\r\nHost: HOST\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n"
+    );
+    assert_eq!(raw_status(&app, &chunked), 400);
+    let both = format!(
+        "POST /api/leads HTTP/1.1\r\nHost: HOST\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 17\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n11\r\n{{\"title\": \"smug\"}}\r\n0\r\n\r\n"
+    );
+    assert_eq!(raw_status(&app, &both), 400);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM leads"), leads_before);
+    // Well-framed chunked bodies still go through.
+    let fine = format!(
+        "POST /api/leads HTTP/1.1\r\nHost: HOST\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n11\r\n{{\"title\": \"fine\"}}\r\n0\r\n\r\n"
+    );
+    assert_eq!(raw_status(&app, &fine), 201);
+}

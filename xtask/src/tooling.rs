@@ -45,7 +45,10 @@ fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
         }
         prefix.push("sudo");
     }
-    for args in [vec!["update", "-q"], [vec!["install", "-y", "-q"], packages.to_vec()].concat()] {
+    for args in [
+        vec!["update", "-q"],
+        [vec!["install", "-y", "-q"], packages.to_vec()].concat(),
+    ] {
         let mut command = Command::new(prefix.first().copied().unwrap_or("apt-get"));
         if !prefix.is_empty() {
             command.arg("apt-get");
