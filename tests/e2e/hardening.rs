@@ -272,36 +272,25 @@ fn deactivation_ends_tokens_and_sessions_for_good() {
     get(&app, &bearer, "/api/me");
     get(&app, &session, "/api/me");
     let user_path = format!("/api/users/{user_id}");
-    call(
-        &app,
-        &admin,
-        Method::PATCH,
-        &user_path,
-        Some(json!({"active": false})),
-        200,
-    );
-    call(
-        &app,
-        &admin,
-        Method::PATCH,
-        &user_path,
-        Some(json!({"active": true})),
-        200,
-    );
+    let set_active = |active: bool| {
+        call(
+            &app,
+            &admin,
+            Method::PATCH,
+            &user_path,
+            Some(json!({ "active": active })),
+            200,
+        )
+    };
+    set_active(false);
+    set_active(true);
     assert_problem(app.send(Method::GET, "/api/me", &bearer, None), 401);
     assert_problem(app.send(Method::GET, "/api/me", &session, None), 401);
     // The same through the deactivating DELETE.
     let again = app.login("leaver@example.com", PASSWORD);
     get(&app, &again, "/api/me");
     call(&app, &admin, Method::DELETE, &user_path, None, 204);
-    call(
-        &app,
-        &admin,
-        Method::PATCH,
-        &user_path,
-        Some(json!({"active": true})),
-        200,
-    );
+    set_active(true);
     assert_problem(app.send(Method::GET, "/api/me", &again, None), 401);
     // New credentials work.
     get(&app, &app.login("leaver@example.com", PASSWORD), "/api/me");

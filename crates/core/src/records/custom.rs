@@ -378,6 +378,19 @@ impl Draft {
     }
 }
 
+/// 422 for each option key that only other field types take.
+fn refuse_other_options(map: &Map<String, Json>, type_code: &str, errors: &mut FieldErrors) {
+    for key in ["options", "dictionary", "record_entity"] {
+        if map.contains_key(key) {
+            errors.push(
+                key,
+                "not_applicable",
+                format!("only for other field types than {type_code}"),
+            );
+        }
+    }
+}
+
 fn draft_options(map: &Map<String, Json>, stored: Option<&Json>, type_code: &str, errors: &mut FieldErrors) -> Json {
     let pick = |key: &str| {
         map.get(key)
@@ -417,15 +430,7 @@ fn draft_options(map: &Map<String, Json>, stored: Option<&Json>, type_code: &str
             json!({ "options": options })
         }
         "decimal" | "money" => {
-            for key in ["options", "dictionary", "record_entity"] {
-                if map.contains_key(key) {
-                    errors.push(
-                        key,
-                        "not_applicable",
-                        format!("only for other field types than {type_code}"),
-                    );
-                }
-            }
+            refuse_other_options(map, type_code, errors);
             match pick("signed") {
                 None | Some(Json::Bool(false)) => json!({ "signed": false }),
                 Some(Json::Bool(true)) => json!({ "signed": true }),
@@ -447,15 +452,7 @@ fn draft_options(map: &Map<String, Json>, stored: Option<&Json>, type_code: &str
             json!({ "record_entity": entity })
         }
         _ => {
-            for key in ["options", "dictionary", "record_entity"] {
-                if map.contains_key(key) {
-                    errors.push(
-                        key,
-                        "not_applicable",
-                        format!("only for other field types than {type_code}"),
-                    );
-                }
-            }
+            refuse_other_options(map, type_code, errors);
             json!({})
         }
     }
