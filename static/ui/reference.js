@@ -48,8 +48,13 @@ export function fieldsOf(resource) {
   return once(`fields:${resource}`, () => api(`/api/${resource}/fields`));
 }
 
+/** Dictionaries and currencies are short, one-page lists that take no `limit`. */
+function items(path) {
+  return api(path).then((page) => page.items || []);
+}
+
 function dictionaryKinds() {
-  return once("dictionaries", () => apiAll("/api/dictionaries"));
+  return once("dictionaries", () => items("/api/dictionaries"));
 }
 
 /** Entries of a dictionary by its stored kind (`lead_status`), each `{code, name, color}`. */
@@ -57,7 +62,7 @@ export function dictionary(storedKind) {
   return once(`dict:${storedKind}`, async () => {
     const kinds = await dictionaryKinds();
     const kind = kinds.find((k) => k.stored_kind === storedKind || k.kind === storedKind);
-    return kind ? apiAll(`/api/dictionaries/${kind.kind}`) : [];
+    return kind ? items(`/api/dictionaries/${kind.kind}`) : [];
   });
 }
 
@@ -66,7 +71,7 @@ export function pipelines() {
 }
 
 export function currencies() {
-  return once("currencies", () => apiAll("/api/currencies"));
+  return once("currencies", () => items("/api/currencies"));
 }
 
 /**

@@ -20,3 +20,4 @@ mod records;
 mod reliability;
 mod sabotage;
 mod ui;
+mod ui_browser;
