@@ -22,6 +22,7 @@ export default {
   "entity.activity": "Activity",
   "entity.product": "Product",
   record_ref: "{entity} #{id}",
+  skip: "Skip to content",
   language: "Language",
   "language.changed": "Language changed",
   user_menu: "Account: {name}",

@@ -22,6 +22,7 @@ export default {
   "entity.activity": "Дело",
   "entity.product": "Товар",
   record_ref: "{entity} №{id}",
+  skip: "К содержимому",
   language: "Язык",
   "language.changed": "Язык изменён",
   user_menu: "Учётная запись: {name}",

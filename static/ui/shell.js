@@ -23,6 +23,8 @@ export function announce(text) {
 
 export function renderShell({ me, path, onLanguage, onLogout }) {
   const header = document.getElementById("header");
+  const skip = document.querySelector(".skip-link");
+  if (skip) skip.textContent = t("skip");
   const languageSelect = html`<label class="lang">
     <span class="visually-hidden">${t("language")}</span>
     <select aria-label=${t("language")} @change=${(e) => onLanguage(e.target.value)}>

@@ -17,7 +17,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Auth, TestApp, root, spawn_app};
 
-pub(crate) const INSTALL_HINT: &str = "run `.ci/run` (or `apt-get install -y chromium` and `npm ci` in tests/browser) first";
+pub(crate) const INSTALL_HINT: &str =
+    "run `.ci/run` (or `apt-get install -y chromium` and `npm ci` in tests/browser) first";
 
 /// Chromium's path: `$CHROMIUM`, else Debian's.
 pub(crate) fn chromium() -> PathBuf {

@@ -98,11 +98,7 @@ fn lead(app: &TestApp, auth: &Auth, body: Value) -> Value {
 #[test]
 fn first_run_offers_setup_and_signs_the_administrator_in() {
     let app = spawn_app();
-    let results = run_ui(
-        &app,
-        "first_run",
-        json!({"email": ADMIN_EMAIL, "password": PASSWORD}),
-    );
+    let results = run_ui(&app, "first_run", json!({"email": ADMIN_EMAIL, "password": PASSWORD}));
     let token = results["token_shown"].as_str().unwrap_or_default();
     assert!(token.starts_with("crm_"), "the setup token is shown once: {results}");
     // The token shown works, and the administrator exists with the name typed.
@@ -165,7 +161,10 @@ fn a_lead_created_in_the_ui_is_found_by_the_global_search() {
         "{results}"
     );
     let timeline = get(&app, &admin, &format!("/api/leads/{id}/timeline"));
-    assert!(timeline.to_string().contains("Called back, wants a quote"), "{timeline}");
+    assert!(
+        timeline.to_string().contains("Called back, wants a quote"),
+        "{timeline}"
+    );
 }
 
 #[test]
@@ -173,7 +172,11 @@ fn a_filtered_list_saved_as_a_view_comes_back_after_reload() {
     let app = spawn_app();
     let admin = app.setup_admin();
     lead(&app, &admin, json!({"title": "Alpha new"}));
-    lead(&app, &admin, json!({"title": "Beta in progress", "status": "IN_PROCESS"}));
+    lead(
+        &app,
+        &admin,
+        json!({"title": "Beta in progress", "status": "IN_PROCESS"}),
+    );
     lead(&app, &admin, json!({"title": "Gamma new"}));
     let mut config = admin_config(&admin);
     config["in_progress"] = json!("Beta in progress");
@@ -294,11 +297,86 @@ fn a_manager_sees_only_their_own_leads_in_lists_search_and_the_start_page() {
     });
     run_ui(&app, "manager_scope", config);
     // The API agrees: Oleg's lead is not Mila's to see.
-    let r = app.send(
-        Method::GET,
-        &format!("/api/leads/{}", theirs["id"]),
-        &mila,
-        None,
-    );
+    let r = app.send(Method::GET, &format!("/api/leads/{}", theirs["id"]), &mila, None);
     assert_eq!(r.status(), 404);
+}
+
+/// Every file under `static/`, with its path relative to it.
+fn static_files() -> Vec<(String, Vec<u8>)> {
+    fn walk(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).expect("static dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, base, out);
+            } else {
+                let name = path
+                    .strip_prefix(base)
+                    .expect("under static")
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((name, std::fs::read(&path).expect("file")));
+            }
+        }
+    }
+    let base = root().join("static");
+    let mut out = Vec::new();
+    walk(&base, &base, &mut out);
+    out
+}
+
+#[test]
+fn the_whole_ui_stays_under_200_kb_uncompressed() {
+    let total: usize = static_files().iter().map(|(_, bytes)| bytes.len()).sum();
+    assert!(total < 200 * 1024, "static/ holds {total} bytes");
+}
+
+#[test]
+fn only_the_rendering_helper_parses_markup_and_only_its_own_static_text() {
+    for (name, bytes) in static_files() {
+        if !name.ends_with(".js") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        for sink in [
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+            "new Function",
+        ] {
+            assert!(!text.contains(sink), "{name} uses {sink}");
+        }
+        let inner = text.matches("innerHTML").count();
+        if name == "ui/html.js" {
+            assert_eq!(
+                text.matches(".innerHTML = markup").count(),
+                1,
+                "html.js parses only the template's static markup"
+            );
+        } else {
+            assert_eq!(inner, 0, "{name} uses innerHTML");
+        }
+    }
+}
+
+#[test]
+fn every_message_exists_in_english_and_russian() {
+    let keys = |file: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(root().join("static/i18n").join(file)).expect("catalog");
+        let mut keys: Vec<String> = text
+            .lines()
+            .filter_map(|line| {
+                let line = line.trim_start();
+                let (key, _) = line.split_once(": ")?;
+                let key = key.trim_matches('"');
+                (!key.is_empty() && !key.contains(' ') && !key.starts_with("//") && !key.starts_with('}'))
+                    .then(|| key.to_string())
+            })
+            .filter(|k| !["one", "few", "many", "other", "export default {"].contains(&k.as_str()))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    };
+    assert_eq!(keys("en.js"), keys("ru.js"));
 }
