@@ -51,6 +51,9 @@ export function choices(field, lookups, record) {
   if (isPipelineStage(field, lookups)) {
     return stagesFor(lookups, record).map((s) => ({ code: s.code, label: loc(s.name), color: s.color }));
   }
+  if (field.name === "pipeline_id" && (lookups.pipelines || []).length) {
+    return lookups.pipelines.map((p) => ({ code: String(p.id), label: loc(p.name) }));
+  }
   if (field.type === "currency") return (lookups.currencies || []).map((c) => ({ code: c.code, label: c.code }));
   if (field.type === "user") return (lookups.users || []).map((u) => ({ code: String(u.id), label: u.name }));
   if (field.type === "boolean") return [
@@ -93,8 +96,11 @@ export function display(field, value, record, lookups) {
       return formatDate(value);
     case "datetime":
       return formatDateTime(value);
-    case "integer":
+    case "integer": {
+      const options = choices(field, lookups, record);
+      if (options) return options.find((o) => o.code === String(value))?.label || String(value);
       return field.name.endsWith("_id") ? String(value) : formatNumber(value);
+    }
     case "decimal":
       if (MONEY_FIELDS.includes(field.name) && record?.currency) return formatMoney(value, record.currency);
       return formatNumber(value, { maximumFractionDigits: 6 });
