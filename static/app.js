@@ -1,27 +1,186 @@
-// The UI shell's entry module: shows whether the backend and its database are up.
-// Data from the server is only ever written with textContent, never parsed as HTML.
+// Start and router. Every screen has a URL; state (filters, sort, view) lives in the query
+// string, so reload and back work. A screen is `async (ctx) => Node`, a function of the URL and
+// the API's data. Signing in, the session's person (`/api/me`) and the shell live here.
 
-const statusElement = document.getElementById("health-status");
+import { api, ApiError, csrfToken, setCsrfToken, setUnauthorizedHandler } from "./api.js";
+import { t, setLang, lang } from "./i18n/i18n.js";
+import { html, el, mount } from "./ui/html.js";
+import { renderShell, announce } from "./ui/shell.js";
+import { errorMessage } from "./ui/forms.js";
+import { ENTITIES, resetReference } from "./ui/reference.js";
+import { loginScreen, setupScreen } from "./screens/auth.js";
+import { homeScreen } from "./screens/home.js";
+import { listScreen } from "./screens/list.js";
+import { recordScreen } from "./screens/record.js";
+import { settingsScreen } from "./screens/settings.js";
 
-/** Show a status line; `state` is "ok" or "error" (styles key off data-state). */
-function showStatus(state, text) {
-  statusElement.dataset.state = state;
-  statusElement.textContent = text;
+const session = { me: null, setupNeeded: false };
+const main = document.getElementById("main");
+let renderCount = 0;
+
+const routes = [
+  { path: /^\/login$/, screen: loginScreen, public: true },
+  { path: /^\/setup$/, screen: setupScreen, public: true },
+  { path: /^\/$/, screen: homeScreen },
+  { path: /^\/settings$/, screen: settingsScreen },
+  { path: /^\/([a-z]+)$/, screen: listScreen, entity: true },
+  { path: /^\/([a-z]+)\/(new|\d+)$/, screen: recordScreen, entity: true },
+];
+
+function match(pathname) {
+  for (const route of routes) {
+    const m = route.path.exec(pathname);
+    if (!m) continue;
+    if (route.entity && !ENTITIES[m[1]]) continue;
+    return { route, params: m.slice(1) };
+  }
+  return null;
 }
 
-async function checkHealth() {
+/** A same-origin path to come back to, never another site. */
+export function safeNext(next) {
+  return typeof next === "string" && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\")
+    ? next
+    : "/";
+}
+
+export function navigate(to, { replace = false } = {}) {
+  if (replace) history.replaceState(null, "", to);
+  else history.pushState(null, "", to);
+  return render();
+}
+
+function here() {
+  return location.pathname + location.search;
+}
+
+function toSignIn() {
+  if (session.setupNeeded) return navigate("/setup", { replace: true });
+  const next = location.pathname === "/login" ? new URL(location.href).searchParams.get("next") : here();
+  return navigate(`/login?next=${encodeURIComponent(safeNext(next))}`, { replace: true });
+}
+
+function errorView(error) {
+  return html`<section class="screen">
+    <h1 tabindex="-1">${t("error.title")}</h1>
+    <p role="alert" class="notice error">${errorMessage(error)}</p>
+    <p><button type="button" @click=${() => render()}>${t("retry")}</button> <a href="/">${t("nav.home")}</a></p>
+  </section>`;
+}
+
+function notFoundView() {
+  return html`<section class="screen">
+    <h1 tabindex="-1">${t("error.not_found")}</h1>
+    <p><a href="/">${t("nav.home")}</a></p>
+  </section>`;
+}
+
+async function render() {
+  const count = ++renderCount;
+  const url = new URL(location.href);
+  const found = match(url.pathname);
+  if (found && !found.route.public && !session.me) return toSignIn();
+  if (found && found.route.public && session.me && url.pathname === "/login") {
+    return navigate(safeNext(url.searchParams.get("next")), { replace: true });
+  }
+  renderShell({ me: session.me, path: url.pathname, onLanguage, onLogout: logout, navigate });
+  main.setAttribute("aria-busy", "true");
+  let view;
   try {
-    const response = await fetch("/api/health", { headers: { Accept: "application/json" }, cache: "no-store" });
-    const body = await response.json();
-    if (response.ok && body.database === "ok") {
-      showStatus("ok", `Database: ok · version ${body.version}`);
-    } else {
-      // A problem+json body: the title is safe to show (5xx details are opaque by design).
-      showStatus("error", `Database: unavailable (${body.title ?? response.status})`);
-    }
+    view = found
+      ? await found.route.screen({ url, params: found.params, me: session.me, session, navigate, signedIn, rerender: render })
+      : notFoundView();
   } catch (error) {
-    showStatus("error", `Database: unreachable (${error.message})`);
+    if (error instanceof ApiError && error.status === 401) return undefined;
+    view = errorView(error);
+  }
+  if (count !== renderCount) return undefined;
+  main.removeAttribute("aria-busy");
+  mount(main, view);
+  const heading = main.querySelector("h1");
+  document.title = heading ? `${heading.textContent} · CRM` : "CRM";
+  if (heading && renderCount > 1) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus({ preventScroll: true });
+  }
+  return undefined;
+}
+
+function onLanguage(code) {
+  setLang(code);
+  render();
+  announce(t("language.changed"));
+}
+
+async function signedIn(csrf, next) {
+  setCsrfToken(csrf);
+  resetReference();
+  session.setupNeeded = false;
+  session.me = await api("/api/me");
+  return navigate(safeNext(next), { replace: true });
+}
+
+async function logout() {
+  try {
+    await api("/api/auth/logout", { method: "POST", auth401: false });
+  } catch {
+    /* the session may be gone already */
+  }
+  setCsrfToken(null);
+  session.me = null;
+  resetReference();
+  return navigate("/login", { replace: true });
+}
+
+/** Whether the first administrator still has to be created. The API has no status call, so
+ * the UI asks setup with empty values: they can never create anyone; 409 = done, 422 = needed. */
+async function probeSetup() {
+  try {
+    await api("/api/auth/setup", { method: "POST", body: { email: "", password: "", name: "" }, auth401: false });
+    return false;
+  } catch (error) {
+    return error instanceof ApiError && error.status === 422;
   }
 }
 
-checkHealth();
+// Links inside the app change the URL without reloading.
+document.addEventListener("click", (event) => {
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const link = event.target.closest("a[href]");
+  if (!link || link.target || link.hasAttribute("download")) return;
+  const url = new URL(link.href, location.href);
+  if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
+  event.preventDefault();
+  if (url.pathname + url.search === here()) return;
+  navigate(url.pathname + url.search + url.hash);
+});
+
+window.addEventListener("popstate", () => render());
+
+setUnauthorizedHandler(() => {
+  session.me = null;
+  toSignIn();
+});
+
+async function start() {
+  document.documentElement.lang = lang();
+  try {
+    if (csrfToken()) {
+      session.me = await api("/api/me", { auth401: false });
+    }
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401) {
+      renderShell({ me: null, path: location.pathname, onLanguage, onLogout: logout, navigate });
+      mount(main, errorView(error));
+      return;
+    }
+    setCsrfToken(null);
+  }
+  if (!session.me) session.setupNeeded = await probeSetup();
+  if (session.setupNeeded && location.pathname !== "/setup") history.replaceState(null, "", "/setup");
+  await render();
+}
+
+start().catch((error) => {
+  mount(main, el`<p role="alert" class="notice error">${errorMessage(error)}</p>`);
+});

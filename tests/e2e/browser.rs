@@ -17,21 +17,22 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Auth, TestApp, root, spawn_app};
 
-const INSTALL_HINT: &str = "run `.ci/run` (or `apt-get install -y chromium` and `npm ci` in tests/browser) first";
+pub(crate) const INSTALL_HINT: &str =
+    "run `.ci/run` (or `apt-get install -y chromium` and `npm ci` in tests/browser) first";
 
 /// Chromium's path: `$CHROMIUM`, else Debian's.
-fn chromium() -> PathBuf {
+pub(crate) fn chromium() -> PathBuf {
     std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
 }
 
-fn browser_dir() -> PathBuf {
+pub(crate) fn browser_dir() -> PathBuf {
     root().join("tests/browser")
 }
 
 /// Fails (never skips) when the browser tooling is missing.
-fn require_tooling() {
+pub(crate) fn require_tooling() {
     let chromium = chromium();
     assert!(
         chromium.is_file(),

@@ -21,3 +21,4 @@ mod records;
 mod reliability;
 mod sabotage;
 mod ui;
+mod ui_browser;

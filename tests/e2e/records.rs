@@ -179,6 +179,23 @@ fn lists_take_filters_sort_cursor_and_search_and_refuse_what_they_do_not_know() 
             .iter()
             .any(|f| f["name"] == "company_ids" && f["record_entity"] == "company")
     );
+    // Each field lists the operators its filters take, for filter builders such as the UI's.
+    let operators = |name: &str| {
+        described["fields"]
+            .as_array()
+            .and_then(|fields| fields.iter().find(|f| f["name"] == name))
+            .map(|f| f["operators"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        operators("last_name"),
+        json!(["eq", "ne", "gt", "gte", "lt", "lte", "in", "like", "null"])
+    );
+    assert_eq!(operators("phones"), json!(["eq", "ne", "in", "like", "null"]));
+    assert_eq!(operators("opened"), json!(["eq", "ne", "in", "null"]));
+    assert_eq!(operators("address"), json!(["null"]));
+    let filtered = get(&app, &admin, "/api/contacts?filter[phones][like]=999");
+    assert!(filtered["items"].is_array(), "{filtered}");
 }
 
 #[test]

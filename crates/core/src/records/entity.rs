@@ -159,6 +159,7 @@ pub fn describe(def: &EntityDef) -> serde_json::Value {
                 },
                 "filterable": f.comparable() != Comparable::No,
                 "sortable": matches!(f.comparable(), Comparable::Text | Comparable::Ordered | Comparable::Equality),
+                "operators": f.operators(),
             });
             match &f.kind {
                 FieldKind::Enumeration(Options::Dictionary(kind)) => out["dictionary"] = json!(kind),

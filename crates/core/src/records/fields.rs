@@ -424,6 +424,20 @@ impl FieldDef {
         }
     }
 
+    /// The list operators (API.md's `filter[field][op]`) this field takes, as `/fields` lists
+    /// them for filter builders; `eq` is also the bare `filter[field]=v`. A field that cannot be
+    /// compared (an address) still takes `null` (empty or not).
+    pub fn operators(&self) -> &'static [&'static str] {
+        match self.comparable() {
+            Comparable::Text => &["eq", "ne", "gt", "gte", "lt", "lte", "in", "like", "null"],
+            Comparable::Ordered => &["eq", "ne", "gt", "gte", "lt", "lte", "in", "null"],
+            Comparable::Equality => &["eq", "ne", "in", "null"],
+            Comparable::Members if self.kind.list_kind().is_some() => &["eq", "ne", "in", "like", "null"],
+            Comparable::Members => &["eq", "ne", "in", "null"],
+            Comparable::No => &["null"],
+        }
+    }
+
     /// A filter value from the query string in stored form (one item for list fields).
     pub fn parse_filter_value(&self, text: &str, cx: &ParseContext) -> Result<Value, Invalid> {
         match &self.kind {

@@ -748,6 +748,44 @@ mod tests {
         list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
+    /// A filter value each field type parses (the operator is what the test is about).
+    fn sample_value(field: &FieldDef) -> &'static str {
+        match &field.kind {
+            FieldKind::Integer | FieldKind::User | FieldKind::Record(_) => "1",
+            FieldKind::Decimal(_) | FieldKind::Money => "1.5",
+            FieldKind::Boolean => "true",
+            FieldKind::Date => "2026-01-01",
+            FieldKind::Datetime => "2026-01-01T00:00:00Z",
+            FieldKind::Phones => "+79991234567",
+            FieldKind::Emails => "a@example.com",
+            FieldKind::Bindings => "lead:1",
+            _ => "NEW",
+        }
+    }
+
+    #[test]
+    fn every_operator_fields_lists_is_accepted_and_no_other() {
+        const ALL: &[&str] = &["eq", "ne", "gt", "gte", "lt", "lte", "in", "like", "null"];
+        for name in super::super::entity::NAMES {
+            let def = EntityDef::builtin(name).expect("entity");
+            for field in &def.fields {
+                let listed = field.operators();
+                for op in ALL {
+                    let value = if *op == "null" { "true" } else { sample_value(field) };
+                    let key = format!("filter[{}][{op}]", field.path());
+                    let parsed = RecordQuery::parse(&def, &[(key.clone(), value.to_string())], &cx());
+                    assert_eq!(
+                        parsed.is_ok(),
+                        listed.contains(op),
+                        "{name}.{} {op}: listed {listed:?}, parse gave {:?}",
+                        field.name,
+                        parsed.err()
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn rejects_unknown_fields_operators_and_sort_keys_by_name() {
         let def = super::super::entities::lead::def();

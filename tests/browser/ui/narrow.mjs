@@ -1,0 +1,33 @@
+// At 360 px nothing scrolls sideways, and a list shows its records as cards.
+import { signIn } from "./lib.mjs";
+
+async function noSideways(page, check, where) {
+  const sizes = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+  check(sizes.scroll <= sizes.width, `${where}: page is ${sizes.scroll}px wide in a ${sizes.width}px window`);
+}
+
+export default async function ({ page, config, shot, check, results }) {
+  await page.goto(`${config.base}/login`);
+  await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
+  await noSideways(page, check, "sign-in");
+  await signIn(page, config);
+  await page.getByRole("heading", { level: 1, name: /^Hello/ }).waitFor();
+  await noSideways(page, check, "start");
+  await shot("narrow-start");
+  await page.goto(`${config.base}/leads`);
+  await page.getByRole("heading", { level: 1, name: "Leads" }).waitFor();
+  await noSideways(page, check, "leads");
+  const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: config.title }) });
+  const box = await row.boundingBox();
+  const layout = await row.evaluate((r) => ({ display: getComputedStyle(r).display, header: getComputedStyle(r.closest("table").tHead).display }));
+  results.layout = layout;
+  check(layout.display === "block" && layout.header === "none", `rows are cards: ${JSON.stringify(layout)}`);
+  check(box && box.width <= 360, `the card fits: ${JSON.stringify(box)}`);
+  await shot("narrow-leads");
+  await page.getByRole("link", { name: config.title }).click();
+  await page.getByRole("heading", { level: 1, name: config.title }).waitFor();
+  await noSideways(page, check, "card");
+  await page.getByRole("button", { name: "Edit" }).click();
+  await noSideways(page, check, "card in edit");
+  await shot("narrow-card");
+}

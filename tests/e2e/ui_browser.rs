@@ -1,0 +1,382 @@
+//! The web UI in a real browser: each test starts the app, prepares data through the API, runs
+//! one scenario from `tests/browser/ui/` (Debian's chromium driven by playwright-core, by roles
+//! and labels as a person would) and checks the outcome through the API. Screenshots of the
+//! screens go to `<target>/ui-screenshots/` (failures as `FAILED-<scenario>.png`). Needs what
+//! `.ci/run` installs (`chromium`, `npm ci` in `tests/browser`): without it these tests fail
+//! saying so.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::browser::{INSTALL_HINT, browser_dir, chromium, require_tooling};
+use crate::helpers::{ADMIN_EMAIL, Auth, PASSWORD, TestApp, get, post, root, spawn_app};
+
+/// Where screenshots go: `$CARGO_TARGET_DIR/ui-screenshots`, else `target/ui-screenshots`.
+fn screenshots_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+        .join("ui-screenshots")
+}
+
+/// Runs scenario `name` with `config` (plus the app's base and the screenshots dir); returns
+/// the scenario's `results`. Panics with everything the browser saw if it failed, if the page
+/// broke its CSP, threw, or opened a JavaScript dialog.
+fn run_ui(app: &TestApp, name: &str, mut config: Value) -> Value {
+    require_tooling();
+    config["base"] = json!(app.base);
+    config["shots"] = json!(screenshots_dir());
+    let mut child = Command::new("node")
+        .arg("ui/run.mjs")
+        .arg(name)
+        .current_dir(browser_dir())
+        .env("CHROMIUM", chromium())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting node: {e}: {INSTALL_HINT}"));
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(config.to_string().as_bytes())
+        .expect("writing the config");
+    let output = child.wait_with_output().expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let outcome: Value = stdout
+        .lines()
+        .rev()
+        .find_map(|line| serde_json::from_str(line).ok())
+        .unwrap_or_else(|| panic!("ui/run.mjs printed no result ({}): {stdout}\n{stderr}", output.status));
+    if outcome["ok"] != true {
+        let html = outcome["html"].as_str().unwrap_or_default();
+        panic!(
+            "UI scenario {name} failed: {}\nurl: {}\nconsole: {}\npage errors: {}\npage: {}\nstderr: {stderr}",
+            outcome["error"].as_str().unwrap_or_default(),
+            outcome["url"],
+            outcome["console"],
+            outcome["page_errors"],
+            &html[..html.len().min(6000)],
+        );
+    }
+    let console = outcome["console"].as_array().cloned().unwrap_or_default();
+    let violations: Vec<&Value> = console
+        .iter()
+        .filter(|m| {
+            m["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Content Security Policy")
+        })
+        .collect();
+    assert!(
+        violations.is_empty(),
+        "the UI broke its Content-Security-Policy: {violations:?}"
+    );
+    assert_eq!(outcome["page_errors"], json!([]), "script errors on the page");
+    assert_eq!(outcome["dialogs"], json!([]), "the page opened a JavaScript dialog");
+    outcome["results"].clone()
+}
+
+/// The administrator's name as `setup_admin` makes it.
+const ADMIN_NAME: &str = "Anna Admin";
+
+fn admin_config(token: &Auth) -> Value {
+    json!({"email": ADMIN_EMAIL, "password": PASSWORD, "name": ADMIN_NAME, "token": token.bearer})
+}
+
+fn lead(app: &TestApp, auth: &Auth, body: Value) -> Value {
+    post(app, auth, "/api/leads", body)
+}
+
+#[test]
+fn first_run_offers_setup_and_signs_the_administrator_in() {
+    let app = spawn_app();
+    let results = run_ui(&app, "first_run", json!({"email": ADMIN_EMAIL, "password": PASSWORD}));
+    let token = results["token_shown"].as_str().unwrap_or_default();
+    assert!(token.starts_with("crm_"), "the setup token is shown once: {results}");
+    // The token shown works, and the administrator exists with the name typed.
+    let me = get(&app, &Auth::bearer(token), "/api/me");
+    assert_eq!(me["name"], "Anna Admin");
+    assert_eq!(me["roles"], json!(["administrator"]));
+}
+
+#[test]
+fn sign_in_says_wrong_password_and_returns_to_the_page_asked_for() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let created = lead(&app, &admin, json!({"title": "Deep-linked lead"}));
+    let mut config = admin_config(&admin);
+    config["lead_id"] = created["id"].clone();
+    config["lead_title"] = json!("Deep-linked lead");
+    run_ui(&app, "sign_in", config);
+}
+
+#[test]
+fn repeated_wrong_passwords_show_the_wait_from_retry_after() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let results = run_ui(&app, "throttle", admin_config(&admin));
+    assert!(
+        results["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Too many attempts."),
+        "{results}"
+    );
+}
+
+#[test]
+fn a_lead_created_in_the_ui_is_found_by_the_global_search() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    // Something else that matches too, in another group.
+    post(
+        &app,
+        &admin,
+        "/api/contacts",
+        json!({"first_name": "Romashka", "last_name": "Contact"}),
+    );
+    let mut config = admin_config(&admin);
+    config["title"] = json!("Romashka LLC enquiry");
+    config["query"] = json!("Romashka");
+    let results = run_ui(&app, "create_and_search", config);
+    let page = get(&app, &admin, "/api/leads?q=Romashka");
+    let items = page["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{page}");
+    assert_eq!(items[0]["title"], "Romashka LLC enquiry");
+    assert_eq!(items[0]["phones"][0]["e164"], "+79991234567");
+    let id = items[0]["id"].as_i64().expect("id");
+    assert!(
+        results["card_url"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with(&format!("/leads/{id}")),
+        "{results}"
+    );
+    let timeline = get(&app, &admin, &format!("/api/leads/{id}/timeline"));
+    assert!(
+        timeline.to_string().contains("Called back, wants a quote"),
+        "{timeline}"
+    );
+}
+
+#[test]
+fn a_filtered_list_saved_as_a_view_comes_back_after_reload() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    lead(&app, &admin, json!({"title": "Alpha new"}));
+    lead(
+        &app,
+        &admin,
+        json!({"title": "Beta in progress", "status": "IN_PROCESS"}),
+    );
+    lead(&app, &admin, json!({"title": "Gamma new"}));
+    let mut config = admin_config(&admin);
+    config["in_progress"] = json!("Beta in progress");
+    run_ui(&app, "saved_view", config);
+    let views = get(&app, &admin, "/api/views?filter[entity]=lead");
+    let items = views["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{views}");
+    assert_eq!(items[0]["name"], "Leads in progress");
+    assert_eq!(items[0]["shared"], true);
+    let query = items[0]["query"].as_str().unwrap_or_default();
+    assert!(
+        query.contains("filter%5Bstatus%5D=IN_PROCESS") || query.contains("filter[status]=IN_PROCESS"),
+        "{query}"
+    );
+    assert!(query.contains("sort=title"), "{query}");
+}
+
+#[test]
+fn bulk_assign_hands_the_selected_leads_to_another_user() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let boris = app.create_user(&admin, "boris@example.com", &["manager"], None);
+    let a = lead(&app, &admin, json!({"title": "Lead A"}));
+    let b = lead(&app, &admin, json!({"title": "Lead B"}));
+    let c = lead(&app, &admin, json!({"title": "Lead C"}));
+    let mut config = admin_config(&admin);
+    config["pick"] = json!(["Lead A", "Lead C"]);
+    config["assignee"] = json!("boris@example.com");
+    run_ui(&app, "bulk_assign", config);
+    let responsible = |record: &Value| {
+        get(&app, &admin, &format!("/api/leads/{}", record["id"]))["responsible_id"]
+            .as_i64()
+            .unwrap_or_default()
+    };
+    assert_eq!(responsible(&a), boris);
+    assert_eq!(responsible(&c), boris);
+    assert_eq!(responsible(&b), 1, "the lead not picked stays");
+}
+
+#[test]
+fn saving_over_someone_elses_change_shows_it_and_keeps_mine_on_purpose() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let created = lead(&app, &admin, json!({"title": "Original title"}));
+    let mut config = admin_config(&admin);
+    config["lead_id"] = created["id"].clone();
+    config["title"] = json!("Original title");
+    run_ui(&app, "conflict", config);
+    let now = get(&app, &admin, &format!("/api/leads/{}", created["id"]));
+    assert_eq!(now["title"], "Mine, from the form");
+    assert_eq!(now["comments"], "Boris was here", "their other change survives");
+    assert_eq!(now["version"], 3, "created, their save, mine: {now}");
+}
+
+#[test]
+fn switching_to_russian_shows_russian_labels_and_is_remembered() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    lead(&app, &admin, json!({"title": "Первый лид"}));
+    lead(&app, &admin, json!({"title": "Второй лид"}));
+    let results = run_ui(&app, "language", admin_config(&admin));
+    // Intl plural rules: "2 записи".
+    assert_eq!(results["count_line"], "2 записи", "{results}");
+}
+
+#[test]
+fn at_360_px_nothing_scrolls_sideways_and_lists_become_cards() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let title = "A rather long lead title that must wrap on a phone screen without scrolling";
+    lead(
+        &app,
+        &admin,
+        json!({"title": title, "phones": ["+7 999 123-45-67"], "emails": ["very.long.address.for.wrapping@example.com"]}),
+    );
+    post(
+        &app,
+        &admin,
+        "/api/deals",
+        json!({"title": "Phone deal", "amount": "120000.00", "currency": "RUB"}),
+    );
+    let mut config = admin_config(&admin);
+    config["title"] = json!(title);
+    config["viewport"] = json!({"width": 360, "height": 740});
+    run_ui(&app, "narrow", config);
+}
+
+#[test]
+fn a_lead_titled_like_markup_renders_as_text_and_runs_nothing() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let evil = "<img src=x onerror=alert(1)>";
+    lead(&app, &admin, json!({"title": evil, "status": "NEW"}));
+    let mut config = admin_config(&admin);
+    config["title"] = json!(evil);
+    let results = run_ui(&app, "xss", config);
+    assert_eq!(results["images"], 0);
+}
+
+#[test]
+fn a_manager_sees_only_their_own_leads_in_lists_search_and_the_start_page() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    app.create_user(&admin, "mila@example.com", &["manager"], None);
+    app.create_user(&admin, "oleg@example.com", &["manager"], None);
+    let mila = app.login("mila@example.com", PASSWORD);
+    let oleg = app.login("oleg@example.com", PASSWORD);
+    lead(&app, &mila, json!({"title": "Harbour supplies for Mila"}));
+    let theirs = lead(&app, &oleg, json!({"title": "Harbour secret of Oleg"}));
+    let config = json!({
+        "email": "mila@example.com",
+        "password": PASSWORD,
+        "mine": "Harbour supplies for Mila",
+        "theirs": "Harbour secret of Oleg",
+        "theirs_id": theirs["id"],
+        "theirs_word": "secret",
+        "shared_word": "Harbour",
+    });
+    run_ui(&app, "manager_scope", config);
+    // The API agrees: Oleg's lead is not Mila's to see.
+    let r = app.send(Method::GET, &format!("/api/leads/{}", theirs["id"]), &mila, None);
+    assert_eq!(r.status(), 404);
+}
+
+/// Every file under `static/`, with its path relative to it.
+fn static_files() -> Vec<(String, Vec<u8>)> {
+    fn walk(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).expect("static dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, base, out);
+            } else {
+                let name = path
+                    .strip_prefix(base)
+                    .expect("under static")
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((name, std::fs::read(&path).expect("file")));
+            }
+        }
+    }
+    let base = root().join("static");
+    let mut out = Vec::new();
+    walk(&base, &base, &mut out);
+    out
+}
+
+#[test]
+fn the_whole_ui_stays_under_200_kb_uncompressed() {
+    let total: usize = static_files().iter().map(|(_, bytes)| bytes.len()).sum();
+    assert!(total < 200 * 1024, "static/ holds {total} bytes");
+}
+
+#[test]
+fn only_the_rendering_helper_parses_markup_and_only_its_own_static_text() {
+    for (name, bytes) in static_files() {
+        if !name.ends_with(".js") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        for sink in [
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+            "new Function",
+        ] {
+            assert!(!text.contains(sink), "{name} uses {sink}");
+        }
+        let inner = text.matches("innerHTML").count();
+        if name == "ui/html.js" {
+            assert_eq!(
+                text.matches(".innerHTML = markup").count(),
+                1,
+                "html.js parses only the template's static markup"
+            );
+        } else {
+            assert_eq!(inner, 0, "{name} uses innerHTML");
+        }
+    }
+}
+
+#[test]
+fn every_message_exists_in_english_and_russian() {
+    let keys = |file: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(root().join("static/i18n").join(file)).expect("catalog");
+        let mut keys: Vec<String> = text
+            .lines()
+            .filter_map(|line| {
+                let line = line.trim_start();
+                let (key, _) = line.split_once(": ")?;
+                let key = key.trim_matches('"');
+                (!key.is_empty() && !key.contains(' ') && !key.starts_with("//") && !key.starts_with('}'))
+                    .then(|| key.to_string())
+            })
+            .filter(|k| !["one", "few", "many", "other", "export default {"].contains(&k.as_str()))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    };
+    assert_eq!(keys("en.js"), keys("ru.js"));
+}
