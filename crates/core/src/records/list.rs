@@ -752,7 +752,7 @@ mod tests {
     fn sample_value(field: &FieldDef) -> &'static str {
         match &field.kind {
             FieldKind::Integer | FieldKind::User | FieldKind::Record(_) => "1",
-            FieldKind::Decimal(_) | FieldKind::Money => "1.5",
+            FieldKind::Decimal(_) | FieldKind::Money(_) => "1.5",
             FieldKind::Boolean => "true",
             FieldKind::Date => "2026-01-01",
             FieldKind::Datetime => "2026-01-01T00:00:00Z",
