@@ -13,6 +13,8 @@ import { homeScreen } from "./screens/home.js";
 import { listScreen } from "./screens/list.js";
 import { recordScreen } from "./screens/record.js";
 import { settingsScreen } from "./screens/settings.js";
+import { boardScreen } from "./screens/board.js";
+import { agendaScreen } from "./screens/agenda.js";
 
 const session = { me: null, setupNeeded: false };
 const main = document.getElementById("main");
@@ -23,6 +25,8 @@ const routes = [
   { path: /^\/setup$/, screen: setupScreen, public: true },
   { path: /^\/$/, screen: homeScreen },
   { path: /^\/settings$/, screen: settingsScreen },
+  { path: /^\/activities\/my$/, screen: agendaScreen },
+  { path: /^\/(deals|leads)\/board$/, screen: boardScreen, entity: true },
   { path: /^\/([a-z]+)$/, screen: listScreen, entity: true },
   { path: /^\/([a-z]+)\/(new|\d+)$/, screen: recordScreen, entity: true },
 ];

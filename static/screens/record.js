@@ -11,6 +11,7 @@ import { fieldLabel, valueOf, display, input, inputHint, readInput, sameValue, e
 import { announce } from "../ui/shell.js";
 import { errorMessage, showFieldErrors, clearFieldErrors } from "../ui/forms.js";
 import { confirmDialog } from "../ui/dialog.js";
+import { relatedPanels, lineItems, activitiesPanel, convertLead } from "./record-extras.js";
 
 function setValue(body, field, value) {
   if (field.custom) {
@@ -52,6 +53,9 @@ export async function recordScreen({ params: [resource, idText], me, navigate })
     mount(
       actions,
       html`${can(me, perm, "update") ? html`<button type="button" @click=${() => editMode()}>${t("edit")}</button>` : null}
+        ${resource === "leads" && record.status !== "CONVERTED" && can(me, perm, "update") && can(me, "deal", "add")
+          ? html`<button type="button" @click=${() => convertLead(record, navigate)}>${t("convert.action")}</button>`
+          : null}
         ${can(me, perm, "delete") ? html`<button type="button" class="danger" @click=${remove}>${t("delete")}</button>` : null}`,
     );
   }
@@ -212,6 +216,24 @@ export async function recordScreen({ params: [resource, idText], me, navigate })
   }
 
   viewMode();
+  const history = timeline(resource, entity, record, fields, lookups);
+  /** After line items or activities change: the record's amount and the timeline follow. */
+  async function changed() {
+    try {
+      record = await api(`/api/${resource}/${record.id}`);
+      if (card.querySelector("dl")) viewMode();
+    } catch {
+      /* keep what is shown */
+    }
+    history.reload();
+  }
+  const extras = [
+    ...(resource === "deals" || resource === "leads" ? [lineItems(resource, record, me, changed)] : []),
+    ...(["leads", "contacts", "companies", "deals"].includes(resource) && can(me, "activity", "read")
+      ? [activitiesPanel(entity, record, me, changed)]
+      : []),
+    ...relatedPanels(resource, record, me),
+  ];
   const flash = sessionStorage.getItem("crm.flash");
   if (flash) sessionStorage.removeItem("crm.flash");
   return html`<section class="screen record">
@@ -220,8 +242,8 @@ export async function recordScreen({ params: [resource, idText], me, navigate })
     ${flash ? html`<p class="notice ok" role="status">${flash}</p>` : null}
     ${conflictBox}
     <div class="record-grid">
-      ${card}
-      ${timeline(resource, entity, record, fields, lookups)}
+      <div class="stack">${card}${extras}</div>
+      ${history}
     </div>
   </section>`;
 }
@@ -299,7 +321,7 @@ function timeline(resource, entity, record, fields, lookups) {
     }
   }
 
-  return html`<section class="panel timeline-panel">
+  const section = el`<section class="panel timeline-panel" aria-labelledby="timeline-title">
     <h2 id="timeline-title">${t("timeline.title")}</h2>
     <form class="stack" @submit=${comment}>
       <label for="f-text">${t("timeline.comment")}</label>
@@ -311,4 +333,10 @@ function timeline(resource, entity, record, fields, lookups) {
     ${list}
     ${more}
   </section>`;
+  section.reload = () => {
+    cursor = null;
+    mount(list);
+    load();
+  };
+  return section;
 }

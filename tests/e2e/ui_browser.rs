@@ -380,3 +380,173 @@ fn every_message_exists_in_english_and_russian() {
     };
     assert_eq!(keys("en.js"), keys("ru.js"));
 }
+
+/// The default pipeline's stages as `(code, English name)`.
+fn default_stages(app: &TestApp, auth: &Auth) -> Vec<(String, String)> {
+    let pipes = get(app, auth, "/api/pipelines");
+    let pipe = pipes["items"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["is_default"] == true).or(p.first()))
+        .cloned()
+        .expect("a default pipeline");
+    pipe["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .map(|s| {
+            (
+                s["code"].as_str().unwrap_or_default().to_owned(),
+                s["name"]["en"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_deal_moves_across_the_board_by_mouse_and_by_keyboard() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let stages = default_stages(&app, &admin);
+    let deal = post(
+        &app,
+        &admin,
+        "/api/deals",
+        json!({"title": "Board roll-out", "amount": "5000.00", "currency": "RUB", "stage": stages[0].0}),
+    );
+    let mut config = admin_config(&admin);
+    config["id"] = deal["id"].clone();
+    config["title"] = json!("Board roll-out");
+    config["first"] = json!(stages[0].1);
+    config["second"] = json!(stages[1].1);
+    config["second_code"] = json!(stages[1].0);
+    config["third"] = json!(stages[2].1);
+    config["third_code"] = json!(stages[2].0);
+    let results = run_ui(&app, "board_moves", config);
+    assert_eq!(results["after_drag"], json!(stages[1].0));
+    let stored = get(&app, &admin, &format!("/api/deals/{}", deal["id"]));
+    assert_eq!(stored["stage"], json!(stages[2].0), "the keyboard move is stored");
+    let history = get(&app, &admin, &format!("/api/deals/{}/stage-history", deal["id"]));
+    assert_eq!(history["items"].as_array().map(Vec::len), Some(3), "{history}");
+}
+
+#[test]
+fn a_manager_cannot_move_a_deal_into_won_and_sees_only_their_own_deals_on_the_board() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    app.create_user(&admin, "mila@example.com", &["manager"], None);
+    app.create_user(&admin, "oleg@example.com", &["manager"], None);
+    let mila = app.login("mila@example.com", PASSWORD);
+    let oleg = app.login("oleg@example.com", PASSWORD);
+    let stages = default_stages(&app, &admin);
+    let won = stages
+        .iter()
+        .find(|(code, _)| code.ends_with("WON"))
+        .cloned()
+        .expect("a won stage");
+    let mine = post(&app, &mila, "/api/deals", json!({"title": "Mila's harbour deal"}));
+    post(&app, &oleg, "/api/deals", json!({"title": "Oleg's secret deal"}));
+    let config = json!({
+        "email": "mila@example.com",
+        "password": PASSWORD,
+        "title": "Mila's harbour deal",
+        "theirs": "Oleg's secret deal",
+        "first": stages[0].1,
+        "won": won.1,
+    });
+    let results = run_ui(&app, "board_forbidden", config);
+    assert!(
+        results["reason"].as_str().unwrap_or_default().len() > "Mila's harbour deal was not moved: ".len(),
+        "a reason is shown: {results}"
+    );
+    let stored = get(&app, &admin, &format!("/api/deals/{}", mine["id"]));
+    assert_eq!(stored["stage"], json!(stages[0].0), "the deal did not move");
+}
+
+#[test]
+fn converting_a_lead_lands_on_its_new_deal() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let created = lead(
+        &app,
+        &admin,
+        json!({"title": "Vector roll-out", "first_name": "Anna", "last_name": "Smirnova", "company_title": "Vector LLC"}),
+    );
+    let mut config = admin_config(&admin);
+    config["lead_id"] = created["id"].clone();
+    config["title"] = json!("Vector roll-out");
+    let results = run_ui(&app, "convert_lead", config);
+    let deal = get(&app, &admin, &format!("/api/deals/{}", results["deal_id"]));
+    assert_eq!(deal["title"], "Vector roll-out");
+    assert_eq!(deal["company_id"], Value::Null, "no company was asked for");
+    let stored = get(&app, &admin, &format!("/api/leads/{}", created["id"]));
+    assert_eq!(stored["status"], "CONVERTED");
+}
+
+#[test]
+fn line_items_on_a_deal_recompute_its_amount() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    post(
+        &app,
+        &admin,
+        "/api/products",
+        json!({"name": "Copper cable", "price": "100.00", "currency": "RUB"}),
+    );
+    let deal = post(
+        &app,
+        &admin,
+        "/api/deals",
+        json!({"title": "Cable works", "amount": "1.00", "currency": "RUB"}),
+    );
+    let mut config = admin_config(&admin);
+    config["deal_id"] = deal["id"].clone();
+    config["title"] = json!("Cable works");
+    config["product"] = json!("Copper cable");
+    config["product_word"] = json!("copper");
+    config["total_text"] = json!("800.00");
+    run_ui(&app, "line_items", config);
+    let stored = get(&app, &admin, &format!("/api/deals/{}", deal["id"]));
+    assert_eq!(stored["amount"], "800.00", "3 × 100 + 500 = 800: {stored}");
+    let items = get(&app, &admin, &format!("/api/deals/{}/products", deal["id"]));
+    assert_eq!(items["items"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn a_call_logged_on_a_contact_shows_on_its_timeline() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let contact = post(
+        &app,
+        &admin,
+        "/api/contacts",
+        json!({"first_name": "Ivan", "last_name": "Petrov"}),
+    );
+    let mut config = admin_config(&admin);
+    config["contact_id"] = contact["id"].clone();
+    config["title"] = json!("Ivan Petrov");
+    run_ui(&app, "log_call", config);
+    let found = get(
+        &app,
+        &admin,
+        &format!("/api/activities?filter[bindings]=contact:{}", contact["id"]),
+    );
+    assert_eq!(found["items"][0]["type"], "CALL", "{found}");
+    assert_eq!(found["items"][0]["completed"], true);
+}
+
+#[test]
+fn the_week_view_shows_a_planned_meeting() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    post(
+        &app,
+        &admin,
+        "/api/activities",
+        json!({"type": "MEETING", "subject": "Contract terms demo", "start_at": "2026-12-02T10:00:00Z", "end_at": "2026-12-02T11:00:00Z"}),
+    );
+    let mut config = admin_config(&admin);
+    config["monday"] = json!("2026-11-30");
+    config["day_name"] = json!("Wednesday, Dec 2");
+    config["subject"] = json!("Contract terms demo");
+    run_ui(&app, "agenda_week", config);
+}

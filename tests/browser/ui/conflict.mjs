@@ -15,7 +15,7 @@ export default async function ({ page, config, shot, check, api }) {
   });
   check(other.status === 200, `the other save went through: ${other.status}`);
 
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   const alert = page.getByRole("alert").filter({ hasText: "Changed meanwhile" });
   await alert.waitFor();
   check(await alert.getByRole("cell", { name: "Changed by Boris" }).isVisible(), "the newer title is shown");

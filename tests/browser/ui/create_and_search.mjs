@@ -10,7 +10,7 @@ export default async function ({ page, config, shot, check, results }) {
   await page.getByRole("heading", { level: 1, name: "New lead" }).waitFor();
   await page.getByLabel("Lead name").fill(config.title);
   await page.getByLabel("E-mails").fill("not an e-mail");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   // 422 from the API: the message sits beside the e-mail field, which gets the focus.
   const emails = page.getByLabel("E-mails");
   await eventually(async () => (await emails.getAttribute("aria-invalid")) === "true", "the e-mails field is marked invalid");
@@ -18,7 +18,7 @@ export default async function ({ page, config, shot, check, results }) {
   await shot("lead-new-invalid");
   await emails.fill("ivan@romashka.example");
   await page.getByLabel("Phones").fill("+7 999 123-45-67");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.getByRole("heading", { level: 1, name: config.title }).waitFor();
   results.card_url = page.url();
   // Phones and e-mails are links.
