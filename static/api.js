@@ -1,6 +1,6 @@
 // The one fetch wrapper. Every call goes through `api()`: same-origin credentials (the session
 // cookie), `X-CSRF-Token` on unsafe methods (the token the login answered, kept in this tab's
-// sessionStorage), `If-Match`, JSON in and out, and problem+json turned into an `ApiError`
+// localStorage, so a second tab of the same session works too), `If-Match`, JSON in and out, and problem+json turned into an `ApiError`
 // whose `fields` maps each field path to its message. A 401 sends the person to sign in and
 // back to where they were; a 412 is an ApiError with `stale` set ("changed meanwhile").
 
@@ -34,12 +34,12 @@ export class ApiError extends Error {
 }
 
 export function csrfToken() {
-  return sessionStorage.getItem(CSRF_KEY);
+  return localStorage.getItem(CSRF_KEY);
 }
 
 export function setCsrfToken(token) {
-  if (token) sessionStorage.setItem(CSRF_KEY, token);
-  else sessionStorage.removeItem(CSRF_KEY);
+  if (token) localStorage.setItem(CSRF_KEY, token);
+  else localStorage.removeItem(CSRF_KEY);
 }
 
 let onUnauthorized = () => {};

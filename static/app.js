@@ -136,14 +136,13 @@ async function logout() {
   return navigate("/login", { replace: true });
 }
 
-/** Whether the first administrator still has to be created. The API has no status call, so
- * the UI asks setup with empty values: they can never create anyone; 409 = done, 422 = needed. */
+/** Whether the first administrator still has to be created (`GET /api/auth/setup`). */
 async function probeSetup() {
   try {
-    await api("/api/auth/setup", { method: "POST", body: { email: "", password: "", name: "" }, auth401: false });
+    const answer = await api("/api/auth/setup", { auth401: false });
+    return Boolean(answer && answer.needed);
+  } catch {
     return false;
-  } catch (error) {
-    return error instanceof ApiError && error.status === 422;
   }
 }
 

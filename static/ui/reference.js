@@ -75,8 +75,8 @@ export function currencies() {
 }
 
 /**
- * People to show and pick: everyone when the caller may read settings (`/api/users`),
- * otherwise only the caller (the API has no directory for other roles).
+ * People to show and pick: everyone active — with e-mails from `/api/users` when the caller may
+ * read settings, otherwise from the directory any signed-in user may read.
  */
 export function users(me) {
   return once(`users:${me.id}`, async () => {
@@ -87,7 +87,11 @@ export function users(me) {
         /* fall through */
       }
     }
-    return [{ id: me.id, name: me.name, email: me.email }];
+    try {
+      return (await api("/api/users/directory")).items;
+    } catch {
+      return [{ id: me.id, name: me.name, email: me.email }];
+    }
   });
 }
 

@@ -256,3 +256,35 @@ fn a_post_repeated_with_its_idempotency_key_creates_once() {
     assert_eq!(post("another-key").status(), 201);
     assert_problem(post("bad key"), 400);
 }
+
+#[test]
+fn the_user_directory_lists_active_users_by_name_to_anyone_signed_in() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let department = app.department(&admin, "Sales");
+    let mila = app.create_user(&admin, "mila@example.com", &["manager"], Some(department));
+    let gone = app.create_user(&admin, "gone@example.com", &["manager"], None);
+    let r = app.send(Method::DELETE, &format!("/api/users/{gone}"), &admin, None);
+    assert!(r.status().is_success(), "deactivated: {}", r.status());
+    let manager = app.login("mila@example.com", PASSWORD);
+    // A manager may not read /api/users, but may read the directory.
+    assert_problem(app.send(Method::GET, "/api/users", &manager, None), 403);
+    let page: Value = app
+        .send(Method::GET, "/api/users/directory", &manager, None)
+        .json()
+        .unwrap();
+    let items = page["items"].as_array().expect("items");
+    assert!(
+        items
+            .iter()
+            .any(|u| u["id"] == mila && u["department_id"] == department),
+        "{page}"
+    );
+    assert!(
+        !items.iter().any(|u| u["id"] == gone),
+        "inactive users are left out: {page}"
+    );
+    assert!(items.iter().all(|u| u.get("email").is_none()), "names only: {page}");
+    let anonymous = app.send(Method::GET, "/api/users/directory", &crate::helpers::Auth::none(), None);
+    assert_problem(anonymous, 401);
+}

@@ -276,3 +276,19 @@ fn passwords_are_never_returned_or_logged() {
         .unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
 }
+
+#[test]
+fn get_setup_says_whether_the_first_administrator_is_still_needed() {
+    let app = spawn_app();
+    let before: Value = app
+        .send(Method::GET, "/api/auth/setup", &Auth::none(), None)
+        .json()
+        .unwrap();
+    assert_eq!(before, json!({"needed": true}));
+    app.setup_admin();
+    let after = app.send(Method::GET, "/api/auth/setup", &Auth::none(), None);
+    assert_eq!(after.status(), 200);
+    assert_eq!(after.json::<Value>().unwrap(), json!({"needed": false}));
+    let put = app.send(Method::PUT, "/api/auth/setup", &Auth::none(), Some(json!({})));
+    assert_eq!(put.status(), 405);
+}

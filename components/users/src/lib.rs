@@ -5,7 +5,13 @@
 //! (read to list and read, add, update, delete).
 
 use crm_core::directory::users;
+use crm_core::{CoreError, Db};
+use crm_spin_adapter::auth::authenticate;
 use crm_spin_adapter::crud::Crud;
+use crm_spin_adapter::request::RequestError;
+use crm_spin_adapter::{ApiError, SpinDb, SpinKv, json_response};
+use serde_json::json;
+use spin_sdk::http::{Method, Request, Response};
 
 const COLLECTION: Crud = Crud {
     resource: "/api/users",
@@ -17,6 +23,28 @@ const COLLECTION: Crud = Crud {
     delete: users::deactivate,
 };
 
+/// `GET /api/users/directory`: the active users' `id`, `name` and `department_id`, for anyone
+/// signed in (so people can pick an assignee by name without the `settings` permission).
+fn directory(request: &Request) -> Result<Response, ApiError> {
+    if *request.method() != Method::Get {
+        return Err(RequestError::MethodNotAllowed { allow: vec!["GET"] }.into());
+    }
+    let db = SpinDb::open_migrated()?;
+    let kv = SpinKv::open_default().map_err(CoreError::from)?;
+    authenticate(request, &db, &kv)?;
+    let rows = db
+        .query(
+            "SELECT id, name, department_id FROM users WHERE active = 1 ORDER BY name, id",
+            &[],
+        )
+        .map_err(CoreError::from)?;
+    let items: Vec<_> = rows
+        .iter()
+        .map(|r| json!({"id": r.i64("id"), "name": r.str("name"), "department_id": r.i64("department_id")}))
+        .collect();
+    Ok(json_response(200, &json!({ "items": items })))
+}
+
 /// The Spin entry point. `#[http_component]` expands to wit-bindgen's export glue, which needs
 /// `unsafe`; the allowance is scoped to this module.
 #[allow(unsafe_code)]
@@ -26,6 +54,9 @@ mod entry {
     /// Entry point for `/api/users/...`.
     #[spin_sdk::http_component]
     fn handle(request: Request) -> Response {
+        if request.path().trim_end_matches('/') == "/api/users/directory" {
+            return super::directory(&request).unwrap_or_else(|e| crm_spin_adapter::problem::error_response(&e));
+        }
         crm_spin_adapter::crud::serve(&request, &super::COLLECTION)
     }
 }
