@@ -278,4 +278,11 @@ export default {
   "timeline.products": "Products changed",
   "timeline.converted": "Converted",
   "timeline.stage": "Stage moved",
+  "dups.title": "Possible duplicates",
+  "dups.matched": "same {by}",
+  "dups.by_email": "e-mail",
+  "dups.by_phone": "phone",
+  "dups.by_title": "company name",
+  "dups.merge": "Merge this record into {title}",
+  "dups.merged": "Merged.",
 };

@@ -282,4 +282,11 @@ export default {
   "timeline.products": "Изменены товары",
   "timeline.converted": "Конвертирован",
   "timeline.stage": "Смена стадии",
+  "dups.title": "Возможные дубликаты",
+  "dups.matched": "совпадает: {by}",
+  "dups.by_email": "e-mail",
+  "dups.by_phone": "телефон",
+  "dups.by_title": "название компании",
+  "dups.merge": "Объединить эту запись с {title}",
+  "dups.merged": "Объединено.",
 };

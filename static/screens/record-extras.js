@@ -15,7 +15,7 @@ import { reasonOf } from "./board.js";
 
 const RELATED = {
   companies: [
-    ["contacts", "company_id"],
+    ["contacts", "company_ids"],
     ["deals", "company_id"],
   ],
   contacts: [["deals", "contact_ids"]],
@@ -28,7 +28,7 @@ export function relatedPanels(resource, record, me) {
     .map(([r, field]) => {
       const list = el`<ul class="related"></ul>`;
       const id = `rel-${r}`;
-      const filter = field === "contact_ids" ? { [`filter[${field}][in]`]: record.id } : { [`filter[${field}]`]: record.id };
+      const filter = { [`filter[${field}]`]: record.id };
       api(`/api/${r}`, { query: { ...filter, limit: 20 } }).then(
         (page) =>
           mount(
@@ -288,4 +288,49 @@ export async function convertLead(lead, navigate) {
     }
   });
   await openDialog(t("convert.title", { title: titleOf("leads", lead) }), form);
+}
+
+const DUP_ENTITIES = { leads: "lead", contacts: "contact", companies: "company" };
+
+/** After a create: records `/api/duplicates` finds with the same e-mail, phone or company title. */
+export async function findDuplicates(resource, record) {
+  const entity = DUP_ENTITIES[resource];
+  if (!entity) return [];
+  const first = (list) => (list || []).map((v) => (typeof v === "string" ? v : v.value)).find(Boolean);
+  const query = { entity };
+  const email = first(record.emails);
+  const phone = first(record.phones);
+  if (email) query.email = email;
+  if (phone) query.phone = phone;
+  if (resource === "companies" && record.title) query.title = record.title;
+  if (Object.keys(query).length === 1) return [];
+  try {
+    const page = await api("/api/duplicates", { query });
+    return (page.items || []).filter((d) => d.entity === entity && d.id !== record.id);
+  } catch {
+    return [];
+  }
+}
+
+/** The duplicates found on create, each offered for merge (this new record into the older one). */
+export function duplicatesNotice(resource, record, items, navigate) {
+  if (!items.length) return null;
+  const alert = el`<p class="notice error" role="alert" hidden></p>`;
+  async function merge(d) {
+    try {
+      await api(`/api/${resource}/${d.id}/merge`, { method: "POST", body: { from: [record.id] } });
+      sessionStorage.setItem("crm.flash", t("dups.merged"));
+      navigate(`/${resource}/${d.id}`, { replace: true });
+    } catch (error) {
+      alert.textContent = reasonOf(error);
+      alert.hidden = false;
+    }
+  }
+  return html`<section class="notice warn" aria-labelledby="dups-title">
+    <h2 id="dups-title">${t("dups.title")}</h2>
+    <ul>${items.map((d) => html`<li><a href=${`/${resource}/${d.id}`}>${d.title || `#${d.id}`}</a>
+      <span class="muted">${t("dups.matched", { by: (d.matched_by || []).map((m) => t(`dups.by_${m}`)).join(", ") })}</span>
+      <button type="button" class="secondary small" @click=${() => merge(d)}>${t("dups.merge", { title: d.title || `#${d.id}` })}</button></li>`)}</ul>
+    ${alert}
+  </section>`;
 }

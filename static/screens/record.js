@@ -6,12 +6,13 @@
 import { api, ApiError } from "../api.js";
 import { html, el, mount } from "../ui/html.js";
 import { t, formatDateTime } from "../i18n/i18n.js";
-import { ENTITIES, fieldsOf, lookupsFor, can, titleOf } from "../ui/reference.js";
+import { ENTITIES, fieldsOf, lookupsFor, can, titleOf, resourceOf } from "../ui/reference.js";
 import { fieldLabel, valueOf, display, input, inputHint, readInput, sameValue, editable, isEmpty, userName } from "../ui/fields.js";
 import { announce } from "../ui/shell.js";
 import { errorMessage, showFieldErrors, clearFieldErrors } from "../ui/forms.js";
 import { confirmDialog } from "../ui/dialog.js";
-import { relatedPanels, lineItems, activitiesPanel, convertLead } from "./record-extras.js";
+import { recordPicker } from "../ui/picker.js";
+import { relatedPanels, lineItems, activitiesPanel, convertLead, findDuplicates, duplicatesNotice } from "./record-extras.js";
 
 function setValue(body, field, value) {
   if (field.custom) {
@@ -63,8 +64,17 @@ export async function recordScreen({ params: [resource, idText], me, navigate })
   function formFor(base, isNew) {
     const editables = fields.filter((f) => editable(f, isNew));
     const alert = el`<p class="notice error" role="alert" hidden></p>`;
+    const pickers = new Map();
     const form = el`<form class="fields-form" novalidate>
       ${editables.map((f) => {
+        const target = f.type === "record" && resourceOf(f.record_entity);
+        if (target && can(me, ENTITIES[target].perm, "read")) {
+          const current = valueOf(base, f);
+          const ids = Array.isArray(current) ? current : isEmpty(current) ? [] : [current];
+          const picker = recordPicker(target, fieldLabel(f), { multiple: f.multiple, chosen: ids.map((id) => ({ id })), id: `f-${f.path}` });
+          pickers.set(f.path, picker);
+          return html`<div class="field" data-field=${f.path}>${picker}<p class="field-error" id=${`f-${f.path}-error`} hidden></p></div>`;
+        }
         const control = input(f, valueOf(base, f), base, lookups);
         const hint = inputHint(f);
         const check = control.type === "checkbox";
@@ -88,7 +98,8 @@ export async function recordScreen({ params: [resource, idText], me, navigate })
       for (const f of editables) {
         const control = form.querySelector(`[id="f-${CSS.escape(f.path)}"]`);
         const before = valueOf(original, f);
-        const value = readInput(f, control, before);
+        const picker = pickers.get(f.path);
+        const value = picker ? picker.value : readInput(f, control, before);
         if (isNew ? !isEmpty(value) : !sameValue(value, before)) setValue(body, f, value);
       }
       return body;
@@ -203,6 +214,8 @@ export async function recordScreen({ params: [resource, idText], me, navigate })
       try {
         const created = await api(`/api/${resource}`, { method: "POST", body: form.read(null) });
         sessionStorage.setItem("crm.flash", t("record.created"));
+        const dups = await findDuplicates(resource, created);
+        if (dups.length) sessionStorage.setItem("crm.dups", JSON.stringify({ key: `${resource}/${created.id}`, dups }));
         navigate(`/${resource}/${created.id}`, { replace: true });
       } catch (error) {
         form.fail(error);
@@ -236,11 +249,20 @@ export async function recordScreen({ params: [resource, idText], me, navigate })
   ];
   const flash = sessionStorage.getItem("crm.flash");
   if (flash) sessionStorage.removeItem("crm.flash");
+  let dups = [];
+  try {
+    const stashed = JSON.parse(sessionStorage.getItem("crm.dups") || "null");
+    if (stashed && stashed.key === `${resource}/${record.id}`) dups = stashed.dups;
+  } catch {
+    /* nothing stashed */
+  }
+  sessionStorage.removeItem("crm.dups");
   return html`<section class="screen record">
     <p class="crumbs"><a href=${`/${resource}`}>${t(`nav.${resource}`)}</a></p>
     <div class="titlebar">${heading}${actions}</div>
     ${flash ? html`<p class="notice ok" role="status">${flash}</p>` : null}
     ${conflictBox}
+    ${duplicatesNotice(resource, record, dups, navigate)}
     <div class="record-grid">
       <div class="stack">${card}${extras}</div>
       ${history}

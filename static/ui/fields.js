@@ -4,7 +4,11 @@
 
 import { html, el } from "./html.js";
 import { t, loc, formatDate, formatDateTime, formatMoney, formatNumber } from "../i18n/i18n.js";
-import { resourceOf } from "./reference.js";
+import { resourceOf, titleOf } from "./reference.js";
+import { api } from "../api.js";
+
+/** Linked records' titles, fetched once per page load ("Company #3" until it arrives). */
+const titles = new Map();
 
 const LIST_TYPES = ["phones", "emails", "websites", "messengers"];
 /** Decimal fields shown as money when the record has a currency beside them. */
@@ -79,7 +83,14 @@ export function userName(lookups, id) {
 function recordLink(entity, id) {
   const resource = resourceOf(entity);
   const text = t("record_ref", { entity: t(`entity.${entity}`), id });
-  return resource ? html`<a href=${`/${resource}/${id}`}>${text}</a>` : text;
+  if (!resource) return text;
+  const link = el`<a href=${`/${resource}/${id}`}>${text}</a>`;
+  const key = `${resource}/${id}`;
+  if (!titles.has(key)) titles.set(key, api(`/api/${key}`).then((r) => titleOf(resource, r), () => null));
+  titles.get(key).then((title) => {
+    if (title) link.textContent = title;
+  });
+  return link;
 }
 
 function safeWebsite(value) {

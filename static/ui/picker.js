@@ -56,6 +56,17 @@ export function recordPicker(resource, label, { multiple = false, chosen = [], i
   });
   fill([]);
   find();
+  for (const c of chosen) {
+    if (c.title) continue;
+    api(`/api/${resource}/${c.id}`).then(
+      (r) => {
+        known.set(c.id, titleOf(resource, r));
+        const option = [...results.options].find((o) => Number(o.value) === c.id);
+        if (option) option.textContent = known.get(c.id);
+      },
+      () => {},
+    );
+  }
   Object.defineProperty(box, "value", {
     get() {
       const ids = [...results.selectedOptions].map((o) => Number(o.value));

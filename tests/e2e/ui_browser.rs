@@ -550,3 +550,43 @@ fn the_week_view_shows_a_planned_meeting() {
     config["subject"] = json!("Contract terms demo");
     run_ui(&app, "agenda_week", config);
 }
+
+#[test]
+fn a_deals_company_is_picked_by_name_and_the_company_lists_the_deal() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let company = post(&app, &admin, "/api/companies", json!({"title": "Harbour Logistics"}));
+    let deal = post(&app, &admin, "/api/deals", json!({"title": "Harbour cranes"}));
+    let mut config = admin_config(&admin);
+    config["deal_id"] = deal["id"].clone();
+    config["title"] = json!("Harbour cranes");
+    config["company"] = json!("Harbour Logistics");
+    config["company_word"] = json!("Logist");
+    run_ui(&app, "link_company", config);
+    let stored = get(&app, &admin, &format!("/api/deals/{}", deal["id"]));
+    assert_eq!(stored["company_id"], company["id"]);
+}
+
+#[test]
+fn a_contact_created_with_a_known_phone_is_offered_for_merge() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let existing = post(
+        &app,
+        &admin,
+        "/api/contacts",
+        json!({"first_name": "Ivan", "last_name": "Petrov", "phones": ["+7 999 123-45-67"]}),
+    );
+    let mut config = admin_config(&admin);
+    config["existing"] = json!("Ivan Petrov");
+    config["phone"] = json!("8 (999) 123 45 67");
+    let results = run_ui(&app, "duplicates", config);
+    let new_id = results["new_url"]
+        .as_str()
+        .and_then(|u| u.rsplit('/').next())
+        .and_then(|s| s.parse::<i64>().ok())
+        .expect("the new contact's id");
+    assert_ne!(json!(new_id), existing["id"]);
+    let gone = app.send(Method::GET, &format!("/api/contacts/{new_id}"), &admin, None);
+    assert_eq!(gone.status(), 404, "the new contact was merged away");
+}
