@@ -140,6 +140,10 @@ export async function boardScreen({ url, params: [resource], me, navigate }) {
     } catch (error) {
       back.list.insertBefore(card, back.next);
       showAlert(t("board.refused", { title, reason: reasonOf(error) }));
+      // Changed meanwhile: take the newer version, so a second try is about the current record.
+      if (error instanceof ApiError && error.stale) {
+        card.item = await api(`/api/${resource}/${card.item.id}`).catch(() => card.item);
+      }
     } finally {
       card.removeAttribute("aria-busy");
       card.querySelector("button")?.focus({ preventScroll: true });

@@ -430,7 +430,7 @@ fn a_deal_moves_across_the_board_by_mouse_and_by_keyboard() {
 }
 
 #[test]
-fn a_manager_cannot_move_a_deal_into_won_and_sees_only_their_own_deals_on_the_board() {
+fn a_manager_cannot_move_a_deal_into_won_and_sees_the_reason_with_the_card_back() {
     let app = spawn_app();
     let admin = app.setup_admin();
     app.create_user(&admin, "mila@example.com", &["manager"], None);
@@ -589,4 +589,65 @@ fn a_contact_created_with_a_known_phone_is_offered_for_merge() {
     assert_ne!(json!(new_id), existing["id"]);
     let gone = app.send(Method::GET, &format!("/api/contacts/{new_id}"), &admin, None);
     assert_eq!(gone.status(), 404, "the new contact was merged away");
+}
+
+#[test]
+fn a_manager_does_not_see_another_managers_deal_on_the_board_even_on_a_phone() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    app.create_user(&admin, "mila@example.com", &["manager"], None);
+    app.create_user(&admin, "oleg@example.com", &["manager"], None);
+    let mila = app.login("mila@example.com", PASSWORD);
+    let oleg = app.login("oleg@example.com", PASSWORD);
+    post(&app, &mila, "/api/deals", json!({"title": "Mila's harbour deal"}));
+    let theirs = post(&app, &oleg, "/api/deals", json!({"title": "Oleg's secret deal"}));
+    let config = json!({
+        "email": "mila@example.com",
+        "password": PASSWORD,
+        "mine": "Mila's harbour deal",
+        "theirs": "Oleg's secret deal",
+        "viewport": {"width": 360, "height": 740},
+    });
+    run_ui(&app, "board_scope", config);
+    let r = app.send(Method::GET, &format!("/api/deals/{}", theirs["id"]), &mila, None);
+    assert_eq!(r.status(), 404);
+}
+
+#[test]
+fn a_board_column_loads_more_cards_through_the_list() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let stages = default_stages(&app, &admin);
+    for i in 0..23 {
+        post(
+            &app,
+            &admin,
+            "/api/deals",
+            json!({"title": format!("Bulk deal {i:02}")}),
+        );
+    }
+    let mut config = admin_config(&admin);
+    config["first"] = json!(stages[0].1);
+    config["total"] = json!(23);
+    config["per_column"] = json!(20);
+    run_ui(&app, "board_load_more", config);
+}
+
+#[test]
+fn a_task_planned_on_a_deal_is_marked_done_with_a_result() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let deal = post(&app, &admin, "/api/deals", json!({"title": "Offer follow-up"}));
+    let mut config = admin_config(&admin);
+    config["deal_id"] = deal["id"].clone();
+    config["title"] = json!("Offer follow-up");
+    run_ui(&app, "activity_done", config);
+    let found = get(
+        &app,
+        &admin,
+        &format!("/api/activities?filter[bindings]=deal:{}", deal["id"]),
+    );
+    assert_eq!(found["items"][0]["type"], "TASK", "{found}");
+    assert_eq!(found["items"][0]["completed"], true);
+    assert_eq!(found["items"][0]["result"], "Sent by e-mail");
 }
