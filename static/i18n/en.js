@@ -207,7 +207,7 @@ export default {
   "board.as_list": "As a list",
   "board.as_board": "Board",
   "board.pipeline": "Pipeline",
-  "board.hint": "Drag a card to another column, or use its Move button.",
+  "board.hint": "Drag a card to another column, or use its Move button (Shift+Left and Shift+Right move it to the next column).",
   "board.count": { one: "{count} record", other: "{count} records" },
   "board.move": "Move",
   "board.move_label": "Move {title}",

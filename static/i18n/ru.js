@@ -211,7 +211,7 @@ export default {
   "board.as_list": "Списком",
   "board.as_board": "Доска",
   "board.pipeline": "Воронка",
-  "board.hint": "Перетащите карточку в другую колонку или нажмите её кнопку «Переместить».",
+  "board.hint": "Перетащите карточку в другую колонку или нажмите её кнопку «Переместить» (Shift+← и Shift+→ — в соседнюю колонку).",
   "board.count": { one: "{count} запись", few: "{count} записи", many: "{count} записей", other: "{count} записи" },
   "board.move": "Переместить",
   "board.move_label": "Переместить {title}",

@@ -14,7 +14,6 @@ import { errorMessage } from "../ui/forms.js";
 import { openDialog } from "../ui/dialog.js";
 
 const PER_COLUMN = 20;
-const AMOUNT = { deals: "amount", leads: "opportunity" };
 
 /** The server's own words for a refusal: its field messages, else its detail. */
 export function reasonOf(error) {
@@ -55,7 +54,7 @@ export async function boardScreen({ url, params: [resource], me, navigate }) {
   }
 
   function cardOf(item) {
-    const money = item[AMOUNT[resource]];
+    const money = item.amount;
     const title = titleOf(resource, item);
     const card = el`<li class="board-card" draggable=${mayMove ? "true" : null} data-id=${item.id}>
       <a href=${`/${resource}/${item.id}`}>${title}</a>
@@ -73,6 +72,15 @@ export async function boardScreen({ url, params: [resource], me, navigate }) {
       card.classList.add("dragging");
     });
     card.addEventListener("dragend", () => card.classList.remove("dragging"));
+    // Shift+Left / Shift+Right move the focused card to the neighbouring column.
+    card.addEventListener("keydown", (e) => {
+      const step = { ArrowLeft: -1, ArrowRight: 1 }[e.key];
+      if (!mayMove || !e.shiftKey || !step) return;
+      e.preventDefault();
+      const codes = [...columns.keys()];
+      const to = codes[codes.indexOf(card.closest(".board-col")?.dataset.stage) + step];
+      if (to) move(card, to);
+    });
     return card;
   }
 

@@ -421,12 +421,15 @@ fn a_deal_moves_across_the_board_by_mouse_and_by_keyboard() {
     config["second_code"] = json!(stages[1].0);
     config["third"] = json!(stages[2].1);
     config["third_code"] = json!(stages[2].0);
+    config["fourth"] = json!(stages[3].1);
+    config["fourth_code"] = json!(stages[3].0);
     let results = run_ui(&app, "board_moves", config);
     assert_eq!(results["after_drag"], json!(stages[1].0));
+    assert_eq!(results["after_dialog"], json!(stages[2].0));
     let stored = get(&app, &admin, &format!("/api/deals/{}", deal["id"]));
-    assert_eq!(stored["stage"], json!(stages[2].0), "the keyboard move is stored");
+    assert_eq!(stored["stage"], json!(stages[3].0), "the keyboard moves are stored");
     let history = get(&app, &admin, &format!("/api/deals/{}/stage-history", deal["id"]));
-    assert_eq!(history["items"].as_array().map(Vec::len), Some(3), "{history}");
+    assert_eq!(history["items"].as_array().map(Vec::len), Some(4), "{history}");
 }
 
 #[test]
@@ -650,4 +653,30 @@ fn a_task_planned_on_a_deal_is_marked_done_with_a_result() {
     assert_eq!(found["items"][0]["type"], "TASK", "{found}");
     assert_eq!(found["items"][0]["completed"], true);
     assert_eq!(found["items"][0]["result"], "Sent by e-mail");
+}
+
+#[test]
+fn converting_a_lead_onto_an_existing_contact_found_by_name() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let contact = post(
+        &app,
+        &admin,
+        "/api/contacts",
+        json!({"first_name": "Olga", "last_name": "Kuznetsova"}),
+    );
+    let created = lead(
+        &app,
+        &admin,
+        json!({"title": "Kuznetsova order", "company_title": "North Star"}),
+    );
+    let mut config = admin_config(&admin);
+    config["lead_id"] = created["id"].clone();
+    config["title"] = json!("Kuznetsova order");
+    config["contact"] = json!("Olga Kuznetsova");
+    config["contact_word"] = json!("Kuzne");
+    let results = run_ui(&app, "convert_existing", config);
+    let deal = get(&app, &admin, &format!("/api/deals/{}", results["deal_id"]));
+    assert_eq!(deal["contact_ids"], json!([contact["id"]]), "{deal}");
+    assert!(deal["company_id"].is_i64(), "a new company: {deal}");
 }

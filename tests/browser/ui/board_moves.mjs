@@ -1,5 +1,5 @@
 // A deal moves across the deals board by mouse (native drag and drop) and by keyboard (its Move
-// button, a dialog of stages); the counts follow and the server agrees.
+// button, a dialog of stages, or Shift+Right); the counts follow and the server agrees.
 import { signIn, open, eventually } from "./lib.mjs";
 
 export default async function ({ page, config, check, shot, api, results }) {
@@ -28,6 +28,12 @@ export default async function ({ page, config, check, shot, api, results }) {
   await col(config.third).getByRole("link", { name: config.title }).waitFor();
   await eventually(async () => (await api("GET", `/api/deals/${config.id}`)).body.stage === config.third_code, "the keyboard move is stored");
   await eventually(async () => (await col(config.third).innerText()).includes("1 record"), "the third column counts the deal");
-  results.after_keys = config.third_code;
+  results.after_dialog = config.third_code;
+
+  // Shift+Right on the focused card: the next column.
+  await page.getByRole("button", { name: `Move ${config.title}` }).focus();
+  await page.keyboard.press("Shift+ArrowRight");
+  await col(config.fourth).getByRole("link", { name: config.title }).waitFor();
+  await eventually(async () => (await api("GET", `/api/deals/${config.id}`)).body.stage === config.fourth_code, "the arrow move is stored");
   await shot("deals-board-moved");
 }
