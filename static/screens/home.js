@@ -52,7 +52,7 @@ function activitiesSection({ value, error }) {
   const empty = el`<p class="muted" ?hidden=${items.length > 0}>${t("home.no_activities")}</p>`;
   for (const item of items) list.append(activityItem(item, list, empty));
   return html`<section class="panel">
-    <h2 id="home-activities"><a href="/activities?filter%5Bcompleted%5D=false">${t("home.activities")}</a></h2>
+    <h2 id="home-activities"><a href="/activities/my">${t("home.activities")}</a></h2>
     ${error ? failed(error) : html`${list}${empty}`}
   </section>`;
 }
@@ -109,7 +109,7 @@ function dealsSection({ value, error }) {
   const cents = open.reduce((n, c) => n + BigInt(String(c.amount || "0.00").replace(".", "")), 0n);
   const total = `${cents / 100n}.${String(cents % 100n).padStart(2, "0")}`;
   return html`<section class="panel wide">
-    <h2 id="home-deals"><a href="/deals">${t("home.deals")}</a></h2>
+    <h2 id="home-deals"><a href="/deals/board">${t("home.deals")}</a></h2>
     <p>${t("home.deals_total", { count, total: formatMoney(total, value.currency) })}</p>
     <table class="stages">
       <caption class="visually-hidden">${t("home.deals")}</caption>

@@ -680,3 +680,28 @@ fn converting_a_lead_onto_an_existing_contact_found_by_name() {
     assert_eq!(deal["contact_ids"], json!([contact["id"]]), "{deal}");
     assert!(deal["company_id"].is_i64(), "a new company: {deal}");
 }
+
+#[test]
+fn the_deals_board_switches_pipelines_and_keeps_the_choice_in_the_address() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let pipeline = post(
+        &app,
+        &admin,
+        "/api/pipelines",
+        json!({"name": {"en": "After-sales", "ru": "Сервис"}}),
+    );
+    post(&app, &admin, "/api/deals", json!({"title": "Sales pipeline deal"}));
+    post(
+        &app,
+        &admin,
+        "/api/deals",
+        json!({"title": "Service contract", "pipeline_id": pipeline["id"]}),
+    );
+    let mut config = admin_config(&admin);
+    config["pipeline"] = json!("After-sales");
+    config["pipeline_id"] = pipeline["id"].clone();
+    config["sales_deal"] = json!("Sales pipeline deal");
+    config["other_deal"] = json!("Service contract");
+    run_ui(&app, "board_pipeline", config);
+}
