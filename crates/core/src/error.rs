@@ -79,6 +79,10 @@ pub enum CoreError {
     /// 403: the caller is authenticated but not allowed to do this.
     #[error("forbidden")]
     Forbidden,
+    /// 403 with the rule that refused it, shown to the caller (e.g. a stage their role may not
+    /// move records into): for refusals a person can act on, never for records they cannot see.
+    #[error("forbidden: {0}")]
+    ForbiddenBecause(String),
     /// 422: the input is well-formed but some values are invalid.
     #[error("{} invalid field(s)", .0.len())]
     Validation(FieldErrors),

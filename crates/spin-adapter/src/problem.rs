@@ -128,6 +128,9 @@ pub fn problem_for(error: &ApiError) -> Problem {
         ApiError::Core(CoreError::Forbidden) => {
             Problem::new("forbidden", "Forbidden", 403, "You are not allowed to do this")
         }
+        ApiError::Core(CoreError::ForbiddenBecause(reason)) => {
+            Problem::new("forbidden", "Forbidden", 403, reason.clone())
+        }
         ApiError::Core(CoreError::Validation(fields)) => {
             let detail = if fields.len() == 1 {
                 "1 field is invalid".to_owned()
@@ -250,6 +253,7 @@ mod tests {
         let cases: Vec<(ApiError, u16)> = vec![
             (CoreError::NotFound.into(), 404),
             (CoreError::Forbidden.into(), 403),
+            (CoreError::ForbiddenBecause("a stage rule".into()).into(), 403),
             (CoreError::Conflict("email taken".into()).into(), 409),
             (CoreError::Stale.into(), 412),
             (RequestError::Malformed("bad".into()).into(), 400),

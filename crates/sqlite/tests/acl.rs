@@ -231,7 +231,12 @@ fn only_roles_allowed_to_may_move_a_deal_into_won() {
     let (_dir, db) = seed();
     let manager = Caller::load(&db, MANAGER).expect("manager");
     let director = Caller::load(&db, DIRECTOR).expect("director");
-    assert_eq!(manager.check_move(Entity::Deal, "WON"), Err(CoreError::Forbidden));
+    assert_eq!(
+        manager.check_move(Entity::Deal, "WON"),
+        Err(CoreError::ForbiddenBecause(
+            "your role may not put a deal into WON".into()
+        ))
+    );
     assert_eq!(manager.check_move(Entity::Deal, "EXECUTING"), Ok(()));
     assert_eq!(director.check_move(Entity::Deal, "WON"), Ok(()));
 }

@@ -169,12 +169,16 @@ impl Caller {
         }
     }
 
-    /// Stage check for moving a record of `entity` into `stage` (403 if the role may not).
+    /// Stage check for moving a record of `entity` into `stage`: 403 naming the stage if the
+    /// role may not (the person can then ask someone who may).
     pub fn check_move(&self, entity: Entity, stage: &str) -> Result<(), CoreError> {
         if self.permissions.stage_allows(entity, StageRule::Move, Some(stage)) {
             Ok(())
         } else {
-            Err(CoreError::Forbidden)
+            Err(CoreError::ForbiddenBecause(format!(
+                "your role may not put a {} into {stage}",
+                entity.code()
+            )))
         }
     }
 
