@@ -5,8 +5,8 @@
 //! The rules (hashing, throttling, session storage, token checks) are `crm_core::auth`'s;
 //! this component only maps HTTP onto them (see API.md "Auth").
 
+use crm_core::CoreError;
 use crm_core::auth::{self, LoginRequest, SetupRequest};
-use crm_core::{CoreError, Db};
 use crm_spin_adapter::auth::{SESSION_COOKIE, authenticate, client_info, cookie, expired_session_cookie, is_https};
 use crm_spin_adapter::crud::record_response;
 use crm_spin_adapter::request::{RequestError, json_body};
@@ -30,16 +30,7 @@ fn handle(request: &Request) -> Result<Response, ApiError> {
     let kv = || SpinKv::open_default().map_err(|e| ApiError::from(CoreError::from(e)));
     let client = client_info(request);
     match (route, method) {
-        ("/setup", Method::Get) => {
-            // Whether the first administrator is still to be created (the UI asks before it
-            // shows "Create the administrator"); says nothing else about the users.
-            let any = db
-                .query("SELECT EXISTS (SELECT 1 FROM users) AS any", &[])
-                .map_err(CoreError::from)?
-                .first_i64()
-                == Some(1);
-            Ok(json_response(200, &json!({ "needed": !any })))
-        }
+        ("/setup", Method::Get) => Ok(json_response(200, &json!({ "needed": auth::setup_needed(&db)? }))),
         ("/setup", Method::Post) => {
             let body: SetupRequest = json_body(request)?;
             let token = auth::setup(&db, &body, &client)?;

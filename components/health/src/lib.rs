@@ -6,7 +6,6 @@
 //! the log. The body is for uptime checks and the UI's status line:
 //! `{"status": "ok", "version": "<crate version>", "database": "ok"}`.
 
-use crm_core::{CoreError, Db};
 use crm_spin_adapter::request::allow_methods;
 use crm_spin_adapter::{ApiError, SpinDb, json_response};
 use serde_json::json;
@@ -33,8 +32,7 @@ mod entry {
 fn health(request: &Request) -> Result<Response, ApiError> {
     allow_methods(request, &["GET"])?;
     let db = SpinDb::open_migrated()?;
-    db.query("SELECT count(*) FROM schema_migrations", &[])
-        .map_err(|e| CoreError::Unavailable(format!("health query: {e}")))?;
+    crm_core::migrate::health_check(&db)?;
     let mut response = json_response(
         200,
         &json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": "ok"}),

@@ -4,13 +4,12 @@
 //! shares, and `crm_core::directory::users` holds the rules. Needs the `settings` permission
 //! (read to list and read, add, update, delete).
 
+use crm_core::CoreError;
 use crm_core::directory::users;
-use crm_core::{CoreError, Db};
 use crm_spin_adapter::auth::authenticate;
 use crm_spin_adapter::crud::Crud;
 use crm_spin_adapter::request::RequestError;
 use crm_spin_adapter::{ApiError, SpinDb, SpinKv, json_response};
-use serde_json::json;
 use spin_sdk::http::{Method, Request, Response};
 
 const COLLECTION: Crud = Crud {
@@ -31,18 +30,8 @@ fn directory(request: &Request) -> Result<Response, ApiError> {
     }
     let db = SpinDb::open_migrated()?;
     let kv = SpinKv::open_default().map_err(CoreError::from)?;
-    authenticate(request, &db, &kv)?;
-    let rows = db
-        .query(
-            "SELECT id, name, department_id FROM users WHERE active = 1 ORDER BY name, id",
-            &[],
-        )
-        .map_err(CoreError::from)?;
-    let items: Vec<_> = rows
-        .iter()
-        .map(|r| json!({"id": r.i64("id"), "name": r.str("name"), "department_id": r.i64("department_id")}))
-        .collect();
-    Ok(json_response(200, &json!({ "items": items })))
+    let caller = authenticate(request, &db, &kv)?;
+    Ok(json_response(200, &users::directory(&db, &caller)?))
 }
 
 /// The Spin entry point. `#[http_component]` expands to wit-bindgen's export glue, which needs

@@ -133,6 +133,14 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
 
 const SELECT_APPLIED: &str = "SELECT version, name, checksum FROM schema_migrations ORDER BY version";
 
+/// One real query against the migrated schema (`GET /api/health`): a database that answers it is
+/// reachable, granted and on the current schema. Any failure is [`CoreError::Unavailable`].
+pub fn health_check(db: &dyn Db) -> Result<(), crate::CoreError> {
+    db.query("SELECT count(*) FROM schema_migrations", &[])
+        .map(drop)
+        .map_err(|e| crate::CoreError::Unavailable(format!("health query: {e}")))
+}
+
 /// Apply every pending migration embedded in this build (see [`migrate_with`]).
 pub fn migrate(db: &dyn Db) -> Result<MigrationReport, MigrateError> {
     migrate_with(db, MIGRATIONS)

@@ -18,7 +18,7 @@ mod token;
 
 pub use email::normalize_email;
 pub use password::{check_password, hash_password, verify_password};
-pub use service::{LoginRequest, SetupRequest, login, me, setup};
+pub use service::{LoginRequest, SetupRequest, login, me, setup, setup_needed};
 pub use session::{SESSION_TTL, Session, logout};
 pub use token::{IssuedToken, TokenInfo, create_token, list_tokens, revoke_token};
 

@@ -117,6 +117,12 @@ pub fn setup(db: &dyn Db, req: &SetupRequest, client: &ClientInfo) -> Result<Iss
     })
 }
 
+/// Whether the first administrator is still to be created (`GET /api/auth/setup`); says
+/// nothing else about the users.
+pub fn setup_needed(db: &dyn Db) -> Result<bool, CoreError> {
+    Ok(!any_user(db)?)
+}
+
 /// Whether any user exists.
 fn any_user(db: &dyn Db) -> Result<bool, CoreError> {
     Ok(db.query("SELECT EXISTS (SELECT 1 FROM users) AS any", &[])?.first_i64() == Some(1))

@@ -54,6 +54,21 @@ pub fn list(db: &dyn Db, caller: &Caller, query: &ListQuery) -> Result<Page, Cor
     super::USER_ROLES.page(db, &format!("SELECT {COLUMNS} FROM users"), &filter, query, record)
 }
 
+/// The directory of active users (`id`, `name`, `department_id`) that anyone signed in may read,
+/// so people pick an assignee by name without the `settings` permission; `caller` is the proof
+/// of sign-in.
+pub fn directory(db: &dyn Db, _caller: &Caller) -> Result<Json, CoreError> {
+    let rows = db.query(
+        "SELECT id, name, department_id FROM users WHERE active = 1 ORDER BY name, id",
+        &[],
+    )?;
+    let items: Vec<Json> = rows
+        .iter()
+        .map(|r| json!({"id": r.i64("id"), "name": r.str("name"), "department_id": r.i64("department_id")}))
+        .collect();
+    Ok(json!({ "items": items }))
+}
+
 /// One user (settings read); 404 if there is none.
 pub fn get(db: &dyn Db, caller: &Caller, id: i64) -> Result<Json, CoreError> {
     caller.require(Entity::Settings, Action::Read)?;
