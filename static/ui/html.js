@@ -2,9 +2,11 @@
 //
 //   html`<a href=${url} class="x">${name}</a>`   -> a DocumentFragment
 //
-// Only the literal's own static text is ever parsed as markup (once per call site, cached);
-// every interpolated value becomes a text node or an attribute value, never markup, so data
-// such as `<img src=x onerror=alert(1)>` renders as those characters.
+// The literal's own static text is read by a small builder of ours (once per call site,
+// cached) that makes the nodes with createElement / setAttribute / createTextNode: nothing
+// is ever handed to the browser's HTML parser. Every interpolated value becomes a text node or
+// an attribute value, never markup, so data such as `<img src=x onerror=alert(1)>` renders as
+// those characters. The static text must be well-formed: every non-void element closed.
 //
 // In element content a value may be: null/undefined/false (nothing), a Node (inserted), an
 // array (each item), anything else (text). Inside a tag a value must be a whole attribute value
@@ -45,10 +47,74 @@ function prepare(strings) {
       markup += `${s}<!--h${i}-->`;
     }
   }
-  const template = document.createElement("template");
   // Static text of the source code only: no interpolated value is in `markup`.
-  template.innerHTML = markup;
-  return template;
+  return build(markup);
+}
+
+const VOID = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"]);
+const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
+
+function decode(text) {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name) => {
+    if (name[0] !== "#") return ENTITIES[name.toLowerCase()] ?? whole;
+    const code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+    return String.fromCodePoint(code);
+  });
+}
+
+/** Builds the nodes of well-formed static markup into a DocumentFragment. */
+function build(markup) {
+  const fragment = document.createDocumentFragment();
+  const open = [fragment];
+  const parent = () => open[open.length - 1];
+  let i = 0;
+  while (i < markup.length) {
+    if (markup.startsWith("<!--", i)) {
+      const end = markup.indexOf("-->", i + 4);
+      if (end < 0) throw new Error("html: an unclosed comment");
+      parent().append(document.createComment(markup.slice(i + 4, end)));
+      i = end + 3;
+    } else if (markup.startsWith("</", i)) {
+      const end = markup.indexOf(">", i);
+      const name = markup.slice(i + 2, end).trim().toLowerCase();
+      const node = open.pop();
+      if (end < 0 || !node || node.localName !== name) throw new Error(`html: </${name}> closes nothing open`);
+      i = end + 1;
+    } else if (markup[i] === "<" && /[a-z]/i.test(markup[i + 1] ?? "")) {
+      i = openTag(markup, i, open);
+    } else {
+      const next = markup.indexOf("<", i + 1);
+      const end = next < 0 ? markup.length : next;
+      parent().append(document.createTextNode(decode(markup.slice(i, end))));
+      i = end;
+    }
+  }
+  if (open.length !== 1) throw new Error(`html: <${parent().localName}> is not closed`);
+  return fragment;
+}
+
+/** Reads the tag starting at `start`, appends its element and returns where the tag ends. */
+function openTag(markup, start, open) {
+  const name = /^<([^\s/>]+)/.exec(markup.slice(start))[1].toLowerCase();
+  const element = document.createElement(name);
+  let i = start + name.length + 1;
+  const attribute = /\s*([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/y;
+  for (;;) {
+    const rest = /\s*(\/?>)/y;
+    rest.lastIndex = i;
+    const close = rest.exec(markup);
+    if (close) {
+      i = rest.lastIndex;
+      open[open.length - 1].append(element);
+      if (close[1] === ">" && !VOID.has(name)) open.push(element);
+      return i;
+    }
+    attribute.lastIndex = i;
+    const m = attribute.exec(markup);
+    if (!m) throw new Error(`html: cannot read the tag <${name}>`);
+    element.setAttribute(m[1], decode(m[2] ?? m[3] ?? m[4] ?? ""));
+    i = attribute.lastIndex;
+  }
 }
 
 const SAFE_URL = /^(?:https?:|mailto:|tel:|\/(?!\/)|\?|#)/i;
@@ -89,7 +155,7 @@ export function html(strings, ...values) {
     template = prepare(strings);
     cache.set(strings, template);
   }
-  const fragment = template.content.cloneNode(true);
+  const fragment = template.cloneNode(true);
   const walker = document.createTreeWalker(fragment, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_COMMENT);
   const slots = [];
   const elements = [];
