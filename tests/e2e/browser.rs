@@ -52,12 +52,12 @@ pub(crate) fn require_tooling() {
     );
 }
 
-/// Runs one scenario (see `tests/browser/run.mjs`) and returns its per-step results; panics
-/// with everything the browser saw if a step failed.
-fn run_scenario(scenario: &Value) -> Value {
+/// Runs `node <args>` in `tests/browser` with `input` as JSON on stdin and returns the last JSON
+/// line it printed (the outcome) and its stderr. Shared by these tests and `ui_browser`.
+pub fn run_node(args: &[&str], input: &Value) -> (Value, String) {
     require_tooling();
     let mut child = Command::new("node")
-        .arg("run.mjs")
+        .args(args)
         .current_dir(browser_dir())
         .env("CHROMIUM", chromium())
         .stdin(Stdio::piped())
@@ -69,29 +69,26 @@ fn run_scenario(scenario: &Value) -> Value {
         .stdin
         .take()
         .expect("stdin")
-        .write_all(scenario.to_string().as_bytes())
-        .expect("writing the scenario");
+        .write_all(input.to_string().as_bytes())
+        .expect("writing the input");
     let output = child.wait_with_output().expect("node runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let outcome: Value = stdout
         .lines()
         .rev()
         .find_map(|line| serde_json::from_str(line).ok())
-        .unwrap_or_else(|| panic!("run.mjs printed no result ({}): {stdout}\n{stderr}", output.status));
-    if outcome["ok"] != true {
-        let html = outcome["html"].as_str().unwrap_or_default();
-        panic!(
-            "browser scenario failed at step {} ({}): {}\nurl: {}\nconsole: {}\npage errors: {}\npage: {}\nstderr: {stderr}",
-            outcome["failed_step"],
-            scenario["steps"][outcome["failed_step"].as_u64().unwrap_or(0) as usize],
-            outcome["error"],
-            outcome["url"],
-            outcome["console"],
-            outcome["page_errors"],
-            &html[..html.len().min(4000)],
-        );
-    }
+        .unwrap_or_else(|| {
+            panic!(
+                "node {args:?} printed no result ({}): {stdout}\n{stderr}",
+                output.status
+            )
+        });
+    (outcome, stderr)
+}
+
+/// Asserts the page neither broke its Content-Security-Policy nor threw.
+pub fn assert_clean_page(outcome: &Value) {
     let console = outcome["console"].as_array().cloned().unwrap_or_default();
     let violations: Vec<&Value> = console
         .iter()
@@ -107,6 +104,26 @@ fn run_scenario(scenario: &Value) -> Value {
         "the page broke its Content-Security-Policy: {violations:?}"
     );
     assert_eq!(outcome["page_errors"], json!([]), "script errors on the page");
+}
+
+/// Runs one scenario (see `tests/browser/run.mjs`) and returns its per-step results; panics
+/// with everything the browser saw if a step failed.
+fn run_scenario(scenario: &Value) -> Value {
+    let (outcome, stderr) = run_node(&["run.mjs"], scenario);
+    if outcome["ok"] != true {
+        let html = outcome["html"].as_str().unwrap_or_default();
+        panic!(
+            "browser scenario failed at step {} ({}): {}\nurl: {}\nconsole: {}\npage errors: {}\npage: {}\nstderr: {stderr}",
+            outcome["failed_step"],
+            scenario["steps"][outcome["failed_step"].as_u64().unwrap_or(0) as usize],
+            outcome["error"],
+            outcome["url"],
+            outcome["console"],
+            outcome["page_errors"],
+            &html[..html.len().min(4000)],
+        );
+    }
+    assert_clean_page(&outcome);
     outcome["results"].clone()
 }
 

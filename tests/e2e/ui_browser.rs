@@ -5,14 +5,12 @@
 //! `.ci/run` installs (`chromium`, `npm ci` in `tests/browser`): without it these tests fail
 //! saying so.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::browser::{INSTALL_HINT, browser_dir, chromium, require_tooling};
+use crate::browser::{assert_clean_page, run_node};
 use crate::helpers::{ADMIN_EMAIL, Auth, PASSWORD, TestApp, get, post, root, spawn_app};
 
 /// Where screenshots go: `$CARGO_TARGET_DIR/ui-screenshots`, else `target/ui-screenshots`.
@@ -27,33 +25,9 @@ fn screenshots_dir() -> PathBuf {
 /// the scenario's `results`. Panics with everything the browser saw if it failed, if the page
 /// broke its CSP, threw, or opened a JavaScript dialog.
 fn run_ui(app: &TestApp, name: &str, mut config: Value) -> Value {
-    require_tooling();
     config["base"] = json!(app.base);
     config["shots"] = json!(screenshots_dir());
-    let mut child = Command::new("node")
-        .arg("ui/run.mjs")
-        .arg(name)
-        .current_dir(browser_dir())
-        .env("CHROMIUM", chromium())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting node: {e}: {INSTALL_HINT}"));
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(config.to_string().as_bytes())
-        .expect("writing the config");
-    let output = child.wait_with_output().expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let outcome: Value = stdout
-        .lines()
-        .rev()
-        .find_map(|line| serde_json::from_str(line).ok())
-        .unwrap_or_else(|| panic!("ui/run.mjs printed no result ({}): {stdout}\n{stderr}", output.status));
+    let (outcome, stderr) = run_node(&["ui/run.mjs", name], &config);
     if outcome["ok"] != true {
         let html = outcome["html"].as_str().unwrap_or_default();
         panic!(
@@ -65,21 +39,7 @@ fn run_ui(app: &TestApp, name: &str, mut config: Value) -> Value {
             &html[..html.len().min(6000)],
         );
     }
-    let console = outcome["console"].as_array().cloned().unwrap_or_default();
-    let violations: Vec<&Value> = console
-        .iter()
-        .filter(|m| {
-            m["text"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("Content Security Policy")
-        })
-        .collect();
-    assert!(
-        violations.is_empty(),
-        "the UI broke its Content-Security-Policy: {violations:?}"
-    );
-    assert_eq!(outcome["page_errors"], json!([]), "script errors on the page");
+    assert_clean_page(&outcome);
     assert_eq!(outcome["dialogs"], json!([]), "the page opened a JavaScript dialog");
     outcome["results"].clone()
 }
