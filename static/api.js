@@ -92,6 +92,8 @@ export async function api(path, options = {}) {
   if (response.status !== 204 && (type.includes("json"))) {
     data = await response.json().catch(() => null);
   }
+  // The moment this answer was in hand: `cargo xtask bench ui` measures screens from the last one.
+  performance.mark("api:answered", { detail: url });
   if (!response.ok) {
     const error = new ApiError(response.status, data || {}, response.headers);
     if (response.status === 401 && options.auth401 !== false) {

@@ -101,6 +101,7 @@ async function render() {
   if (count !== renderCount) return undefined;
   main.removeAttribute("aria-busy");
   mount(main, view);
+  markDrawn(url.pathname);
   const heading = main.querySelector("h1");
   document.title = heading ? `${heading.textContent} · CRM` : "CRM";
   if (heading && renderCount > 1) {
@@ -108,6 +109,14 @@ async function render() {
     heading.focus({ preventScroll: true });
   }
   return undefined;
+}
+
+/** Marks `screen:drawn` once the browser has laid out the mounted screen (read by `cargo xtask bench ui`). */
+function markDrawn(path) {
+  requestAnimationFrame(() => {
+    void main.offsetHeight;
+    performance.mark("screen:drawn", { detail: path });
+  });
 }
 
 function onLanguage(code) {
