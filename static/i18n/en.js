@@ -87,7 +87,7 @@ export default {
   "home.deals": "My open deals by stage",
   "home.deals_total": { one: "{count} open deal, {total}", other: "{count} open deals, {total}" },
   "home.stage": "Stage",
-  "home.count": "Deals",
+  "home.count": "Count",
   "home.amount": "Amount",
   "home.deals_list": "Deals",
 

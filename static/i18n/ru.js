@@ -92,7 +92,7 @@ export default {
     other: "{count} открытой сделки, {total}",
   },
   "home.stage": "Стадия",
-  "home.count": "Сделок",
+  "home.count": "Количество",
   "home.amount": "Сумма",
   "home.deals_list": "Сделки",
 

@@ -105,7 +105,8 @@ export async function listScreen({ url, params: [resource], me, navigate }) {
     more.hidden = !cursor;
   }
 
-  more.addEventListener("click", async () => {
+  async function loadMore() {
+    if (more.disabled || !cursor) return;
     more.disabled = true;
     try {
       const next = new URLSearchParams(query);
@@ -119,8 +120,18 @@ export async function listScreen({ url, params: [resource], me, navigate }) {
       announce(errorMessage(error));
     } finally {
       more.disabled = false;
+      // Observing again reports the button's position now: still in view means load the next page.
+      nearEnd.unobserve(more);
+      if (cursor) nearEnd.observe(more);
     }
-  });
+  }
+  more.addEventListener("click", loadMore);
+  // Scrolling near the end loads the next page; the button stays for the keyboard and as a fallback.
+  const nearEnd = new IntersectionObserver((entries) => {
+    if (!more.isConnected) return nearEnd.disconnect();
+    if (entries.some((e) => e.isIntersecting)) loadMore();
+  }, { rootMargin: "400px 0px" });
+  nearEnd.observe(more);
 
   selectAll.addEventListener("change", () => {
     for (const box of tbody.querySelectorAll("td.select input")) {

@@ -1,5 +1,23 @@
 // Steps the UI scenarios share, written as a person uses the app.
 
+import en from "../../../static/i18n/en.js";
+import ru from "../../../static/i18n/ru.js";
+
+const CATALOGS = { en, ru };
+
+/**
+ * The app's own messages in `lang` (`static/i18n/<lang>.js`), for scenarios that run in either
+ * language: `t(key, params)` fills `{name}` placeholders and picks plural forms by `count`.
+ */
+export function messages(lang) {
+  return (key, params = {}) => {
+    let text = CATALOGS[lang][key];
+    if (text === undefined) throw new Error(`no message ${key} in ${lang}`);
+    if (typeof text === "object") text = text[new Intl.PluralRules(lang).select(params.count ?? 0)] ?? text.other;
+    return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
+  };
+}
+
 /** Signs in on the sign-in page (opening it if needed) and waits for the start page or `next`. */
 export async function signIn(page, config, email = config.email, password = config.password) {
   if (!page.url().includes("/login")) await page.goto(`${config.base}/login`);
