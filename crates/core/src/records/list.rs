@@ -236,7 +236,9 @@ fn parse_limit(value: &str) -> Result<u32, CoreError> {
 fn parse_fields(def: &EntityDef, value: &str) -> Result<Vec<String>, CoreError> {
     let mut out = vec!["id".to_string()];
     for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let known = name == "custom" || (def.name == "contact" && name == "company_id") || resolve(def, name).is_some();
+        let known = name == "custom"
+            || def.traits.link_alias.is_some_and(|(alias, _)| alias == name)
+            || resolve(def, name).is_some();
         if !known {
             return Err(bad(format!("unknown field {name:?} in fields")));
         }
