@@ -124,7 +124,7 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
         .or_else(|| value(SUBMISSION_ID))
         .map(|k| k.chars().take(200).collect::<String>());
     let log = LogEntry::new(form, incoming, &pairs, key.clone(), now);
-    let answer = transaction(db, |db| {
+    transaction(db, |db| {
         if let Some(key) = &key
             && let Some(id) = db
                 .query(
@@ -147,18 +147,16 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
             let submission_id = log.write(db, "invalid", Some(&summary(&errors)), &Ids::default())?;
             return Ok(Ok(Outcome::Invalid { submission_id, errors }));
         }
-        accept(db, form, &pairs, &log, now)
-    });
-    match answer {
-        // The record engine refused a value: nothing was written; log the payload and say why.
-        Err(CoreError::Validation(errors)) => {
-            let submission_id = transaction(db, |db| {
-                log.write(db, "invalid", Some(&summary(&errors)), &Ids::default())
-            })?;
-            Ok(Ok(Outcome::Invalid { submission_id, errors }))
+        // A savepoint: if the record engine refuses a value, what `accept` wrote is undone
+        // alone, and the payload is logged in this same transaction.
+        match transaction(db, |db| accept(db, form, &pairs, &log, now)) {
+            Err(CoreError::Validation(errors)) => {
+                let submission_id = log.write(db, "invalid", Some(&summary(&errors)), &Ids::default())?;
+                Ok(Ok(Outcome::Invalid { submission_id, errors }))
+            }
+            other => other,
         }
-        other => other,
-    }
+    })
 }
 
 /// The ids a submission created or matched.
