@@ -890,7 +890,7 @@ impl Worker for Engine {
             ..Incoming::default()
         };
         match submit(&self.db, &form, &incoming, crm_core::clock::now())? {
-            Ok(Outcome::Accepted { replayed: false, .. }) => Ok(()),
+            Outcome::Accepted { replayed: false, .. } => Ok(()),
             other => bail!("submission {n} was not accepted: {other:?}"),
         }
     }

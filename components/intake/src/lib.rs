@@ -15,7 +15,7 @@
 use crm_core::CoreError;
 use crm_core::error::FieldErrors;
 use crm_core::intake::form::{Form, by_key};
-use crm_core::intake::submit::{Incoming, Outcome, Refusal, submit};
+use crm_core::intake::submit::{Incoming, Outcome, submit};
 use crm_core::intake::{page, token};
 use crm_spin_adapter::SpinDb;
 use crm_spin_adapter::auth::client_info;
@@ -86,21 +86,9 @@ fn with_cors(mut response: Response, form: &Form, origin: Option<&str>) -> Respo
     response
 }
 
-fn problem(status: u16, slug: &str, title: &str, detail: String) -> Response {
-    let body = json!({"type": format!("https://crm.example/problems/{slug}"), "title": title, "status": status, "detail": detail});
-    let mut response = json_response(status, &body);
-    response.set_header("content-type", "application/problem+json");
-    response
-}
-
 fn not_found(request: &Request) -> Response {
     if wants_json(request) || *request.method() != Method::Get {
-        problem(
-            404,
-            "not-found",
-            "Not found",
-            "no such form, or it no longer takes submissions".into(),
-        )
+        error_response(&CoreError::NotFound.into())
     } else {
         html(404, page::not_found_page(language(request)))
     }
@@ -124,12 +112,7 @@ fn handle(request: &Request) -> Result<Response, ApiError> {
     match (target, request.method()) {
         (Target::Form(_), Method::Options) => {
             let Some(origin) = origin.filter(|o| form.allows_origin(o)) else {
-                return Ok(problem(
-                    403,
-                    "forbidden",
-                    "Forbidden",
-                    "this origin may not post to the form".into(),
-                ));
+                return Err(CoreError::ForbiddenBecause("this origin may not post to the form".into()).into());
             };
             Ok(Response::builder()
                 .status(204)
@@ -151,7 +134,7 @@ fn handle(request: &Request) -> Result<Response, ApiError> {
                 idempotency_key: header(request, "idempotency-key"),
                 query: query_pairs(request),
             };
-            let answer = submit(&db, &form, &incoming, now)?;
+            let answer = submit(&db, &form, &incoming, now);
             Ok(with_cors(respond(request, &form, answer, lang), &form, origin))
         }
         (Target::Form(_), Method::Get) => {
@@ -192,7 +175,7 @@ fn as_get(request: Request) -> Request {
 }
 
 /// The answer to a submission, as the poster expects it.
-fn respond(request: &Request, form: &Form, answer: Result<Outcome, Refusal>, lang: &str) -> Response {
+fn respond(request: &Request, form: &Form, answer: Result<Outcome, CoreError>, lang: &str) -> Response {
     let json = wants_json(request);
     match answer {
         Ok(Outcome::Ping) => Response::builder()
@@ -216,24 +199,7 @@ fn respond(request: &Request, form: &Form, answer: Result<Outcome, Refusal>, lan
             422,
             page::error_page(form, &errors, &format!("/f/{}", form.public_key), lang),
         ),
-        Err(Refusal::TooLarge) => problem(
-            413,
-            "too-large",
-            "Payload too large",
-            format!("a form post may be at most {} bytes", crm_core::intake::MAX_BODY),
-        ),
-        Err(Refusal::Unsupported(detail)) => problem(415, "unsupported-media-type", "Unsupported media type", detail),
-        Err(Refusal::Malformed(detail)) => problem(400, "bad-request", "Bad request", detail),
-        Err(Refusal::RateLimited(retry)) => {
-            let mut response = problem(
-                429,
-                "too-many-requests",
-                "Too many requests",
-                "too many submissions; try again later".into(),
-            );
-            response.set_header("retry-after", retry.to_string());
-            response
-        }
+        Err(error) => error_response(&error.into()),
     }
 }
 
