@@ -448,15 +448,27 @@ mod tests {
     impl Db for Script {
         fn query(&self, sql: &str, _params: &[Value]) -> Result<Rows, DbError> {
             let mut savepoints = self.savepoints.borrow_mut();
-            let outcome = match sql.split_once(' ').unwrap_or((sql, "")) {
+            let outcome: Result<(), &str> = match sql.split_once(' ').unwrap_or((sql, "")) {
                 ("BEGIN", _) if self.open.get() => Err("cannot start a transaction within a transaction"),
-                ("BEGIN", _) => Ok(self.open.set(true)),
-                ("COMMIT", _) | ("ROLLBACK", "") => Ok(self.open.set(false)),
-                ("SAVEPOINT", name) => Ok(savepoints.push(name.to_owned())),
+                ("BEGIN", _) => {
+                    self.open.set(true);
+                    Ok(())
+                }
+                ("COMMIT", _) | ("ROLLBACK", "") => {
+                    self.open.set(false);
+                    Ok(())
+                }
+                ("SAVEPOINT", name) => {
+                    savepoints.push(name.to_owned());
+                    Ok(())
+                }
                 ("RELEASE", name) | ("ROLLBACK", name) => {
                     let name = name.trim_start_matches("TO ");
                     match savepoints.iter().rposition(|s| s == name) {
-                        Some(at) if sql.starts_with("RELEASE") => Ok(savepoints.truncate(at)),
+                        Some(at) if sql.starts_with("RELEASE") => {
+                            savepoints.truncate(at);
+                            Ok(())
+                        }
                         Some(_) => Ok(()),
                         None => Err("no such savepoint"),
                     }

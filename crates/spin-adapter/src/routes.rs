@@ -505,10 +505,13 @@ mod tests {
         }
     }
 
+    /// Method, path, the route's position and its parameters.
+    type Case<'a> = (Method, &'a str, usize, &'a [(&'a str, &'a str)]);
+
     #[test]
     fn paths_match_their_routes_with_parameters() {
         let routes = table();
-        let cases: &[(Method, &str, usize, &[(&str, &str)])] = &[
+        let cases: &[Case] = &[
             (Method::Get, "/api/pipelines", 0, &[]),
             (Method::Get, "/api/pipelines/", 0, &[]),
             (Method::Post, "/api/pipelines", 1, &[]),
