@@ -83,11 +83,6 @@ impl Serve for Crud {
     }
 }
 
-/// Answers a request to the collection or one of its records.
-pub fn serve(request: &Request, crud: &Crud) -> Response {
-    crud.routes().serve(request)
-}
-
 /// Runs `create` and answers 201 with `Location: <resource>/<id>` and the record, once per
 /// `Idempotency-Key` (per caller and resource): a repeat within 24 h gets the stored response.
 pub fn created_response(
