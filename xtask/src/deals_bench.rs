@@ -38,7 +38,7 @@ use crm_core::records::hooks::{self, HookContext, HookPoint};
 use crm_core::records::list::{RecordQuery, list};
 use crm_core::records::store::{self, META};
 use crm_core::records::{EntityDef, Values, board, index, input, pipelines, service};
-use crm_core::{Db, DbError, Rows, Value};
+use crm_core::{Db, DbError, Nesting, Rows, Value};
 use crm_sqlite::NativeDb;
 use rusqlite::params;
 use serde_json::{Value as Json, json};
@@ -613,6 +613,10 @@ impl Db for Recorder<'_> {
 
     fn last_insert_id(&self) -> Result<i64, DbError> {
         self.db.last_insert_id()
+    }
+
+    fn nesting(&self) -> &Nesting {
+        self.db.nesting()
     }
 }
 
