@@ -8,9 +8,9 @@ use crate::db::Value;
 use crate::error::{CoreError, FieldErrors};
 use crate::records::EntityDef;
 use crate::records::entity::{BoardColumns, BoardTotals, Traits};
-use crate::records::list::TotalsSource;
 use crate::records::fields::{FieldDef, FieldKind};
 use crate::records::hooks::{Hook, HookContext, HookPoint, text};
+use crate::records::list::TotalsSource;
 use crate::records::values::Numeric;
 
 /// A lead: the first contact with a prospect.
