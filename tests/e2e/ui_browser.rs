@@ -668,7 +668,11 @@ fn the_deals_board_switches_pipelines_and_keeps_the_choice_in_the_address() {
 /// through the API what the screens did.
 fn walk_to_a_won_deal(lang: &str, width: u32, height: u32) {
     let app = spawn_app();
-    let title = if lang == "ru" { "Поставка кабеля" } else { "Cable supply" };
+    let title = if lang == "ru" {
+        "Поставка кабеля"
+    } else {
+        "Cable supply"
+    };
     let config = json!({
         "lang": lang,
         "locale": if lang == "ru" { "ru-RU" } else { "en-GB" },
@@ -691,7 +695,10 @@ fn walk_to_a_won_deal(lang: &str, width: u32, height: u32) {
     assert_eq!(deal["stage"], results["won_stage"], "the deal is won: {deal}");
     assert_eq!(deal["amount"], "1000.00", "the lead's products came along: {deal}");
     let contact = get(&app, &admin, &format!("/api/contacts/{}", deal["contact_ids"][0]));
-    assert_eq!(contact["last_name"], lead["last_name"], "the contact is the lead's person");
+    assert_eq!(
+        contact["last_name"], lead["last_name"],
+        "the contact is the lead's person"
+    );
 }
 
 #[test]
