@@ -2,7 +2,8 @@
 //! users, roles, departments), newest first. Read-only; needs `settings` read.
 
 use crm_core::CoreError;
-use crm_core::directory::{audit_log, list::ListQuery};
+use crm_core::directory::audit_log;
+use crm_core::resource::ListQuery;
 use crm_spin_adapter::auth::authenticate;
 use crm_spin_adapter::request::allow_methods;
 use crm_spin_adapter::route::{Target, path_info, query_pairs, target};

@@ -8,8 +8,8 @@
 //! | `/api/forms/<id>/submissions/<sid>/release` | `POST` a quarantined submission into the CRM |
 
 use crm_core::CoreError;
-use crm_core::directory::ListQuery;
 use crm_core::intake::{form, log};
+use crm_core::resource::ListQuery;
 use crm_spin_adapter::auth::{authenticate, client_info};
 use crm_spin_adapter::crud::{created_response, record_response};
 use crm_spin_adapter::request::{RequestError, json_body};

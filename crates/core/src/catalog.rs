@@ -14,11 +14,10 @@ use serde_json::{Value as Json, json};
 use crate::acl::{Action, Caller, Entity};
 use crate::audit::ClientInfo;
 use crate::db::{Db, Row, Value, transaction};
-use crate::directory::list::{ListQuery, Page};
-use crate::directory::{Body, Changes, Patch, Where, audit, check_version, opt_i64, time};
 use crate::error::{CoreError, FieldErrors};
 use crate::records::EntityDef;
 use crate::records::list::{RecordQuery, list as list_records};
+use crate::resource::{Body, Changes, ListQuery, Page, Patch, Where, audit, check_version, opt_i64, time};
 
 /// The filters the section list accepts (`filter[parent_id]=3`).
 pub const FILTERS: &[&str] = &["parent_id"];
@@ -252,7 +251,7 @@ impl Input {
     /// The parent exists and is not section `id` or below it.
     fn check_parent(&self, db: &dyn Db, id: Option<i64>) -> Result<(), CoreError> {
         let mut errors = FieldErrors::new();
-        crate::directory::check_parent(
+        crate::resource::check_parent(
             db,
             "product_sections",
             &self.parent_id,

@@ -26,9 +26,9 @@ use serde_json::{Map, Value as Json, json};
 use crate::acl::{Action, Caller, Entity};
 use crate::audit::{AuditEvent, ClientInfo};
 use crate::db::{Db, DbError, Row, Value, transaction};
-use crate::directory::{Body, Changes, Patch, check_version, placeholders, time};
 use crate::error::{CoreError, FieldErrors};
 use crate::records::usage::{Used, first_use};
+use crate::resource::{Body, Changes, Patch, check_version, placeholders, time};
 
 /// The dictionaries: `(URL segment, stored kind code)`, e.g. `("lead-statuses", "lead_status")`.
 pub const KINDS: &[(&str, &str)] = &[

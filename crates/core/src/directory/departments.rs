@@ -5,13 +5,13 @@
 
 use serde_json::{Value as Json, json};
 
-use super::{
-    Body, Changes, ListQuery, Page, Patch, Where, audit, check_ids_exist, check_version, exists, opt_i64, time,
-};
 use crate::acl::{Action, Caller, Entity};
 use crate::audit::ClientInfo;
 use crate::db::{Db, Row, Value, transaction};
 use crate::error::{CoreError, FieldErrors};
+use crate::resource::{
+    Body, Changes, ListQuery, Page, Patch, Where, audit, check_ids_exist, check_version, exists, opt_i64, time,
+};
 
 /// The filters `list` accepts (`filter[parent_id]=3`).
 pub const FILTERS: &[&str] = &["parent_id"];
@@ -220,7 +220,7 @@ impl Input {
     /// The parent, head and roles exist, and the parent is not `id` or below it.
     fn check_references(&self, db: &dyn Db, id: Option<i64>) -> Result<(), CoreError> {
         let mut errors = FieldErrors::new();
-        super::check_parent(db, "departments", &self.parent_id, id, "department", &mut errors)?;
+        crate::resource::check_parent(db, "departments", &self.parent_id, id, "department", &mut errors)?;
         if let Patch::Set(head) = self.head_user_id
             && !exists(db, "users", head)?
         {

@@ -8,11 +8,11 @@
 
 use serde_json::{Value as Json, json};
 
-use super::{Body, Changes, ListQuery, Page, Patch, Where, audit, check_version, time};
 use crate::acl::{Action, Caller, Entity, Permissions};
 use crate::audit::ClientInfo;
 use crate::db::{Db, DbError, Row, Value, transaction};
 use crate::error::{CoreError, FieldErrors};
+use crate::resource::{Body, Changes, ListQuery, Page, Patch, Where, audit, check_version, time};
 
 /// The filters `list` accepts (`filter[code]=manager`).
 pub const FILTERS: &[&str] = &["code"];

@@ -7,13 +7,13 @@
 
 use serde_json::{Value as Json, json};
 
-use super::{
-    Body, Changes, ListQuery, Page, Patch, Where, audit, check_ids_exist, check_version, exists, opt_i64, time,
-};
 use crate::acl::{Action, Caller, Entity};
 use crate::audit::ClientInfo;
 use crate::db::{Db, DbError, Row, Value, transaction};
 use crate::error::{CoreError, FieldErrors};
+use crate::resource::{
+    Body, Changes, ListQuery, Page, Patch, Where, audit, check_ids_exist, check_version, exists, opt_i64, time,
+};
 
 /// The filters `list` accepts (`filter[active]=true`, `filter[department_id]=3`, `filter[email]=a@b.c`).
 pub const FILTERS: &[&str] = &["active", "department_id", "email"];

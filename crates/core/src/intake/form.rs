@@ -11,10 +11,9 @@ use serde_json::{Map, Value as Json, json};
 use crate::acl::{Action, Caller, Entity};
 use crate::audit::ClientInfo;
 use crate::db::{Db, Row, Value, transaction};
-use crate::directory::list::{ListQuery, Page};
-use crate::directory::{Where, audit, check_version};
 use crate::error::{CoreError, FieldErrors};
 use crate::records::{EntityDef, values};
+use crate::resource::{ListQuery, Page, Where, audit, check_version};
 
 /// Filters `GET /api/forms` accepts.
 pub const FILTERS: &[&str] = &["active"];

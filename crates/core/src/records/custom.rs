@@ -18,9 +18,8 @@ use super::values::Numeric;
 use crate::acl::{Action, Caller, Entity};
 use crate::audit::ClientInfo;
 use crate::db::{Db, Row, Value, transaction};
-use crate::directory::list::{ListQuery, Page};
-use crate::directory::{Where, audit, check_version};
 use crate::error::{CoreError, FieldErrors};
+use crate::resource::{ListQuery, Page, Where, audit, check_version};
 
 /// Filters `GET /api/custom-fields` accepts.
 pub const FILTERS: &[&str] = &["entity"];

@@ -18,8 +18,8 @@ use super::fields::{Comparable, FieldDef, FieldKind, ParseContext, Storage};
 use super::{EntityDef, index, money, store};
 use crate::acl::{Action, Caller};
 use crate::db::{Db, Value};
-use crate::directory::list::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::error::CoreError;
+use crate::resource::list::{DEFAULT_LIMIT, MAX_LIMIT};
 
 /// Filter operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -344,7 +344,7 @@ fn condition(
                 Op::Gte => format!("{expr} >= ?"),
                 Op::Lt => format!("{expr} < ?"),
                 Op::Lte => format!("{expr} <= ?"),
-                Op::In => format!("{expr} IN ({})", crate::directory::placeholders(values.len())),
+                Op::In => format!("{expr} IN ({})", crate::resource::placeholders(values.len())),
                 Op::Like if kind == Comparable::Text => {
                     let variants = case_variants(text.trim());
                     let sql = vec![format!("{expr} LIKE ? ESCAPE '\\'"); variants.len()].join(" OR ");
@@ -387,7 +387,7 @@ fn members_condition(
             )
         }
         Op::Eq | Op::Ne | Op::In => {
-            let list = crate::directory::placeholders(values.len());
+            let list = crate::resource::placeholders(values.len());
             let sql = match (&field.storage, &field.kind) {
                 (Storage::Link(link), _) => format!(
                     "EXISTS (SELECT 1 FROM {} WHERE {} = t.id AND {} IN ({list}))",
@@ -483,7 +483,7 @@ fn keyset(sort: &[SortKey], after: &[Value]) -> (String, Vec<Value>) {
             format!(
                 "({}) {op} ({})",
                 exprs.join(", "),
-                crate::directory::placeholders(sort.len())
+                crate::resource::placeholders(sort.len())
             )
         };
         return (sql, after.to_vec());

@@ -12,8 +12,8 @@ use serde_json::{Map, Value as Json, json};
 use crate::acl::{Action, Caller, Entity};
 use crate::audit::ClientInfo;
 use crate::db::{Db, Row, transaction};
-use crate::directory::{audit, check_version};
 use crate::error::{CoreError, FieldErrors};
+use crate::resource::{audit, check_version};
 
 /// The default stages of a new pipeline: (code, en, ru, colour, probability, semantic).
 const DEFAULT_STAGES: &[(&str, &str, &str, &str, i64, &str)] = &[
