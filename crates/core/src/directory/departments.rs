@@ -220,7 +220,15 @@ impl Input {
     /// The parent, head and roles exist, and the parent is not `id` or below it.
     fn check_references(&self, db: &dyn Db, id: Option<i64>) -> Result<(), CoreError> {
         let mut errors = FieldErrors::new();
-        crate::resource::check_parent(db, "departments", &self.parent_id, id, "department", &mut errors)?;
+        crate::resource::check_parent(
+            db,
+            "departments",
+            "parent_id",
+            &self.parent_id,
+            id,
+            "department",
+            &mut errors,
+        )?;
         if let Patch::Set(head) = self.head_user_id
             && !exists(db, "users", head)?
         {

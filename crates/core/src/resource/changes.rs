@@ -1,7 +1,8 @@
 //! Writing what a merge-patch changed: [`Changes`] collects the columns whose new value
 //! differs from the stored one and writes them as ONE `UPDATE` that bumps `version` and
-//! stamps `updated_at`; [`check_version`] is the `If-Match` rule (412 on a stale version) and
-//! [`audit`] appends the audit row of a settings change, in the same transaction.
+//! stamps `updated_at` (as far as the table keeps [`Stamps`]); [`check_version`] is the
+//! `If-Match` rule (412 on a stale version) and [`audit`] appends the audit row of a settings
+//! change, in the same transaction.
 
 use serde_json::Value as Json;
 
@@ -10,33 +11,67 @@ use crate::audit::{AuditEvent, ClientInfo};
 use crate::db::{Db, Value};
 use crate::error::CoreError;
 
+/// Which bookkeeping columns a table has: each write bumps `version` and stamps `updated_at`
+/// (and `updated_by`); each insert sets them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamps {
+    /// None: rows that belong to another resource (pipeline stages), whose writes touch it.
+    None,
+    /// `version`, `created_at`, `updated_at`.
+    Times,
+    /// Those and `created_by`, `updated_by`.
+    TimesAndUsers,
+}
+
+impl Stamps {
+    /// The columns and values an insert by `user` adds.
+    pub(crate) fn on_insert(self, user: i64) -> Vec<(&'static str, Value)> {
+        let now = crate::clock::now();
+        match self {
+            Stamps::None => Vec::new(),
+            Stamps::Times => vec![
+                ("version", 1.into()),
+                ("created_at", now.into()),
+                ("updated_at", now.into()),
+            ],
+            Stamps::TimesAndUsers => vec![
+                ("version", 1.into()),
+                ("created_at", now.into()),
+                ("updated_at", now.into()),
+                ("created_by", user.into()),
+                ("updated_by", user.into()),
+            ],
+        }
+    }
+}
+
 /// The columns a merge-patch really changes, collected field by field, then written as one
 /// `UPDATE` that also bumps `version` and stamps `updated_at` (and `updated_by`).
 #[derive(Debug, Default)]
-pub(crate) struct Changes {
+pub struct Changes {
     sets: Vec<String>,
     params: Vec<Value>,
     /// The API names of the changed fields, in order (for the audit log).
-    pub(crate) fields: Vec<&'static str>,
+    pub(crate) fields: Vec<String>,
 }
 
 impl Changes {
     /// Records `field`, stored in `column`, when the new value differs from the stored one.
-    pub(crate) fn set_if(&mut self, differs: bool, field: &'static str, column: &str, value: impl Into<Value>) {
+    pub fn set_if(&mut self, differs: bool, field: impl Into<String>, column: &str, value: impl Into<Value>) {
         if differs {
             self.sets.push(format!("{column} = ?"));
             self.params.push(value.into());
-            self.fields.push(field);
+            self.fields.push(field.into());
         }
     }
 
     /// Records a changed field that is kept outside the row (e.g. role links).
-    pub(crate) fn touched(&mut self, field: &'static str) {
-        self.fields.push(field);
+    pub fn touched(&mut self, field: impl Into<String>) {
+        self.fields.push(field.into());
     }
 
     /// Whether nothing changed (then nothing is written and the version stays).
-    pub(crate) fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
     }
 
@@ -54,18 +89,40 @@ impl Changes {
     /// Writes the row of `table` whose `key` columns hold the given values (for tables keyed by
     /// text, such as dictionary entries).
     pub(crate) fn write_keyed(
-        mut self,
+        self,
         db: &dyn Db,
         table: &str,
         key: &[(&str, Value)],
         updated_by: Option<i64>,
     ) -> Result<(), crate::db::DbError> {
-        self.sets.push("version = version + 1".into());
-        self.sets.push("updated_at = ?".into());
-        self.params.push(crate::clock::now().into());
-        if let Some(user) = updated_by {
+        let (stamps, user) = match updated_by {
+            Some(user) => (Stamps::TimesAndUsers, user),
+            None => (Stamps::Times, 0),
+        };
+        self.write_stamped(db, table, key, stamps, user)
+    }
+
+    /// Writes the row of `table` whose `key` columns hold the given values, with the `stamps`
+    /// of a change by `user`. With no stamps and no changed column nothing is written.
+    pub(crate) fn write_stamped(
+        mut self,
+        db: &dyn Db,
+        table: &str,
+        key: &[(&str, Value)],
+        stamps: Stamps,
+        user: i64,
+    ) -> Result<(), crate::db::DbError> {
+        if stamps != Stamps::None {
+            self.sets.push("version = version + 1".into());
+            self.sets.push("updated_at = ?".into());
+            self.params.push(crate::clock::now().into());
+        }
+        if stamps == Stamps::TimesAndUsers {
             self.sets.push("updated_by = ?".into());
             self.params.push(user.into());
+        }
+        if self.sets.is_empty() {
+            return Ok(());
         }
         let mut clauses = Vec::with_capacity(key.len());
         for (column, value) in key {

@@ -17,10 +17,11 @@ pub(crate) fn exists(db: &dyn Db, table: &'static str, id: i64) -> Result<bool, 
 
 /// Checks a tree node's new parent in `table` (a fixed table name with `id` and `parent_id`):
 /// it must exist (`not_found`) and, when moving node `id`, not be the node or below it
-/// (`cycle`). Problems go to `errors` under `parent_id`; `noun` names the node kind.
+/// (`cycle`). Problems go to `errors` under `field`; `noun` names the node kind.
 pub(crate) fn check_parent(
     db: &dyn Db,
     table: &'static str,
+    field: &str,
     parent: &Patch<i64>,
     id: Option<i64>,
     noun: &str,
@@ -28,7 +29,7 @@ pub(crate) fn check_parent(
 ) -> Result<(), CoreError> {
     let Patch::Set(parent) = *parent else { return Ok(()) };
     if !exists(db, table, parent)? {
-        errors.push("parent_id", "not_found", format!("no {noun} with id {parent}"));
+        errors.push(field, "not_found", format!("no {noun} with id {parent}"));
         return Ok(());
     }
     let Some(id) = id else { return Ok(()) };
@@ -41,7 +42,7 @@ pub(crate) fn check_parent(
     )?;
     if !below.is_empty() {
         errors.push(
-            "parent_id",
+            field,
             "cycle",
             format!("a {noun} cannot be placed under itself or below itself"),
         );

@@ -9,7 +9,7 @@ use crate::error::{CoreError, FieldErrors};
 
 /// One key of a merge-patch body.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Patch<T> {
+pub enum Patch<T> {
     /// The key is not there: leave the field alone.
     Absent,
     /// The key is `null`: clear the field.
@@ -20,10 +20,27 @@ pub(crate) enum Patch<T> {
     Invalid,
 }
 
+impl<T> Patch<T> {
+    /// The same patch with the new value converted by `f`.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
+        match self {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Null,
+            Patch::Set(v) => Patch::Set(f(v)),
+            Patch::Invalid => Patch::Invalid,
+        }
+    }
+
+    /// Whether the key was given (set or cleared).
+    pub fn given(&self) -> bool {
+        matches!(self, Patch::Set(_) | Patch::Null)
+    }
+}
+
 impl<T: Clone> Patch<T> {
     /// What the patch does to the field: `None` leaves it alone, `Some(None)` clears it,
     /// `Some(Some(v))` sets it.
-    pub(crate) fn change(&self) -> Option<Option<T>> {
+    pub fn change(&self) -> Option<Option<T>> {
         match self {
             Patch::Set(v) => Some(Some(v.clone())),
             Patch::Null => Some(None),
@@ -33,15 +50,15 @@ impl<T: Clone> Patch<T> {
 }
 
 /// Reads a JSON object body field by field, collecting every error.
-pub(crate) struct Body<'a> {
+pub struct Body<'a> {
     map: &'a Map<String, Json>,
     /// Every invalid field found so far.
-    pub(crate) errors: FieldErrors,
+    pub errors: FieldErrors,
 }
 
 impl<'a> Body<'a> {
     /// Starts reading `body`, reporting keys outside `allowed` as `unknown_field`.
-    pub(crate) fn new(body: &'a Json, allowed: &[&str]) -> Result<Body<'a>, CoreError> {
+    pub fn new(body: &'a Json, allowed: &[&str]) -> Result<Body<'a>, CoreError> {
         let Some(map) = body.as_object() else {
             return Err(CoreError::BadRequest("the request body must be a JSON object".into()));
         };
@@ -69,7 +86,7 @@ impl<'a> Body<'a> {
     }
 
     /// A boolean; `null` is invalid.
-    pub(crate) fn bool(&mut self, key: &str) -> Option<bool> {
+    pub fn bool(&mut self, key: &str) -> Option<bool> {
         match self.typed(key, "true or false", Json::as_bool) {
             Patch::Set(v) => Some(v),
             Patch::Null => {
@@ -81,12 +98,12 @@ impl<'a> Body<'a> {
     }
 
     /// An integer (or `null` to clear).
-    pub(crate) fn int(&mut self, key: &str) -> Patch<i64> {
+    pub fn int(&mut self, key: &str) -> Patch<i64> {
         self.typed(key, "an integer", Json::as_i64)
     }
 
     /// An integer that may not be cleared.
-    pub(crate) fn required_int(&mut self, key: &str) -> Option<i64> {
+    pub fn required_int(&mut self, key: &str) -> Option<i64> {
         match self.int(key) {
             Patch::Set(v) => Some(v),
             Patch::Null => {
@@ -98,7 +115,7 @@ impl<'a> Body<'a> {
     }
 
     /// A raw string, not trimmed (passwords), that may not be cleared.
-    pub(crate) fn raw_string(&mut self, key: &str) -> Option<String> {
+    pub fn raw_string(&mut self, key: &str) -> Option<String> {
         match self.typed(key, "a string", |v| v.as_str().map(str::to_owned)) {
             Patch::Set(v) => Some(v),
             Patch::Null => {
@@ -111,7 +128,7 @@ impl<'a> Body<'a> {
 
     /// A trimmed text of at most `max` characters. With `required`, `null` and an empty text
     /// are `required` errors; otherwise they clear the field (`Patch::Null`).
-    pub(crate) fn text(&mut self, key: &str, max: usize, required: bool) -> Patch<String> {
+    pub fn text(&mut self, key: &str, max: usize, required: bool) -> Patch<String> {
         let text = match self.typed(key, "a string", |v| v.as_str().map(|s| s.trim().to_owned())) {
             Patch::Set(s) if s.is_empty() => Patch::Null,
             other => other,
@@ -130,7 +147,7 @@ impl<'a> Body<'a> {
     }
 
     /// A list of integer ids, sorted and without repeats (`null` is the empty list).
-    pub(crate) fn ids(&mut self, key: &str) -> Option<Vec<i64>> {
+    pub fn ids(&mut self, key: &str) -> Option<Vec<i64>> {
         let read = |v: &Json| -> Option<Vec<i64>> { v.as_array()?.iter().map(Json::as_i64).collect() };
         match self.typed(key, "a list of integer ids", read) {
             Patch::Set(mut ids) => {
@@ -143,8 +160,49 @@ impl<'a> Body<'a> {
         }
     }
 
+    /// The raw value of `key`, if given (for readers of a resource's own).
+    pub fn get(&self, key: &str) -> Option<&'a Json> {
+        self.map.get(key)
+    }
+
+    /// Any JSON value; `null` clears.
+    pub fn any(&mut self, key: &str) -> Patch<Json> {
+        self.typed(key, "a value", |v| Some(v.clone()))
+    }
+
+    /// A boolean that may not be cleared (`null` is `invalid_type`).
+    pub fn flag(&mut self, key: &str) -> Patch<bool> {
+        self.not_null(key, "true or false", Json::as_bool)
+    }
+
+    /// An integer that may not be cleared (`null` is `invalid_type`).
+    pub fn int_not_null(&mut self, key: &str) -> Patch<i64> {
+        self.not_null(key, "an integer", Json::as_i64)
+    }
+
+    fn not_null<T>(&mut self, key: &str, expected: &str, read: impl FnOnce(&Json) -> Option<T>) -> Patch<T> {
+        match self.typed(key, expected, read) {
+            Patch::Null => {
+                self.errors.push(key, "invalid_type", format!("expected {expected}"));
+                Patch::Invalid
+            }
+            other => other,
+        }
+    }
+
+    /// A raw string, not trimmed, that may not be cleared (`null` is `required`).
+    pub fn raw(&mut self, key: &str) -> Patch<String> {
+        match self.typed(key, "a string", |v| v.as_str().map(str::to_owned)) {
+            Patch::Null => {
+                self.errors.push(key, "required", "may not be empty");
+                Patch::Invalid
+            }
+            other => other,
+        }
+    }
+
     /// Reports `key` as missing if `value` is absent (for create).
-    pub(crate) fn require<T>(&mut self, key: &str, value: &Patch<T>) {
+    pub fn require<T>(&mut self, key: &str, value: &Patch<T>) {
         if matches!(value, Patch::Absent) {
             self.errors.push(key, "required", "is required");
         }
