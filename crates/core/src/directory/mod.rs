@@ -13,11 +13,13 @@ pub mod departments;
 pub mod roles;
 pub mod users;
 
-use serde_json::Value as Json;
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value as Json};
 
 use crate::db::{Db, Value};
 use crate::error::CoreError;
-use crate::resource::{ListQuery, Page, Where, placeholders};
+use crate::resource::{Cx, placeholders};
 
 /// A link table from users or departments to their roles.
 pub(crate) struct RoleLinks {
@@ -40,8 +42,8 @@ pub(crate) const DEPARTMENT_ROLES: RoleLinks = RoleLinks {
 
 impl RoleLinks {
     /// Role ids per owner id, sorted, for the given owners.
-    pub(crate) fn of(&self, db: &dyn Db, ids: &[i64]) -> Result<std::collections::BTreeMap<i64, Vec<i64>>, CoreError> {
-        let mut out: std::collections::BTreeMap<i64, Vec<i64>> = std::collections::BTreeMap::new();
+    pub(crate) fn of(&self, db: &dyn Db, ids: &[i64]) -> Result<BTreeMap<i64, Vec<i64>>, CoreError> {
+        let mut out: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
         if ids.is_empty() {
             return Ok(out);
         }
@@ -77,33 +79,32 @@ impl RoleLinks {
         Ok(())
     }
 
-    /// The role ids of one owner.
-    pub(crate) fn of_one(&self, db: &dyn Db, id: i64) -> Result<Vec<i64>, CoreError> {
-        Ok(self.of(db, &[id])?.remove(&id).unwrap_or_default())
+    /// `role_ids` of each owner (`[]` for one without roles), as a resource's `outside` values.
+    pub(crate) fn outside(&self, db: &dyn Db, ids: &[i64]) -> Result<BTreeMap<i64, Map<String, Json>>, CoreError> {
+        let mut roles = self.of(db, ids)?;
+        Ok(ids
+            .iter()
+            .map(|id| {
+                let role_ids = roles.remove(id).unwrap_or_default();
+                (*id, Map::from_iter([("role_ids".to_string(), Json::from(role_ids))]))
+            })
+            .collect())
     }
 
-    /// One keyset page of `SELECT {columns} FROM {table}` under `filter`, each row rendered
-    /// by `record` with its role ids.
-    pub(crate) fn page(
-        &self,
-        db: &dyn Db,
-        select: &str,
-        filter: &Where,
-        query: &ListQuery,
-        record: fn(&crate::db::Row, Vec<i64>) -> Json,
-    ) -> Result<Page, CoreError> {
-        let mut params = filter.params.clone();
-        params.push((query.limit + 1).into());
-        let rows = db.query(&format!("{select}{} ORDER BY id LIMIT ?", filter.sql()), &params)?;
-        let ids: Vec<i64> = rows.iter().filter_map(|r| r.i64("id")).collect();
-        let mut roles = self.of(db, &ids)?;
-        let fetched = rows
-            .iter()
-            .map(|row| {
-                let id = row.i64("id").unwrap_or_default();
-                (id, record(&row, roles.remove(&id).unwrap_or_default()))
-            })
-            .collect();
-        Ok(Page::from_fetched(fetched, query.limit))
+    /// After a write: stores the owner's `role_ids` when a create gives them (none: no roles)
+    /// or an update changes them, and notes them in the audit details.
+    pub(crate) fn written(&self, cx: &mut Cx) -> Result<(), CoreError> {
+        if !cx.creating() && !cx.changed.iter().any(|f| f == "role_ids") {
+            return Ok(());
+        }
+        let role_ids: Vec<i64> = cx
+            .draft
+            .get("role_ids")
+            .and_then(Json::as_array)
+            .map(|ids| ids.iter().filter_map(Json::as_i64).collect())
+            .unwrap_or_default();
+        self.set(cx.db, cx.id(), &role_ids)?;
+        cx.details.insert("role_ids".into(), Json::from(role_ids));
+        Ok(())
     }
 }

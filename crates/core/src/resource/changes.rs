@@ -75,17 +75,6 @@ impl Changes {
         self.fields.is_empty()
     }
 
-    /// Writes the row `id` of `table`; `updated_by` only for tables that record it.
-    pub(crate) fn write(
-        self,
-        db: &dyn Db,
-        table: &str,
-        id: i64,
-        updated_by: Option<i64>,
-    ) -> Result<(), crate::db::DbError> {
-        self.write_keyed(db, table, &[("id", id.into())], updated_by)
-    }
-
     /// Writes the row of `table` whose `key` columns hold the given values (for tables keyed by
     /// text, such as dictionary entries).
     pub(crate) fn write_keyed(
@@ -95,16 +84,12 @@ impl Changes {
         key: &[(&str, Value)],
         updated_by: Option<i64>,
     ) -> Result<(), crate::db::DbError> {
-        let (stamps, user) = match updated_by {
-            Some(user) => (Stamps::TimesAndUsers, user),
-            None => (Stamps::Times, 0),
-        };
-        self.write_stamped(db, table, key, stamps, user)
+        self.write(db, table, key, Stamps::Times, updated_by.unwrap_or_default())
     }
 
     /// Writes the row of `table` whose `key` columns hold the given values, with the `stamps`
     /// of a change by `user`. With no stamps and no changed column nothing is written.
-    pub(crate) fn write_stamped(
+    pub(crate) fn write(
         mut self,
         db: &dyn Db,
         table: &str,

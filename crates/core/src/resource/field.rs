@@ -52,6 +52,11 @@ pub enum Rule {
     /// Trimmed text of at most this many characters; a required field refuses `null` and `""`
     /// (`required`), another one is cleared by them.
     Text(usize),
+    /// A string as given, not trimmed (an e-mail before it is normalised, a password); `null`
+    /// is `required`.
+    Raw,
+    /// A code as given that the function accepts; another is `invalid_code` with the message.
+    Code(fn(&str) -> bool, &'static str),
     /// An integer; `null` clears.
     Int,
     /// An integer that may not be cleared.
@@ -163,6 +168,38 @@ impl Field {
         Field::new(name, Store::Text(name), Rule::Text(max))
     }
 
+    /// A string as given, not trimmed, in the column `name`.
+    pub const fn raw(name: &'static str) -> Field {
+        Field::new(name, Store::Text(name), Rule::Raw)
+    }
+
+    /// A code `valid` accepts (else `invalid_code` with `message`), in the column `name`.
+    pub const fn code(name: &'static str, valid: fn(&str) -> bool, message: &'static str) -> Field {
+        Field::new(name, Store::Text(name), Rule::Code(valid, message))
+    }
+
+    /// The column that stores it, when it is not named like the field.
+    pub const fn column(mut self, column: &'static str) -> Field {
+        self.store = match self.store {
+            Store::Text(_) => Store::Text(column),
+            Store::Int(_) => Store::Int(column),
+            Store::Bool(_) => Store::Bool(column),
+            Store::Json(_) => Store::Json(column),
+            Store::Time(_) => Store::Time(column),
+            Store::Secret(_) => Store::Secret(column),
+            other => other,
+        };
+        self
+    }
+
+    /// Written but never shown (a password hash).
+    pub const fn secret(mut self) -> Field {
+        if let Store::Text(column) = self.store {
+            self.store = Store::Secret(column);
+        }
+        self
+    }
+
     /// A nullable integer in the column `name`.
     pub const fn int(name: &'static str) -> Field {
         Field::new(name, Store::Int(name), Rule::Int)
@@ -238,6 +275,14 @@ impl Field {
         match self.rule {
             Rule::ReadOnly => Patch::Absent,
             Rule::Text(max) => b.text(key, max, self.required).map(Json::from),
+            Rule::Raw => b.raw(key).map(Json::from),
+            Rule::Code(valid, message) => match b.raw(key) {
+                Patch::Set(code) if !valid(&code) => {
+                    b.errors.push(key, "invalid_code", message);
+                    Patch::Invalid
+                }
+                other => other.map(Json::from),
+            },
             Rule::Int | Rule::Ref { .. } | Rule::Parent { .. } => b.int(key).map(Json::from),
             Rule::IntNotNull => b.int_not_null(key).map(Json::from),
             Rule::Bool => b.flag(key).map(Json::from),

@@ -157,7 +157,7 @@ impl Resource {
                 return Ok(current);
             }
             cx.changed = changes.fields.clone();
-            self.unique_violation(changes.write_stamped(db, self.table, &key.0, self.stamps, caller.user_id))?;
+            self.unique_violation(changes.write(db, self.table, &key.0, self.stamps, caller.user_id))?;
             self.finish_write(cx, self.audit.updated, client)
         })
     }
@@ -218,7 +218,7 @@ impl Resource {
             let Some(details) = work(db, &current, &mut changes)? else {
                 return Ok(current);
             };
-            changes.write_stamped(db, self.table, &key.0, self.stamps, caller.user_id)?;
+            changes.write(db, self.table, &key.0, self.stamps, caller.user_id)?;
             let mut cx = context(
                 db,
                 caller,
