@@ -96,55 +96,57 @@ fn handle(request: &Request) -> Result<Response, ApiError> {
         (Target::Kinds, Method::Get) => Ok(items(dictionaries::kinds(&caller))),
         (Target::Kinds, _) => not_allowed(&["GET"]),
 
-        (Target::Entries(kind), Method::Get) => Ok(items(dictionaries::list(&db, &caller, kind)?)),
+        (Target::Entries(kind), Method::Get) => Ok(items(dictionaries::entries::list(&db, &caller, kind)?)),
         (Target::Entries(kind), Method::Post) => {
             let body: Value = json_body(request)?;
             let collection = format!("{DICTIONARIES}/{kind}");
             created_with_location(request, &db, &caller, &collection, |db| {
-                let record = dictionaries::create(db, &caller, kind, &body, &client)?;
+                let record = dictionaries::entries::create(db, &caller, kind, &body, &client)?;
                 let location = location(&collection, &record);
                 Ok((record, location))
             })
         }
         (Target::Entries(_), _) => not_allowed(&["GET", "POST"]),
 
-        (Target::Entry(kind, code), Method::Get) => {
-            Ok(record_response(200, &dictionaries::get(&db, &caller, kind, code)?))
-        }
+        (Target::Entry(kind, code), Method::Get) => Ok(record_response(
+            200,
+            &dictionaries::entries::get(&db, &caller, kind, code)?,
+        )),
         (Target::Entry(kind, code), Method::Patch) => {
             let body: Value = json_body(request)?;
             let version = if_match(request)?;
-            let record = dictionaries::update(&db, &caller, kind, code, &body, version, &client)?;
+            let record = dictionaries::entries::update(&db, &caller, kind, code, &body, version, &client)?;
             Ok(record_response(200, &record))
         }
         (Target::Entry(kind, code), Method::Delete) => {
-            dictionaries::delete(&db, &caller, kind, code, if_match(request)?, &client)?;
+            dictionaries::entries::delete(&db, &caller, kind, code, if_match(request)?, &client)?;
             Ok(no_content())
         }
         (Target::Entry(..), _) => not_allowed(&["GET", "PATCH", "DELETE"]),
 
-        (Target::Currencies, Method::Get) => Ok(items(dictionaries::list_currencies(&db, &caller)?)),
+        (Target::Currencies, Method::Get) => Ok(items(dictionaries::currencies::list(&db, &caller)?)),
         (Target::Currencies, Method::Post) => {
             let body: Value = json_body(request)?;
             created_with_location(request, &db, &caller, CURRENCIES, |db| {
-                let record = dictionaries::create_currency(db, &caller, &body, &client)?;
+                let record = dictionaries::currencies::create(db, &caller, &body, &client)?;
                 let location = location(CURRENCIES, &record);
                 Ok((record, location))
             })
         }
         (Target::Currencies, _) => not_allowed(&["GET", "POST"]),
 
-        (Target::Currency(code), Method::Get) => {
-            Ok(record_response(200, &dictionaries::get_currency(&db, &caller, code)?))
-        }
+        (Target::Currency(code), Method::Get) => Ok(record_response(
+            200,
+            &dictionaries::currencies::get(&db, &caller, code)?,
+        )),
         (Target::Currency(code), Method::Patch) => {
             let body: Value = json_body(request)?;
             let version = if_match(request)?;
-            let record = dictionaries::update_currency(&db, &caller, code, &body, version, &client)?;
+            let record = dictionaries::currencies::update(&db, &caller, code, &body, version, &client)?;
             Ok(record_response(200, &record))
         }
         (Target::Currency(code), Method::Delete) => {
-            dictionaries::delete_currency(&db, &caller, code, if_match(request)?, &client)?;
+            dictionaries::currencies::delete(&db, &caller, code, if_match(request)?, &client)?;
             Ok(no_content())
         }
         (Target::Currency(_), _) => not_allowed(&["GET", "PATCH", "DELETE"]),

@@ -75,18 +75,6 @@ impl Changes {
         self.fields.is_empty()
     }
 
-    /// Writes the row of `table` whose `key` columns hold the given values (for tables keyed by
-    /// text, such as dictionary entries).
-    pub(crate) fn write_keyed(
-        self,
-        db: &dyn Db,
-        table: &str,
-        key: &[(&str, Value)],
-        updated_by: Option<i64>,
-    ) -> Result<(), crate::db::DbError> {
-        self.write(db, table, key, Stamps::Times, updated_by.unwrap_or_default())
-    }
-
     /// Writes the row of `table` whose `key` columns hold the given values, with the `stamps`
     /// of a change by `user`. With no stamps and no changed column nothing is written.
     pub(crate) fn write(

@@ -52,7 +52,7 @@ impl Resource {
         let sql = format!("SELECT * FROM {}{} ORDER BY id LIMIT ?", self.table, filter.sql());
         let rows = db.query(&sql, &params)?;
         let ids: Vec<i64> = rows.iter().map(|r| r.i64("id").unwrap_or_default()).collect();
-        let records = self.render_rows(db, &rows)?;
+        let records = self.render(db, &rows)?;
         Ok(Page::from_fetched(ids.into_iter().zip(records).collect(), query.limit))
     }
 
@@ -65,7 +65,7 @@ impl Resource {
             filter.and(format!("{column} = ?"), [value.clone()]);
         }
         let sql = format!("SELECT * FROM {}{} ORDER BY {}", self.table, filter.sql(), self.order);
-        self.render_rows(db, &db.query(&sql, &filter.params)?)
+        self.render(db, &db.query(&sql, &filter.params)?)
     }
 
     /// One record (read permission); 404 if there is none.
@@ -77,7 +77,7 @@ impl Resource {
     /// The record `key` addresses, if any, as the API shows it.
     pub fn load(&self, db: &dyn Db, key: &Key) -> Result<Option<Json>, CoreError> {
         let sql = format!("SELECT * FROM {} WHERE {}", self.table, key.sql());
-        Ok(self.render_rows(db, &db.query(&sql, &key.params())?)?.pop())
+        Ok(self.render(db, &db.query(&sql, &key.params())?)?.pop())
     }
 
     /// Creates a record from `body` (add permission), with the `scope` columns (a dictionary's
@@ -93,29 +93,7 @@ impl Resource {
         caller.require(self.access.write, Action::Add)?;
         let input = self.parse(body, true, None)?;
         transaction(db, |db| {
-            let defaults = self.defaults(db, scope)?;
-            let mut cx = context(db, caller, Draft::new(input, None, defaults, body), "created");
-            self.check(&mut cx, scope)?;
-            let mut columns = scope.to_vec();
-            for field in self.fields.iter().filter(|f| f.writable(true) || f.default.is_some()) {
-                if let Some(value) = cx.draft.get(field.name) {
-                    columns.extend(field.columns(value, None));
-                }
-            }
-            columns.extend(self.stamps.on_insert(caller.user_id));
-            let names: Vec<&str> = columns.iter().map(|(column, _)| *column).collect();
-            let values: Vec<Value> = columns.iter().map(|(_, value)| value.clone()).collect();
-            let sql = format!(
-                "INSERT INTO {} ({}) VALUES ({})",
-                self.table,
-                names.join(", "),
-                super::placeholders(names.len())
-            );
-            self.unique_violation(db.execute(&sql, &values))?;
-            cx.key = Some(match self.key {
-                ["id"] => Key::id(db.last_insert_id()?),
-                key => Key(key.iter().map(|k| (*k, column_value(&columns, k))).collect()),
-            });
+            let cx = self.insert(db, caller, scope, input, body)?;
             self.finish_write(cx, self.audit.created, client)
         })
     }
@@ -144,22 +122,39 @@ impl Resource {
                 Some(early) if version(early) != version(&current) => self.parse(body, false, Some(&current))?,
                 _ => input,
             };
-            let mut cx = context(
-                db,
-                caller,
-                Draft::new(input, Some(current.clone()), Map::new(), body),
-                "updated",
-            );
-            cx.key = Some(key.clone());
-            self.check(&mut cx, &[])?;
-            let changes = self.changes(&cx.draft, &current);
-            if changes.is_empty() && !self.always_write {
-                return Ok(current);
+            match self.write_changes(db, caller, key, input, current.clone(), body)? {
+                Some(cx) => self.finish_write(cx, self.audit.updated, client),
+                None => Ok(current),
             }
-            cx.changed = changes.fields.clone();
-            self.unique_violation(changes.write(db, self.table, &key.0, self.stamps, caller.user_id))?;
-            self.finish_write(cx, self.audit.updated, client)
         })
+    }
+
+    /// Adds a row that belongs to another record (a pipeline's stage) inside the caller's
+    /// transaction: what [`Resource::create`] does between parsing and auditing — defaults,
+    /// checks, insert, the `after` hook. The owner's action audits it. Returns its key.
+    pub fn add_row(
+        &self,
+        db: &dyn Db,
+        caller: &Caller,
+        scope: &[(&'static str, Value)],
+        input: Input,
+    ) -> Result<Key, CoreError> {
+        let mut cx = self.insert(db, caller, scope, input, &Json::Null)?;
+        self.after(&mut cx)?;
+        cx.key
+            .ok_or_else(|| CoreError::Internal("an insert without a key".into()))
+    }
+
+    /// Changes a row that belongs to another record inside the caller's transaction (404 if
+    /// there is none): what [`Resource::update`] does between loading and auditing. Returns the
+    /// fields that changed.
+    pub fn change_row(&self, db: &dyn Db, caller: &Caller, key: &Key, input: Input) -> Result<Vec<String>, CoreError> {
+        let current = self.load(db, key)?.ok_or(CoreError::NotFound)?;
+        let Some(mut cx) = self.write_changes(db, caller, key, input, current, &Json::Null)? else {
+            return Ok(Vec::new());
+        };
+        self.after(&mut cx)?;
+        Ok(cx.changed)
     }
 
     /// Deletes a record (delete permission); the `deleting` hook may refuse (409); 412 on a
@@ -267,7 +262,8 @@ impl Resource {
         Ok(current)
     }
 
-    fn render_rows(&self, db: &dyn Db, rows: &Rows) -> Result<Vec<Json>, CoreError> {
+    /// The records of `rows` as the API shows them.
+    pub fn render(&self, db: &dyn Db, rows: &Rows) -> Result<Vec<Json>, CoreError> {
         let mut outside = match self.hooks.outside {
             Some(outside) => outside(db, &rows.iter().filter_map(|r| r.i64("id")).collect::<Vec<_>>())?,
             None => Default::default(),
@@ -449,11 +445,80 @@ impl Resource {
         changes
     }
 
+    /// Defaults, checks and the insert of a create; the context has the new key.
+    fn insert<'a>(
+        &self,
+        db: &'a dyn Db,
+        caller: &'a Caller,
+        scope: &[(&'static str, Value)],
+        input: Input,
+        body: &'a Json,
+    ) -> Result<Cx<'a>, CoreError> {
+        let defaults = self.defaults(db, scope)?;
+        let mut cx = context(db, caller, Draft::new(input, None, defaults, body), "created");
+        self.check(&mut cx, scope)?;
+        let mut columns = scope.to_vec();
+        for field in self.fields.iter().filter(|f| f.writable(true) || f.default.is_some()) {
+            if let Some(value) = cx.draft.get(field.name) {
+                columns.extend(field.columns(value, None));
+            }
+        }
+        columns.extend(self.stamps.on_insert(caller.user_id));
+        let names: Vec<&str> = columns.iter().map(|(column, _)| *column).collect();
+        let values: Vec<Value> = columns.iter().map(|(_, value)| value.clone()).collect();
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            self.table,
+            names.join(", "),
+            super::placeholders(names.len())
+        );
+        self.unique_violation(db.execute(&sql, &values))?;
+        cx.key = Some(match self.key {
+            ["id"] => Key::id(db.last_insert_id()?),
+            key => Key(key.iter().map(|k| (*k, column_value(&columns, k))).collect()),
+        });
+        Ok(cx)
+    }
+
+    /// Checks and writes what `input` changes in the stored record `current`; `None` when
+    /// nothing changed and nothing was written.
+    fn write_changes<'a>(
+        &self,
+        db: &'a dyn Db,
+        caller: &'a Caller,
+        key: &Key,
+        input: Input,
+        current: Json,
+        body: &'a Json,
+    ) -> Result<Option<Cx<'a>>, CoreError> {
+        let mut cx = context(
+            db,
+            caller,
+            Draft::new(input, Some(current), Map::new(), body),
+            "updated",
+        );
+        cx.key = Some(key.clone());
+        self.check(&mut cx, &[])?;
+        let current = cx.draft.current().cloned().unwrap_or_default();
+        let changes = self.changes(&cx.draft, &current);
+        if changes.is_empty() && !self.always_write {
+            return Ok(None);
+        }
+        cx.changed = changes.fields.clone();
+        self.unique_violation(changes.write(db, self.table, &key.0, self.stamps, caller.user_id))?;
+        Ok(Some(cx))
+    }
+
+    fn after(&self, cx: &mut Cx) -> Result<(), CoreError> {
+        match self.hooks.after {
+            Some(after) => after(cx),
+            None => Ok(()),
+        }
+    }
+
     /// The `after` hook, then the audit row, then the record as it is now.
     fn finish_write(&self, mut cx: Cx, declared: &[Detail], client: &ClientInfo) -> Result<Json, CoreError> {
-        if let Some(after) = self.hooks.after {
-            after(&mut cx)?;
-        }
+        self.after(&mut cx)?;
         let key = cx
             .key
             .clone()
