@@ -39,6 +39,9 @@ pub enum Store {
     Secret(&'static str),
     /// Not in the row: the resource's `outside` hook renders it and its `after` hook stores it.
     Outside,
+    /// Only read from bodies: a hook folds it into other fields (a custom field's `options`,
+    /// `dictionary`... into one JSON column).
+    Virtual,
 }
 
 /// Reads a body's value for one field: `(body, key, creating)`.
@@ -308,7 +311,7 @@ impl Field {
                 .unwrap_or(Json::Null),
             Store::Time(column) => time(row.i64(column)),
             Store::Names(en, ru) => json!({"en": row.str(en), "ru": row.str(ru)}),
-            Store::Secret(_) | Store::Outside => return None,
+            Store::Secret(_) | Store::Outside | Store::Virtual => return None,
         })
     }
 
@@ -323,7 +326,7 @@ impl Field {
                 let names = complete_names(value, current);
                 vec![(en, text_value(&names["en"])), (ru, text_value(&names["ru"]))]
             }
-            Store::Time(_) | Store::Outside => Vec::new(),
+            Store::Time(_) | Store::Outside | Store::Virtual => Vec::new(),
         }
     }
 }

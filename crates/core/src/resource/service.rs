@@ -428,6 +428,7 @@ impl Resource {
                         changes.touched(field.name);
                     }
                 }
+                Store::Virtual => {}
                 Store::Names(en, ru) => {
                     let full = super::field::complete_names(&new, Some(old));
                     for (part, column) in [("en", en), ("ru", ru)] {
@@ -458,7 +459,7 @@ impl Resource {
         let mut cx = context(db, caller, Draft::new(input, None, defaults, body), "created");
         self.check(&mut cx, scope)?;
         let mut columns = scope.to_vec();
-        for field in self.fields.iter().filter(|f| f.writable(true) || f.default.is_some()) {
+        for field in self.fields {
             if let Some(value) = cx.draft.get(field.name) {
                 columns.extend(field.columns(value, None));
             }
