@@ -12,15 +12,11 @@
 use serde_json::{Value as Json, json};
 
 use crate::acl::{Caller, Entity};
-use crate::audit::ClientInfo;
 use crate::db::Db;
 use crate::error::CoreError;
 use crate::records::EntityDef;
 use crate::records::list::{RecordQuery, list as list_records};
-use crate::resource::{
-    Access, Audit, CREATED_AT, CREATED_BY, Default, Detail, Field, Hooks, ID, Key, ListQuery, Page, Resource,
-    UPDATED_AT, UPDATED_BY, VERSION,
-};
+use crate::resource::{Access, Audit, Default, Detail, Field, Hooks, ID, Key, Resource, service_functions};
 
 /// The filters the section list accepts (`filter[parent_id]=3`).
 pub const FILTERS: &[&str] = &["parent_id"];
@@ -31,18 +27,15 @@ pub const PICKER_LIMIT: u32 = 20;
 /// The product fields the picker returns.
 pub const PICKER_FIELDS: &str = "id,name,sku,price,currency,unit,vat_rate,vat_included";
 
-/// The product sections, declared: a tree that stays a tree, kept while it holds anything.
+/// The product sections, declared: a tree that stays a tree, not deleted while it holds
+/// sub-sections or products (409). Reading needs the `product` read permission, writing its
+/// add, update or delete permission.
 pub const SECTIONS: Resource = Resource {
     fields: &[
         ID,
         Field::text("name", 200).required(),
         Field::parent("parent_id", "product section"),
         Field::int_not_null("sort").default(Default::Int(100)),
-        VERSION,
-        CREATED_AT,
-        UPDATED_AT,
-        CREATED_BY,
-        UPDATED_BY,
     ],
     filters: FILTERS,
     audit: Audit {
@@ -57,45 +50,7 @@ pub const SECTIONS: Resource = Resource {
     ..Resource::new("product_sections", "product_section", Access::entity(Entity::Product))
 };
 
-/// Lists sections by id ascending (`filter[parent_id]`); `product` read.
-pub fn list(db: &dyn Db, caller: &Caller, query: &ListQuery) -> Result<Page, CoreError> {
-    SECTIONS.list(db, caller, query)
-}
-
-/// One section; 404 if there is none. `product` read.
-pub fn get(db: &dyn Db, caller: &Caller, id: i64) -> Result<Json, CoreError> {
-    SECTIONS.get(db, caller, &Key::id(id))
-}
-
-/// Creates a section from `{name, parent_id?, sort?}` (`sort` defaults to 100); `product` add.
-pub fn create(db: &dyn Db, caller: &Caller, body: &Json, client: &ClientInfo) -> Result<Json, CoreError> {
-    SECTIONS.create(db, caller, &[], body, client)
-}
-
-/// Changes a section with a JSON merge-patch (`parent_id: null` moves it to the top level);
-/// 412 on a stale `if_match`. `product` update.
-pub fn update(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    body: &Json,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<Json, CoreError> {
-    SECTIONS.update(db, caller, &Key::id(id), body, if_match, client)
-}
-
-/// Deletes a section; 409 while it holds sub-sections or products, 412 on a stale
-/// `if_match`. `product` delete.
-pub fn delete(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<(), CoreError> {
-    SECTIONS.delete(db, caller, &Key::id(id), if_match, client)
-}
+service_functions!(SECTIONS: list, get, create, update, delete);
 
 /// 409 while the section holds sub-sections or products.
 fn refuse_while_in_use(db: &dyn Db, key: &Key, _: &Json) -> Result<(), CoreError> {

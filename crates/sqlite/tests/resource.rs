@@ -13,8 +13,7 @@ use common::{client, count, errors, fresh, user};
 
 use crm_core::acl::{Action, Caller, Entity};
 use crm_core::resource::{
-    Access, Audit, Body, CREATED_AT, CREATED_BY, Cx, Default, Detail, Field, Hooks, ID, Key, ListQuery, Patch,
-    Resource, Store, UPDATED_AT, UPDATED_BY, Unique, VERSION, names,
+    Access, Audit, Body, Cx, Default, Detail, Field, Hooks, ID, Key, ListQuery, Patch, Resource, Store, Unique, names,
 };
 use crm_core::{CoreError, Db, Value};
 use serde_json::{Map, Value as Json, json};
@@ -30,11 +29,6 @@ const GADGETS: Resource = Resource {
         Field::int_not_null("sort").default(Default::Int(100)),
         Field::bool("active").default(Default::Bool(true)),
         Field::any("tags", Store::Outside),
-        VERSION,
-        CREATED_AT,
-        UPDATED_AT,
-        CREATED_BY,
-        UPDATED_BY,
     ],
     filters: &["active", "parent_id", "code"],
     unique: Some(Unique {
@@ -65,9 +59,6 @@ const TOKENS: Resource = Resource {
             .immutable("the code cannot change"),
         Field::custom("name", Store::Names("name_en", "name_ru"), names::patch).required(),
         Field::int_not_null("sort").default(Default::Computed(next_sort)),
-        VERSION,
-        CREATED_AT,
-        UPDATED_AT,
     ],
     stamps: crm_core::resource::Stamps::Times,
     order: "sort, code",

@@ -18,8 +18,7 @@ use crate::db::{Db, Row, Value};
 use crate::error::CoreError;
 use crate::records::usage::{Used, first_use};
 use crate::resource::{
-    Access, Audit, Body, CREATED_AT, Cx, Default, Detail, Field, Hooks, Key, Patch, Resource, Stamps, Store,
-    UPDATED_AT, Unique, VERSION, names,
+    Access, Audit, Body, Cx, Default, Detail, Field, Hooks, Key, Patch, Resource, Stamps, Store, Unique, names,
 };
 
 /// Currencies, declared.
@@ -33,9 +32,6 @@ pub const CURRENCIES: Resource = Resource {
         Field::custom("rate", Store::Text("rate"), read_rate).required(),
         Field::bool("base").default(Default::Bool(false)),
         Field::custom("sort", Store::Int("sort"), read_sort).default(Default::Computed(last)),
-        VERSION,
-        CREATED_AT,
-        UPDATED_AT,
     ],
     stamps: Stamps::Times,
     order: "sort, code",

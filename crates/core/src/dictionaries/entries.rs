@@ -18,8 +18,8 @@ use crate::db::{Db, Value};
 use crate::error::CoreError;
 use crate::records::usage::{Used, first_use};
 use crate::resource::{
-    Access, Audit, Body, CREATED_AT, Cx, Default, Detail, Field, Hooks, Key, Patch, Resource, Stamps, Store,
-    UPDATED_AT, Unique, VERSION, names,
+    Access, Audit, Body, CREATED_AT, Default, Detail, Field, Hooks, Key, Patch, Resource, Stamps, Store, UPDATED_AT,
+    Unique, VERSION, is_code, names,
 };
 
 const CODE: Field = Field::code(
@@ -33,12 +33,14 @@ const NAME: Field = Field::custom("name", Store::Names("name_en", "name_ru"), na
 const SORT: Field = Field::custom("sort", Store::Int("sort"), read_sort).default(Default::Computed(last_in_kind));
 const COLOR: Field = Field::custom("color", Store::Text("color"), read_color);
 const SYSTEM: Field = Field::read_only("system", Store::Bool("system")).default(Default::Bool(false));
-const SEMANTIC: Field = Field::custom("semantic", Store::Text("semantic"), read_semantic).required();
+const SEMANTIC: Field = Field::custom("semantic", Store::Text("semantic"), read_semantic)
+    .required()
+    .fixed_if("system", "system_entry", "the semantic of a system entry cannot change");
 
 /// The entries of every dictionary but lead statuses, declared.
-pub const ENTRIES: Resource = entries(&[CODE, NAME, SORT, COLOR, SYSTEM, VERSION, CREATED_AT, UPDATED_AT]);
+pub const ENTRIES: Resource = entries(&[CODE, NAME, SORT, COLOR, SYSTEM]);
 
-/// Lead statuses, declared: entries with a semantic.
+/// Lead statuses, declared: entries with a semantic (shown last).
 pub const LEAD_STATUSES: Resource = entries(&[
     CODE, NAME, SORT, COLOR, SYSTEM, VERSION, CREATED_AT, UPDATED_AT, SEMANTIC,
 ]);
@@ -60,7 +62,6 @@ const fn entries(fields: &'static [Field]) -> Resource {
             deleted: &[Detail::Key, Detail::Field("name")],
         },
         hooks: Hooks {
-            before: Some(keep_system_semantics),
             deleting: Some(refuse_system_or_used),
             ..Hooks::NONE
         },
@@ -175,24 +176,6 @@ fn read_semantic(b: &mut Body, key: &'static str, _creating: bool) -> Patch<Json
     }
 }
 
-/// A system entry keeps its semantic (422 `semantic`/`system_entry`).
-fn keep_system_semantics(cx: &mut Cx) -> Result<(), CoreError> {
-    let Some(current) = cx.draft.current() else {
-        return Ok(());
-    };
-    if let Patch::Set(semantic) = cx.draft.patch("semantic")
-        && *semantic != current["semantic"]
-        && current["system"] == true
-    {
-        cx.errors.push(
-            "semantic",
-            "system_entry",
-            "the semantic of a system entry cannot change",
-        );
-    }
-    Ok(())
-}
-
 /// 409 for a system entry or one still in use.
 fn refuse_system_or_used(db: &dyn Db, key: &Key, current: &Json) -> Result<(), CoreError> {
     if current["system"] == true {
@@ -210,12 +193,9 @@ fn refuse_system_or_used(db: &dyn Db, key: &Key, current: &Json) -> Result<(), C
 
 /// `^[A-Z][A-Z0-9_]{0,49}$`.
 fn valid_entry_code(code: &str) -> bool {
-    let bytes = code.as_bytes();
-    (1..=50).contains(&bytes.len())
-        && bytes[0].is_ascii_uppercase()
-        && bytes[1..]
-            .iter()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+    is_code(code, 1..=50, u8::is_ascii_uppercase, |b| {
+        b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_'
+    })
 }
 
 /// `#RRGGBB` (hex digits in either case).

@@ -8,19 +8,16 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value as Json};
 
 use super::DEPARTMENT_ROLES;
-use crate::acl::{Caller, Entity};
-use crate::audit::ClientInfo;
+use crate::acl::Entity;
 use crate::db::Db;
 use crate::error::CoreError;
-use crate::resource::{
-    Access, Audit, CREATED_AT, CREATED_BY, Cx, Default, Detail, Field, Hooks, ID, Key, ListQuery, Page, Resource,
-    UPDATED_AT, UPDATED_BY, VERSION,
-};
+use crate::resource::{Access, Audit, Cx, Default, Detail, Field, Hooks, ID, Key, Resource, service_functions};
 
 /// The filters `list` accepts (`filter[parent_id]=3`).
 pub const FILTERS: &[&str] = &["parent_id"];
 
-/// Departments, declared.
+/// Departments, declared: `{name, parent_id?, head_user_id?, sort?, role_ids?}`, not deleted
+/// while they have sub-departments or users, active or not (409). The `settings` permission.
 pub const DEPARTMENTS: Resource = Resource {
     fields: &[
         ID,
@@ -29,11 +26,6 @@ pub const DEPARTMENTS: Resource = Resource {
         Field::reference("head_user_id", "users", "user"),
         Field::int_not_null("sort").default(Default::Int(100)),
         Field::ids("role_ids", "roles"),
-        VERSION,
-        CREATED_AT,
-        UPDATED_AT,
-        CREATED_BY,
-        UPDATED_BY,
     ],
     filters: FILTERS,
     audit: Audit {
@@ -50,45 +42,7 @@ pub const DEPARTMENTS: Resource = Resource {
     ..Resource::new("departments", "department", Access::entity(Entity::Settings))
 };
 
-/// Lists departments by id ascending (settings read).
-pub fn list(db: &dyn Db, caller: &Caller, query: &ListQuery) -> Result<Page, CoreError> {
-    DEPARTMENTS.list(db, caller, query)
-}
-
-/// One department (settings read); 404 if there is none.
-pub fn get(db: &dyn Db, caller: &Caller, id: i64) -> Result<Json, CoreError> {
-    DEPARTMENTS.get(db, caller, &Key::id(id))
-}
-
-/// Creates a department (settings add) from `{name, parent_id?, head_user_id?, sort?,
-/// role_ids?}` and returns the record.
-pub fn create(db: &dyn Db, caller: &Caller, body: &Json, client: &ClientInfo) -> Result<Json, CoreError> {
-    DEPARTMENTS.create(db, caller, &[], body, client)
-}
-
-/// Changes a department (settings update) with a JSON merge-patch; 412 on a stale `if_match`.
-pub fn update(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    body: &Json,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<Json, CoreError> {
-    DEPARTMENTS.update(db, caller, &Key::id(id), body, if_match, client)
-}
-
-/// Deletes a department (settings delete); 409 while it has sub-departments or users (active
-/// or not), 412 on a stale `if_match`.
-pub fn delete(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<(), CoreError> {
-    DEPARTMENTS.delete(db, caller, &Key::id(id), if_match, client)
-}
+service_functions!(DEPARTMENTS: list, get, create, update, delete);
 
 fn read_roles(db: &dyn Db, ids: &[i64]) -> Result<BTreeMap<i64, Map<String, Json>>, CoreError> {
     DEPARTMENT_ROLES.outside(db, ids)

@@ -8,19 +8,21 @@
 
 use serde_json::{Map, Value as Json};
 
-use crate::acl::{Caller, Entity, Permissions};
-use crate::audit::ClientInfo;
+use crate::acl::{Entity, Permissions};
 use crate::db::{Db, Row, Value};
 use crate::error::CoreError;
 use crate::resource::{
-    Access, Audit, Body, CREATED_AT, Cx, Default, Detail, Field, Hooks, ID, Key, ListQuery, Page, Patch, Resource,
-    Stamps, Store, UPDATED_AT, Unique, VERSION,
+    Access, Audit, Body, Cx, Default, Detail, Field, Hooks, ID, Key, Patch, Resource, Stamps, Store, Unique, is_code,
+    service_functions,
 };
 
 /// The filters `list` accepts (`filter[code]=manager`).
 pub const FILTERS: &[&str] = &["code"];
 
-/// Roles, declared. The matrix is stored as JSON and always shown in its full, checked form.
+/// Roles, declared: `{code, name, permissions?}` (no permissions: nothing granted). The
+/// matrix is stored as JSON and always shown in its full, checked form. A system role keeps
+/// its code (422 `code`/`system_role`); a system role or one still assigned to a user or
+/// department is not deleted (409). The `settings` permission.
 pub const ROLES: Resource = Resource {
     fields: &[
         ID,
@@ -29,14 +31,12 @@ pub const ROLES: Resource = Resource {
             valid_code,
             "2 to 50 lowercase letters, digits or '_', starting with a letter",
         )
-        .required(),
+        .required()
+        .fixed_if("is_system", "system_role", "the code of a system role cannot change"),
         Field::text("name", 200).required(),
         Field::read_only("is_system", Store::Bool("is_system")).default(Default::Bool(false)),
         Field::custom("permissions", Store::Json("permissions"), permissions)
             .default(Default::Computed(nothing_granted)),
-        VERSION,
-        CREATED_AT,
-        UPDATED_AT,
     ],
     stamps: Stamps::Times,
     filters: FILTERS,
@@ -51,7 +51,6 @@ pub const ROLES: Resource = Resource {
         deleted: &[Detail::Field("code"), Detail::Field("permissions")],
     },
     hooks: Hooks {
-        before: Some(keep_system_codes),
         after: Some(audit_old_and_new),
         deleting: Some(refuse_system_or_assigned),
         finish: Some(show_permissions),
@@ -60,46 +59,7 @@ pub const ROLES: Resource = Resource {
     ..Resource::new("roles", "role", Access::entity(Entity::Settings))
 };
 
-/// Lists roles by id ascending (settings read).
-pub fn list(db: &dyn Db, caller: &Caller, query: &ListQuery) -> Result<Page, CoreError> {
-    ROLES.list(db, caller, query)
-}
-
-/// One role (settings read); 404 if there is none.
-pub fn get(db: &dyn Db, caller: &Caller, id: i64) -> Result<Json, CoreError> {
-    ROLES.get(db, caller, &Key::id(id))
-}
-
-/// Creates a role (settings add) from `{code, name, permissions?}` (no permissions: nothing
-/// granted) and returns the record.
-pub fn create(db: &dyn Db, caller: &Caller, body: &Json, client: &ClientInfo) -> Result<Json, CoreError> {
-    ROLES.create(db, caller, &[], body, client)
-}
-
-/// Changes a role (settings update) with a JSON merge-patch; a system role keeps its code
-/// (422 `code`/`system_role`); 412 on a stale `if_match`.
-pub fn update(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    body: &Json,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<Json, CoreError> {
-    ROLES.update(db, caller, &Key::id(id), body, if_match, client)
-}
-
-/// Deletes a role (settings delete); 409 for a system role or one still assigned to a user or
-/// department, 412 on a stale `if_match`.
-pub fn delete(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<(), CoreError> {
-    ROLES.delete(db, caller, &Key::id(id), if_match, client)
-}
+service_functions!(ROLES: list, get, create, update, delete);
 
 /// A permission matrix, checked ([`Permissions::from_value`]) and kept in its full form.
 fn permissions(b: &mut Body, key: &'static str, _creating: bool) -> Patch<Json> {
@@ -115,21 +75,6 @@ fn permissions(b: &mut Body, key: &'static str, _creating: bool) -> Patch<Json> 
 
 fn nothing_granted(_: &dyn Db, _: &[(&'static str, Value)]) -> Result<Json, CoreError> {
     Ok(Permissions::none().to_value())
-}
-
-/// A system role keeps its code (422 `code`/`system_role`).
-fn keep_system_codes(cx: &mut Cx) -> Result<(), CoreError> {
-    let Some(current) = cx.draft.current() else {
-        return Ok(());
-    };
-    if let Patch::Set(code) = cx.draft.patch("code")
-        && *code != current["code"]
-        && current["is_system"] == true
-    {
-        cx.errors
-            .push("code", "system_role", "the code of a system role cannot change");
-    }
-    Ok(())
 }
 
 /// A changed code or matrix is audited with its old and new value.
@@ -178,12 +123,9 @@ fn show_permissions(row: &Row, record: &mut Map<String, Json>) -> Result<(), Cor
 
 /// `^[a-z][a-z0-9_]{1,49}$`.
 fn valid_code(code: &str) -> bool {
-    let bytes = code.as_bytes();
-    (2..=50).contains(&bytes.len())
-        && bytes[0].is_ascii_lowercase()
-        && bytes[1..]
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+    is_code(code, 2..=50, u8::is_ascii_lowercase, |b| {
+        b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_'
+    })
 }
 
 #[cfg(test)]

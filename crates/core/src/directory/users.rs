@@ -10,13 +10,12 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value as Json, json};
 
 use super::USER_ROLES;
-use crate::acl::{Action, Caller, Entity};
+use crate::acl::{Caller, Entity};
 use crate::audit::ClientInfo;
 use crate::db::Db;
 use crate::error::{CoreError, FieldErrors};
 use crate::resource::{
-    Access, Body, CREATED_AT, CREATED_BY, Cx, Default, Field, Hooks, ID, Input, Key, ListQuery, Page, Patch, Resource,
-    Store, UPDATED_AT, UPDATED_BY, Unique, VERSION,
+    Access, Body, Cx, Default, Field, Hooks, ID, Input, Key, Patch, Resource, Store, Unique, service_functions,
 };
 
 /// The filters `list` accepts (`filter[active]=true`, `filter[department_id]=3`, `filter[email]=a@b.c`).
@@ -24,8 +23,12 @@ pub const FILTERS: &[&str] = &["active", "department_id", "email"];
 
 const DUPLICATE_EMAIL: &str = "a user with this email exists";
 
-/// Users, declared. The e-mail is normalised and the password checked and hashed by the
-/// `parse` hook (against the stored e-mail on update, so updates parse after load).
+/// Users, declared: `{email, name, password, active?, department_id?, position?, language?,
+/// time_zone?, role_ids?}`. The e-mail is normalised and the password checked and hashed by
+/// the `parse` hook (against the stored e-mail on update, so updates parse after load); a
+/// taken e-mail is 409. Setting `active` to `false` deactivates (audited as
+/// `user.deactivated`; not allowed on oneself, 409) and ends the user's credentials for good
+/// (`auth::end_credentials`). The `settings` permission.
 pub const USERS: Resource = Resource {
     fields: &[
         ID,
@@ -38,11 +41,6 @@ pub const USERS: Resource = Resource {
         Field::custom("language", Store::Text("language"), language).default(Default::Text("en")),
         Field::custom("time_zone", Store::Text("time_zone"), time_zone).default(Default::Text("UTC")),
         Field::ids("role_ids", "roles"),
-        VERSION,
-        CREATED_AT,
-        UPDATED_AT,
-        CREATED_BY,
-        UPDATED_BY,
     ],
     filters: FILTERS,
     unique: Some(Unique {
@@ -61,10 +59,7 @@ pub const USERS: Resource = Resource {
     ..Resource::new("users", "user", Access::entity(Entity::Settings))
 };
 
-/// Lists users by id ascending (settings read).
-pub fn list(db: &dyn Db, caller: &Caller, query: &ListQuery) -> Result<Page, CoreError> {
-    USERS.list(db, caller, query)
-}
+service_functions!(USERS: list, get, create, update);
 
 /// The directory of active users (`id`, `name`, `department_id`) that anyone signed in may read,
 /// so people pick an assignee by name without the `settings` permission; `caller` is the proof
@@ -81,32 +76,6 @@ pub fn directory(db: &dyn Db, _caller: &Caller) -> Result<Json, CoreError> {
     Ok(json!({ "items": items }))
 }
 
-/// One user (settings read); 404 if there is none.
-pub fn get(db: &dyn Db, caller: &Caller, id: i64) -> Result<Json, CoreError> {
-    USERS.get(db, caller, &Key::id(id))
-}
-
-/// Creates a user (settings add) from `{email, name, password, active?, department_id?,
-/// position?, language?, time_zone?, role_ids?}` and returns the record.
-pub fn create(db: &dyn Db, caller: &Caller, body: &Json, client: &ClientInfo) -> Result<Json, CoreError> {
-    USERS.create(db, caller, &[], body, client)
-}
-
-/// Changes a user (settings update) with a JSON merge-patch of the fields `create` takes;
-/// `if_match` is the version the client last saw (412 if it changed). Setting `active` to
-/// `false` deactivates (audited as `user.deactivated`; not allowed on oneself, 409) and ends
-/// the user's credentials for good (`auth::end_credentials`).
-pub fn update(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    body: &Json,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<Json, CoreError> {
-    USERS.update(db, caller, &Key::id(id), body, if_match, client)
-}
-
 /// Deactivates a user (settings delete) and ends their credentials for good; 409 on oneself,
 /// 412 on a stale `if_match`. A user who is already inactive stays so and nothing is written.
 pub fn deactivate(
@@ -116,28 +85,17 @@ pub fn deactivate(
     if_match: Option<i64>,
     client: &ClientInfo,
 ) -> Result<(), CoreError> {
-    let key = Key::id(id);
-    USERS.act(
-        db,
-        caller,
-        Action::Delete,
-        &key,
-        if_match,
-        client,
-        "deactivated",
-        |db, current, changes| {
-            if id == caller.user_id {
-                return Err(CoreError::Conflict("you cannot deactivate yourself".into()));
-            }
-            if current["active"] != true {
-                return Ok(None);
-            }
-            changes.set_if(true, "active", "active", false);
-            crate::auth::end_credentials(db, id)?;
-            Ok(Some(json!({ "fields": ["active"] })))
-        },
-    )?;
-    Ok(())
+    let details = json!({ "fields": ["active"] });
+    USERS.deactivate(db, caller, &Key::id(id), if_match, client, details, |db, current| {
+        if id == caller.user_id {
+            return Err(CoreError::Conflict("you cannot deactivate yourself".into()));
+        }
+        if current["active"] != true {
+            return Ok(false);
+        }
+        crate::auth::end_credentials(db, id)?;
+        Ok(true)
+    })
 }
 
 /// `en` or `ru`.

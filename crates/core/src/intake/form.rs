@@ -8,20 +8,23 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 
-use crate::acl::{Action, Caller, Entity};
+use crate::acl::{Caller, Entity};
 use crate::audit::ClientInfo;
 use crate::db::{Db, Row, Value};
 use crate::error::{CoreError, FieldErrors};
 use crate::records::{EntityDef, values};
 use crate::resource::{
-    Access, Audit, Body, Cx, Default, Detail, Field, Hooks, ID, Key, ListQuery, Page, Patch, Resource, Store, VERSION,
+    Access, Audit, Body, Cx, Default, Detail, Field, Hooks, ID, Key, ListQuery, Page, Patch, Resource, Store,
+    service_functions,
 };
 
 /// Filters `GET /api/forms` accepts.
 pub const FILTERS: &[&str] = &["active"];
 
 /// Forms, declared: a definition checked whole (the body over the stored form) and rewritten
-/// whole; the record is shown as [`Form`] reads it, with links made from the base URL.
+/// whole; the record is shown as [`Form`] reads it, with links made from the base URL. A form
+/// is deactivated, never deleted: its link stops taking submissions; its log stays. The
+/// `settings` permission.
 pub const FORMS: Resource = Resource {
     fields: &[
         ID,
@@ -43,7 +46,6 @@ pub const FORMS: Resource = Resource {
         Field::any("notify_minutes", Store::Int("notify_minutes")),
         Field::any("ip_limit_per_minute", Store::Int("ip_limit_per_minute")).default(Default::Int(20)),
         Field::any("form_limit_per_minute", Store::Int("form_limit_per_minute")).default(Default::Int(600)),
-        VERSION,
         Field::read_only("secret", Store::Secret("secret")).default(Default::Computed(new_secret)),
     ],
     filters: FILTERS,
@@ -375,30 +377,7 @@ pub fn update(
     Ok(with_links(record, base_url))
 }
 
-/// Deactivates a form (settings delete): its link stops taking submissions; its log stays.
-pub fn deactivate(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<(), CoreError> {
-    let key = Key::id(id);
-    FORMS.act(
-        db,
-        caller,
-        Action::Delete,
-        &key,
-        if_match,
-        client,
-        "deactivated",
-        |_, _, changes| {
-            changes.set_if(true, "active", "active", false);
-            Ok(Some(json!({})))
-        },
-    )?;
-    Ok(())
-}
+service_functions!(FORMS: deactivate);
 
 fn with_links(mut record: Json, base_url: &str) -> Json {
     if let Json::Object(map) = &mut record {

@@ -15,14 +15,10 @@ use serde_json::{Map, Value as Json, json};
 use super::entity::EntityDef;
 use super::fields::{FieldDef, FieldKind, Options, ParseContext, Storage};
 use super::values::Numeric;
-use crate::acl::{Caller, Entity};
-use crate::audit::ClientInfo;
+use crate::acl::Entity;
 use crate::db::{Db, Row, Value};
 use crate::error::{CoreError, FieldErrors};
-use crate::resource::{
-    Access, Audit, CREATED_AT, CREATED_BY, Cx, Detail, Field, Hooks, ID, Key, ListQuery, Page, Resource, Store,
-    UPDATED_AT, UPDATED_BY, Unique, VERSION,
-};
+use crate::resource::{Access, Audit, Cx, Detail, Field, Hooks, ID, Key, Resource, Store, Unique, service_functions};
 
 /// Filters `GET /api/custom-fields` accepts.
 pub const FILTERS: &[&str] = &["entity"];
@@ -47,9 +43,11 @@ const TYPES: &[&str] = &[
     "record",
 ];
 
-/// Custom fields, declared. A definition is read whole (the body over the stored definition)
-/// by the `before` hook, which also folds `options`, `dictionary`, `record_entity` and `signed`
-/// into the one `options` column the record shows them from; it is rewritten whole.
+/// Custom fields, declared. Anyone signed in reads them; writing needs the `settings`
+/// permission. A definition is read whole (the body over the stored definition) by the
+/// `before` hook, which also folds `options`, `dictionary`, `record_entity` and `signed` into
+/// the one `options` column the record shows them from; it is rewritten whole. A code the
+/// entity already has is 409; deleting a field removes its values from every record.
 pub const CUSTOM_FIELDS: Resource = Resource {
     fields: &[
         ID,
@@ -62,11 +60,6 @@ pub const CUSTOM_FIELDS: Resource = Resource {
         Field::any("default", Store::Json("default_value")),
         Field::any("sort", Store::Int("sort")),
         Field::any("show_in_list", Store::Bool("show_in_list")),
-        VERSION,
-        CREATED_AT,
-        UPDATED_AT,
-        CREATED_BY,
-        UPDATED_BY,
         Field::any("options", Store::Virtual),
         Field::any("dictionary", Store::Virtual),
         Field::any("record_entity", Store::Virtual),
@@ -182,44 +175,7 @@ fn numbers_as_strings(kind: &FieldKind, default: Json) -> Json {
     }
 }
 
-/// Lists custom fields (any authenticated user; `filter[entity]=lead`), by id.
-pub fn list(db: &dyn Db, caller: &Caller, query: &ListQuery) -> Result<Page, CoreError> {
-    CUSTOM_FIELDS.list(db, caller, query)
-}
-
-/// One custom field definition.
-pub fn get(db: &dyn Db, caller: &Caller, id: i64) -> Result<Json, CoreError> {
-    CUSTOM_FIELDS.get(db, caller, &Key::id(id))
-}
-
-/// Creates a custom field (settings add); 409 if the entity already has the code.
-pub fn create(db: &dyn Db, caller: &Caller, body: &Json, client: &ClientInfo) -> Result<Json, CoreError> {
-    CUSTOM_FIELDS.create(db, caller, &[], body, client)
-}
-
-/// Changes a custom field's label, required flag, default, order, list flag or options
-/// (settings update); entity, code, type and multiplicity are fixed (422).
-pub fn update(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    body: &Json,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<Json, CoreError> {
-    CUSTOM_FIELDS.update(db, caller, &Key::id(id), body, if_match, client)
-}
-
-/// Deletes a custom field and its values in every record of the entity (settings delete).
-pub fn delete(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<(), CoreError> {
-    CUSTOM_FIELDS.delete(db, caller, &Key::id(id), if_match, client)
-}
+service_functions!(CUSTOM_FIELDS: list, get, create, update, delete);
 
 /// The `before` hook: the definition read whole and checked ([`Draft::read`]), then written
 /// back as the columns hold it.

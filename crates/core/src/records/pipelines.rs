@@ -20,8 +20,8 @@ use crate::audit::ClientInfo;
 use crate::db::{Db, Value};
 use crate::error::{CoreError, FieldErrors};
 use crate::resource::{
-    Access, Audit, Body, CREATED_AT, Cx, Default, Detail, Field, Hooks, ID, Key, Patch, Resource, Stamps, Store,
-    UPDATED_AT, Unique, VERSION, names,
+    Access, Audit, Body, Cx, Default, Detail, Field, Hooks, ID, Key, Patch, Resource, Stamps, Store, Unique, names,
+    service_functions,
 };
 
 /// The default stages of a new pipeline: (code, en, ru, colour, probability, semantic).
@@ -56,7 +56,9 @@ const DEFAULT_STAGES: &[(&str, &str, &str, &str, i64, &str)] = &[
     ("LOSE", "Lost", "Сделка провалена", "#FF5752", 0, "lost"),
 ];
 
-/// Pipelines, declared: always rewritten whole (a patch is audited as sent).
+/// Pipelines, declared: `{name, sort?}`, created with the default stages (codes prefixed
+/// `C<id>:`), always rewritten whole (a patch is audited as sent); the default pipeline or one
+/// holding deals is not deleted (409).
 pub const PIPELINES: Resource = Resource {
     fields: &[
         ID,
@@ -64,9 +66,6 @@ pub const PIPELINES: Resource = Resource {
         Field::int_not_null("sort").default(Default::Int(100)),
         Field::read_only("is_default", Store::Bool("is_default")).default(Default::Bool(false)),
         Field::read_only("stages", Store::Outside),
-        VERSION,
-        CREATED_AT,
-        UPDATED_AT,
     ],
     stamps: Stamps::Times,
     order: "sort, id",
@@ -156,38 +155,7 @@ pub fn list(db: &dyn Db, caller: &Caller) -> Result<Json, CoreError> {
     Ok(json!({ "items": PIPELINES.all(db, caller, &[])?, "next_cursor": null }))
 }
 
-/// One pipeline with its stages.
-pub fn get(db: &dyn Db, caller: &Caller, id: i64) -> Result<Json, CoreError> {
-    PIPELINES.get(db, caller, &Key::id(id))
-}
-
-/// Creates a pipeline with the default stages (codes prefixed `C<id>:`).
-pub fn create(db: &dyn Db, caller: &Caller, body: &Json, client: &ClientInfo) -> Result<Json, CoreError> {
-    PIPELINES.create(db, caller, &[], body, client)
-}
-
-/// Renames or reorders a pipeline.
-pub fn update(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    body: &Json,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<Json, CoreError> {
-    PIPELINES.update(db, caller, &Key::id(id), body, if_match, client)
-}
-
-/// Deletes a pipeline that is not the default one and holds no deals (409 otherwise).
-pub fn delete(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<(), CoreError> {
-    PIPELINES.delete(db, caller, &Key::id(id), if_match, client)
-}
+service_functions!(PIPELINES: get, create, update, delete);
 
 /// The stages of these pipelines, in order.
 fn stages_of(db: &dyn Db, ids: &[i64]) -> Result<BTreeMap<i64, Map<String, Json>>, CoreError> {
@@ -353,6 +321,34 @@ fn check_semantics(db: &dyn Db, id: i64) -> Result<(), CoreError> {
     errors.into_result()
 }
 
+/// A change of pipeline `id`'s stages (settings update): `work` with the pipeline, then the
+/// semantics checked, the pipeline's new version and its `pipeline.<verb>` audit row with the
+/// details `work` returns. Returns the pipeline.
+fn on_stages(
+    db: &dyn Db,
+    caller: &Caller,
+    id: i64,
+    client: &ClientInfo,
+    verb: &'static str,
+    work: impl FnOnce(&dyn Db, &Json) -> Result<Json, CoreError>,
+) -> Result<Json, CoreError> {
+    let key = Key::id(id);
+    PIPELINES.act(
+        db,
+        caller,
+        Action::Update,
+        &key,
+        None,
+        client,
+        verb,
+        |db, pipeline, _| {
+            let details = work(db, pipeline)?;
+            check_semantics(db, id)?;
+            Ok(Some(details))
+        },
+    )
+}
+
 /// Adds a stage: `{"code", "name", "color"?, "probability"?, "semantic"?, "sort"?}`; the code
 /// gets the pipeline's prefix.
 pub fn add_stage(db: &dyn Db, caller: &Caller, id: i64, body: &Json, client: &ClientInfo) -> Result<Json, CoreError> {
@@ -364,26 +360,16 @@ pub fn add_stage(db: &dyn Db, caller: &Caller, id: i64, body: &Json, client: &Cl
         return Err(CoreError::Validation(errors));
     };
     let code = code.as_str().unwrap_or_default().to_string();
-    PIPELINES.act(
-        db,
-        caller,
-        Action::Update,
-        &Key::id(id),
-        None,
-        client,
-        "stage_added",
-        |db, pipeline, _| {
-            let full = if pipeline["is_default"] == true {
-                code
-            } else {
-                format!("C{id}:{code}")
-            };
-            input.set("code", Patch::Set(Json::from(full.as_str())));
-            STAGES.add_row(db, caller, &[("pipeline_id", id.into())], input)?;
-            check_semantics(db, id)?;
-            Ok(Some(json!({"code": full})))
-        },
-    )
+    on_stages(db, caller, id, client, "stage_added", |db, pipeline| {
+        let full = if pipeline["is_default"] == true {
+            code
+        } else {
+            format!("C{id}:{code}")
+        };
+        input.set("code", Patch::Set(Json::from(full.as_str())));
+        STAGES.add_row(db, caller, &[("pipeline_id", id.into())], input)?;
+        Ok(json!({"code": full}))
+    })
 }
 
 fn stage_of(db: &dyn Db, pipeline_id: i64, code: &str) -> Result<Stage, CoreError> {
@@ -403,21 +389,11 @@ pub fn update_stage(
 ) -> Result<Json, CoreError> {
     caller.require(Entity::Settings, Action::Update)?;
     let input = STAGES.parse(body, false, None)?;
-    PIPELINES.act(
-        db,
-        caller,
-        Action::Update,
-        &Key::id(id),
-        None,
-        client,
-        "stage_updated",
-        |db, _, _| {
-            let key = Key(vec![("pipeline_id", id.into()), ("code", code.into())]);
-            STAGES.change_row(db, caller, &key, input)?;
-            check_semantics(db, id)?;
-            Ok(Some(json!({"code": code})))
-        },
-    )
+    on_stages(db, caller, id, client, "stage_updated", |db, _| {
+        let key = Key(vec![("pipeline_id", id.into()), ("code", code.into())]);
+        STAGES.change_row(db, caller, &key, input)?;
+        Ok(json!({"code": code}))
+    })
 }
 
 /// Deletes a stage. If deals are in it, `move_to` must name another stage of the same
@@ -431,7 +407,7 @@ pub fn delete_stage(
     client: &ClientInfo,
 ) -> Result<Json, CoreError> {
     caller.require(Entity::Settings, Action::Update)?;
-    PIPELINES.act(db, caller, Action::Update, &Key::id(id), None, client, "stage_deleted", |db, _, _| {
+    on_stages(db, caller, id, client, "stage_deleted", |db, _| {
         stage_of(db, id, code)?;
         let deals = deal_count(db, "stage", code.into())?;
         if deals > 0 {
@@ -473,7 +449,6 @@ pub fn delete_stage(
             )?;
         }
         db.execute("DELETE FROM pipeline_stages WHERE code = ?", &[code.into()])?;
-        check_semantics(db, id)?;
-        Ok(Some(json!({"code": code, "moved_deals": deals, "move_to": move_to})))
+        Ok(json!({"code": code, "moved_deals": deals, "move_to": move_to}))
     })
 }

@@ -80,3 +80,31 @@ pub(crate) fn time(value: Option<i64>) -> Json {
 pub(crate) fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
+
+/// Whether `code` has `len` bytes, the first one `first` accepts and the others `rest` (codes
+/// are ASCII by their patterns).
+pub fn is_code(
+    code: &str,
+    len: std::ops::RangeInclusive<usize>,
+    first: fn(&u8) -> bool,
+    rest: fn(&u8) -> bool,
+) -> bool {
+    let bytes = code.as_bytes();
+    len.contains(&bytes.len()) && bytes.first().is_some_and(first) && bytes[1..].iter().all(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_checked_by_length_first_byte_and_the_rest() {
+        let lower = |code| is_code(code, 2..=4, u8::is_ascii_lowercase, u8::is_ascii_alphanumeric);
+        for good in ["ab", "a1b2", "zz"] {
+            assert!(lower(good), "{good}");
+        }
+        for bad in ["", "a", "abcde", "1a", "Ab", "a-b", "аб"] {
+            assert!(!lower(bad), "{bad}");
+        }
+    }
+}

@@ -16,7 +16,7 @@
 
 use serde_json::{Value as Json, json};
 
-use super::{Body, Patch, time};
+use super::{Body, Patch, Stamps, time};
 use crate::db::{Db, Row, Value};
 use crate::error::CoreError;
 
@@ -116,6 +116,16 @@ pub enum OnUpdate {
     CreateOnly,
     /// Repeat it unchanged; another value is 422 `immutable` with this message.
     Immutable(&'static str),
+    /// Change it unless the stored record's boolean `flag` is set; then another value is 422
+    /// `code` with `message` (a system role keeps its code).
+    FixedIf {
+        /// The field whose `true` fixes this one.
+        flag: &'static str,
+        /// The error code.
+        code: &'static str,
+        /// The error message.
+        message: &'static str,
+    },
 }
 
 /// One field of a resource's record.
@@ -147,6 +157,17 @@ pub const UPDATED_AT: Field = Field::read_only("updated_at", Store::Time("update
 pub const CREATED_BY: Field = Field::read_only("created_by", Store::Int("created_by"));
 /// Who last changed it.
 pub const UPDATED_BY: Field = Field::read_only("updated_by", Store::Int("updated_by"));
+
+impl Stamps {
+    /// The fields a record shows of its stamps (after its own, unless it lists them itself).
+    pub(crate) fn fields(self) -> &'static [Field] {
+        match self {
+            Stamps::None => &[],
+            Stamps::Times => &[VERSION, CREATED_AT, UPDATED_AT],
+            Stamps::TimesAndUsers => &[VERSION, CREATED_AT, UPDATED_AT, CREATED_BY, UPDATED_BY],
+        }
+    }
+}
 
 impl Field {
     /// A writable, optional field.
@@ -264,6 +285,12 @@ impl Field {
     /// Fixed once created: a patch may repeat it, another value is 422 `immutable`.
     pub const fn immutable(mut self, message: &'static str) -> Field {
         self.on_update = OnUpdate::Immutable(message);
+        self
+    }
+
+    /// Fixed while the stored record's `flag` is `true` (another value: 422 `code`, `message`).
+    pub const fn fixed_if(mut self, flag: &'static str, code: &'static str, message: &'static str) -> Field {
+        self.on_update = OnUpdate::FixedIf { flag, code, message };
         self
     }
 

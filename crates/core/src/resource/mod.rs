@@ -29,13 +29,21 @@
 //!         Field::text("name", 200).required(),
 //!         Field::parent("parent_id", "product section"),
 //!         Field::int_not_null("sort").default(Default::Int(100)),
-//!         VERSION, CREATED_AT, UPDATED_AT, CREATED_BY, UPDATED_BY,
 //!     ],
-//!     audit: Audit { created: &[Detail::Given, Detail::Field("name")], .. },
-//!     hooks: Hooks { deleting: Some(keep_sections_in_use), ..Hooks::NONE },
+//!     filters: FILTERS,
+//!     audit: Audit {
+//!         created: &[Detail::Given, Detail::Field("name")],
+//!         updated: &[Detail::Changed],
+//!         deleted: &[Detail::Field("name")],
+//!     },
+//!     hooks: Hooks { deleting: Some(refuse_while_in_use), ..Hooks::NONE },
 //!     ..Resource::new("product_sections", "product_section", Access::entity(Entity::Product))
 //! };
+//! service_functions!(SECTIONS: list, get, create, update, delete);
 //! ```
+//!
+//! ([`Resource::new`] gives the rest: keyed by `id`, `version`, `created_at`, `updated_at`,
+//! `created_by`, `updated_by` kept and shown after the fields.)
 
 pub mod changes;
 pub mod checks;
@@ -52,6 +60,7 @@ use serde_json::{Map, Value as Json};
 
 pub use changes::{Changes, Stamps};
 pub(crate) use changes::{audit, check_version};
+pub use checks::is_code;
 pub(crate) use checks::{check_ids_exist, check_parent, exists, opt_i64, placeholders, time};
 pub use draft::{Cx, Draft, Input, Key};
 pub use field::{CREATED_AT, CREATED_BY, Default, Field, ID, OnUpdate, Rule, Store, UPDATED_AT, UPDATED_BY, VERSION};
@@ -62,6 +71,89 @@ pub use patch::{Body, Patch};
 use crate::acl::{Action, Caller, Entity};
 use crate::db::{Db, Row};
 use crate::error::CoreError;
+
+/// Writes the functions the components call for a resource keyed by `id` — any of `list`,
+/// `get`, `create`, `update`, `delete`, `deactivate` — each delegating to the declaration's service, so a
+/// resource's module keeps its plain paths (`departments::list`) without writing them out.
+macro_rules! service_functions {
+    ($resource:ident: $($function:ident),+) => {
+        $($crate::resource::service_functions!(@$function $resource);)+
+    };
+    (@list $resource:ident) => {
+        /// One page of records by id ascending, filtered by the declared filters (read
+        /// permission).
+        pub fn list(
+            db: &dyn $crate::db::Db,
+            caller: &$crate::acl::Caller,
+            query: &$crate::resource::ListQuery,
+        ) -> Result<$crate::resource::Page, $crate::error::CoreError> {
+            $resource.list(db, caller, query)
+        }
+    };
+    (@get $resource:ident) => {
+        /// One record (read permission); 404 if there is none.
+        pub fn get(
+            db: &dyn $crate::db::Db,
+            caller: &$crate::acl::Caller,
+            id: i64,
+        ) -> Result<serde_json::Value, $crate::error::CoreError> {
+            $resource.get(db, caller, &$crate::resource::Key::id(id))
+        }
+    };
+    (@create $resource:ident) => {
+        /// Creates a record from a JSON body (add permission) and returns it.
+        pub fn create(
+            db: &dyn $crate::db::Db,
+            caller: &$crate::acl::Caller,
+            body: &serde_json::Value,
+            client: &$crate::audit::ClientInfo,
+        ) -> Result<serde_json::Value, $crate::error::CoreError> {
+            $resource.create(db, caller, &[], body, client)
+        }
+    };
+    (@update $resource:ident) => {
+        /// Changes a record with a JSON merge-patch (update permission); 412 on a stale
+        /// `if_match`.
+        pub fn update(
+            db: &dyn $crate::db::Db,
+            caller: &$crate::acl::Caller,
+            id: i64,
+            body: &serde_json::Value,
+            if_match: Option<i64>,
+            client: &$crate::audit::ClientInfo,
+        ) -> Result<serde_json::Value, $crate::error::CoreError> {
+            $resource.update(db, caller, &$crate::resource::Key::id(id), body, if_match, client)
+        }
+    };
+    (@delete $resource:ident) => {
+        /// Deletes a record (delete permission) unless the resource refuses (409); 412 on a
+        /// stale `if_match`.
+        pub fn delete(
+            db: &dyn $crate::db::Db,
+            caller: &$crate::acl::Caller,
+            id: i64,
+            if_match: Option<i64>,
+            client: &$crate::audit::ClientInfo,
+        ) -> Result<(), $crate::error::CoreError> {
+            $resource.delete(db, caller, &$crate::resource::Key::id(id), if_match, client)
+        }
+    };
+    (@deactivate $resource:ident) => {
+        /// Deactivates a record instead of deleting it (delete permission): audited as
+        /// `<noun>.deactivated`; 412 on a stale `if_match`.
+        pub fn deactivate(
+            db: &dyn $crate::db::Db,
+            caller: &$crate::acl::Caller,
+            id: i64,
+            if_match: Option<i64>,
+            client: &$crate::audit::ClientInfo,
+        ) -> Result<(), $crate::error::CoreError> {
+            let key = $crate::resource::Key::id(id);
+            $resource.deactivate(db, caller, &key, if_match, client, serde_json::json!({}), |_, _| Ok(true))
+        }
+    };
+}
+pub(crate) use service_functions;
 
 /// A settings resource, declared.
 #[derive(Debug, Clone, Copy)]
@@ -77,7 +169,8 @@ pub struct Resource {
     pub access: Access,
     /// The record's fields, in the order the record shows them.
     pub fields: &'static [Field],
-    /// The bookkeeping columns the table keeps.
+    /// The bookkeeping columns the table keeps; the record shows them after its fields (or
+    /// where `fields` lists them).
     pub stamps: Stamps,
     /// The fields `filter[<name>]=` compares for equality in lists.
     pub filters: &'static [&'static str],

@@ -226,6 +226,41 @@ impl Resource {
         })
     }
 
+    /// Deactivates instead of deleting, for records that stay referred to (delete permission;
+    /// 412 on a stale `if_match`): the `active` column becomes false, audited as
+    /// `<noun>.deactivated` with `details`. `guard` runs first with the stored record: it may
+    /// refuse (409), say there is nothing to do (`false`: nothing is written), or do what goes
+    /// with it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn deactivate(
+        &self,
+        db: &dyn Db,
+        caller: &Caller,
+        key: &Key,
+        if_match: Option<i64>,
+        client: &ClientInfo,
+        details: Json,
+        guard: impl FnOnce(&dyn Db, &Json) -> Result<bool, CoreError>,
+    ) -> Result<(), CoreError> {
+        self.act(
+            db,
+            caller,
+            Action::Delete,
+            key,
+            if_match,
+            client,
+            "deactivated",
+            |db, current, changes| {
+                if !guard(db, current)? {
+                    return Ok(None);
+                }
+                changes.set_if(true, "active", "active", false);
+                Ok(Some(details))
+            },
+        )?;
+        Ok(())
+    }
+
     /// Reads `body`: unknown keys (400 for a non-object), each writable field by its rule,
     /// required ones on create, then the `parse` hook; every problem at once (422).
     pub fn parse(&self, body: &Json, creating: bool, current: Option<&Json>) -> Result<Input, CoreError> {
@@ -281,6 +316,13 @@ impl Resource {
                     record.insert(field.name.to_string(), value);
                 }
             }
+            for field in self.stamps.fields() {
+                if !record.contains_key(field.name)
+                    && let Some(value) = field.render(&row)
+                {
+                    record.insert(field.name.to_string(), value);
+                }
+            }
             if let Some(finish) = self.hooks.finish {
                 finish(&row, &mut record)?;
             }
@@ -313,10 +355,16 @@ impl Resource {
             let Patch::Set(value) = cx.draft.patch(field.name).clone() else {
                 continue;
             };
-            if let (super::OnUpdate::Immutable(message), Some(current)) = (field.on_update, cx.draft.current())
+            if let Some(current) = cx.draft.current()
                 && current.get(field.name) != Some(&value)
             {
-                cx.errors.push(field.name, "immutable", message);
+                match field.on_update {
+                    super::OnUpdate::Immutable(message) => cx.errors.push(field.name, "immutable", message),
+                    super::OnUpdate::FixedIf { flag, code, message } if current[flag] == true => {
+                        cx.errors.push(field.name, code, message)
+                    }
+                    _ => {}
+                }
             }
             match field.rule {
                 Rule::Ref { table, noun } => {
