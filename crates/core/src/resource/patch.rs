@@ -37,18 +37,6 @@ impl<T> Patch<T> {
     }
 }
 
-impl<T: Clone> Patch<T> {
-    /// What the patch does to the field: `None` leaves it alone, `Some(None)` clears it,
-    /// `Some(Some(v))` sets it.
-    pub fn change(&self) -> Option<Option<T>> {
-        match self {
-            Patch::Set(v) => Some(Some(v.clone())),
-            Patch::Null => Some(None),
-            Patch::Absent | Patch::Invalid => None,
-        }
-    }
-}
-
 /// Reads a JSON object body field by field, collecting every error.
 pub struct Body<'a> {
     map: &'a Map<String, Json>,
@@ -85,45 +73,9 @@ impl<'a> Body<'a> {
         }
     }
 
-    /// A boolean; `null` is invalid.
-    pub fn bool(&mut self, key: &str) -> Option<bool> {
-        match self.typed(key, "true or false", Json::as_bool) {
-            Patch::Set(v) => Some(v),
-            Patch::Null => {
-                self.errors.push(key, "invalid_type", "expected true or false");
-                None
-            }
-            _ => None,
-        }
-    }
-
     /// An integer (or `null` to clear).
     pub fn int(&mut self, key: &str) -> Patch<i64> {
         self.typed(key, "an integer", Json::as_i64)
-    }
-
-    /// An integer that may not be cleared.
-    pub fn required_int(&mut self, key: &str) -> Option<i64> {
-        match self.int(key) {
-            Patch::Set(v) => Some(v),
-            Patch::Null => {
-                self.errors.push(key, "invalid_type", "expected an integer");
-                None
-            }
-            _ => None,
-        }
-    }
-
-    /// A raw string, not trimmed (passwords), that may not be cleared.
-    pub fn raw_string(&mut self, key: &str) -> Option<String> {
-        match self.typed(key, "a string", |v| v.as_str().map(str::to_owned)) {
-            Patch::Set(v) => Some(v),
-            Patch::Null => {
-                self.errors.push(key, "required", "may not be empty");
-                None
-            }
-            _ => None,
-        }
     }
 
     /// A trimmed text of at most `max` characters. With `required`, `null` and an empty text
