@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask up [--listen ADDR] [--state-dir DIR]`: build the components and the
 //!   runtime (incrementally) and serve the app;
-//! - `cargo xtask test`: format check, clippy (native and wasm), then every test (installing
+//! - `cargo xtask test`: format check, the architecture invariants (`invariants`), clippy
+//!   (native and wasm), then every test (installing
 //!   the browser tests' chromium and npm packages first when they are missing);
 //! - `cargo xtask bench`: load figures for the closing notes (needs `wrk`);
 //!   `cargo xtask bench acl`: only the native ACL list figures;
@@ -19,6 +20,7 @@ mod acl_bench;
 mod bench;
 mod deals_bench;
 mod intake_bench;
+mod invariants;
 mod records_bench;
 mod reliability;
 mod tooling;
@@ -101,6 +103,7 @@ fn up(args: &[String]) -> anyhow::Result<()> {
 
 fn test() -> anyhow::Result<()> {
     cargo(&["fmt", "--all", "--check"]).context("formatting differs: run `cargo fmt --all`")?;
+    invariants::check(&project_root())?;
     tooling::ensure_browser_tooling(&project_root())?;
     build_all(true)?;
     // Everything compiles natively too (spin-sdk has native stubs), so clippy and the unit

@@ -14,6 +14,7 @@ use crate::acl::{Caller, Entity};
 use crate::audit::ClientInfo;
 use crate::db::Db;
 use crate::error::{CoreError, FieldErrors};
+use crate::records::values;
 use crate::resource::{
     Access, Body, Cx, Default, Field, Hooks, ID, Input, Key, Patch, Resource, Store, Unique, service_functions,
 };
@@ -110,18 +111,16 @@ fn language(b: &mut Body, key: &'static str, _creating: bool) -> Patch<Json> {
     }
 }
 
-/// A time zone name by its shape ([`valid_time_zone`]).
+/// An IANA time zone of the bundled tz database ([`values::parse_time_zone`]).
 fn time_zone(b: &mut Body, key: &'static str, _creating: bool) -> Patch<Json> {
     match b.raw(key) {
-        Patch::Set(zone) if valid_time_zone(&zone) => Patch::Set(Json::from(zone)),
-        Patch::Set(_) => {
-            b.errors.push(
-                key,
-                "invalid_time_zone",
-                "1 to 64 letters, digits, '/', '_', '+' or '-'",
-            );
-            Patch::Invalid
-        }
+        Patch::Set(zone) => match values::parse_time_zone(&zone) {
+            Ok(zone) => Patch::Set(Json::from(zone)),
+            Err(e) => {
+                b.errors.push(key, e.code, e.message);
+                Patch::Invalid
+            }
+        },
         other => other.map(Json::from),
     }
 }
@@ -198,27 +197,4 @@ fn hash_credentials(
         return Ok((email, None));
     }
     Ok((email, Some(crate::auth::hash_password(password)?)))
-}
-
-fn valid_time_zone(zone: &str) -> bool {
-    !zone.is_empty()
-        && zone.len() <= 64
-        && zone
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '+' | '-'))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn time_zones_are_checked_by_shape() {
-        for good in ["UTC", "Europe/Moscow", "America/Argentina/Buenos_Aires", "Etc/GMT+3"] {
-            assert!(valid_time_zone(good), "{good}");
-        }
-        for bad in ["", "Europe Moscow", "a;b", &"x".repeat(65)] {
-            assert!(!valid_time_zone(bad), "{bad}");
-        }
-    }
 }

@@ -4,6 +4,10 @@
 //! `a[b]`, lists repeat their name). Form-tool dialects are normalised: Elementor's advanced
 //! `fields[<id>][value]` becomes `<id>`, its `meta[page_url][value]` the page URL, PHP-style
 //! `name[]` becomes `name`, Contact Form 7's internal `_wpcf7*` fields are dropped.
+//!
+//! The multipart reader is ours: the body is already whole in memory (the runtime buffers it
+//! within its limits), only text parts matter, and the well-kept parsers (`multer`) are async
+//! stream machinery that a synchronous component would only wrap.
 
 use serde_json::Value as Json;
 

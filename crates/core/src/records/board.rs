@@ -11,55 +11,46 @@
 use serde_json::{Value as Json, json};
 
 use super::EntityDef;
+use super::entity::BoardColumns;
 use super::fields::ParseContext;
-use super::list::{self, RecordQuery, TotalsSource};
+use super::list::{self, RecordQuery};
 use super::values::format_wide_decimal;
 use crate::acl::Caller;
 use crate::db::Db;
 use crate::error::CoreError;
 
-/// The running totals of deals (sql/0012): counts and amounts split in two parts.
-const DEAL_TOTALS: TotalsSource = TotalsSource {
-    table: "deal_board_totals",
-    count: "SUM(t.n)",
-    split: Some(("amount_hi", "amount_lo")),
-};
-
-/// The equality filters `deal_board_totals` can answer.
-const SUMMARY_FILTERS: &[&str] = &["pipeline_id", "responsible_id", "opened", "currency"];
-
 /// Cards per column unless `per_column` says otherwise (1..100).
 pub const DEFAULT_CARDS: u32 = 20;
 
-/// A board's column headers: for deals the stages of `pipeline_id` (the default pipeline
-/// without it, added to the filters), for leads the lead statuses.
+/// A board's column headers, from where the entity's traits say: a pipeline's stages
+/// (`pipeline_id`, else the default pipeline, added to the filters) or a dictionary's entries.
 fn columns(db: &dyn Db, def: &EntityDef, pairs: &mut Vec<(String, String)>) -> Result<Vec<Json>, CoreError> {
-    let Some(stage_field) = def.stage() else {
+    let (Some(source), Some(_)) = (def.traits.board_columns, def.stage()) else {
         return Err(CoreError::NotFound);
     };
-    if stage_field == "stage" {
-        let pipeline = match pairs.iter().position(|(k, _)| k == "pipeline_id") {
-            Some(i) => {
-                let (_, v) = pairs.remove(i);
-                v.parse::<i64>()
-                    .map_err(|_| CoreError::BadRequest("pipeline_id must be an integer".into()))?
-            }
-            None => super::pipelines::default_pipeline(db)?,
-        };
-        pairs.push(("filter[pipeline_id]".into(), pipeline.to_string()));
+    if let BoardColumns::Dictionary(kind) = source {
         let rows = db.query(
-            "SELECT code, name_en, name_ru, color, semantic FROM pipeline_stages WHERE pipeline_id = ? ORDER BY sort, id",
-            &[pipeline.into()],
+            "SELECT code, name_en, name_ru, color, semantic FROM dictionary_entries WHERE kind = ? ORDER BY sort, code",
+            &[kind.into()],
         )?;
-        if rows.is_empty() {
-            return Err(CoreError::NotFound);
-        }
         return Ok(rows.iter().map(|r| header(&r)).collect());
     }
+    let pipeline = match pairs.iter().position(|(k, _)| k == "pipeline_id") {
+        Some(i) => {
+            let (_, v) = pairs.remove(i);
+            v.parse::<i64>()
+                .map_err(|_| CoreError::BadRequest("pipeline_id must be an integer".into()))?
+        }
+        None => super::pipelines::default_pipeline(db)?,
+    };
+    pairs.push(("filter[pipeline_id]".into(), pipeline.to_string()));
     let rows = db.query(
-        "SELECT code, name_en, name_ru, color, semantic FROM dictionary_entries WHERE kind = 'lead_status' ORDER BY sort, code",
-        &[],
+        "SELECT code, name_en, name_ru, color, semantic FROM pipeline_stages WHERE pipeline_id = ? ORDER BY sort, id",
+        &[pipeline.into()],
     )?;
+    if rows.is_empty() {
+        return Err(CoreError::NotFound);
+    }
     Ok(rows.iter().map(|r| header(&r)).collect())
 }
 
@@ -105,16 +96,16 @@ pub fn board(
         )));
     }
     let base = RecordQuery::parse(def, &pairs, cx)?;
-    // A deal board filtered only by columns the running totals keep reads them (a few rows per
-    // stage) instead of every deal of the pipeline.
-    let summarised = def.name == "deal"
-        && pairs
+    // A board filtered only by columns a running-totals table keeps reads it (a few rows per
+    // column) instead of every record.
+    let summary = def.traits.board_totals.filter(|totals| {
+        pairs
             .iter()
-            .all(|(k, _)| SUMMARY_FILTERS.iter().any(|f| k == &format!("filter[{f}]")));
-    let totals = if summarised {
-        list::group_totals_from(db, caller, def, &base, stage, DEAL_TOTALS)?
-    } else {
-        list::group_totals(db, caller, def, &base, stage)?
+            .all(|(k, _)| totals.filters.iter().any(|f| k == &format!("filter[{f}]")))
+    });
+    let totals = match summary {
+        Some(totals) => list::group_totals_from(db, caller, def, &base, stage, totals.source)?,
+        None => list::group_totals(db, caller, def, &base, stage)?,
     };
     let mut out = Vec::new();
     for header in headers {

@@ -8,23 +8,35 @@ use serde_json::{Value as Json, json};
 
 use super::fields::ParseContext;
 use super::hooks::display_title;
-use super::{EntityDef, access, index, store, values};
+use super::{EntityDef, access, entity, index, store, values};
 use crate::acl::{Action, Caller};
 use crate::db::{Db, Value};
 use crate::error::{CoreError, FieldErrors};
 
-const ENTITIES: &[&str] = &["lead", "contact", "company"];
+/// The entities whose traits say they take part in duplicate search, in [`entity::NAMES`] order.
+fn searched() -> Vec<&'static str> {
+    entity::NAMES
+        .iter()
+        .copied()
+        .filter(|name| EntityDef::builtin(name).is_some_and(|def| def.traits.duplicate_search))
+        .collect()
+}
 
 /// Finds records matching any of the given e-mail, phone or title.
 pub fn find(db: &dyn Db, caller: &Caller, pairs: &[(String, String)], cx: &ParseContext) -> Result<Json, CoreError> {
     let mut wanted: Vec<(&str, String, &str)> = Vec::new();
-    let mut entities: Vec<&str> = ENTITIES.to_vec();
+    let searched = searched();
+    let mut entities: Vec<&str> = searched.clone();
     let mut errors = FieldErrors::new();
     for (key, value) in pairs {
         match key.as_str() {
-            "entity" => match ENTITIES.iter().find(|e| **e == value) {
+            "entity" => match searched.iter().find(|e| **e == value) {
                 Some(e) => entities = vec![e],
-                None => errors.push("entity", "invalid_choice", "must be lead, contact or company"),
+                None => errors.push(
+                    "entity",
+                    "invalid_choice",
+                    format!("must be {}", entity::or_list(&searched)),
+                ),
             },
             "email" => match values::Email::parse(value) {
                 Ok(email) => wanted.push(("email", email.normalized, "email")),

@@ -71,20 +71,64 @@ pub struct EntityDef {
     pub default_sort: &'static str,
     /// The entity's own hooks (besides the engine-wide ones).
     pub hooks: &'static [Hook],
+    /// What the engine does differently for this entity, as data.
+    pub traits: Traits,
+}
+
+/// What the engine does differently for an entity, said as data so that the engine never
+/// compares entity names. [`Traits::NONE`] is the plain entity.
+#[derive(Debug, Clone, Copy)]
+pub struct Traits {
+    /// A read-only single id mirroring the first id of a link list, `(alias, list field)`:
+    /// a contact's `company_id` is its `company_ids[0]`. Rendered on every record and
+    /// accepted in `fields=`.
+    pub link_alias: Option<(&'static str, &'static str)>,
+    /// Whether the record's normalised title is a duplicate-search channel (company names).
+    pub title_channel: bool,
+    /// Whether `GET /api/duplicates` searches this entity.
+    pub duplicate_search: bool,
+    /// Whether activities bind to its records (deleting one unbinds them).
+    pub bindable: bool,
+    /// Where its board's columns come from, if it has a board.
+    pub board_columns: Option<BoardColumns>,
+    /// A running-totals table that answers board totals when only these filters are used.
+    pub board_totals: Option<BoardTotals>,
+}
+
+impl Traits {
+    /// No special behaviour.
+    pub const NONE: Traits = Traits {
+        link_alias: None,
+        title_channel: false,
+        duplicate_search: false,
+        bindable: true,
+        board_columns: None,
+        board_totals: None,
+    };
+}
+
+/// Where a board's columns come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoardColumns {
+    /// The stages of a pipeline (`pipeline_id`, else the default pipeline).
+    PipelineStages,
+    /// The entries of a dictionary kind (`lead_status`).
+    Dictionary(&'static str),
+}
+
+/// A table of running totals a board may read instead of the records.
+#[derive(Debug, Clone, Copy)]
+pub struct BoardTotals {
+    /// The table and how it counts and sums.
+    pub source: super::list::TotalsSource,
+    /// The equality filters the table can answer (a board with any other filter reads records).
+    pub filters: &'static [&'static str],
 }
 
 impl EntityDef {
-    /// The built-in definition of entity `name` (`lead`, `contact`, `company`).
+    /// The built-in definition of entity `name` (one of [`NAMES`]).
     pub fn builtin(name: &str) -> Option<EntityDef> {
-        match name {
-            "lead" => Some(super::entities::lead::def()),
-            "contact" => Some(super::entities::contact::def()),
-            "company" => Some(super::entities::company::def()),
-            "activity" => Some(super::entities::activity::def()),
-            "deal" => Some(super::entities::deal::def()),
-            "product" => Some(super::entities::product::def()),
-            _ => None,
-        }
+        REGISTRY.iter().find(|(n, _)| *n == name).map(|(_, def)| def())
     }
 
     /// The built-in definition plus the entity's custom fields, as stored now.
@@ -117,11 +161,29 @@ impl EntityDef {
 /// The record entities, by name.
 pub const NAMES: &[&str] = &["lead", "contact", "company", "deal", "product", "activity"];
 
-/// "lead, contact or company", for error messages.
+/// Builds an entity's definition.
+type DefFn = fn() -> EntityDef;
+
+/// Each record entity's definition, by name (the one place names meet definitions).
+static REGISTRY: &[(&str, DefFn)] = &[
+    ("lead", super::entities::lead::def),
+    ("contact", super::entities::contact::def),
+    ("company", super::entities::company::def),
+    ("deal", super::entities::deal::def),
+    ("product", super::entities::product::def),
+    ("activity", super::entities::activity::def),
+];
+
+/// "lead, contact, company, deal, product or activity", for error messages.
 pub fn names_text() -> String {
-    match NAMES.split_last() {
+    or_list(NAMES)
+}
+
+/// `a, b or c`.
+pub fn or_list(names: &[&str]) -> String {
+    match names.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        _ => NAMES.join(""),
+        _ => names.join(""),
     }
 }
 
@@ -171,4 +233,18 @@ pub fn describe(def: &EntityDef) -> serde_json::Value {
         })
         .collect();
     json!({ "entity": def.name, "stage_field": def.stage(), "default_sort": def.default_sort, "fields": fields })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_has_its_definition_and_the_definition_its_name() {
+        let registered: Vec<&str> = REGISTRY.iter().map(|(name, _)| *name).collect();
+        assert_eq!(registered, NAMES);
+        for name in NAMES {
+            assert_eq!(EntityDef::builtin(name).map(|def| def.name), Some(*name));
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Named hook points of the record pipeline (EspoCRM's record hooks): before/after create,
-//! update and delete. An entity lists its own [`Hook`]s in its definition; the engine-wide
-//! after-hooks (the search index, the normalised channels, the timeline) run for every entity.
+//! update and delete. An entity lists its own [`Hook`]s in its definition (in its file under
+//! `entities/`); this module holds only the engine-wide after-hooks (the search index, the
+//! normalised channels, the timeline, line items, activity bindings) that run for every entity.
 //! Hooks run inside the write's transaction, so what they write commits or rolls back with it.
 //! Later issues (automation, duplicate rules, outbound webhooks) add hooks here, not pipelines.
 
@@ -10,7 +11,7 @@ use super::entity::EntityDef;
 use super::{Change, Values};
 use crate::acl::Caller;
 use crate::db::{Db, Value};
-use crate::error::{CoreError, FieldErrors};
+use crate::error::CoreError;
 
 /// Where in the pipeline a hook runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,62 +108,9 @@ fn remove_line_items(cx: &mut HookContext) -> Result<(), CoreError> {
     super::line_items::remove(cx.db, cx.def.name, cx.id)
 }
 
-/// Lead hooks: a lead without a title is named after the person or company.
-pub static LEAD: &[Hook] = &[
-    Hook {
-        point: HookPoint::BeforeCreate,
-        run: lead_title,
-    },
-    Hook {
-        point: HookPoint::BeforeUpdate,
-        run: lead_title,
-    },
-];
-
-/// Contact hooks: a contact needs a first or last name.
-pub static CONTACT: &[Hook] = &[
-    Hook {
-        point: HookPoint::BeforeCreate,
-        run: contact_name,
-    },
-    Hook {
-        point: HookPoint::BeforeUpdate,
-        run: contact_name,
-    },
-];
-
-fn text<'v>(values: &'v Values, field: &str) -> Option<&'v str> {
+/// A non-empty text value of `field`.
+pub(crate) fn text<'v>(values: &'v Values, field: &str) -> Option<&'v str> {
     values.get(field).and_then(Value::as_str).filter(|s| !s.is_empty())
-}
-
-fn lead_title(cx: &mut HookContext) -> Result<(), CoreError> {
-    if text(cx.values, "title").is_some() {
-        return Ok(());
-    }
-    let person: Vec<&str> = ["first_name", "last_name"]
-        .iter()
-        .filter_map(|f| text(cx.values, f))
-        .collect();
-    let title = if !person.is_empty() {
-        person.join(" ")
-    } else if let Some(company) = text(cx.values, "company_title") {
-        company.to_string()
-    } else {
-        let mut errors = FieldErrors::new();
-        errors.push("title", "required", "a lead needs a title, a name or a company name");
-        return errors.into_result();
-    };
-    cx.values.insert("title".into(), Value::Text(title));
-    Ok(())
-}
-
-fn contact_name(cx: &mut HookContext) -> Result<(), CoreError> {
-    if text(cx.values, "first_name").is_some() || text(cx.values, "last_name").is_some() {
-        return Ok(());
-    }
-    let mut errors = FieldErrors::new();
-    errors.push("last_name", "required", "a contact needs a first or a last name");
-    errors.into_result()
 }
 
 /// The record's display title (its title fields joined), for the timeline and duplicates.

@@ -127,7 +127,7 @@ pub fn channels(def: &EntityDef, values: &Values) -> Vec<(&'static str, String)>
             out.push((kind, item.normalized));
         }
     }
-    if def.name == "company"
+    if def.traits.title_channel
         && let Some(title) = values.get("title").and_then(Value::as_str)
     {
         let normalized = normalize_title(title);

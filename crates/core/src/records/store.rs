@@ -124,11 +124,9 @@ pub fn render(def: &EntityDef, values: &Values) -> Json {
             out.insert(field.name.clone(), rendered);
         }
     }
-    if def.name == "contact" {
-        out.insert(
-            "company_id".into(),
-            out["company_ids"].get(0).cloned().unwrap_or(Json::Null),
-        );
+    if let Some((alias, list)) = def.traits.link_alias {
+        let first = out.get(list).and_then(|ids| ids.get(0)).cloned().unwrap_or(Json::Null);
+        out.insert(alias.into(), first);
     }
     out.insert("custom".into(), Json::Object(custom));
     let int = |name: &str| values.get(name).and_then(Value::as_i64);

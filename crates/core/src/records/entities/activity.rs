@@ -28,6 +28,7 @@ use super::ownership;
 use crate::acl::{Action, Entity};
 use crate::db::{Db, Value};
 use crate::error::{CoreError, FieldErrors};
+use crate::records::entity::Traits;
 use crate::records::fields::{FieldDef, FieldKind, Options};
 use crate::records::hooks::{Hook, HookContext, HookPoint};
 use crate::records::{EntityDef, Values, access, timeline};
@@ -78,6 +79,10 @@ pub fn def() -> EntityDef {
         title_fields: &["subject"],
         default_sort: "-id",
         hooks: ACTIVITY,
+        traits: Traits {
+            bindable: false,
+            ..Traits::NONE
+        },
     }
 }
 
@@ -289,7 +294,7 @@ pub fn repoint_bindings(db: &dyn Db, entity: &str, from: i64, to: i64) -> Result
 /// After a record is deleted: its bindings are dropped from every activity (an activity bound
 /// only to it stays, unbound), so no activity points at a record that is gone.
 pub fn unbind(cx: &mut crate::records::hooks::HookContext) -> Result<(), CoreError> {
-    if cx.def.name == "activity" {
+    if !cx.def.traits.bindable {
         return Ok(());
     }
     rebind(cx.db, cx.def.name, cx.id, None)

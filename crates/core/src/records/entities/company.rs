@@ -4,6 +4,7 @@ use super::{channels, comments, dictionary, ownership};
 use crate::acl::Entity;
 use crate::records::EntityDef;
 use crate::records::entity::COMPANY_CONTACTS;
+use crate::records::entity::Traits;
 use crate::records::fields::{FieldDef, FieldKind, Storage};
 use crate::records::values::Numeric;
 
@@ -61,5 +62,10 @@ pub fn def() -> EntityDef {
         title_fields: &["title"],
         default_sort: "-id",
         hooks: &[],
+        traits: Traits {
+            title_channel: true,
+            duplicate_search: true,
+            ..Traits::NONE
+        },
     }
 }

@@ -2,9 +2,12 @@
 
 use super::{channels, comments, dictionary, ownership, person};
 use crate::acl::Entity;
+use crate::error::{CoreError, FieldErrors};
 use crate::records::EntityDef;
 use crate::records::entity::CONTACT_COMPANIES;
+use crate::records::entity::Traits;
 use crate::records::fields::{FieldDef, FieldKind, Storage};
+use crate::records::hooks::{Hook, HookContext, HookPoint, text};
 
 /// A contact: a person the firm deals with.
 pub fn def() -> EntityDef {
@@ -45,6 +48,32 @@ pub fn def() -> EntityDef {
         search_fields: &["first_name", "middle_name", "last_name", "phones", "emails"],
         title_fields: &["first_name", "last_name"],
         default_sort: "-id",
-        hooks: crate::records::hooks::CONTACT,
+        hooks: HOOKS,
+        traits: Traits {
+            link_alias: Some(("company_id", "company_ids")),
+            duplicate_search: true,
+            ..Traits::NONE
+        },
     }
+}
+
+/// Contact hooks: a contact needs a first or last name.
+static HOOKS: &[Hook] = &[
+    Hook {
+        point: HookPoint::BeforeCreate,
+        run: contact_name,
+    },
+    Hook {
+        point: HookPoint::BeforeUpdate,
+        run: contact_name,
+    },
+];
+
+fn contact_name(cx: &mut HookContext) -> Result<(), CoreError> {
+    if text(cx.values, "first_name").is_some() || text(cx.values, "last_name").is_some() {
+        return Ok(());
+    }
+    let mut errors = FieldErrors::new();
+    errors.push("last_name", "required", "a contact needs a first or a last name");
+    errors.into_result()
 }

@@ -4,8 +4,12 @@ use serde_json::json;
 
 use super::{channels, comments, dictionary, ownership, person};
 use crate::acl::Entity;
+use crate::db::Value;
+use crate::error::{CoreError, FieldErrors};
 use crate::records::EntityDef;
+use crate::records::entity::{BoardColumns, Traits};
 use crate::records::fields::{FieldDef, FieldKind};
+use crate::records::hooks::{Hook, HookContext, HookPoint, text};
 use crate::records::values::Numeric;
 
 /// A lead: the first contact with a prospect.
@@ -60,6 +64,44 @@ pub fn def() -> EntityDef {
         ],
         title_fields: &["title"],
         default_sort: "-id",
-        hooks: crate::records::hooks::LEAD,
+        hooks: HOOKS,
+        traits: Traits {
+            duplicate_search: true,
+            board_columns: Some(BoardColumns::Dictionary("lead_status")),
+            ..Traits::NONE
+        },
     }
+}
+
+/// Lead hooks: a lead without a title is named after the person or company.
+static HOOKS: &[Hook] = &[
+    Hook {
+        point: HookPoint::BeforeCreate,
+        run: lead_title,
+    },
+    Hook {
+        point: HookPoint::BeforeUpdate,
+        run: lead_title,
+    },
+];
+
+fn lead_title(cx: &mut HookContext) -> Result<(), CoreError> {
+    if text(cx.values, "title").is_some() {
+        return Ok(());
+    }
+    let person: Vec<&str> = ["first_name", "last_name"]
+        .iter()
+        .filter_map(|f| text(cx.values, f))
+        .collect();
+    let title = if !person.is_empty() {
+        person.join(" ")
+    } else if let Some(company) = text(cx.values, "company_title") {
+        company.to_string()
+    } else {
+        let mut errors = FieldErrors::new();
+        errors.push("title", "required", "a lead needs a title, a name or a company name");
+        return errors.into_result();
+    };
+    cx.values.insert("title".into(), Value::Text(title));
+    Ok(())
 }

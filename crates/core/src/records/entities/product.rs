@@ -13,6 +13,7 @@ use crate::acl::Entity;
 use crate::db::Value;
 use crate::error::{CoreError, FieldErrors};
 use crate::records::EntityDef;
+use crate::records::entity::Traits;
 use crate::records::fields::{FieldDef, FieldKind, Options};
 use crate::records::hooks::{Hook, HookContext, HookPoint};
 use crate::records::values::Numeric;
@@ -64,6 +65,7 @@ pub fn def() -> EntityDef {
         title_fields: &["name"],
         default_sort: "sort,name",
         hooks: HOOKS,
+        traits: Traits::NONE,
     }
 }
 

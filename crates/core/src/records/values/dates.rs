@@ -1,5 +1,13 @@
 //! Calendar dates (`YYYY-MM-DD`) and RFC 3339 times (to unix seconds, UTC), with the
-//! days-from-civil arithmetic they need. Formatting back is [`crate::clock::rfc3339`].
+//! days-from-civil arithmetic they need, and IANA time-zone names. Formatting back is
+//! [`crate::clock::rfc3339`].
+//!
+//! Time zones come from `jiff` and the tz database it bundles (a component has no
+//! `/usr/share/zoneinfo`), so a user's `time_zone` is a zone that exists and reports can bucket
+//! by local day with daylight saving right. The strict date and RFC 3339 parsing stays ours: it
+//! is a few lines of days-from-civil arithmetic, refuses exactly what API.md refuses (a space
+//! for `T`, a missing offset, a year outside 1000..=9999), and keeps UTC instants as the plain
+//! unix seconds SQLite sorts and compares.
 
 use super::Invalid;
 
@@ -21,6 +29,20 @@ pub fn parse_datetime(text: &str) -> Result<i64, Invalid> {
             "expected an RFC 3339 time, e.g. 2026-11-22T08:30:00Z",
         )
     })
+}
+
+/// Parses an IANA time-zone name known to the bundled tz database (`Europe/Moscow`, `UTC`,
+/// `America/Argentina/Buenos_Aires`). Returns the name as given. Error: `invalid_time_zone`.
+pub fn parse_time_zone(text: &str) -> Result<String, Invalid> {
+    let known = !text.is_empty() && text.len() <= 64 && jiff::tz::TimeZone::get(text).is_ok();
+    if known {
+        Ok(text.to_string())
+    } else {
+        Err(Invalid::new(
+            "invalid_time_zone",
+            "expected an IANA time zone such as Europe/Moscow",
+        ))
+    }
 }
 
 fn datetime(text: &str) -> Option<i64> {
@@ -111,6 +133,25 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 mod tests {
     use super::*;
     use crate::clock::rfc3339;
+
+    #[test]
+    fn time_zones_are_the_tz_databases_names() {
+        for zone in [
+            "UTC",
+            "Europe/Moscow",
+            "Asia/Yekaterinburg",
+            "America/Argentina/Buenos_Aires",
+        ] {
+            assert_eq!(parse_time_zone(zone).as_deref(), Ok(zone));
+        }
+        for zone in ["", "Moscow time", "Europe/Nowhere", "+03:00", &"A/".repeat(40)] {
+            assert_eq!(
+                parse_time_zone(zone).map_err(|e| e.code),
+                Err("invalid_time_zone"),
+                "{zone}"
+            );
+        }
+    }
 
     #[test]
     fn parses_dates() {

@@ -22,7 +22,7 @@ mod url;
 mod website;
 
 pub use address::{Address, parse_address};
-pub use dates::{parse_date, parse_datetime};
+pub use dates::{parse_date, parse_datetime, parse_time_zone};
 pub use decimal::{
     MONEY_MAX, Numeric, PERCENT_MAX, QUANTITY_MAX, format_decimal, format_wide_decimal, parse_decimal_text,
 };

@@ -3,6 +3,12 @@
 //!
 //! National numbers are understood through a small table of countries (calling code, trunk
 //! prefix, national significant number lengths); anything else must carry a `+country` code.
+//!
+//! Why not the `phonenumber` crate (libphonenumber's metadata): it embeds the whole metadata and
+//! `regex`, well past a component's size budget, and deserialises the metadata and compiles its
+//! patterns on first use — in every request, since Spin starts a fresh instance per request. A
+//! CRM needs E.164 for matching and search, not carrier or number-type detection; numbers of
+//! countries outside the table are accepted in international form.
 
 use super::{Invalid, required};
 

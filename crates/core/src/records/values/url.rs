@@ -3,6 +3,11 @@
 //! control characters, spaces or backslashes, so nothing can split a header), with a host that
 //! is a domain, `localhost` or an IPv4 address, and an optional port. Non-ASCII addresses must
 //! be given in their ASCII form (punycode host, percent-encoded path).
+//!
+//! Ours rather than the `url` crate: WHATWG parsing is lenient by design (it repairs spaces,
+//! backslashes and missing slashes, and maps Unicode hosts through IDNA tables that would add
+//! hundreds of kilobytes to each component), while a value bound for a header must be refused,
+//! not repaired.
 
 use super::Invalid;
 
