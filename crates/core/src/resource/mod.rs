@@ -3,7 +3,7 @@
 //! declared as data — its table, its [`Field`]s with their columns and parse rules, what is
 //! writable on create and update, defaults, uniqueness, references, the permission, the audit
 //! noun — plus [`Hooks`] for what is truly its own. The one skeleton of a settings write lives
-//! in [`service`]:
+//! in [`service`] (with [`rules`], what a write must meet, and [`read`], lists and records):
 //!
 //! ```text
 //! require -> parse the body -> transaction { load -> check_version -> checks and hooks ->
@@ -52,6 +52,8 @@ pub mod field;
 pub mod list;
 pub mod names;
 pub mod patch;
+pub mod read;
+pub mod rules;
 pub mod service;
 
 use std::collections::BTreeMap;

@@ -1,7 +1,9 @@
-//! The one skeleton of a settings resource: list, read, create, update, delete and named
-//! actions, each write ONE [`transaction`] together with its audit row, so a request either
-//! commits whole or changes nothing. What differs between resources is their declaration
-//! ([`Resource`]) and hooks; nothing here names a resource.
+//! The one skeleton of a settings write: create, update, delete, a resource's own actions
+//! (`act`, `deactivate`) and rows another record owns (`add_row`, `change_row`), each write
+//! ONE [`transaction`] together with its audit row, so a request either commits whole or
+//! changes nothing. What differs between resources is their declaration ([`Resource`]) and
+//! hooks; nothing here names a resource. Reading is in [`super::read`], the checks a write must
+//! meet in [`super::rules`].
 //!
 //! The order of a write is part of the API (which problem a client sees first): permission
 //! (403), body (400, 422), record (404), `If-Match` (412), declared checks and the `before`
@@ -9,77 +11,14 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::{
-    Body, Changes, Cx, Detail, Draft, Input, Key, ListQuery, Page, Patch, Resource, Rule, Store, Where, audit,
-    check_ids_exist, check_parent, check_version, exists,
-};
+use super::rules::column_value;
+use super::{Changes, Cx, Detail, Draft, Input, Key, Resource, audit, check_version};
 use crate::acl::{Action, Caller};
 use crate::audit::{AuditEvent, ClientInfo};
-use crate::db::{Db, DbError, Rows, Value, transaction};
+use crate::db::{Db, Value, transaction};
 use crate::error::CoreError;
 
 impl Resource {
-    /// One keyset page by id ascending, filtered by the declared filters (read permission).
-    pub fn list(&self, db: &dyn Db, caller: &Caller, query: &ListQuery) -> Result<Page, CoreError> {
-        self.access.require_read(caller)?;
-        let mut filter = Where::default();
-        for name in self.filters {
-            let field = self.field(name)?;
-            match field.store {
-                Store::Int(column) => {
-                    if let Some(value) = query.filter_i64(name)? {
-                        filter.and(format!("{column} = ?"), [value.into()]);
-                    }
-                }
-                Store::Bool(column) => {
-                    if let Some(value) = query.filter_bool(name)? {
-                        filter.and(format!("{column} = ?"), [value.into()]);
-                    }
-                }
-                Store::Text(column) => {
-                    if let Some(value) = query.filter(name) {
-                        filter.and(format!("{column} = ?"), [value.trim().into()]);
-                    }
-                }
-                _ => return Err(CoreError::Internal(format!("{name} cannot be a filter"))),
-            }
-        }
-        if let Some(cursor) = query.cursor {
-            filter.and("id > ?", [cursor.into()]);
-        }
-        let mut params = filter.params.clone();
-        params.push((query.limit + 1).into());
-        let sql = format!("SELECT * FROM {}{} ORDER BY id LIMIT ?", self.table, filter.sql());
-        let rows = db.query(&sql, &params)?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.i64("id").unwrap_or_default()).collect();
-        let records = self.render(db, &rows)?;
-        Ok(Page::from_fetched(ids.into_iter().zip(records).collect(), query.limit))
-    }
-
-    /// Every record whose `scope` columns hold the given values, in the declared order
-    /// (read permission).
-    pub fn all(&self, db: &dyn Db, caller: &Caller, scope: &[(&'static str, Value)]) -> Result<Vec<Json>, CoreError> {
-        self.access.require_read(caller)?;
-        let mut filter = Where::default();
-        for (column, value) in scope {
-            filter.and(format!("{column} = ?"), [value.clone()]);
-        }
-        let sql = format!("SELECT * FROM {}{} ORDER BY {}", self.table, filter.sql(), self.order);
-        self.render(db, &db.query(&sql, &filter.params)?)
-    }
-
-    /// One record (read permission); 404 if there is none.
-    pub fn get(&self, db: &dyn Db, caller: &Caller, key: &Key) -> Result<Json, CoreError> {
-        self.access.require_read(caller)?;
-        self.load(db, key)?.ok_or(CoreError::NotFound)
-    }
-
-    /// The record `key` addresses, if any, as the API shows it.
-    pub fn load(&self, db: &dyn Db, key: &Key) -> Result<Option<Json>, CoreError> {
-        let sql = format!("SELECT * FROM {} WHERE {}", self.table, key.sql());
-        Ok(self.render(db, &db.query(&sql, &key.params())?)?.pop())
-    }
-
     /// Creates a record from `body` (add permission), with the `scope` columns (a dictionary's
     /// `kind`), and returns it.
     pub fn create(
@@ -261,237 +200,10 @@ impl Resource {
         Ok(())
     }
 
-    /// Reads `body`: unknown keys (400 for a non-object), each writable field by its rule,
-    /// required ones on create, then the `parse` hook; every problem at once (422).
-    pub fn parse(&self, body: &Json, creating: bool, current: Option<&Json>) -> Result<Input, CoreError> {
-        let writable: Vec<&str> = self
-            .fields
-            .iter()
-            .filter(|f| f.writable(creating))
-            .map(|f| f.name)
-            .collect();
-        let mut b = Body::new(body, &writable)?;
-        let mut patches = Vec::with_capacity(writable.len());
-        for field in self.fields.iter().filter(|f| f.writable(creating)) {
-            let patch = field.read(&mut b, creating);
-            if creating && field.required {
-                b.require(field.name, &patch);
-            }
-            patches.push((field.name, patch));
-        }
-        let given = body
-            .as_object()
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
-        let mut input = Input::new(patches, given);
-        if let Some(parse) = self.hooks.parse {
-            parse(&mut b, &mut input, current)?;
-        }
-        b.errors.into_result()?;
-        Ok(input)
-    }
-
     fn load_current(&self, db: &dyn Db, key: &Key, if_match: Option<i64>) -> Result<Json, CoreError> {
         let current = self.load(db, key)?.ok_or(CoreError::NotFound)?;
         check_version(version(&current), if_match)?;
         Ok(current)
-    }
-
-    /// The records of `rows` as the API shows them.
-    pub fn render(&self, db: &dyn Db, rows: &Rows) -> Result<Vec<Json>, CoreError> {
-        let mut outside = match self.hooks.outside {
-            Some(outside) => outside(db, &rows.iter().filter_map(|r| r.i64("id")).collect::<Vec<_>>())?,
-            None => Default::default(),
-        };
-        let mut records = Vec::with_capacity(rows.len());
-        for row in rows.iter() {
-            let mut extra = outside.remove(&row.i64("id").unwrap_or_default()).unwrap_or_default();
-            let mut record = Map::new();
-            for field in self.fields {
-                let value = match field.store {
-                    Store::Outside => Some(extra.remove(field.name).unwrap_or(Json::Null)),
-                    _ => field.render(&row),
-                };
-                if let Some(value) = value {
-                    record.insert(field.name.to_string(), value);
-                }
-            }
-            for field in self.stamps.fields() {
-                if !record.contains_key(field.name)
-                    && let Some(value) = field.render(&row)
-                {
-                    record.insert(field.name.to_string(), value);
-                }
-            }
-            if let Some(finish) = self.hooks.finish {
-                finish(&row, &mut record)?;
-            }
-            records.push(Json::Object(record));
-        }
-        Ok(records)
-    }
-
-    /// The defaults of a create, computed ones included.
-    fn defaults(&self, db: &dyn Db, scope: &[(&'static str, Value)]) -> Result<Map<String, Json>, CoreError> {
-        let mut out = Map::new();
-        for field in self.fields {
-            let value = match field.default {
-                None => continue,
-                Some(super::Default::Int(i)) => Json::from(i),
-                Some(super::Default::Text(t)) => Json::from(t),
-                Some(super::Default::Bool(b)) => Json::from(b),
-                Some(super::Default::Json(text)) => serde_json::from_str(text)
-                    .map_err(|e| CoreError::Internal(format!("default of {}: {e}", field.name)))?,
-                Some(super::Default::Computed(compute)) => compute(db, scope)?,
-            };
-            out.insert(field.name.to_string(), value);
-        }
-        Ok(out)
-    }
-
-    /// Immutable fields, references, the `before` hook (422s together), then uniqueness (409).
-    fn check(&self, cx: &mut Cx, scope: &[(&'static str, Value)]) -> Result<(), CoreError> {
-        for field in self.fields {
-            let Patch::Set(value) = cx.draft.patch(field.name).clone() else {
-                continue;
-            };
-            if let Some(current) = cx.draft.current()
-                && current.get(field.name) != Some(&value)
-            {
-                match field.on_update {
-                    super::OnUpdate::Immutable(message) => cx.errors.push(field.name, "immutable", message),
-                    super::OnUpdate::FixedIf { flag, code, message } if current[flag] == true => {
-                        cx.errors.push(field.name, code, message)
-                    }
-                    _ => {}
-                }
-            }
-            match field.rule {
-                Rule::Ref { table, noun } => {
-                    let id = value.as_i64().unwrap_or_default();
-                    if !exists(cx.db, table, id)? {
-                        cx.errors
-                            .push(field.name, "not_found", format!("no {noun} with id {id}"));
-                    }
-                }
-                Rule::Parent { noun } => {
-                    let parent = Patch::Set(value.as_i64().unwrap_or_default());
-                    let id = cx.key.as_ref().and_then(Key::as_id);
-                    check_parent(cx.db, self.table, field.name, &parent, id, noun, &mut cx.errors)?;
-                }
-                Rule::Ids(table) => {
-                    let ids: Vec<i64> = value
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Json::as_i64)
-                        .collect();
-                    check_ids_exist(cx.db, table, field.name, &ids, &mut cx.errors)?;
-                }
-                _ => {}
-            }
-        }
-        if let Some(before) = self.hooks.before {
-            before(cx)?;
-        }
-        std::mem::take(&mut cx.errors).into_result()?;
-        self.check_unique(cx, scope)
-    }
-
-    /// 409 if another record holds the unique columns' new values (checked when one of them
-    /// is given).
-    fn check_unique(&self, cx: &Cx, scope: &[(&'static str, Value)]) -> Result<(), CoreError> {
-        let Some(unique) = self.unique else { return Ok(()) };
-        let mut columns: Vec<(&'static str, Value)> = scope.to_vec();
-        if let Some(key) = &cx.key {
-            columns.extend(key.0.iter().cloned());
-        }
-        let mut given = false;
-        for field in self.fields {
-            if let Some(value) = cx.draft.get(field.name) {
-                let stored = field.columns(value, cx.draft.current().and_then(|c| c.get(field.name)));
-                given |= cx.draft.patch(field.name).given()
-                    && stored.iter().any(|(column, _)| unique.columns.contains(column));
-                columns.extend(stored);
-            }
-        }
-        if !given {
-            return Ok(());
-        }
-        let collate = if unique.nocase { " COLLATE NOCASE" } else { "" };
-        let mut clauses: Vec<String> = unique.columns.iter().map(|c| format!("{c} = ?{collate}")).collect();
-        let mut params: Vec<Value> = unique.columns.iter().map(|c| column_value(&columns, c)).collect();
-        if let Some(key) = &cx.key {
-            clauses.push(format!("NOT ({})", key.sql()));
-            params.extend(key.params());
-        }
-        let sql = format!("SELECT 1 FROM {} WHERE {}", self.table, clauses.join(" AND "));
-        if db_has_rows(cx.db, &sql, &params)? {
-            return Err(CoreError::Conflict(self.conflict_message(&cx.draft)));
-        }
-        Ok(())
-    }
-
-    /// A UNIQUE failure on the declared columns (a race past the check) is the same 409.
-    fn unique_violation(&self, result: Result<(), DbError>) -> Result<(), CoreError> {
-        match (result, self.unique) {
-            (Err(DbError::Constraint { message }), Some(unique))
-                if message.contains("UNIQUE")
-                    && unique
-                        .columns
-                        .iter()
-                        .any(|c| message.contains(&format!("{}.{c}", self.table))) =>
-            {
-                Err(CoreError::Conflict(unique.message.to_string()))
-            }
-            (other, _) => Ok(other?),
-        }
-    }
-
-    fn conflict_message(&self, draft: &Draft) -> String {
-        let mut message = self.unique.map(|u| u.message).unwrap_or_default().to_string();
-        for field in self.fields {
-            let placeholder = format!("{{{}}}", field.name);
-            if message.contains(&placeholder) {
-                let value = draft.get(field.name).and_then(Json::as_str).unwrap_or_default();
-                message = message.replace(&placeholder, value);
-            }
-        }
-        message
-    }
-
-    /// What a patch changes, field by field (compared as the API shows the values).
-    fn changes(&self, draft: &Draft, current: &Json) -> Changes {
-        let mut changes = Changes::default();
-        for field in self.fields {
-            let new = match draft.patch(field.name) {
-                Patch::Set(value) => value.clone(),
-                Patch::Null => Json::Null,
-                Patch::Absent | Patch::Invalid => continue,
-            };
-            let old = current.get(field.name).unwrap_or(&Json::Null);
-            match field.store {
-                Store::Outside => {
-                    if new != *old {
-                        changes.touched(field.name);
-                    }
-                }
-                Store::Virtual => {}
-                Store::Names(en, ru) => {
-                    let full = super::field::complete_names(&new, Some(old));
-                    for (part, column) in [("en", en), ("ru", ru)] {
-                        let value = full[part].as_str().map(str::to_owned);
-                        changes.set_if(full[part] != old[part], format!("{}.{part}", field.name), column, value);
-                    }
-                }
-                _ => {
-                    for (column, value) in field.columns(&new, Some(old)) {
-                        changes.set_if(new != *old, field.name, column, value);
-                    }
-                }
-            }
-        }
-        changes
     }
 
     /// Defaults, checks and the insert of a create; the context has the new key.
@@ -640,16 +352,4 @@ fn context<'a>(db: &'a dyn Db, caller: &'a Caller, draft: Draft<'a>, verb: &'sta
 /// A record's `version` (0 for rows without one).
 fn version(record: &Json) -> i64 {
     record["version"].as_i64().unwrap_or_default()
-}
-
-fn column_value(columns: &[(&'static str, Value)], column: &str) -> Value {
-    columns
-        .iter()
-        .rev()
-        .find(|(c, _)| *c == column)
-        .map_or(Value::Null, |(_, v)| v.clone())
-}
-
-fn db_has_rows(db: &dyn Db, sql: &str, params: &[Value]) -> Result<bool, CoreError> {
-    Ok(!db.query(sql, params)?.is_empty())
 }
