@@ -66,12 +66,22 @@ export function formatNumber(value, options = {}) {
 export function formatMoney(amount, currency) {
   if (amount === null || amount === undefined || amount === "") return "";
   try {
-    return new Intl.NumberFormat(current, currency ? { style: "currency", currency } : { minimumFractionDigits: 2 }).format(
-      amount,
-    );
+    return moneyFormat(currency).format(amount);
   } catch {
     return `${amount} ${currency || ""}`.trim();
   }
+}
+
+/** One `Intl.NumberFormat` per language and currency (a board draws hundreds of amounts). */
+const moneyFormats = new Map();
+function moneyFormat(currency) {
+  const key = `${current}:${currency || ""}`;
+  let format = moneyFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(current, currency ? { style: "currency", currency } : { minimumFractionDigits: 2 });
+    moneyFormats.set(key, format);
+  }
+  return format;
 }
 
 export function formatDate(value) {

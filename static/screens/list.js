@@ -29,6 +29,14 @@ function apiQuery(params) {
 export async function listScreen({ url, params: [resource], me, navigate }) {
   const { entity, perm } = ENTITIES[resource];
   const params = url.searchParams;
+  // The records depend only on the URL: ask for them first, beside the fields and views.
+  const query = apiQuery(params);
+  query.set("limit", String(PAGE));
+  query.set("count", "true");
+  const records = api(`/api/${resource}`, { query }).then(
+    (page) => ({ page }),
+    (error) => ({ error }),
+  );
   const [meta, views] = await Promise.all([
     fieldsOf(resource),
     api("/api/views", { query: { "filter[entity]": entity, limit: 200 } }).then((p) => p.items, () => []),
@@ -58,17 +66,8 @@ export async function listScreen({ url, params: [resource], me, navigate }) {
   }
 
   // --- the records ---
-  const query = apiQuery(params);
-  query.set("limit", String(PAGE));
-  query.set("count", "true");
-  let page = null;
-  let loadError = null;
-  try {
-    page = await api(`/api/${resource}`, { query });
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) throw error;
-    loadError = error;
-  }
+  const { page = null, error: loadError = null } = await records;
+  if (loadError instanceof ApiError && loadError.status === 401) throw loadError;
 
   const selected = new Set();
   const tbody = el`<tbody></tbody>`;

@@ -12,7 +12,8 @@
 //! - `GET /api/me` with a token against the anonymous 401, one login against native argon2id,
 //!   and lists over a million rows per role ([`crate::acl_bench`]);
 //! - the record engine over a million leads and contacts ([`crate::records_bench`]);
-//! - deals and the kanban board over a million deals ([`crate::deals_bench`]).
+//! - deals and the kanban board over a million deals ([`crate::deals_bench`]);
+//! - the web UI's screen times in chromium over a million leads ([`crate::ui_bench`]).
 //!
 //! It is not a test: nothing here passes or fails on a number.
 
@@ -81,7 +82,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     stop(host);
     crate::intake_bench::run(root)?;
     crate::records_bench::run(root)?;
-    crate::deals_bench::run(root)
+    crate::deals_bench::run(root)?;
+    crate::ui_bench::run(root)
 }
 
 const BENCH_EMAIL: &str = "bench@example.com";

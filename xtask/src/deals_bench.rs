@@ -38,7 +38,7 @@ use crm_core::records::hooks::{self, HookContext, HookPoint};
 use crm_core::records::list::{RecordQuery, list};
 use crm_core::records::store::{self, META};
 use crm_core::records::{EntityDef, Values, board, index, input, pipelines, service};
-use crm_core::{Db, DbError, Rows, Value};
+use crm_core::{Db, DbError, Nesting, Rows, Value};
 use crm_sqlite::NativeDb;
 use rusqlite::params;
 use serde_json::{Value as Json, json};
@@ -49,7 +49,7 @@ use crate::records_bench::{
 };
 
 /// Deals in all.
-const DEALS: i64 = 1_000_000;
+pub(crate) const DEALS: i64 = 1_000_000;
 /// Open deals (progress stages) of the default pipeline.
 const OPEN_DEFAULT: i64 = 100_000;
 /// Won or lost deals of the default pipeline; the rest are in the second pipeline.
@@ -201,15 +201,8 @@ fn generate(path: &Path) -> anyhow::Result<Fixture> {
     crate::records_bench::staff(&db, &mut rng)?;
     let admin = Caller::load(&db, 1)?;
     let manager_token = crm_core::auth::create_token(&db, &Caller::load(&db, MANAGER)?, "bench", &client)?.token;
-    let pipeline = json!({"name": {"en": "Wholesale", "ru": "Оптовые продажи"}, "sort": 20});
-    let second_pipeline = pipelines::create(&db, &admin, &pipeline, &client)?["id"]
-        .as_i64()
-        .context("the new pipeline has no id")?;
-
+    let (second_pipeline, sample) = add_deals(&db, &mut rng)?;
     let def = EntityDef::load(&db, "deal")?;
-    let started = Instant::now();
-    let sample = fill(&db, &def, &admin, second_pipeline, &mut rng)?;
-    eprintln!("{DEALS} deals written in {:.1} s", started.elapsed().as_secs_f64());
     let started = Instant::now();
     conn.execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
     eprintln!("ANALYZE in {:.1} s", started.elapsed().as_secs_f64());
@@ -266,6 +259,26 @@ fn generate(path: &Path) -> anyhow::Result<Fixture> {
         moved_over_http,
         moved_natively,
     })
+}
+
+/// Adds a second pipeline (made by `records::pipelines::create`) and [`DEALS`] deals over both
+/// pipelines ([`fill`]) to a database that has the administrator (user 1) and the staff; returns
+/// the second pipeline's id and the middle deal's values. Also used by `cargo xtask bench ui`.
+pub(crate) fn add_deals(db: &NativeDb, rng: &mut Rng) -> anyhow::Result<(i64, Values)> {
+    let client = ClientInfo {
+        ip: None,
+        user_agent: None,
+    };
+    let admin = Caller::load(db, 1)?;
+    let pipeline = json!({"name": {"en": "Wholesale", "ru": "Оптовые продажи"}, "sort": 20});
+    let second_pipeline = pipelines::create(db, &admin, &pipeline, &client)?["id"]
+        .as_i64()
+        .context("the new pipeline has no id")?;
+    let def = EntityDef::load(db, "deal")?;
+    let started = Instant::now();
+    let sample = fill(db, &def, &admin, second_pipeline, rng)?;
+    eprintln!("{DEALS} deals written in {:.1} s", started.elapsed().as_secs_f64());
+    Ok((second_pipeline, sample))
 }
 
 /// Writes [`DEALS`] deals (ids 1.., created over the last two years in id order) with the rows
@@ -613,6 +626,10 @@ impl Db for Recorder<'_> {
 
     fn last_insert_id(&self) -> Result<i64, DbError> {
         self.db.last_insert_id()
+    }
+
+    fn nesting(&self) -> &Nesting {
+        self.db.nesting()
     }
 }
 

@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use crm_core::intake::form::by_key;
 use crm_core::intake::submit::{Incoming, Outcome, submit};
-use crm_core::{Db, DbError, Rows, Value};
+use crm_core::{Db, DbError, Nesting, Rows, Value};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 
 use crate::reliability::{Answer, request};
@@ -765,6 +765,7 @@ impl Worker for Floor {
 /// `trace`, every statement is timed and the first submission's statements are kept.
 struct CachedDb {
     conn: rusqlite::Connection,
+    nesting: Nesting,
     trace: Option<std::cell::RefCell<Trace>>,
 }
 
@@ -811,6 +812,10 @@ impl Db for CachedDb {
             }
         }
         rows
+    }
+
+    fn nesting(&self) -> &Nesting {
+        &self.nesting
     }
 }
 
@@ -862,7 +867,11 @@ impl Engine {
         let conn = rusqlite::Connection::open(path)?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(Engine {
-            db: CachedDb { conn, trace: None },
+            db: CachedDb {
+                conn,
+                nesting: Nesting::new(),
+                trace: None,
+            },
             key: key.to_string(),
             thread,
         })
@@ -881,7 +890,7 @@ impl Worker for Engine {
             ..Incoming::default()
         };
         match submit(&self.db, &form, &incoming, crm_core::clock::now())? {
-            Ok(Outcome::Accepted { replayed: false, .. }) => Ok(()),
+            Outcome::Accepted { replayed: false, .. } => Ok(()),
             other => bail!("submission {n} was not accepted: {other:?}"),
         }
     }

@@ -10,6 +10,8 @@
 //!   `cargo xtask bench records`: only the record engine over a million leads and contacts;
 //!   `cargo xtask bench deals`: only deals and the kanban board over a million deals.
 //!   `cargo xtask bench intake`: only web-form submissions against their native floor.
+//!   `cargo xtask bench ui`: only the web UI's screen times in chromium over a million leads
+//!   (needs node and chromium, installed as for `cargo xtask test`).
 //! - `cargo xtask reliability`: 10,000 form submissions with a SIGKILL of the runtime midway;
 //!   every acknowledged one must be stored exactly once.
 //!
@@ -24,6 +26,7 @@ mod invariants;
 mod records_bench;
 mod reliability;
 mod tooling;
+mod ui_bench;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -53,11 +56,12 @@ fn run() -> anyhow::Result<()> {
         Some("bench") if args.get(1).map(String::as_str) == Some("records") => records_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("deals") => deals_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("intake") => intake_bench::run(&root),
+        Some("bench") if args.get(1).map(String::as_str) == Some("ui") => ui_bench::run(&root),
         Some("reliability") => reliability::run(&root),
         Some("bench") => bench::run(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | intake] | reliability"
+                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | intake | ui] | reliability"
             );
             std::process::exit(2);
         }

@@ -33,7 +33,7 @@ use serde_json::{Map, Value as Json, json};
 
 use data::*;
 
-const ROWS: i64 = 1_000_000;
+pub(crate) const ROWS: i64 = 1_000_000;
 pub(crate) const USERS: i64 = 200;
 const DEPARTMENTS: i64 = 20;
 /// The user with the `manager` role (the administrator from setup is user 1).
@@ -45,8 +45,10 @@ const BATCH: i64 = 100_000;
 pub(crate) const DAY: i64 = 86_400;
 const TARGET: Duration = Duration::from_millis(30);
 pub(crate) const PASSWORD: &str = "swift otter lantern 2026";
+/// The administrator's e-mail (user 1, made by setup).
+pub(crate) const ADMIN_EMAIL: &str = "bench@example.com";
 /// A surname the generator uses often (the second most frequent).
-const SURNAME: &str = "Смирнова";
+pub(crate) const SURNAME: &str = "Смирнова";
 /// The deep page of the default list starts after this lead (near the end of `-id`).
 const DEEP_ID: i64 = 50_000;
 
@@ -117,18 +119,18 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 type Body = fn(&mut Rng) -> Json;
 
 /// What the measurements need from the generated database.
-struct Fixture {
+pub(crate) struct Fixture {
     admin_token: String,
     manager_token: String,
     /// The 10 national digits of a phone of one of the manager's leads.
-    phone: String,
+    pub(crate) phone: String,
     /// `created_at` a year ago, RFC 3339.
     year_ago: String,
 }
 
 /// Creates the database at `path`: the administrator (by setup), the staff, the records, then
 /// checks that generated records read back and are found through the engine.
-fn generate(path: &Path) -> anyhow::Result<Fixture> {
+pub(crate) fn generate(path: &Path) -> anyhow::Result<Fixture> {
     let (db, _) = NativeDb::open_migrated(path)?;
     let conn = db.connection();
     conn.execute_batch("PRAGMA synchronous=OFF; PRAGMA cache_size=-1000000;")?;
@@ -137,7 +139,7 @@ fn generate(path: &Path) -> anyhow::Result<Fixture> {
         user_agent: None,
     };
     let setup = crm_core::auth::SetupRequest {
-        email: "bench@example.com".into(),
+        email: ADMIN_EMAIL.into(),
         password: PASSWORD.into(),
         name: "Bench Admin".into(),
     };

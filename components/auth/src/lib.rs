@@ -7,13 +7,24 @@
 
 use crm_core::CoreError;
 use crm_core::auth::{self, LoginRequest, SetupRequest};
-use crm_spin_adapter::auth::{SESSION_COOKIE, authenticate, client_info, cookie, expired_session_cookie, is_https};
-use crm_spin_adapter::crud::record_response;
-use crm_spin_adapter::request::{RequestError, json_body};
-use crm_spin_adapter::{ApiError, SpinDb, SpinKv, json_response};
+use crm_spin_adapter::auth::{SESSION_COOKIE, authenticate, cookie, expired_session_cookie, is_https, session_cookie};
+use crm_spin_adapter::crud::{no_content, record_response};
+use crm_spin_adapter::routes::{Answer, Cx, Routes};
+use crm_spin_adapter::{ApiError, SpinKv, json_response};
 use serde::Deserialize;
 use serde_json::json;
-use spin_sdk::http::{Method, Request, Response};
+
+crm_spin_adapter::component!(
+    Routes::new("/api/auth")
+        .get("/setup", setup_needed)
+        .post("/setup", setup)
+        .post("/login", login)
+        .post("/logout", logout)
+        .get("/tokens", tokens)
+        .post("/tokens", create_token)
+        .delete("/tokens/<id:id>", revoke_token)
+        .merge(Routes::new("/api/me").get("", me))
+);
 
 /// `POST /api/auth/tokens` body.
 #[derive(Deserialize)]
@@ -22,87 +33,75 @@ struct NewToken {
     name: String,
 }
 
-fn handle(request: &Request) -> Result<Response, ApiError> {
-    let path = request.path().trim_end_matches('/');
-    let method = request.method();
-    let route = path.strip_prefix("/api/auth").unwrap_or(path);
-    let db = SpinDb::open_migrated()?;
-    let kv = || SpinKv::open_default().map_err(|e| ApiError::from(CoreError::from(e)));
-    let client = client_info(request);
-    match (route, method) {
-        ("/setup", Method::Get) => Ok(json_response(200, &json!({ "needed": auth::setup_needed(&db)? }))),
-        ("/setup", Method::Post) => {
-            let body: SetupRequest = json_body(request)?;
-            let token = auth::setup(&db, &body, &client)?;
-            Ok(json_response(201, &token))
-        }
-        ("/login", Method::Post) => {
-            let body: LoginRequest = json_body(request)?;
-            let session = auth::login(&db, &kv()?, &body, &client)?;
-            let mut response = json_response(200, &json!({ "csrf_token": session.csrf_token }));
-            let cookie = crm_spin_adapter::auth::session_cookie(&session.id, session.max_age, is_https(request));
-            response.set_header("set-cookie", cookie);
-            Ok(response)
-        }
-        ("/logout", Method::Post) => {
-            let kv = kv()?;
-            let session = cookie(request.header("cookie").and_then(|v| v.as_str()), SESSION_COOKIE);
-            if let Some(session) = session {
-                authenticate(request, &db, &kv)?; // a cookie request needs its CSRF token
-                auth::logout(&kv, session)?;
-            }
-            let mut response = Response::builder().status(204).build();
-            response.set_header("set-cookie", expired_session_cookie(is_https(request)));
-            Ok(response)
-        }
-        ("/tokens", Method::Get) => {
-            let caller = authenticate(request, &db, &kv()?)?;
-            let items = auth::list_tokens(&db, &caller)?;
-            Ok(json_response(200, &json!({ "items": items, "next_cursor": null })))
-        }
-        ("/tokens", Method::Post) => {
-            let caller = authenticate(request, &db, &kv()?)?;
-            let body: NewToken = json_body(request)?;
-            let token = auth::create_token(&db, &caller, &body.name, &client)?;
-            let mut response = json_response(201, &token);
-            response.set_header("location", format!("/api/auth/tokens/{}", token.id));
-            Ok(response)
-        }
-        (route, Method::Delete) if route.starts_with("/tokens/") => {
-            let id = route["/tokens/".len()..]
-                .parse::<i64>()
-                .map_err(|_| CoreError::NotFound)?;
-            let caller = authenticate(request, &db, &kv()?)?;
-            auth::revoke_token(&db, &caller, id, &client)?;
-            Ok(Response::builder().status(204).build())
-        }
-        ("/api/me", Method::Get) => {
-            let caller = authenticate(request, &db, &kv()?)?;
-            Ok(record_response(200, &auth::me(&db, &caller)?))
-        }
-        ("/setup", _) => Err(RequestError::MethodNotAllowed {
-            allow: vec!["GET", "POST"],
-        }
-        .into()),
-        ("/login" | "/logout", _) => Err(RequestError::MethodNotAllowed { allow: vec!["POST"] }.into()),
-        ("/tokens", _) => Err(RequestError::MethodNotAllowed {
-            allow: vec!["GET", "POST"],
-        }
-        .into()),
-        ("/api/me", _) => Err(RequestError::MethodNotAllowed { allow: vec!["GET"] }.into()),
-        _ => Err(CoreError::NotFound.into()),
-    }
+fn kv() -> Result<SpinKv, ApiError> {
+    SpinKv::open_default().map_err(|e| ApiError::from(CoreError::from(e)))
 }
 
-/// The Spin entry point. `#[http_component]` expands to wit-bindgen's export glue, which needs
-/// `unsafe`; the allowance is scoped to this module.
-#[allow(unsafe_code)]
-mod entry {
-    use spin_sdk::http::{Request, Response};
+/// `GET /api/auth/setup`: `{"needed": true}` until the first administrator exists.
+fn setup_needed(cx: &Cx) -> Answer {
+    let db = cx.db()?;
+    Ok(json_response(200, &json!({ "needed": auth::setup_needed(&db)? })))
+}
 
-    /// Entry point for `/api/auth/...` and `/api/me`.
-    #[spin_sdk::http_component]
-    fn handle(request: Request) -> Response {
-        super::handle(&request).unwrap_or_else(|e| crm_spin_adapter::problem::error_response(&e))
+/// `POST /api/auth/setup`: the first administrator and their API token.
+fn setup(cx: &Cx) -> Answer {
+    let db = cx.db()?;
+    let body: SetupRequest = cx.json()?;
+    Ok(json_response(201, &auth::setup(&db, &body, &cx.client())?))
+}
+
+/// `POST /api/auth/login`: the session cookie and its CSRF token.
+fn login(cx: &Cx) -> Answer {
+    let db = cx.db()?;
+    let body: LoginRequest = cx.json()?;
+    let session = auth::login(&db, &kv()?, &body, &cx.client())?;
+    let mut response = json_response(200, &json!({ "csrf_token": session.csrf_token }));
+    response.set_header(
+        "set-cookie",
+        session_cookie(&session.id, session.max_age, is_https(cx.request)),
+    );
+    Ok(response)
+}
+
+/// `POST /api/auth/logout`: ends the cookie's session (which needs its CSRF token).
+fn logout(cx: &Cx) -> Answer {
+    let db = cx.db()?;
+    let kv = kv()?;
+    if let Some(session) = cookie(cx.header("cookie"), SESSION_COOKIE) {
+        authenticate(cx.request, &db, &kv)?;
+        auth::logout(&kv, session)?;
     }
+    let mut response = no_content();
+    response.set_header("set-cookie", expired_session_cookie(is_https(cx.request)));
+    Ok(response)
+}
+
+/// `GET /api/auth/tokens`: the caller's tokens (never their secrets).
+fn tokens(cx: &Cx) -> Answer {
+    let me = cx.signed_in()?;
+    let items = auth::list_tokens(&me.db, &me.caller)?;
+    Ok(json_response(200, &json!({ "items": items, "next_cursor": null })))
+}
+
+/// `POST /api/auth/tokens {"name"}`: a new token, its secret shown once.
+fn create_token(cx: &Cx) -> Answer {
+    let me = cx.signed_in()?;
+    let body: NewToken = cx.json()?;
+    let token = auth::create_token(&me.db, &me.caller, &body.name, &me.client)?;
+    let mut response = json_response(201, &token);
+    response.set_header("location", format!("/api/auth/tokens/{}", token.id));
+    Ok(response)
+}
+
+/// `DELETE /api/auth/tokens/<id>`.
+fn revoke_token(cx: &Cx) -> Answer {
+    let me = cx.signed_in()?;
+    auth::revoke_token(&me.db, &me.caller, cx.id("id")?, &me.client)?;
+    Ok(no_content())
+}
+
+/// `GET /api/me`: who the caller is, with their permissions.
+fn me(cx: &Cx) -> Answer {
+    let me = cx.signed_in()?;
+    Ok(record_response(200, &auth::me(&me.db, &me.caller)?))
 }

@@ -3,59 +3,31 @@
 //! `GET /api/deals/board` (kanban by stage), `GET`/`PUT /api/deals/<id>/products` (line items),
 //! `POST /api/deals/<id>/move` (to another pipeline) and `GET /api/deals/<id>/stage-history`.
 
-use crm_core::CoreError;
-use crm_core::acl::Caller;
-use crm_core::records::EntityDef;
+use crm_core::acl::Action;
+use crm_core::records::access::load_checked;
 use crm_core::records::entities::deal;
 use crm_spin_adapter::crud::record_response;
-use crm_spin_adapter::records::{RecordTarget, sales_actions};
-use crm_spin_adapter::request::{RequestError, json_body};
-use crm_spin_adapter::{ApiError, SpinDb, json_response};
-use spin_sdk::http::{Method, Request, Response};
+use crm_spin_adapter::json_response;
+use crm_spin_adapter::records::{self, Record};
+use crm_spin_adapter::routes::{Answer, Cx};
 
-fn extra(
-    request: &Request,
-    db: &SpinDb,
-    caller: &Caller,
-    def: &EntityDef,
-    target: RecordTarget,
-) -> Option<Result<Response, ApiError>> {
-    if let Some(answer) = sales_actions(request, db, caller, def, target) {
-        return Some(answer);
-    }
-    let answer = match (target, request.method()) {
-        (RecordTarget::ItemAction(id, "move"), Method::Post) => json_body::<serde_json::Value>(request)
-            .map_err(ApiError::from)
-            .and_then(|body| {
-                Ok(record_response(
-                    200,
-                    &deal::move_to_pipeline(db, caller, def, id, &body)?,
-                ))
-            }),
-        (RecordTarget::ItemAction(id, "stage-history"), Method::Get) => {
-            crm_core::records::access::load_checked(db, caller, def, id, crm_core::acl::Action::Read)
-                .and_then(|_| deal::stage_history(db, id))
-                .map(|history| json_response(200, &history))
-                .map_err(ApiError::from)
-        }
-        (RecordTarget::ItemAction(_, action @ ("move" | "stage-history")), _) => {
-            let allow = if action == "move" { vec!["POST"] } else { vec!["GET"] };
-            Err(RequestError::MethodNotAllowed { allow }.into())
-        }
-        _ => Err(CoreError::NotFound.into()),
-    };
-    Some(answer)
+crm_spin_adapter::component!(
+    records::routes("deal")
+        .sales()
+        .post("/<id:id>/move", move_to_pipeline)
+        .get("/<id:id>/stage-history", stage_history)
+);
+
+/// `POST /api/deals/<id>/move {"pipeline_id", "stage"?}`.
+fn move_to_pipeline(cx: &Cx, deal: &Record) -> Answer {
+    let body: serde_json::Value = cx.json()?;
+    let moved = deal::move_to_pipeline(&deal.db, &deal.caller, &deal.def, cx.id("id")?, &body)?;
+    Ok(record_response(200, &moved))
 }
 
-/// The Spin entry point. `#[http_component]` expands to wit-bindgen's export glue, which needs
-/// `unsafe`; the allowance is scoped to this module.
-#[allow(unsafe_code)]
-mod entry {
-    use spin_sdk::http::{Request, Response};
-
-    /// Entry point for `/api/deals/...`.
-    #[spin_sdk::http_component]
-    fn handle(request: Request) -> Response {
-        crm_spin_adapter::records::serve_with(&request, "deal", super::extra)
-    }
+/// `GET /api/deals/<id>/stage-history` of a deal the caller may read.
+fn stage_history(cx: &Cx, r: &Record) -> Answer {
+    let id = cx.id("id")?;
+    load_checked(&r.db, &r.caller, &r.def, id, Action::Read)?;
+    Ok(json_response(200, &deal::stage_history(&r.db, id)?))
 }

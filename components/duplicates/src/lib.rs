@@ -2,38 +2,18 @@
 //! contacts and companies the caller can read whose normalised e-mail, phone or company title
 //! match (`crm_core::records::duplicates`). Merging them is `POST /api/<entity>/<id>/merge`.
 
-use crm_core::CoreError;
 use crm_core::records::{duplicates, service};
-use crm_spin_adapter::auth::authenticate;
-use crm_spin_adapter::request::allow_methods;
-use crm_spin_adapter::route::{Target, path_info, query_pairs, target};
-use crm_spin_adapter::{ApiError, SpinDb, SpinKv, json_response};
-use spin_sdk::http::{Request, Response};
+use crm_spin_adapter::json_response;
+use crm_spin_adapter::routes::{Answer, Cx, Routes};
 
-fn handle(request: &Request) -> Result<Response, ApiError> {
-    if target(path_info(request)) != Some(Target::Collection) {
-        return Err(CoreError::NotFound.into());
-    }
-    allow_methods(request, &["GET"])?;
-    let db = SpinDb::open_migrated()?;
-    let kv = SpinKv::open_default().map_err(CoreError::from)?;
-    let caller = authenticate(request, &db, &kv)?;
-    let cx = service::parse_context(&db)?;
+crm_spin_adapter::component!(Routes::new("/api/duplicates").get("", find));
+
+/// `GET /api/duplicates?entity=&email=&phone=&title=`.
+fn find(cx: &Cx) -> Answer {
+    let me = cx.signed_in()?;
+    let parse = service::parse_context(&me.db)?;
     Ok(json_response(
         200,
-        &duplicates::find(&db, &caller, &query_pairs(request), &cx)?,
+        &duplicates::find(&me.db, &me.caller, &cx.query(), &parse)?,
     ))
-}
-
-/// The Spin entry point. `#[http_component]` expands to wit-bindgen's export glue, which needs
-/// `unsafe`; the allowance is scoped to this module.
-#[allow(unsafe_code)]
-mod entry {
-    use spin_sdk::http::{Request, Response};
-
-    /// Entry point for `/api/duplicates`.
-    #[spin_sdk::http_component]
-    fn handle(request: Request) -> Response {
-        super::handle(&request).unwrap_or_else(|e| crm_spin_adapter::problem::error_response(&e))
-    }
 }

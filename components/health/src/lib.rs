@@ -6,32 +6,15 @@
 //! the log. The body is for uptime checks and the UI's status line:
 //! `{"status": "ok", "version": "<crate version>", "database": "ok"}`.
 
-use crm_spin_adapter::request::allow_methods;
-use crm_spin_adapter::{ApiError, SpinDb, json_response};
+use crm_spin_adapter::json_response;
+use crm_spin_adapter::routes::{Answer, Cx, Routes};
 use serde_json::json;
-use spin_sdk::http::{Request, Response};
-use spin_sdk::http_component;
 
-/// The Spin entry point. `#[http_component]` expands to wit-bindgen's export glue, which needs
-/// `unsafe`; the allowance is scoped to this module so the rest of the crate stays under the
-/// workspace's `unsafe_code = "deny"`.
-#[allow(unsafe_code)]
-mod entry {
-    use super::*;
+crm_spin_adapter::component!(Routes::new("/api/health").get("", health));
 
-    /// Entry point for `/api/health`.
-    #[http_component]
-    fn handle_health(request: Request) -> Response {
-        match health(&request) {
-            Ok(response) => response,
-            Err(error) => crm_spin_adapter::problem::error_response(&error),
-        }
-    }
-}
-
-fn health(request: &Request) -> Result<Response, ApiError> {
-    allow_methods(request, &["GET"])?;
-    let db = SpinDb::open_migrated()?;
+/// `GET /api/health`.
+fn health(cx: &Cx) -> Answer {
+    let db = cx.db()?;
     crm_core::migrate::health_check(&db)?;
     let mut response = json_response(
         200,

@@ -9,191 +9,125 @@
 //! A plain HTML post is answered `303 See Other` (to the form's redirect URL or the thank-you
 //! page), a script's post `201 {"id", "status": "accepted"}`; spam is answered the same way and
 //! kept aside. Invalid fields are 422: an HTML page for a plain post, problem+json otherwise.
-//! The rules are `crm_core::intake`; this component only reads the request and shapes the
-//! answer.
+//! The rules are `crm_core::intake`, the pages `crm_forms_page`; this component is its route
+//! table, reads the request and shapes the answer. A path or key no active form has is a 404:
+//! a page for a browser, the problem for a script. `HEAD` is answered as `GET`.
 
 use crm_core::CoreError;
-use crm_core::error::FieldErrors;
 use crm_core::intake::form::{Form, by_key};
-use crm_core::intake::submit::{Incoming, Outcome, Refusal, submit};
-use crm_core::intake::{page, token};
+use crm_core::intake::submit::{self, Incoming, Outcome};
+use crm_core::intake::token;
+use crm_forms_page as page;
 use crm_spin_adapter::SpinDb;
-use crm_spin_adapter::auth::client_info;
 use crm_spin_adapter::problem::{ApiError, error_response, json_response};
-use crm_spin_adapter::request::RequestError;
-use crm_spin_adapter::route::{path_info, query_pairs};
+use crm_spin_adapter::routes::{Answer, Cx, Routes};
 use serde_json::json;
 use spin_sdk::http::{Method, Request, Response};
 
-/// What a path below `/f` names.
-#[derive(Debug, PartialEq, Eq)]
-enum Target<'a> {
-    Form(&'a str),
-    Script(&'a str),
-    Thanks(&'a str),
-}
+crm_spin_adapter::component!(
+    Routes::new("/f")
+        .get("/<key>", hosted_page)
+        .post("/<key>", submit)
+        .options("/<key>", preflight)
+        .get("/<key>.js", embed_script)
+        .get("/<key>/thanks", thanks_page)
+        .head_as_get()
+        .fallback(|request| Ok(not_found(request)))
+);
 
-fn target(path: &str) -> Option<Target<'_>> {
-    let path = path.strip_prefix('/')?;
-    let valid = |k: &str| !k.is_empty() && k.len() <= 64 && k.bytes().all(|b| b.is_ascii_alphanumeric());
-    if let Some(key) = path.strip_suffix("/thanks") {
-        return valid(key).then_some(Target::Thanks(key));
+/// The active form the path's `<key>` names, with the database it was read from; `None` for
+/// a key no active form has (a malformed key is not looked up).
+fn active_form(cx: &Cx) -> Result<Option<(SpinDb, Form)>, ApiError> {
+    let key = cx.param("key")?;
+    if key.len() > 64 || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(None);
     }
-    if let Some(key) = path.strip_suffix(".js") {
-        return valid(key).then_some(Target::Script(key));
-    }
-    let key = path.trim_end_matches('/');
-    valid(key).then_some(Target::Form(key))
+    let db = cx.db()?;
+    Ok(by_key(&db, key)?.filter(|f| f.active).map(|form| (db, form)))
 }
 
-fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
-    request.header(name).and_then(|v| v.as_str())
+/// `GET /f/<key>`: the hosted form page with a fresh time token.
+fn hosted_page(cx: &Cx) -> Answer {
+    let Some((_, form)) = active_form(cx)? else {
+        return Ok(not_found(cx.request));
+    };
+    let token = token::issue(&form.secret, &form.public_key, crm_core::clock::now());
+    let action = format!("/f/{}", form.public_key);
+    Ok(html(200, page::hosted_page(&form, &token, &action, language(cx))))
 }
 
-/// The visitor's language: `ru` if the browser prefers Russian, else `en`.
-fn language(request: &Request) -> &'static str {
-    match header(request, "accept-language") {
-        Some(l) if l.trim_start().to_ascii_lowercase().starts_with("ru") => "ru",
-        _ => "en",
-    }
+/// `GET /f/<key>/thanks`.
+fn thanks_page(cx: &Cx) -> Answer {
+    let Some((_, form)) = active_form(cx)? else {
+        return Ok(not_found(cx.request));
+    };
+    Ok(html(200, page::thanks_page(&form, language(cx))))
 }
 
-/// Whether the poster reads JSON (a script), not a page (a plain HTML form).
-fn wants_json(request: &Request) -> bool {
-    let accept = header(request, "accept").unwrap_or_default();
-    let content_type = header(request, "content-type").unwrap_or_default().to_ascii_lowercase();
-    accept.contains("application/json") || content_type.starts_with("application/json")
-}
-
-fn html(status: u16, body: String) -> Response {
-    Response::builder()
-        .status(status)
-        .header("content-type", "text/html; charset=utf-8")
+/// `GET /f/<key>.js`: the embed script, posting to this deployment's absolute address.
+fn embed_script(cx: &Cx) -> Answer {
+    let Some((_, form)) = active_form(cx)? else {
+        return Ok(not_found(cx.request));
+    };
+    let token = token::issue(&form.secret, &form.public_key, crm_core::clock::now());
+    let action = format!("{}/f/{}", cx.origin(), form.public_key);
+    let script = page::embed_script(&form, &token, &action, language(cx));
+    Ok(Response::builder()
+        .status(200)
+        .header("content-type", "text/javascript; charset=utf-8")
         .header("cache-control", "no-store")
         .header("x-content-type-options", "nosniff")
-        .header("referrer-policy", "strict-origin-when-cross-origin")
-        .header("content-security-policy", page::content_security_policy())
-        .body(body)
-        .build()
+        .body(script)
+        .build())
 }
 
-/// Adds the CORS headers a script from an allowed origin needs to read the answer.
-fn with_cors(mut response: Response, form: &Form, origin: Option<&str>) -> Response {
-    if let Some(origin) = origin.filter(|o| form.allows_origin(o)) {
+/// `OPTIONS /f/<key>`: the CORS preflight, for the form's allowed origins only (403 otherwise).
+fn preflight(cx: &Cx) -> Answer {
+    let Some((_, form)) = active_form(cx)? else {
+        return Ok(not_found(cx.request));
+    };
+    let Some(origin) = cx.header("origin").filter(|o| form.allows_origin(o)) else {
+        return Err(CoreError::ForbiddenBecause("this origin may not post to the form".into()).into());
+    };
+    Ok(Response::builder()
+        .status(204)
+        .header("access-control-allow-origin", origin)
+        .header("access-control-allow-methods", "POST, OPTIONS")
+        .header("access-control-allow-headers", "Content-Type, Accept, Idempotency-Key")
+        .header("access-control-max-age", "600")
+        .header("vary", "Origin")
+        .build())
+}
+
+/// `POST /f/<key>`: one submission, answered as the poster expects it, with CORS for an
+/// allowed origin.
+fn submit(cx: &Cx) -> Answer {
+    let Some((db, form)) = active_form(cx)? else {
+        return Ok(not_found(cx.request));
+    };
+    let client = cx.client();
+    let incoming = Incoming {
+        content_type: cx.header("content-type"),
+        body: cx.request.body(),
+        ip: client.ip.as_deref(),
+        user_agent: client.user_agent.as_deref(),
+        referer: cx.header("referer"),
+        idempotency_key: cx.header("idempotency-key"),
+        query: cx.query(),
+    };
+    let answer = submit::submit(&db, &form, &incoming, crm_core::clock::now());
+    let mut response = respond(cx, &form, answer);
+    if let Some(origin) = cx.header("origin").filter(|o| form.allows_origin(o)) {
         response.set_header("access-control-allow-origin", origin);
         response.set_header("vary", "Origin");
     }
-    response
+    Ok(response)
 }
 
-fn problem(status: u16, slug: &str, title: &str, detail: String) -> Response {
-    let body = json!({"type": format!("https://crm.example/problems/{slug}"), "title": title, "status": status, "detail": detail});
-    let mut response = json_response(status, &body);
-    response.set_header("content-type", "application/problem+json");
-    response
-}
-
-fn not_found(request: &Request) -> Response {
-    if wants_json(request) || *request.method() != Method::Get {
-        problem(
-            404,
-            "not-found",
-            "Not found",
-            "no such form, or it no longer takes submissions".into(),
-        )
-    } else {
-        html(404, page::not_found_page(language(request)))
-    }
-}
-
-fn handle(request: &Request) -> Result<Response, ApiError> {
-    let Some(target) = target(path_info(request)) else {
-        return Ok(not_found(request));
-    };
-    let key = match target {
-        Target::Form(k) | Target::Script(k) | Target::Thanks(k) => k,
-    };
-    let db = SpinDb::open_migrated()?;
-    let Some(form) = by_key(&db, key)?.filter(|f| f.active) else {
-        return Ok(not_found(request));
-    };
-    let lang = language(request);
-    let origin = header(request, "origin");
-    let now = crm_core::clock::now();
-    let action = format!("/f/{}", form.public_key);
-    match (target, request.method()) {
-        (Target::Form(_), Method::Options) => {
-            let Some(origin) = origin.filter(|o| form.allows_origin(o)) else {
-                return Ok(problem(
-                    403,
-                    "forbidden",
-                    "Forbidden",
-                    "this origin may not post to the form".into(),
-                ));
-            };
-            Ok(Response::builder()
-                .status(204)
-                .header("access-control-allow-origin", origin)
-                .header("access-control-allow-methods", "POST, OPTIONS")
-                .header("access-control-allow-headers", "Content-Type, Accept, Idempotency-Key")
-                .header("access-control-max-age", "600")
-                .header("vary", "Origin")
-                .build())
-        }
-        (Target::Form(_), Method::Post) => {
-            let client = client_info(request);
-            let incoming = Incoming {
-                content_type: header(request, "content-type"),
-                body: request.body(),
-                ip: client.ip.as_deref(),
-                user_agent: client.user_agent.as_deref(),
-                referer: header(request, "referer"),
-                idempotency_key: header(request, "idempotency-key"),
-                query: query_pairs(request),
-            };
-            let answer = submit(&db, &form, &incoming, now)?;
-            Ok(with_cors(respond(request, &form, answer, lang), &form, origin))
-        }
-        (Target::Form(_), Method::Get) => {
-            let token = token::issue(&form.secret, &form.public_key, now);
-            Ok(html(200, page::hosted_page(&form, &token, &action, lang)))
-        }
-        (Target::Thanks(_), Method::Get) => Ok(html(200, page::thanks_page(&form, lang))),
-        (Target::Script(_), Method::Get) => {
-            let token = token::issue(&form.secret, &form.public_key, now);
-            let base = header(request, "spin-full-url")
-                .and_then(|u| u.find("/f/").map(|i| u[..i].to_string()))
-                .unwrap_or_default();
-            let script = page::embed_script(&form, &token, &format!("{base}{action}"), lang);
-            Ok(Response::builder()
-                .status(200)
-                .header("content-type", "text/javascript; charset=utf-8")
-                .header("cache-control", "no-store")
-                .header("x-content-type-options", "nosniff")
-                .body(script)
-                .build())
-        }
-        (Target::Form(_), _) => Err(RequestError::MethodNotAllowed {
-            allow: vec!["GET", "POST", "OPTIONS"],
-        }
-        .into()),
-        _ => Err(RequestError::MethodNotAllowed { allow: vec!["GET"] }.into()),
-    }
-}
-
-/// `request` as a `GET` (to answer a `HEAD` exactly as `GET`, headers included).
-fn as_get(request: Request) -> Request {
-    let mut get = Request::builder();
-    get.method(Method::Get).uri(request.uri());
-    for (name, value) in request.headers() {
-        get.header(name, String::from_utf8_lossy(value.as_bytes()).into_owned());
-    }
-    get.build()
-}
-
-/// The answer to a submission, as the poster expects it.
-fn respond(request: &Request, form: &Form, answer: Result<Outcome, Refusal>, lang: &str) -> Response {
-    let json = wants_json(request);
+/// The answer to a submission: a script gets JSON (201, or the problem), a plain HTML form a
+/// redirect (303) or the page listing its invalid fields (422).
+fn respond(cx: &Cx, form: &Form, answer: Result<Outcome, CoreError>) -> Response {
+    let json = wants_json(cx.request);
     match answer {
         Ok(Outcome::Ping) => Response::builder()
             .status(200)
@@ -211,29 +145,12 @@ fn respond(request: &Request, form: &Form, answer: Result<Outcome, Refusal>, lan
             response
         }
         Ok(Outcome::Quarantined { submission_id }) => accepted(form, submission_id, json),
-        Ok(Outcome::Invalid { errors, .. }) if json => invalid_problem(&errors),
+        Ok(Outcome::Invalid { errors, .. }) if json => error_response(&CoreError::Validation(errors).into()),
         Ok(Outcome::Invalid { errors, .. }) => html(
             422,
-            page::error_page(form, &errors, &format!("/f/{}", form.public_key), lang),
+            page::error_page(form, &errors, &format!("/f/{}", form.public_key), language(cx)),
         ),
-        Err(Refusal::TooLarge) => problem(
-            413,
-            "too-large",
-            "Payload too large",
-            format!("a form post may be at most {} bytes", crm_core::intake::MAX_BODY),
-        ),
-        Err(Refusal::Unsupported(detail)) => problem(415, "unsupported-media-type", "Unsupported media type", detail),
-        Err(Refusal::Malformed(detail)) => problem(400, "bad-request", "Bad request", detail),
-        Err(Refusal::RateLimited(retry)) => {
-            let mut response = problem(
-                429,
-                "too-many-requests",
-                "Too many requests",
-                "too many submissions; try again later".into(),
-            );
-            response.set_header("retry-after", retry.to_string());
-            response
-        }
+        Err(error) => error_response(&error.into()),
     }
 }
 
@@ -252,39 +169,45 @@ fn accepted(form: &Form, submission_id: i64, json: bool) -> Response {
         .build()
 }
 
-fn invalid_problem(errors: &FieldErrors) -> Response {
-    error_response(&ApiError::Core(CoreError::Validation(errors.clone())))
-}
-
-/// The Spin entry point. `#[http_component]` expands to wit-bindgen's export glue, which needs
-/// `unsafe`; the allowance is scoped to this module.
-#[allow(unsafe_code)]
-mod entry {
-    use spin_sdk::http::{Request, Response};
-
-    /// Entry point for `/f/...`. `HEAD` is answered as `GET` without the body.
-    #[spin_sdk::http_component]
-    fn handle(request: Request) -> Response {
-        let head = *request.method() == spin_sdk::http::Method::Head;
-        let request = if head { super::as_get(request) } else { request };
-        let mut response = super::handle(&request).unwrap_or_else(|e| crm_spin_adapter::problem::error_response(&e));
-        if head {
-            response.body_mut().clear();
-        }
-        response
+/// No such (active) form: a page for a browser's `GET`, the 404 problem for anything else.
+fn not_found(request: &Request) -> Response {
+    if wants_json(request) || *request.method() != Method::Get {
+        error_response(&CoreError::NotFound.into())
+    } else {
+        html(404, page::not_found_page(language_of(request)))
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Whether the poster reads JSON (a script), not a page (a plain HTML form).
+fn wants_json(request: &Request) -> bool {
+    let header = |name| request.header(name).and_then(|v| v.as_str()).unwrap_or_default();
+    header("accept").contains("application/json")
+        || header("content-type")
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+}
 
-    #[test]
-    fn paths_name_the_form_its_script_and_its_thanks_page() {
-        assert_eq!(target("/abc123"), Some(Target::Form("abc123")));
-        assert_eq!(target("/abc123.js"), Some(Target::Script("abc123")));
-        assert_eq!(target("/abc123/thanks"), Some(Target::Thanks("abc123")));
-        assert_eq!(target("/ab-c"), None);
-        assert_eq!(target("/"), None);
+/// The visitor's language: `ru` if the browser prefers Russian, else `en`.
+fn language_of(request: &Request) -> &'static str {
+    match request.header("accept-language").and_then(|v| v.as_str()) {
+        Some(l) if l.trim_start().to_ascii_lowercase().starts_with("ru") => "ru",
+        _ => "en",
     }
+}
+
+fn language(cx: &Cx) -> &'static str {
+    language_of(cx.request)
+}
+
+/// An HTML page with the headers every form page carries (its CSP above all).
+fn html(status: u16, body: String) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "text/html; charset=utf-8")
+        .header("cache-control", "no-store")
+        .header("x-content-type-options", "nosniff")
+        .header("referrer-policy", "strict-origin-when-cross-origin")
+        .header("content-security-policy", page::content_security_policy())
+        .body(body)
+        .build()
 }

@@ -6,43 +6,14 @@
 //! The entity's own action is `GET /api/products/picker?q=&limit=`: the active products a form
 //! offers as line items (`crm_core::catalog::picker`).
 
-use crm_core::acl::Caller;
-use crm_core::records::EntityDef;
-use crm_spin_adapter::records::RecordTarget;
-use crm_spin_adapter::route::query_pairs;
-use crm_spin_adapter::{ApiError, RequestError, SpinDb, json_response};
-use spin_sdk::http::{Method, Request, Response};
+use crm_spin_adapter::json_response;
+use crm_spin_adapter::records::{self, Record};
+use crm_spin_adapter::routes::{Answer, Cx};
 
-/// The product entity's own actions: `GET /picker`.
-fn extra(
-    request: &Request,
-    db: &SpinDb,
-    caller: &Caller,
-    def: &EntityDef,
-    target: RecordTarget,
-) -> Option<Result<Response, ApiError>> {
-    match (target, request.method()) {
-        (RecordTarget::CollectionAction("picker"), Method::Get) => Some(
-            crm_core::catalog::picker(db, caller, def, &query_pairs(request))
-                .map(|page| json_response(200, &page))
-                .map_err(ApiError::from),
-        ),
-        (RecordTarget::CollectionAction("picker"), _) => {
-            Some(Err(RequestError::MethodNotAllowed { allow: vec!["GET"] }.into()))
-        }
-        _ => None,
-    }
-}
+crm_spin_adapter::component!(records::routes("product").get("/picker", picker));
 
-/// The Spin entry point. `#[http_component]` expands to wit-bindgen's export glue, which needs
-/// `unsafe`; the allowance is scoped to this module.
-#[allow(unsafe_code)]
-mod entry {
-    use spin_sdk::http::{Request, Response};
-
-    /// Entry point for `/api/products/...`.
-    #[spin_sdk::http_component]
-    fn handle(request: Request) -> Response {
-        crm_spin_adapter::records::serve_with(&request, "product", super::extra)
-    }
+/// `GET /api/products/picker?q=&limit=`.
+fn picker(cx: &Cx, products: &Record) -> Answer {
+    let page = crm_core::catalog::picker(&products.db, &products.caller, &products.def, &cx.query())?;
+    Ok(json_response(200, &page))
 }

@@ -15,7 +15,6 @@ use crm_core::CoreError;
 use crm_spin_adapter::ApiError;
 use crm_spin_adapter::request::allow_methods;
 use spin_sdk::http::{Method, Request, Response};
-use spin_sdk::http_component;
 
 /// Where `spin.toml` mounts `static/` inside the component.
 const ROOT: &str = "/";
@@ -24,23 +23,9 @@ const ROOT: &str = "/";
 const CONTENT_SECURITY_POLICY: &str =
     "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-/// The Spin entry point. `#[http_component]` expands to wit-bindgen's export glue, which needs
-/// `unsafe`; the allowance is scoped to this module so the rest of the crate stays under the
-/// workspace's `unsafe_code = "deny"`.
-#[allow(unsafe_code)]
-mod entry {
-    use super::*;
+crm_spin_adapter::component!(serve);
 
-    /// Entry point for `/...`.
-    #[http_component]
-    fn handle_ui(request: Request) -> Response {
-        match serve(&request) {
-            Ok(response) => response,
-            Err(error) => crm_spin_adapter::problem::error_response(&error),
-        }
-    }
-}
-
+/// Serves `GET`/`HEAD` of any path: the file, the UI page for a client-side route, or 404.
 fn serve(request: &Request) -> Result<Response, ApiError> {
     allow_methods(request, &["GET", "HEAD"])?;
     // Spin passes the path below the route in `spin-path-info`; the route is `/...`, so it is the

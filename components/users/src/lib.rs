@@ -4,13 +4,10 @@
 //! shares, and `crm_core::directory::users` holds the rules. Needs the `settings` permission
 //! (read to list and read, add, update, delete).
 
-use crm_core::CoreError;
 use crm_core::directory::users;
-use crm_spin_adapter::auth::authenticate;
 use crm_spin_adapter::crud::Crud;
-use crm_spin_adapter::request::RequestError;
-use crm_spin_adapter::{ApiError, SpinDb, SpinKv, json_response};
-use spin_sdk::http::{Method, Request, Response};
+use crm_spin_adapter::json_response;
+use crm_spin_adapter::routes::{Answer, Cx};
 
 const COLLECTION: Crud = Crud {
     resource: "/api/users",
@@ -22,30 +19,11 @@ const COLLECTION: Crud = Crud {
     delete: users::deactivate,
 };
 
+crm_spin_adapter::component!(COLLECTION.routes().get("/directory", directory));
+
 /// `GET /api/users/directory`: the active users' `id`, `name` and `department_id`, for anyone
 /// signed in (so people can pick an assignee by name without the `settings` permission).
-fn directory(request: &Request) -> Result<Response, ApiError> {
-    if *request.method() != Method::Get {
-        return Err(RequestError::MethodNotAllowed { allow: vec!["GET"] }.into());
-    }
-    let db = SpinDb::open_migrated()?;
-    let kv = SpinKv::open_default().map_err(CoreError::from)?;
-    let caller = authenticate(request, &db, &kv)?;
-    Ok(json_response(200, &users::directory(&db, &caller)?))
-}
-
-/// The Spin entry point. `#[http_component]` expands to wit-bindgen's export glue, which needs
-/// `unsafe`; the allowance is scoped to this module.
-#[allow(unsafe_code)]
-mod entry {
-    use spin_sdk::http::{Request, Response};
-
-    /// Entry point for `/api/users/...`.
-    #[spin_sdk::http_component]
-    fn handle(request: Request) -> Response {
-        if request.path().trim_end_matches('/') == "/api/users/directory" {
-            return super::directory(&request).unwrap_or_else(|e| crm_spin_adapter::problem::error_response(&e));
-        }
-        crm_spin_adapter::crud::serve(&request, &super::COLLECTION)
-    }
+fn directory(cx: &Cx) -> Answer {
+    let me = cx.signed_in()?;
+    Ok(json_response(200, &users::directory(&me.db, &me.caller)?))
 }

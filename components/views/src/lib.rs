@@ -14,15 +14,4 @@ const COLLECTION: Crud = Crud {
     delete: views::delete,
 };
 
-/// The Spin entry point. `#[http_component]` expands to wit-bindgen's export glue, which needs
-/// `unsafe`; the allowance is scoped to this module.
-#[allow(unsafe_code)]
-mod entry {
-    use spin_sdk::http::{Request, Response};
-
-    /// Entry point for `/api/views/...`.
-    #[spin_sdk::http_component]
-    fn handle(request: Request) -> Response {
-        crm_spin_adapter::crud::serve(&request, &super::COLLECTION)
-    }
-}
+crm_spin_adapter::component!(COLLECTION);

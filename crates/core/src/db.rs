@@ -6,6 +6,10 @@
 //! tests and tools (over rusqlite, see `crm-sqlite`). The trait is deliberately the shape of
 //! Spin's interface: one statement per call, positional `?` parameters, results as plain rows.
 //! Every write goes through [`transaction`], so a request either commits whole or changes nothing.
+//! Each backend keeps a [`Nesting`] per connection, so a `transaction` inside another knows it is
+//! nested and takes a `SAVEPOINT` instead of sending a `BEGIN` SQLite would refuse.
+
+use std::cell::Cell;
 
 /// One SQLite value, as bound to a `?` parameter or read from a result column.
 #[derive(Debug, Clone, PartialEq)]
@@ -243,6 +247,26 @@ impl DbError {
     }
 }
 
+/// How many [`transaction`] calls are open on one connection (0: none).
+///
+/// Every backend holds one per connection and hands it out through [`Db::nesting`]; only
+/// [`transaction`] changes it. A wrapper around another `Db` (a statement counter, a tracer)
+/// returns the inner connection's, so both agree on where the connection stands.
+#[derive(Debug, Default)]
+pub struct Nesting(Cell<u32>);
+
+impl Nesting {
+    /// A connection outside any transaction.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The number of open [`transaction`] calls.
+    pub fn depth(&self) -> u32 {
+        self.0.get()
+    }
+}
+
 /// A connection to one SQLite database.
 ///
 /// Object-safe, so callers take `&dyn Db`. Each call runs exactly one SQL statement with
@@ -251,6 +275,9 @@ impl DbError {
 pub trait Db {
     /// Run one statement and return its rows (empty for statements that return none).
     fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError>;
+
+    /// This connection's [`Nesting`]: one per connection, kept by the backend.
+    fn nesting(&self) -> &Nesting;
 
     /// Run one statement, discarding any rows.
     fn execute(&self, sql: &str, params: &[Value]) -> Result<(), DbError> {
@@ -270,6 +297,10 @@ impl<D: Db + ?Sized> Db for &D {
         (**self).query(sql, params)
     }
 
+    fn nesting(&self) -> &Nesting {
+        (**self).nesting()
+    }
+
     fn execute(&self, sql: &str, params: &[Value]) -> Result<(), DbError> {
         (**self).execute(sql, params)
     }
@@ -281,25 +312,31 @@ impl<D: Db + ?Sized> Db for &D {
 
 /// Run `f` inside one explicit write transaction.
 ///
-/// Starts with `BEGIN IMMEDIATE` (taking the write lock up front, so two writers queue on the
-/// busy timeout instead of failing halfway), commits if `f` returns `Ok`, and rolls back if `f`
-/// returns `Err` or the commit itself fails. The error from `f` (or from `BEGIN`/`COMMIT`) is
-/// returned; a failing rollback is not reported over it, since SQLite rolls back on its own when
-/// the connection closes.
+/// Outside any transaction it starts with `BEGIN IMMEDIATE` (taking the write lock up front, so
+/// two writers queue on the busy timeout instead of failing halfway), commits if `f` returns
+/// `Ok`, and rolls back if `f` returns `Err` or the commit itself fails. The error from `f` (or
+/// from `BEGIN`/`COMMIT`) is returned; a failing rollback is not reported over it, since SQLite
+/// rolls back on its own when the connection closes.
 ///
-/// Called inside another `transaction`, it joins that one: `f` runs, and the outer call commits
-/// or rolls back everything together. So a service that is one transaction on its own can also
-/// be one step of a larger one (e.g. a create plus its idempotency record).
+/// Called inside another `transaction` (the connection's [`Nesting`] says so), it is a
+/// `SAVEPOINT`: `Ok` releases it into the outer transaction, `Err` rolls back to it, so what `f`
+/// wrote is undone while the outer transaction goes on. The outer call still commits or rolls
+/// back everything together, so a service that is one transaction on its own can also be one
+/// step of a larger one (e.g. a create plus its idempotency record), and a caller that catches
+/// an inner error keeps none of the inner step's writes. No `BEGIN` is ever sent inside a
+/// transaction.
 pub fn transaction<D, T, E>(db: &D, f: impl FnOnce(&D) -> Result<T, E>) -> Result<T, E>
 where
     D: Db + ?Sized,
     E: From<DbError>,
 {
-    match db.execute("BEGIN IMMEDIATE", &[]) {
-        Err(DbError::Other(message)) if message.contains("within a transaction") => return f(db),
-        other => other?,
+    let depth = db.nesting().depth();
+    if depth > 0 {
+        return savepoint(db, depth, f);
     }
-    match f(db) {
+    db.execute("BEGIN IMMEDIATE", &[])?;
+    let result = Level::enter(db.nesting(), depth).run(|| f(db));
+    match result {
         Ok(value) => match db.execute("COMMIT", &[]) {
             Ok(()) => Ok(value),
             Err(commit_error) => {
@@ -311,6 +348,51 @@ where
             let _ = db.execute("ROLLBACK", &[]);
             Err(error)
         }
+    }
+}
+
+/// The nested form of [`transaction`]: `SAVEPOINT`, then `RELEASE` or `ROLLBACK TO` and `RELEASE`.
+fn savepoint<D, T, E>(db: &D, depth: u32, f: impl FnOnce(&D) -> Result<T, E>) -> Result<T, E>
+where
+    D: Db + ?Sized,
+    E: From<DbError>,
+{
+    let name = format!("crm_{depth}");
+    db.execute(&format!("SAVEPOINT {name}"), &[])?;
+    let result = Level::enter(db.nesting(), depth).run(|| f(db));
+    match result {
+        Ok(value) => {
+            db.execute(&format!("RELEASE {name}"), &[])?;
+            Ok(value)
+        }
+        Err(error) => {
+            let _ = db.execute(&format!("ROLLBACK TO {name}"), &[]);
+            let _ = db.execute(&format!("RELEASE {name}"), &[]);
+            Err(error)
+        }
+    }
+}
+
+/// One level of [`Nesting`], held while `f` runs and given back even if it panics.
+struct Level<'n> {
+    nesting: &'n Nesting,
+    outer: u32,
+}
+
+impl<'n> Level<'n> {
+    fn enter(nesting: &'n Nesting, outer: u32) -> Self {
+        nesting.0.set(outer + 1);
+        Level { nesting, outer }
+    }
+
+    fn run<T>(self, f: impl FnOnce() -> T) -> T {
+        f()
+    }
+}
+
+impl Drop for Level<'_> {
+    fn drop(&mut self) {
+        self.nesting.0.set(self.outer);
     }
 }
 
@@ -351,6 +433,143 @@ mod tests {
         for (message, expected) in cases {
             assert_eq!(DbError::from_message(message), expected, "message {message:?}");
         }
+    }
+
+    /// A connection that answers like SQLite about transactions: `BEGIN` inside one fails,
+    /// savepoints nest, and every statement is kept with whether it failed.
+    #[derive(Default)]
+    struct Script {
+        nesting: Nesting,
+        open: Cell<bool>,
+        savepoints: std::cell::RefCell<Vec<String>>,
+        log: std::cell::RefCell<Vec<(String, bool)>>,
+    }
+
+    impl Db for Script {
+        fn query(&self, sql: &str, _params: &[Value]) -> Result<Rows, DbError> {
+            let mut savepoints = self.savepoints.borrow_mut();
+            let outcome: Result<(), &str> = match sql.split_once(' ').unwrap_or((sql, "")) {
+                ("BEGIN", _) if self.open.get() => Err("cannot start a transaction within a transaction"),
+                ("BEGIN", _) => {
+                    self.open.set(true);
+                    Ok(())
+                }
+                ("COMMIT", _) | ("ROLLBACK", "") => {
+                    self.open.set(false);
+                    Ok(())
+                }
+                ("SAVEPOINT", name) => {
+                    savepoints.push(name.to_owned());
+                    Ok(())
+                }
+                ("RELEASE", name) | ("ROLLBACK", name) => {
+                    let name = name.trim_start_matches("TO ");
+                    match savepoints.iter().rposition(|s| s == name) {
+                        Some(at) if sql.starts_with("RELEASE") => {
+                            savepoints.truncate(at);
+                            Ok(())
+                        }
+                        Some(_) => Ok(()),
+                        None => Err("no such savepoint"),
+                    }
+                }
+                _ => Ok(()),
+            };
+            self.log.borrow_mut().push((sql.to_owned(), outcome.is_err()));
+            outcome.map(|()| Rows::default()).map_err(|m| DbError::Other(m.into()))
+        }
+
+        fn nesting(&self) -> &Nesting {
+            &self.nesting
+        }
+    }
+
+    impl Script {
+        fn statements(&self) -> Vec<String> {
+            self.log.borrow().iter().map(|(sql, _)| sql.clone()).collect()
+        }
+
+        fn failed(&self) -> Vec<String> {
+            self.log
+                .borrow()
+                .iter()
+                .filter(|(_, e)| *e)
+                .map(|(sql, _)| sql.clone())
+                .collect()
+        }
+    }
+
+    #[test]
+    fn nested_transactions_are_savepoints_and_no_begin_fails() {
+        let db = Script::default();
+        let result: Result<(), DbError> = transaction(&db, |db| {
+            db.execute("INSERT a", &[])?;
+            transaction(db, |db| {
+                db.execute("INSERT b", &[])?;
+                transaction(db, |db| db.execute("INSERT c", &[]))
+            })
+        });
+        assert_eq!(result, Ok(()));
+        assert_eq!(
+            db.statements(),
+            [
+                "BEGIN IMMEDIATE",
+                "INSERT a",
+                "SAVEPOINT crm_1",
+                "INSERT b",
+                "SAVEPOINT crm_2",
+                "INSERT c",
+                "RELEASE crm_2",
+                "RELEASE crm_1",
+                "COMMIT"
+            ]
+        );
+        assert!(db.failed().is_empty(), "{:?}", db.failed());
+        assert_eq!(db.nesting().depth(), 0);
+    }
+
+    #[test]
+    fn an_inner_failure_rolls_back_to_its_savepoint_and_the_outer_goes_on() {
+        let db = Script::default();
+        let result: Result<&str, DbError> = transaction(&db, |db| {
+            let inner: Result<(), DbError> = transaction(db, |db| {
+                db.execute("INSERT b", &[])?;
+                Err(DbError::Other("refused".into()))
+            });
+            assert!(inner.is_err());
+            db.execute("INSERT log", &[])?;
+            Ok("committed")
+        });
+        assert_eq!(result, Ok("committed"));
+        assert_eq!(
+            db.statements(),
+            [
+                "BEGIN IMMEDIATE",
+                "SAVEPOINT crm_1",
+                "INSERT b",
+                "ROLLBACK TO crm_1",
+                "RELEASE crm_1",
+                "INSERT log",
+                "COMMIT"
+            ]
+        );
+        assert!(db.failed().is_empty(), "{:?}", db.failed());
+    }
+
+    #[test]
+    fn an_outer_failure_rolls_back_everything_and_resets_the_depth() {
+        let db = Script::default();
+        let result: Result<(), DbError> = transaction(&db, |db| {
+            transaction(db, |db| db.execute("INSERT b", &[]))?;
+            Err(DbError::Busy)
+        });
+        assert_eq!(result, Err(DbError::Busy));
+        assert_eq!(db.statements().last().map(String::as_str), Some("ROLLBACK"));
+        assert_eq!(db.nesting().depth(), 0);
+        // The connection is usable for a fresh transaction afterwards.
+        let again: Result<(), DbError> = transaction(&db, |db| db.execute("INSERT c", &[]));
+        assert_eq!(again, Ok(()));
+        assert!(db.failed().is_empty(), "{:?}", db.failed());
     }
 
     #[test]

@@ -89,6 +89,17 @@ pub enum CoreError {
     /// 409: a conflict the caller can resolve (e.g. a duplicate unique value); the text is shown.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// 413: the body is larger than the operation takes (a web-form post over
+    /// `intake::MAX_BODY`).
+    #[error("body over {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// 415: the body is in a media type the operation does not read; the text says which it
+    /// reads and is shown.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
     /// 429: too many attempts; retry after this many seconds (`Retry-After`).
     #[error("too many requests; retry after {retry_after} s")]
     TooManyRequests {

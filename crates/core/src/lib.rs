@@ -25,6 +25,6 @@ pub mod resource;
 pub mod settings;
 pub mod sqlsplit;
 
-pub use db::{Db, DbError, Row, Rows, Value, transaction};
+pub use db::{Db, DbError, Nesting, Row, Rows, Value, transaction};
 pub use error::{CoreError, FieldError, FieldErrors};
 pub use migrate::{MIGRATIONS, MigrateError, Migration, MigrationReport, migrate, migrate_with};

@@ -2,8 +2,10 @@
 //! component whose records are plain CRUD: `GET /x` lists, `POST /x` creates (201 +
 //! `Location`), `GET /x/<id>` reads (`ETag: "<version>"`), `PATCH` merges with `If-Match`,
 //! `DELETE` removes (204); a `POST` with `Idempotency-Key` is answered once and replayed after.
-//! A component names its core functions in a [`Crud`] and calls
-//! [`serve`]; authentication, parsing and errors happen here, once.
+//! A component names its core functions in a [`Crud`], which is its route table
+//! ([`Crud::routes`], or the `Crud` itself given to [`crate::component!`]); authentication,
+//! parsing and errors happen here, once. The response helpers ([`created_response`],
+//! [`record_response`], [`no_content`]) serve the other tables too.
 
 use crm_core::acl::Caller;
 use crm_core::audit::ClientInfo;
@@ -11,13 +13,10 @@ use crm_core::idempotency::{self, Outcome, StoredResponse};
 use crm_core::resource::{ListQuery, Page};
 use crm_core::{CoreError, Db};
 use serde_json::Value;
-use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http::{Request, Response};
 
-use crate::auth::{authenticate, client_info};
-use crate::problem::{ApiError, error_response, json_response};
-use crate::request::{RequestError, json_body};
-use crate::route::{Target, if_match, path_info, query_pairs, target};
-use crate::{SpinDb, SpinKv};
+use crate::problem::{ApiError, json_response};
+use crate::routes::{Routes, Serve};
 
 /// `update(db, caller, id, merge_patch, if_match_version, client)`.
 pub type UpdateFn = fn(&dyn Db, &Caller, i64, &Value, Option<i64>, &ClientInfo) -> Result<Value, CoreError>;
@@ -25,6 +24,7 @@ pub type UpdateFn = fn(&dyn Db, &Caller, i64, &Value, Option<i64>, &ClientInfo) 
 pub type DeleteFn = fn(&dyn Db, &Caller, i64, Option<i64>, &ClientInfo) -> Result<(), CoreError>;
 
 /// A collection's core functions.
+#[derive(Clone, Copy)]
 pub struct Crud {
     /// The collection's path, e.g. `/api/users` (for `Location`).
     pub resource: &'static str,
@@ -42,54 +42,44 @@ pub struct Crud {
     pub delete: DeleteFn,
 }
 
-/// Answers a request to the collection or one of its records.
-pub fn serve(request: &Request, crud: &Crud) -> Response {
-    handle(request, crud).unwrap_or_else(|e| error_response(&e))
+impl Crud {
+    /// The collection's route table: `""` and `/<id:id>` below [`Crud::resource`].
+    pub fn routes(self) -> Routes {
+        let crud = self;
+        Routes::new(crud.resource)
+            .get("", move |cx| {
+                let me = cx.signed_in()?;
+                let query = ListQuery::parse(&cx.query(), crud.filters)?;
+                Ok(json_response(200, &(crud.list)(&me.db, &me.caller, &query)?))
+            })
+            .post("", move |cx| {
+                let me = cx.signed_in()?;
+                let body: Value = cx.json()?;
+                created_response(cx.request, &me.db, &me.caller, crud.resource, |db| {
+                    (crud.create)(db, &me.caller, &body, &me.client)
+                })
+            })
+            .get("/<id:id>", move |cx| {
+                let me = cx.signed_in()?;
+                Ok(record_response(200, &(crud.get)(&me.db, &me.caller, cx.id("id")?)?))
+            })
+            .patch("/<id:id>", move |cx| {
+                let me = cx.signed_in()?;
+                let body: Value = cx.json()?;
+                let record = (crud.update)(&me.db, &me.caller, cx.id("id")?, &body, cx.if_match()?, &me.client)?;
+                Ok(record_response(200, &record))
+            })
+            .delete("/<id:id>", move |cx| {
+                let me = cx.signed_in()?;
+                (crud.delete)(&me.db, &me.caller, cx.id("id")?, cx.if_match()?, &me.client)?;
+                Ok(no_content())
+            })
+    }
 }
 
-fn handle(request: &Request, crud: &Crud) -> Result<Response, ApiError> {
-    let target = target(path_info(request)).ok_or(CoreError::NotFound)?;
-    let db = SpinDb::open_migrated()?;
-    let kv = SpinKv::open_default().map_err(CoreError::from)?;
-    let caller = authenticate(request, &db, &kv)?;
-    let client = client_info(request);
-    let method = request.method();
-    match target {
-        Target::Collection => match method {
-            Method::Get => {
-                let query = ListQuery::parse(&query_pairs(request), crud.filters)?;
-                Ok(json_response(200, &(crud.list)(&db, &caller, &query)?))
-            }
-            Method::Post => {
-                let body: Value = json_body(request)?;
-                created_response(request, &db, &caller, crud.resource, |db| {
-                    (crud.create)(db, &caller, &body, &client)
-                })
-            }
-            _ => Err(RequestError::MethodNotAllowed {
-                allow: vec!["GET", "POST"],
-            }
-            .into()),
-        },
-        Target::Item(id) => match method {
-            Method::Get => Ok(record_response(200, &(crud.get)(&db, &caller, id)?)),
-            Method::Patch => {
-                let body: Value = json_body(request)?;
-                let version = if_match(request)?;
-                Ok(record_response(
-                    200,
-                    &(crud.update)(&db, &caller, id, &body, version, &client)?,
-                ))
-            }
-            Method::Delete => {
-                (crud.delete)(&db, &caller, id, if_match(request)?, &client)?;
-                Ok(Response::builder().status(204).build())
-            }
-            _ => Err(RequestError::MethodNotAllowed {
-                allow: vec!["GET", "PATCH", "DELETE"],
-            }
-            .into()),
-        },
+impl Serve for Crud {
+    fn serve(&self, request: &Request) -> Response {
+        self.routes().serve(request)
     }
 }
 
@@ -153,6 +143,11 @@ fn stored_response(outcome: Outcome) -> Response {
         response.set_header("idempotent-replayed", "true");
     }
     response
+}
+
+/// `204 No Content`.
+pub fn no_content() -> Response {
+    Response::builder().status(204).build()
 }
 
 /// A record with its `ETag: "<version>"`.

@@ -5,22 +5,27 @@
 //! runner, whose fast path costs one query once the schema is current, so no component can ever
 //! run against an old schema.
 
-use crm_core::{CoreError, Db, DbError, Rows, Value};
+use crm_core::{CoreError, Db, DbError, Nesting, Rows, Value};
 use spin_sdk::sqlite::{Connection, Error as SpinError, Value as SpinValue};
 
 /// The label of the one CRM database in `spin.toml`.
 pub const DEFAULT_DATABASE: &str = "default";
 
-/// A connection to a Spin SQLite database.
+/// A connection to a Spin SQLite database, with its [`Nesting`] (each `open` is a connection
+/// of its own, so each `SpinDb` keeps its own depth).
 pub struct SpinDb {
     conn: Connection,
+    nesting: Nesting,
 }
 
 impl SpinDb {
     /// Open the database with this label.
     pub fn open(label: &str) -> Result<Self, DbError> {
         let conn = Connection::open(label).map_err(map_error)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            nesting: Nesting::new(),
+        })
     }
 
     /// Open the `default` database and bring it up to date with [`crm_core::migrate`].
@@ -48,6 +53,10 @@ impl Db for SpinDb {
                 .map(|row| row.values.into_iter().map(from_spin).collect())
                 .collect(),
         })
+    }
+
+    fn nesting(&self) -> &Nesting {
+        &self.nesting
     }
 }
 

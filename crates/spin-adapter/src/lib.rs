@@ -1,12 +1,14 @@
 //! What every CRM component shares: crm-core's [`Db`](crm_core::Db) over Spin's SQLite
 //! ([`SpinDb`]), the request helpers ([`request`]) and the one mapping from errors to
 //! `application/problem+json` responses ([`problem`]), who is calling ([`auth`], [`SpinKv`]),
-//! what a request addresses ([`route`]) and the one shape of a CRUD collection ([`crud`]).
+//! each component's route table and its entry point ([`routes`], [`component!`]), the one shape
+//! of a CRUD collection ([`crud`]) and of a record entity ([`records`]).
 //!
-//! Components stay thin: parse the request with [`request`], call `crm_core`, and turn the result
-//! into a response; every failure goes through [`problem::ApiError`]. The pure parts (content-type
-//! checks, JSON parsing, problem bodies) are plain functions over bytes and strings so they are
-//! tested natively; only [`SpinDb`] and the response builders touch the Spin SDK.
+//! A component is its route table: each handler reads the request ([`routes::Cx`],
+//! [`request`]), calls `crm_core`, and turns the result into a response; every failure goes
+//! through [`problem::ApiError`]. The pure parts (route matching, content-type checks, JSON
+//! parsing, problem bodies) are plain functions over bytes and strings so they are tested
+//! natively; only [`SpinDb`], [`SpinKv`] and the entry point touch the Spin runtime.
 
 pub mod auth;
 pub mod crud;
@@ -15,7 +17,7 @@ pub mod kv;
 pub mod problem;
 pub mod records;
 pub mod request;
-pub mod route;
+pub mod routes;
 
 pub use db::SpinDb;
 pub use kv::SpinKv;

@@ -124,6 +124,17 @@ pub fn problem_for(error: &ApiError) -> Problem {
             p.headers.push(("retry-after", retry_after.to_string()));
             p
         }
+        ApiError::Core(CoreError::TooLarge { limit }) | ApiError::Request(RequestError::TooLarge { limit }) => {
+            Problem::new(
+                "too-large",
+                "Payload too large",
+                413,
+                format!("The body is larger than the {limit}-byte limit"),
+            )
+        }
+        ApiError::Core(CoreError::UnsupportedMediaType(detail)) => {
+            Problem::new("unsupported-media-type", "Unsupported media type", 415, detail.as_str())
+        }
         ApiError::Core(CoreError::NotFound) => Problem::new("not-found", "Not found", 404, "No such resource"),
         ApiError::Core(CoreError::Forbidden) => {
             Problem::new("forbidden", "Forbidden", 403, "You are not allowed to do this")
@@ -155,12 +166,6 @@ pub fn problem_for(error: &ApiError) -> Problem {
         ApiError::Request(RequestError::Malformed(detail)) => {
             Problem::new("malformed", "Malformed request", 400, detail.as_str())
         }
-        ApiError::Request(RequestError::TooLarge { limit }) => Problem::new(
-            "too-large",
-            "Payload too large",
-            413,
-            format!("The body is larger than the {limit}-byte limit"),
-        ),
         ApiError::Request(RequestError::UnsupportedMediaType { expected }) => Problem::new(
             "unsupported-media-type",
             "Unsupported media type",
@@ -256,6 +261,9 @@ mod tests {
             (CoreError::ForbiddenBecause("a stage rule".into()).into(), 403),
             (CoreError::Conflict("email taken".into()).into(), 409),
             (CoreError::Stale.into(), 412),
+            (CoreError::TooLarge { limit: 10 }.into(), 413),
+            (CoreError::UnsupportedMediaType("send a form".into()).into(), 415),
+            (CoreError::TooManyRequests { retry_after: 3 }.into(), 429),
             (RequestError::Malformed("bad".into()).into(), 400),
             (RequestError::TooLarge { limit: 10 }.into(), 413),
             (

@@ -1,6 +1,7 @@
-//! The HTTP shape of a record entity (`/api/leads`, `/api/contacts`, `/api/companies`, later
-//! deals...): the collection methods of [`crate::crud`] over the generic record engine in
-//! `crm_core::records`, plus the record sub-resources every entity shares:
+//! The HTTP shape of a record entity (`/api/leads`, `/api/contacts`, `/api/deals`...): the
+//! collection methods of [`crate::crud`] over the generic record engine in
+//! `crm_core::records`, plus the record sub-resources every entity shares, as one route table
+//! ([`routes`]):
 //!
 //! | path | methods |
 //! |---|---|
@@ -11,8 +12,10 @@
 //! | `/<id>/timeline` | `GET` newest first (`limit`, `cursor`) |
 //! | `/<id>/merge` | `POST {"from": [ids]}` |
 //!
-//! A component is one line: `records::serve(&request, "lead")`; an entity with actions of its
-//! own (`/api/deals/board`, `/api/leads/<id>/convert`) passes them to [`serve_with`].
+//! A plain entity's component is `component!(records::routes("contact"))`; an entity with
+//! actions of its own adds them to the table ([`RecordRoutes::post`]...), each a function of the
+//! request and the [`Record`] it addresses (database, caller, definition), and deals and leads
+//! take the [`sales`](RecordRoutes::sales) actions they share.
 
 use crm_core::CoreError;
 use crm_core::acl::Caller;
@@ -22,186 +25,177 @@ use serde_json::Value;
 use spin_sdk::http::{Method, Request, Response};
 
 use crate::auth::authenticate;
-use crate::crud::{created_response, record_response};
-use crate::problem::{ApiError, error_response, json_response};
-use crate::request::{RequestError, json_body};
-use crate::route::{if_match, path_info, query_pairs};
+use crate::crud::{created_response, no_content, record_response};
+use crate::problem::{ApiError, json_response};
+use crate::routes::{Answer, Cx, Routes, Serve};
 use crate::{SpinDb, SpinKv};
 
-/// What a path below an entity's route names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecordTarget<'a> {
-    /// The collection.
-    Collection,
-    /// A collection-level action (`fields`, `bulk`).
-    CollectionAction(&'a str),
-    /// One record.
-    Item(i64),
-    /// A record-level action (`timeline`, `merge`).
-    ItemAction(i64, &'a str),
+/// A request to a record entity, once routed: the database, the caller and the entity's
+/// definition (with its custom fields).
+pub struct Record {
+    /// The `default` database, migrated.
+    pub db: SpinDb,
+    /// Who is calling.
+    pub caller: Caller,
+    /// The entity's definition as stored now.
+    pub def: EntityDef,
 }
 
-fn parse_id(text: &str) -> Option<i64> {
-    if text.is_empty() || text.len() > 18 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok().filter(|id| *id > 0)
-}
-
-/// Reads a path below the entity's route; `None` is a 404.
-pub fn record_target(path_info: &str) -> Option<RecordTarget<'_>> {
-    let path = path_info.trim_end_matches('/');
-    if path.is_empty() {
-        return Some(RecordTarget::Collection);
-    }
-    let mut parts = path.strip_prefix('/')?.split('/');
-    let first = parts.next()?;
-    let second = parts.next();
-    if parts.next().is_some() {
-        return None;
-    }
-    let is_action = |a: &str| !a.is_empty() && a.len() <= 40 && a.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
-    match (parse_id(first), second) {
-        (Some(id), None) => Some(RecordTarget::Item(id)),
-        (Some(id), Some(action)) if is_action(action) => Some(RecordTarget::ItemAction(id, action)),
-        (None, None) if is_action(first) => Some(RecordTarget::CollectionAction(first)),
-        _ => None,
+impl Record {
+    /// Opens the database, authenticates the caller and loads entity `entity`.
+    pub fn open(cx: &Cx, entity: &str) -> Result<Record, ApiError> {
+        let db = SpinDb::open_migrated()?;
+        let kv = SpinKv::open_default().map_err(CoreError::from)?;
+        let caller = authenticate(cx.request, &db, &kv)?;
+        let def = EntityDef::load(&db, entity)?;
+        Ok(Record { db, caller, def })
     }
 }
 
-/// An entity's own actions: answers the targets it knows (`None` for the others, which are
-/// then a 404).
-pub type Extra = fn(&Request, &SpinDb, &Caller, &EntityDef, RecordTarget) -> Option<Result<Response, ApiError>>;
-
-/// Answers a request to entity `entity`'s routes.
-pub fn serve(request: &Request, entity: &str) -> Response {
-    serve_with(request, entity, |_, _, _, _, _| None)
+/// The route table of one record entity: the shared shape plus the entity's own actions.
+pub struct RecordRoutes {
+    entity: &'static str,
+    routes: Routes,
 }
 
-/// [`serve`], with the entity's own actions tried for paths the shared shape does not know.
-pub fn serve_with(request: &Request, entity: &str, extra: Extra) -> Response {
-    handle(request, entity, extra).unwrap_or_else(|e| error_response(&e))
-}
-
-fn not_allowed(allow: &[&'static str]) -> ApiError {
-    RequestError::MethodNotAllowed { allow: allow.to_vec() }.into()
-}
-
-fn handle(request: &Request, entity: &str, extra: Extra) -> Result<Response, ApiError> {
-    let target = record_target(path_info(request)).ok_or(CoreError::NotFound)?;
-    let db = SpinDb::open_migrated()?;
-    let kv = SpinKv::open_default().map_err(CoreError::from)?;
-    let caller: Caller = authenticate(request, &db, &kv)?;
-    let def = EntityDef::load(&db, entity)?;
-    let method = request.method();
-    match (target, method) {
-        (RecordTarget::Collection, Method::Get) => {
-            let cx = service::parse_context(&db)?;
-            let query = RecordQuery::parse(&def, &query_pairs(request), &cx)?;
-            Ok(json_response(
-                200,
-                &crm_core::records::list::list(&db, &caller, &def, &query)?,
-            ))
-        }
-        (RecordTarget::Collection, Method::Post) => {
-            let body: Value = json_body(request)?;
-            created_response(request, &db, &caller, def.resource, |db| {
-                service::create(db, &caller, &def, &body)
-            })
-        }
-        (RecordTarget::Collection, _) => Err(not_allowed(&["GET", "POST"])),
-        (RecordTarget::CollectionAction("fields"), Method::Get) => {
-            Ok(json_response(200, &crm_core::records::entity::describe(&def)))
-        }
-        (RecordTarget::CollectionAction("fields"), _) => Err(not_allowed(&["GET"])),
-        (RecordTarget::CollectionAction("bulk"), Method::Post) => {
-            let body: Value = json_body(request)?;
-            let cx = service::parse_context(&db)?;
-            Ok(json_response(
-                200,
-                &crm_core::records::bulk::run(&db, &caller, &def, &body, &cx)?,
-            ))
-        }
-        (RecordTarget::CollectionAction("bulk"), _) => Err(not_allowed(&["POST"])),
-        (RecordTarget::Item(id), Method::Get) => Ok(record_response(200, &service::get(&db, &caller, &def, id)?)),
-        (RecordTarget::Item(id), Method::Patch) => {
-            let body: Value = json_body(request)?;
-            let version = if_match(request)?;
-            Ok(record_response(
-                200,
-                &service::update(&db, &caller, &def, id, &body, version)?,
-            ))
-        }
-        (RecordTarget::Item(id), Method::Delete) => {
-            service::delete(&db, &caller, &def, id, if_match(request)?)?;
-            Ok(Response::builder().status(204).build())
-        }
-        (RecordTarget::Item(_), _) => Err(not_allowed(&["GET", "PATCH", "DELETE"])),
-        (RecordTarget::ItemAction(id, "timeline"), Method::Get) => {
-            let (limit, cursor) = page_params(&query_pairs(request))?;
-            Ok(json_response(
-                200,
-                &timeline::list(&db, &caller, &def, id, limit, cursor.as_deref())?,
-            ))
-        }
-        (RecordTarget::ItemAction(_, "timeline"), _) => Err(not_allowed(&["GET"])),
-        (RecordTarget::ItemAction(id, "merge"), Method::Post) => {
-            let body: Value = json_body(request)?;
-            Ok(record_response(
-                200,
-                &crm_core::records::merge::merge(&db, &caller, &def, id, &body)?,
-            ))
-        }
-        (RecordTarget::ItemAction(_, "merge"), _) => Err(not_allowed(&["POST"])),
-        (target, _) => extra(request, &db, &caller, &def, target).unwrap_or(Err(CoreError::NotFound.into())),
+/// The shared table of entity `entity`, below its resource path (`/api/leads` for `lead`).
+pub fn routes(entity: &'static str) -> RecordRoutes {
+    let base = EntityDef::builtin(entity).map_or("", |def| def.resource);
+    RecordRoutes {
+        entity,
+        routes: Routes::new(base),
     }
-}
-
-/// The actions deals and leads share: `GET /board`, and `GET`/`PUT /<id>/products` (line
-/// items). An [`Extra`] for their components, to try before their own.
-pub fn sales_actions(
-    request: &Request,
-    db: &SpinDb,
-    caller: &Caller,
-    def: &EntityDef,
-    target: RecordTarget,
-) -> Option<Result<Response, ApiError>> {
-    if !matches!(
-        target,
-        RecordTarget::CollectionAction("board") | RecordTarget::ItemAction(_, "products")
-    ) {
-        return None;
-    }
-    Some(sales_action(request, db, caller, def, target))
-}
-
-fn sales_action(
-    request: &Request,
-    db: &SpinDb,
-    caller: &Caller,
-    def: &EntityDef,
-    target: RecordTarget,
-) -> Result<Response, ApiError> {
-    match (target, request.method()) {
-        (RecordTarget::CollectionAction("board"), Method::Get) => {
-            let cx = service::parse_context(db)?;
-            let board = crm_core::records::board::board(db, caller, def, &query_pairs(request), &cx)?;
-            Ok(json_response(200, &board))
-        }
-        (RecordTarget::CollectionAction("board"), _) => Err(not_allowed(&["GET"])),
-        (RecordTarget::ItemAction(id, "products"), Method::Get) => Ok(json_response(
+    .get("", |cx, r| {
+        let parse = service::parse_context(&r.db)?;
+        let query = RecordQuery::parse(&r.def, &cx.query(), &parse)?;
+        Ok(json_response(
             200,
-            &crm_core::records::line_items::get(db, caller, def, id)?,
-        )),
-        (RecordTarget::ItemAction(id, "products"), Method::Put) => {
-            let body: Value = json_body(request)?;
+            &crm_core::records::list::list(&r.db, &r.caller, &r.def, &query)?,
+        ))
+    })
+    .post("", |cx, r| {
+        let body: Value = cx.json()?;
+        created_response(cx.request, &r.db, &r.caller, r.def.resource, |db| {
+            service::create(db, &r.caller, &r.def, &body)
+        })
+    })
+    .get("/fields", |_, r| {
+        Ok(json_response(200, &crm_core::records::entity::describe(&r.def)))
+    })
+    .post("/bulk", |cx, r| {
+        let body: Value = cx.json()?;
+        let parse = service::parse_context(&r.db)?;
+        Ok(json_response(
+            200,
+            &crm_core::records::bulk::run(&r.db, &r.caller, &r.def, &body, &parse)?,
+        ))
+    })
+    .get("/<id:id>", |cx, r| {
+        Ok(record_response(
+            200,
+            &service::get(&r.db, &r.caller, &r.def, cx.id("id")?)?,
+        ))
+    })
+    .patch("/<id:id>", |cx, r| {
+        let body: Value = cx.json()?;
+        let record = service::update(&r.db, &r.caller, &r.def, cx.id("id")?, &body, cx.if_match()?)?;
+        Ok(record_response(200, &record))
+    })
+    .delete("/<id:id>", |cx, r| {
+        service::delete(&r.db, &r.caller, &r.def, cx.id("id")?, cx.if_match()?)?;
+        Ok(no_content())
+    })
+    .get("/<id:id>/timeline", |cx, r| {
+        let pairs = cx.query();
+        let (limit, cursor) = page_params(&pairs)?;
+        let page = timeline::list(&r.db, &r.caller, &r.def, cx.id("id")?, limit, cursor.as_deref())?;
+        Ok(json_response(200, &page))
+    })
+    .post("/<id:id>/merge", |cx, r| {
+        let body: Value = cx.json()?;
+        Ok(record_response(
+            200,
+            &crm_core::records::merge::merge(&r.db, &r.caller, &r.def, cx.id("id")?, &body)?,
+        ))
+    })
+}
+
+impl RecordRoutes {
+    /// Adds an action: `action` answers `method` on the resource path + `pattern`.
+    pub fn route(
+        mut self,
+        method: Method,
+        pattern: &str,
+        action: impl Fn(&Cx, &Record) -> Answer + 'static,
+    ) -> RecordRoutes {
+        let entity = self.entity;
+        self.routes = self
+            .routes
+            .route(method, pattern, move |cx| action(cx, &Record::open(cx, entity)?));
+        self
+    }
+
+    /// A `GET` action.
+    pub fn get(self, pattern: &str, action: impl Fn(&Cx, &Record) -> Answer + 'static) -> RecordRoutes {
+        self.route(Method::Get, pattern, action)
+    }
+
+    /// A `POST` action.
+    pub fn post(self, pattern: &str, action: impl Fn(&Cx, &Record) -> Answer + 'static) -> RecordRoutes {
+        self.route(Method::Post, pattern, action)
+    }
+
+    /// A `PUT` action.
+    pub fn put(self, pattern: &str, action: impl Fn(&Cx, &Record) -> Answer + 'static) -> RecordRoutes {
+        self.route(Method::Put, pattern, action)
+    }
+
+    /// A `PATCH` action.
+    pub fn patch(self, pattern: &str, action: impl Fn(&Cx, &Record) -> Answer + 'static) -> RecordRoutes {
+        self.route(Method::Patch, pattern, action)
+    }
+
+    /// A `DELETE` action.
+    pub fn delete(self, pattern: &str, action: impl Fn(&Cx, &Record) -> Answer + 'static) -> RecordRoutes {
+        self.route(Method::Delete, pattern, action)
+    }
+
+    /// The actions deals and leads share: `GET /board` (a column per stage or status) and
+    /// `GET`/`PUT /<id>/products` (line items).
+    pub fn sales(self) -> RecordRoutes {
+        self.get("/board", |cx, r| {
+            let parse = service::parse_context(&r.db)?;
+            let board = crm_core::records::board::board(&r.db, &r.caller, &r.def, &cx.query(), &parse)?;
+            Ok(json_response(200, &board))
+        })
+        .get("/<id:id>/products", |cx, r| {
             Ok(json_response(
                 200,
-                &crm_core::records::line_items::replace(db, caller, def, id, &body)?,
+                &crm_core::records::line_items::get(&r.db, &r.caller, &r.def, cx.id("id")?)?,
             ))
-        }
-        (RecordTarget::ItemAction(_, "products"), _) => Err(not_allowed(&["GET", "PUT"])),
-        _ => Err(CoreError::NotFound.into()),
+        })
+        .put("/<id:id>/products", |cx, r| {
+            let body: Value = cx.json()?;
+            let items = crm_core::records::line_items::replace(&r.db, &r.caller, &r.def, cx.id("id")?, &body)?;
+            Ok(json_response(200, &items))
+        })
+    }
+
+    /// Routes that are not the entity's records (another base, no [`Record`]).
+    pub fn merge(mut self, other: Routes) -> RecordRoutes {
+        self.routes = self.routes.merge(other);
+        self
+    }
+
+    /// The finished table.
+    pub fn into_routes(self) -> Routes {
+        self.routes
+    }
+}
+
+impl Serve for RecordRoutes {
+    fn serve(&self, request: &Request) -> Response {
+        self.routes.serve(request)
     }
 }
 
@@ -218,27 +212,53 @@ fn page_params(pairs: &[(String, String)]) -> Result<(u32, Option<String>), Core
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::routes::Found;
 
     #[test]
-    fn paths_name_collections_items_and_their_actions() {
-        let cases = [
-            ("", Some(RecordTarget::Collection)),
-            ("/", Some(RecordTarget::Collection)),
-            ("/fields", Some(RecordTarget::CollectionAction("fields"))),
-            ("/bulk", Some(RecordTarget::CollectionAction("bulk"))),
-            ("/7", Some(RecordTarget::Item(7))),
-            ("/7/timeline", Some(RecordTarget::ItemAction(7, "timeline"))),
-            ("/7/merge/", Some(RecordTarget::ItemAction(7, "merge"))),
-            ("/0", None),
-            ("/7/convert", Some(RecordTarget::ItemAction(7, "convert"))),
-            ("/board", Some(RecordTarget::CollectionAction("board"))),
-            ("/7/Other", None),
-            ("/x", Some(RecordTarget::CollectionAction("x"))),
-            ("/x1", None),
-            ("/7/timeline/1", None),
+    fn the_shared_shape_and_an_entitys_actions_share_one_table() {
+        let routes = routes("deal")
+            .sales()
+            .post("/<id:id>/move", |_, _| Ok(no_content()))
+            .into_routes();
+        let cases: &[(Method, &str, bool)] = &[
+            (Method::Get, "/api/deals", true),
+            (Method::Post, "/api/deals/", true),
+            (Method::Get, "/api/deals/fields", true),
+            (Method::Post, "/api/deals/bulk", true),
+            (Method::Get, "/api/deals/7", true),
+            (Method::Get, "/api/deals/7/timeline", true),
+            (Method::Post, "/api/deals/7/merge", true),
+            (Method::Get, "/api/deals/board", true),
+            (Method::Put, "/api/deals/7/products", true),
+            (Method::Post, "/api/deals/7/move", true),
         ];
-        for (path, expected) in cases {
-            assert_eq!(record_target(path), expected, "{path}");
+        for (method, path, _) in cases {
+            assert!(matches!(routes.find(method, path), Found::Route(..)), "{method} {path}");
         }
+        for path in [
+            "/api/deals/7/convert",
+            "/api/deals/x",
+            "/api/deals/0",
+            "/api/deals/7/timeline/1",
+            "/api/leads",
+        ] {
+            assert_eq!(routes.find(&Method::Get, path), Found::NotFound, "{path}");
+        }
+        assert_eq!(
+            routes.find(&Method::Put, "/api/deals"),
+            Found::MethodNotAllowed(vec!["GET", "POST"])
+        );
+        assert_eq!(
+            routes.find(&Method::Post, "/api/deals/7"),
+            Found::MethodNotAllowed(vec!["GET", "PATCH", "DELETE"])
+        );
+        assert_eq!(
+            routes.find(&Method::Delete, "/api/deals/7/products"),
+            Found::MethodNotAllowed(vec!["GET", "PUT"])
+        );
+        assert_eq!(
+            routes.find(&Method::Get, "/api/deals/7/move"),
+            Found::MethodNotAllowed(vec!["POST"])
+        );
     }
 }

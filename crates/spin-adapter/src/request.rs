@@ -1,8 +1,10 @@
 //! Reading requests the same way in every component: JSON bodies with a size limit and a
-//! content-type check, and method checks that answer 405 with `Allow`.
+//! content-type check, the query string, `If-Match`, and method checks that answer 405 with
+//! `Allow` (for a component that is no route table; tables check methods themselves, see
+//! [`crate::routes`]).
 //!
-//! The checks are pure functions over header values and bytes (tested natively); [`json_body`]
-//! and [`allow_methods`] apply them to a Spin request.
+//! The checks are pure functions over header values and bytes (tested natively); [`json_body`],
+//! [`query_pairs`], [`if_match`] and [`allow_methods`] apply them to a Spin request.
 
 use serde::de::DeserializeOwned;
 use spin_sdk::http::Request;
@@ -93,6 +95,51 @@ pub fn allow_methods(request: &Request, allow: &[&'static str]) -> Result<(), Re
 pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, RequestError> {
     let content_type = request.header("content-type").and_then(|v| v.as_str());
     parse_json(content_type, request.body())
+}
+
+/// The decoded `name=value` pairs of the query string, in order.
+pub fn query_pairs(request: &Request) -> Vec<(String, String)> {
+    form_urlencoded::parse(request.query().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// A version no record has (versions start at 1): what an `If-Match` that can never match
+/// stands for, so the write answers 412 and changes nothing.
+pub const NO_VERSION: i64 = 0;
+
+/// The version an `If-Match` header names: `"3"` is version 3; `*` or no header is `None`.
+/// RFC 9110 compares `If-Match` strongly, so a weak tag (`W/"3"`) never matches, nor does a
+/// quoted tag that is not one of ours (`"03"`, `"x"`): both are [`NO_VERSION`] (412). A value
+/// that is not an entity-tag at all is 400.
+pub fn parse_if_match(value: Option<&str>) -> Result<Option<i64>, RequestError> {
+    let Some(value) = value.map(str::trim) else {
+        return Ok(None);
+    };
+    if value == "*" {
+        return Ok(None);
+    }
+    let (weak, tag) = match value.strip_prefix("W/") {
+        Some(rest) => (true, rest),
+        None => (false, value),
+    };
+    let opaque = tag
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .filter(|v| v.bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b)))
+        .ok_or_else(|| {
+            RequestError::Malformed(format!("If-Match must be a quoted version such as \"3\", not {value}"))
+        })?;
+    let canonical = !opaque.is_empty() && !opaque.starts_with('0') && opaque.bytes().all(|b| b.is_ascii_digit());
+    match opaque.parse::<i64>() {
+        Ok(version) if canonical && !weak => Ok(Some(version)),
+        _ => Ok(Some(NO_VERSION)),
+    }
+}
+
+/// [`parse_if_match`] for a Spin request.
+pub fn if_match(request: &Request) -> Result<Option<i64>, RequestError> {
+    parse_if_match(request.header("if-match").and_then(|v| v.as_str()))
 }
 
 #[cfg(test)]
@@ -189,5 +236,25 @@ mod tests {
                 allow: vec!["GET", "HEAD"]
             })
         );
+    }
+
+    #[test]
+    fn if_match_takes_quoted_versions() {
+        assert_eq!(parse_if_match(None), Ok(None));
+        assert_eq!(parse_if_match(Some("\"3\"")), Ok(Some(3)));
+        assert_eq!(parse_if_match(Some("*")), Ok(None));
+        for never in [
+            "W/\"4\"",
+            "\"x\"",
+            "\"03\"",
+            "\"\"",
+            "\"-1\"",
+            "\"99999999999999999999\"",
+        ] {
+            assert_eq!(parse_if_match(Some(never)), Ok(Some(NO_VERSION)), "{never}");
+        }
+        for malformed in ["3", "\"3", "W/3", "\"a b\"", "\"3\", \"4\""] {
+            assert!(parse_if_match(Some(malformed)).is_err(), "{malformed}");
+        }
     }
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use crm_core::kv::{Kv, KvError};
-use crm_core::{Db, DbError, MigrateError, MigrationReport, Rows, Value};
+use crm_core::{Db, DbError, MigrateError, MigrationReport, Nesting, Rows, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{ErrorCode, ToSql};
 
@@ -19,6 +19,7 @@ use rusqlite::{ErrorCode, ToSql};
 #[derive(Debug)]
 pub struct NativeDb {
     conn: rusqlite::Connection,
+    nesting: Nesting,
 }
 
 impl NativeDb {
@@ -26,7 +27,10 @@ impl NativeDb {
     /// sets the per-connection ones.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, DbError> {
         let conn = rusqlite::Connection::open(path).map_err(map_error)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            nesting: Nesting::new(),
+        })
     }
 
     /// Open the file and apply every embedded migration (the usual start of a test).
@@ -58,6 +62,10 @@ impl Db for NativeDb {
             rows.push(values);
         }
         Ok(Rows { columns, rows })
+    }
+
+    fn nesting(&self) -> &Nesting {
+        &self.nesting
     }
 
     fn last_insert_id(&self) -> Result<i64, DbError> {

@@ -135,7 +135,11 @@ fn setup_creates_an_administrator_whose_token_works() {
     assert_eq!((user.str("language"), user.str("time_zone")), (Some("en"), Some("UTC")));
     assert!(user.str("password_hash").is_some_and(|h| h.starts_with("$argon2id$")));
 
-    let secret = token.token.rsplit_once('_').map(|(_, s)| s).unwrap_or_default();
+    // The secret is base64url, so it may hold `_` itself: it is everything after the prefix.
+    let secret = token
+        .token
+        .strip_prefix(&format!("crm_{}_", token.id))
+        .unwrap_or_default();
     let stored = app
         .db
         .query("SELECT secret_hash FROM api_tokens", &[])

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Barrier};
 
 use crm_core::sqlsplit::split_statements;
-use crm_core::{Db, DbError, MIGRATIONS, MigrateError, Migration, Rows, Value, migrate, migrate_with, transaction};
+use crm_core::{
+    Db, DbError, MIGRATIONS, MigrateError, Migration, Nesting, Rows, Value, migrate, migrate_with, transaction,
+};
 use crm_sqlite::NativeDb;
 
 fn fresh_file() -> (tempfile::TempDir, PathBuf) {
@@ -39,6 +41,10 @@ impl Db for Counting<'_> {
     fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError> {
         self.calls.set(self.calls.get() + 1);
         self.inner.query(sql, params)
+    }
+
+    fn nesting(&self) -> &Nesting {
+        self.inner.nesting()
     }
 }
 

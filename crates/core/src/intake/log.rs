@@ -83,11 +83,19 @@ pub fn release(db: &dyn Db, caller: &Caller, form_id: i64, id: i64) -> Result<Js
         referer: row.str("page_url"),
         ..Incoming::default()
     };
-    let answer = submit::release(db, &form, &incoming, crate::clock::now())?;
-    let new_id = match answer {
+    let new_id = match submit::release(db, &form, &incoming, crate::clock::now()) {
         Ok(Outcome::Accepted { submission_id, .. }) => submission_id,
         Ok(Outcome::Invalid { errors, .. }) => return Err(CoreError::Validation(errors)),
-        _ => return Err(CoreError::Conflict("the stored payload could not be taken in".into())),
+        // A payload refused before it could be judged (over the size, a content type or a body
+        // no form sends) cannot be taken in from the log either.
+        Ok(Outcome::Ping | Outcome::Quarantined { .. })
+        | Err(
+            CoreError::TooLarge { .. }
+            | CoreError::UnsupportedMediaType(_)
+            | CoreError::BadRequest(_)
+            | CoreError::TooManyRequests { .. },
+        ) => return Err(CoreError::Conflict("the stored payload could not be taken in".into())),
+        Err(other) => return Err(other),
     };
     db.execute(
         "UPDATE form_submissions SET outcome = 'released', reason = ? WHERE id = ?",

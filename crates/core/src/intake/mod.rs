@@ -6,12 +6,13 @@
 //! - [`payload`]: a body of any content type a form sends, read into name/value pairs, with the
 //!   form-tool dialects (Elementor's `fields[id][value]`, Tilda's ping) understood;
 //! - [`submit`]: one submission, start to end, in ONE transaction with its log row;
-//! - [`log`]: the submission log and releasing quarantined submissions;
-//! - [`page`]: the hosted page, the thank-you and error pages and the embed script.
+//! - [`log`]: the submission log and releasing quarantined submissions.
+//!
+//! What a visitor sees (the hosted page, the thank-you and error pages, the embed script) is
+//! presentation, not domain: it lives in `crates/forms-page`.
 
 pub mod form;
 pub mod log;
-pub mod page;
 pub mod payload;
 pub mod submit;
 pub mod token;

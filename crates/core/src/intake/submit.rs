@@ -71,46 +71,35 @@ pub enum Outcome {
     },
 }
 
-/// Why a submission was refused before it was read.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Refusal {
-    /// 413.
-    TooLarge,
-    /// 415.
-    Unsupported(String),
-    /// 400.
-    Malformed(String),
-    /// 429, retry after this many seconds.
-    RateLimited(u64),
-}
-
-/// The answer to a submission: an outcome, or a refusal before it could be judged.
-pub type Answer = Result<Outcome, Refusal>;
-
 /// Takes one submission to `form` (active; the component answers 404 otherwise).
-pub fn submit(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64) -> Result<Answer, CoreError> {
+///
+/// A submission refused before it could be judged is an error of the one error story: over
+/// [`MAX_BODY`] [`CoreError::TooLarge`] (413), a content type no form sends
+/// [`CoreError::UnsupportedMediaType`] (415), an unreadable body [`CoreError::BadRequest`] (400),
+/// over a rate limit [`CoreError::TooManyRequests`] (429).
+pub fn submit(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64) -> Result<Outcome, CoreError> {
     take(db, form, incoming, now, true)
 }
 
 /// Takes a quarantined submission's stored payload in, without the spam checks.
-pub fn release(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64) -> Result<Answer, CoreError> {
+pub fn release(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64) -> Result<Outcome, CoreError> {
     take(db, form, incoming, now, false)
 }
 
-fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: bool) -> Result<Answer, CoreError> {
+fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: bool) -> Result<Outcome, CoreError> {
     if incoming.body.len() > MAX_BODY {
-        return Ok(Err(Refusal::TooLarge));
+        return Err(CoreError::TooLarge { limit: MAX_BODY });
     }
-    if let Some(retry) = rate_limited(db, form, incoming.ip.unwrap_or("unknown"), now)? {
-        return Ok(Err(Refusal::RateLimited(retry)));
+    if let Some(retry_after) = rate_limited(db, form, incoming.ip.unwrap_or("unknown"), now)? {
+        return Err(CoreError::TooManyRequests { retry_after });
     }
     let pairs = match payload::parse(incoming.content_type, incoming.body) {
         Ok(pairs) => pairs,
-        Err(payload::PayloadError::Unsupported(m)) => return Ok(Err(Refusal::Unsupported(m))),
-        Err(payload::PayloadError::Malformed(m)) => return Ok(Err(Refusal::Malformed(m))),
+        Err(payload::PayloadError::Unsupported(m)) => return Err(CoreError::UnsupportedMediaType(m)),
+        Err(payload::PayloadError::Malformed(m)) => return Err(CoreError::BadRequest(m)),
     };
     if payload::is_ping(&pairs) {
-        return Ok(Ok(Outcome::Ping));
+        return Ok(Outcome::Ping);
     }
     let value = |name: &str| {
         pairs
@@ -124,7 +113,7 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
         .or_else(|| value(SUBMISSION_ID))
         .map(|k| k.chars().take(200).collect::<String>());
     let log = LogEntry::new(form, incoming, &pairs, key.clone(), now);
-    let answer = transaction(db, |db| {
+    transaction(db, |db| {
         if let Some(key) = &key
             && let Some(id) = db
                 .query(
@@ -133,32 +122,30 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
                 )?
                 .first_i64()
         {
-            return Ok(Ok(Outcome::Accepted {
+            return Ok(Outcome::Accepted {
                 submission_id: id,
                 replayed: true,
-            }));
+            });
         }
         if let Some(reason) = spam_reason(form, &pairs, now).filter(|_| judge_spam) {
             let submission_id = log.write(db, "quarantined", Some(reason), &Ids::default())?;
-            return Ok(Ok(Outcome::Quarantined { submission_id }));
+            return Ok(Outcome::Quarantined { submission_id });
         }
         let errors = check_required(form, &pairs);
         if !errors.is_empty() {
             let submission_id = log.write(db, "invalid", Some(&summary(&errors)), &Ids::default())?;
-            return Ok(Ok(Outcome::Invalid { submission_id, errors }));
+            return Ok(Outcome::Invalid { submission_id, errors });
         }
-        accept(db, form, &pairs, &log, now)
-    });
-    match answer {
-        // The record engine refused a value: nothing was written; log the payload and say why.
-        Err(CoreError::Validation(errors)) => {
-            let submission_id = transaction(db, |db| {
-                log.write(db, "invalid", Some(&summary(&errors)), &Ids::default())
-            })?;
-            Ok(Ok(Outcome::Invalid { submission_id, errors }))
+        // A savepoint: if the record engine refuses a value, what `accept` wrote is undone
+        // alone, and the payload is logged in this same transaction.
+        match transaction(db, |db| accept(db, form, &pairs, &log, now)) {
+            Err(CoreError::Validation(errors)) => {
+                let submission_id = log.write(db, "invalid", Some(&summary(&errors)), &Ids::default())?;
+                Ok(Outcome::Invalid { submission_id, errors })
+            }
+            other => other,
         }
-        other => other,
-    }
+    })
 }
 
 /// The ids a submission created or matched.
@@ -554,7 +541,13 @@ fn by_posted_name(error: CoreError, mapped: &Mapped) -> CoreError {
 }
 
 /// Step 6 and 7: duplicates, records, task and log, inside the caller's transaction.
-fn accept(db: &dyn Db, form: &Form, pairs: &[(String, String)], log: &LogEntry, now: i64) -> Result<Answer, CoreError> {
+fn accept(
+    db: &dyn Db,
+    form: &Form,
+    pairs: &[(String, String)],
+    log: &LogEntry,
+    now: i64,
+) -> Result<Outcome, CoreError> {
     let mapped = map_pairs(form, pairs);
     let cx = service::parse_context(db)?;
     let responsible = next_responsible(db, form)?;
@@ -640,8 +633,8 @@ fn accept(db: &dyn Db, form: &Form, pairs: &[(String, String)], log: &LogEntry, 
     }
     let outcome = if attach { "duplicate" } else { "accepted" };
     let submission_id = log.write(db, outcome, None, &ids)?;
-    Ok(Ok(Outcome::Accepted {
+    Ok(Outcome::Accepted {
         submission_id,
         replayed: false,
-    }))
+    })
 }

@@ -116,9 +116,11 @@ pub(super) fn members_condition(
         Op::Eq | Op::Ne | Op::In => {
             let list = crate::resource::placeholders(values.len());
             let sql = match (&field.storage, &field.kind) {
+                // From the other side's index (`deal_contacts_contact`...): the records linked
+                // to these ids, not a probe per record of the table.
                 (Storage::Link(link), _) => format!(
-                    "EXISTS (SELECT 1 FROM {} WHERE {} = t.id AND {} IN ({list}))",
-                    link.table, link.this, link.other
+                    "t.id IN (SELECT {} FROM {} WHERE {} IN ({list}))",
+                    link.this, link.table, link.other
                 ),
                 (Storage::Column, FieldKind::Emails | FieldKind::Phones) => {
                     let kind = if field.kind == FieldKind::Emails {

@@ -1,21 +1,30 @@
-//! What a visitor sees of a form: the hosted page (`GET /f/<key>`), the thank-you page
-//! (`GET /f/<key>/thanks`), the page listing invalid fields after a post without JavaScript, and
-//! the embed script (`GET /f/<key>.js`) that renders the same form on another site and posts
-//! it with `fetch`.
+//! What a visitor sees of a web form, kept out of the domain crate: the hosted page
+//! (`GET /f/<key>`), the thank-you page (`GET /f/<key>/thanks`), the page listing invalid
+//! fields after a post without JavaScript, the page for a form that does not exist, and the
+//! embed script (`GET /f/<key>.js`) that renders the same form on another site and posts it
+//! with `fetch`. `components/intake` serves them; the rules of a submission are
+//! `crm_core::intake`'s.
 //!
-//! Pure functions: every piece of form or visitor text is escaped ([`html_escape`] in HTML, a
-//! script-safe JSON literal in the embed script). The pages are complete HTML5 documents with
-//! one inline style ([`PAGE_STYLE`]) and, on the hosted page, one inline script
-//! ([`PAGE_SCRIPT`]); both are constants, so [`content_security_policy`] allows exactly them by hash.
-//! Pages come in English or Russian ([`language`]).
+//! The markup lives in `templates/` ([`template`]), filled in one pass; this crate adds what
+//! depends on the form (its fields, labels and language). Pure functions: every piece of form or
+//! visitor text is escaped (`html_escape` in HTML, a script-safe JSON literal in the embed
+//! script). The pages are complete HTML5 documents with one inline style ([`PAGE_STYLE`]) and,
+//! on the hosted page, one inline script ([`PAGE_SCRIPT`]); both are constants, so
+//! [`content_security_policy`] allows exactly them by hash. Pages come in English or Russian
+//! ([`language`]).
+
+pub mod template;
+mod texts;
 
 use base64::Engine as _;
+use crm_core::FieldErrors;
+use crm_core::intake::form::{Form, FormField, html_escape};
+use crm_core::intake::{CONSENT, HONEYPOT, SUBMISSION_ID, TIME_TOKEN};
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
-use super::form::{Form, FormField, html_escape};
-use super::{CONSENT, HONEYPOT, SUBMISSION_ID, TIME_TOKEN};
-use crate::error::FieldErrors;
+pub use texts::language;
+use texts::{EN, RU, texts, texts_json};
 
 /// The attribution parameters copied from the page address into hidden inputs.
 pub const UTM_PARAMS: &[&str] = &["utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"];
@@ -24,163 +33,21 @@ pub const PAGE_URL: &str = "_page_url";
 /// The hidden input carrying the page the visitor came from (`document.referrer`).
 pub const REFERRER: &str = "_referrer";
 
-/// The one inline script of the hosted page: fills the hidden inputs marked `data-fill`
-/// (UTM and same-named parameters from the address, the page address, the referrer, a fresh
-/// submission id) and keeps a second click from posting twice. The page works without it.
-pub const PAGE_SCRIPT: &str = r#"(() => {
-  "use strict";
-  const params = new URLSearchParams(location.search);
-  const newId = () => {
-    if (crypto.randomUUID) return crypto.randomUUID();
-    const bytes = crypto.getRandomValues(new Uint8Array(16));
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  };
-  const fill = () => {
-    for (const input of document.querySelectorAll("input[data-fill]")) {
-      const from = input.getAttribute("data-fill");
-      if (from === "href") input.value = location.href;
-      else if (from === "referrer") input.value = document.referrer;
-      else if (from === "id") input.value = newId();
-      else if (params.has(input.name)) input.value = params.get(input.name);
-    }
-    for (const button of document.querySelectorAll("form button[type=submit]")) button.disabled = false;
-  };
-  fill();
-  addEventListener("pageshow", (event) => { if (event.persisted) fill(); });
-  for (const form of document.querySelectorAll("form")) {
-    form.addEventListener("submit", () => {
-      const button = form.querySelector("button[type=submit]");
-      if (button) setTimeout(() => { button.disabled = true; }, 0);
-    });
-  }
-})();"#;
+/// The one inline script of the hosted page (`templates/page.js`): fills the hidden inputs
+/// marked `data-fill` (UTM and same-named parameters from the address, the page address, the
+/// referrer, a fresh submission id) and keeps a second click from posting twice. The page works
+/// without it.
+pub const PAGE_SCRIPT: &str = template::PAGE_JS;
 
-/// The one inline style of every page: system fonts, light and dark schemes, a visible focus
-/// ring, the honeypot moved off-screen.
-pub const PAGE_STYLE: &str = r#":root {
-  color-scheme: light dark;
-  --bg: #f7f7f8; --fg: #1d1d1f; --muted: #5b5b66; --bad: #b42318; --surface: #ffffff;
-  --border: #8a8a94; --accent: #0b57d0; --focus: #0b57d0;
-  font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-  line-height: 1.5;
-}
-@media (prefers-color-scheme: dark) {
-  :root { --bg: #16161a; --fg: #ececf1; --muted: #a0a0ab; --bad: #ff7b72; --surface: #202026;
-    --border: #6b6b75; --focus: #8ab4f8; }
-}
-* { box-sizing: border-box; }
-body { margin: 0; background: var(--bg); color: var(--fg); }
-main { max-width: 36rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
-h1 { font-size: 1.5rem; line-height: 1.25; margin: 0 0 1rem; }
-h2 { font-size: 1.125rem; margin: 0 0 0.5rem; }
-.note { color: var(--muted); font-size: 0.875rem; margin: 0 0 1rem; }
-.field { margin: 0 0 1rem; }
-label { display: block; font-weight: 600; margin: 0 0 0.25rem; }
-input, select, textarea, button { font: inherit; color: inherit; }
-input:not([type=checkbox]), select, textarea {
-  width: 100%; padding: 0.5rem 0.625rem; background: var(--surface);
-  border: 1px solid var(--border); border-radius: 0.375rem;
-}
-textarea { resize: vertical; }
-.check { display: flex; gap: 0.5rem; align-items: flex-start; }
-.check input { width: 1.25rem; height: 1.25rem; margin: 0.15rem 0 0; flex: none; }
-.check label { font-weight: 400; margin: 0; }
-.req { color: var(--bad); }
-button {
-  padding: 0.625rem 1.5rem; border: 0; border-radius: 0.375rem; background: var(--accent);
-  color: #ffffff; font-weight: 600; cursor: pointer;
-}
-button:disabled { opacity: 0.6; cursor: progress; }
-:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
-a { color: var(--focus); }
-.hp { position: absolute; left: -10000px; top: auto; width: 1px; height: 1px; overflow: hidden; }
-.errors { border-left: 4px solid var(--bad); background: var(--surface); padding: 0.75rem 1rem; margin: 0 0 1rem; }
-.errors ul { margin: 0; padding-left: 1.25rem; }
-.message { white-space: pre-line; font-size: 1.125rem; }
-@media (max-width: 30rem) { main { padding: 1rem 0.75rem 2rem; } button { width: 100%; } }"#;
+/// The one inline style of every page (`templates/page.css`): system fonts, light and dark
+/// schemes, a visible focus ring, the honeypot moved off-screen.
+pub const PAGE_STYLE: &str = template::PAGE_CSS;
 
-/// The embed script's source; `/*CONFIG*/ null` is replaced by the form as a JSON literal.
-const EMBED_JS: &str = include_str!("embed.js");
+/// The embed script's source (`templates/embed.js`); `/*CONFIG*/ null` is replaced by the form
+/// as a JSON literal.
+const EMBED_JS: &str = template::EMBED_JS;
 /// Where [`embed_script`] puts the form definition.
 const CONFIG_SLOT: &str = "/*CONFIG*/ null";
-
-/// The words of the pages and the embed script in one language.
-struct Texts {
-    submit: &'static str,
-    required_note: &'static str,
-    choose: &'static str,
-    honeypot: &'static str,
-    thanks: &'static str,
-    errors_title: &'static str,
-    errors_none: &'static str,
-    consent: &'static str,
-    back: &'static str,
-    back_hint: &'static str,
-    sending: &'static str,
-    too_many: &'static str,
-    network: &'static str,
-    failed: &'static str,
-    not_found_title: &'static str,
-    not_found: &'static str,
-}
-
-const EN: Texts = Texts {
-    submit: "Send",
-    required_note: "Fields marked * are required.",
-    choose: "Choose…",
-    honeypot: "Leave this field empty",
-    thanks: "Thank you! We will contact you soon.",
-    errors_title: "Please correct the form",
-    errors_none: "The form could not be sent.",
-    consent: "Consent",
-    back: "Back to the form",
-    back_hint: "Your browser's Back button keeps what you typed.",
-    sending: "Sending…",
-    too_many: "Too many submissions, try again later.",
-    network: "The form could not be sent: check your connection and try again. What you typed is kept.",
-    failed: "The form could not be sent. Please try again later.",
-    not_found_title: "Form not found",
-    not_found: "This form does not exist or no longer takes submissions.",
-};
-
-const RU: Texts = Texts {
-    submit: "Отправить",
-    required_note: "Поля, отмеченные *, обязательны.",
-    choose: "Выберите…",
-    honeypot: "Оставьте это поле пустым",
-    thanks: "Спасибо! Мы скоро с вами свяжемся.",
-    errors_title: "Пожалуйста, исправьте форму",
-    errors_none: "Не удалось отправить форму.",
-    consent: "Согласие",
-    back: "Вернуться к форме",
-    back_hint: "Кнопка «Назад» браузера сохранит введённые данные.",
-    sending: "Отправка…",
-    too_many: "Слишком много отправок, попробуйте позже.",
-    network: "Не удалось отправить форму: проверьте подключение и попробуйте ещё раз. Введённые данные сохранены.",
-    failed: "Не удалось отправить форму. Попробуйте позже.",
-    not_found_title: "Форма не найдена",
-    not_found: "Такой формы нет, или она больше не принимает заявки.",
-};
-
-fn texts(lang: &str) -> &'static Texts {
-    if language(lang) == "ru" { &RU } else { &EN }
-}
-
-/// The page language for a language tag (`ru`, `ru-RU`) or a whole `Accept-Language` value
-/// (`de-DE,ru;q=0.8`): the first of `en` and `ru` it names, else `en`.
-pub fn language(requested: &str) -> &'static str {
-    for part in requested.split(',') {
-        let tag = part.split(';').next().unwrap_or_default().trim();
-        let primary = tag.split(['-', '_']).next().unwrap_or_default();
-        if primary.eq_ignore_ascii_case("ru") {
-            return "ru";
-        }
-        if primary.eq_ignore_ascii_case("en") {
-            return "en";
-        }
-    }
-    "en"
-}
 
 /// A field's label in `lang` (Russian falls back to English, English to the posted name).
 fn label<'a>(field: &'a FormField, lang: &str) -> &'a str {
@@ -247,22 +114,19 @@ pub fn content_security_policy() -> String {
     )
 }
 
-/// The start of every page, through `<main>`.
-fn head(out: &mut String, title: &str, lang: &str) {
-    out.push_str("<!doctype html>\n<html lang=\"");
-    out.push_str(lang);
-    out.push_str(
-        "\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"color-scheme\" content=\"light dark\">\n\
-         <meta name=\"robots\" content=\"noindex\">\n<title>",
-    );
-    out.push_str(&html_escape(title));
-    out.push_str("</title>\n<style>");
-    out.push_str(PAGE_STYLE);
-    out.push_str("</style>\n</head>\n<body>\n<main>\n<h1>");
-    out.push_str(&html_escape(title));
-    out.push_str("</h1>\n");
+/// A whole page: the layout around `main` (and the hosted page's `script`), titled `title`.
+fn page(title: &str, lang: &str, main: &str, script: &str) -> String {
+    let title = html_escape(title);
+    template::render(
+        template::LAYOUT,
+        &[
+            ("lang", lang),
+            ("title", &title),
+            ("style", PAGE_STYLE),
+            ("main", main),
+            ("script", script),
+        ],
+    )
 }
 
 /// ` *` after a required field's label, hidden from screen readers (`required` is announced).
@@ -325,72 +189,68 @@ fn field_html(out: &mut String, field: &FormField, id: &str, lang: &str) {
 }
 
 /// The public form page (`GET /f/<key>`). `token` is a fresh time token
-/// ([`super::token::issue`]), `action` where the form posts (`/f/<key>`), `lang` a language
-/// tag or an `Accept-Language` value (see [`language`]). Serve it with [`content_security_policy`].
+/// (`crm_core::intake::token::issue`), `action` where the form posts (`/f/<key>`), `lang` a
+/// language tag or an `Accept-Language` value (see [`language`]). Serve it with
+/// [`content_security_policy`].
 pub fn hosted_page(form: &Form, token: &str, action: &str, lang: &str) -> String {
     let lang = language(lang);
     let t = texts(lang);
-    let mut out = String::with_capacity(8 * 1024);
-    head(&mut out, &form.name, lang);
     let any_required = form.fields.iter().any(|f| f.required && f.kind != "hidden")
         || form.consent.as_ref().is_some_and(|c| c.required);
-    if any_required {
-        out.push_str(&format!("<p class=\"note\">{}</p>\n", t.required_note));
-    }
-    out.push_str(&format!(
-        "<form method=\"post\" action=\"{}\" accept-charset=\"utf-8\">\n",
-        html_escape(action)
-    ));
+    let note = if any_required {
+        format!("<p class=\"note\">{}</p>\n", t.required_note)
+    } else {
+        String::new()
+    };
+    let mut fields = String::new();
     for (i, field) in form.fields.iter().enumerate() {
-        field_html(&mut out, field, &format!("f-{i}"), lang);
+        field_html(&mut fields, field, &format!("f-{i}"), lang);
     }
-    if let Some(consent) = &form.consent {
-        let required = if consent.required { " required" } else { "" };
-        let mark = if consent.required { REQUIRED_MARK } else { "" };
-        out.push_str(&format!(
-            "<div class=\"field check\">\n<input id=\"f-consent\" type=\"checkbox\" name=\"{CONSENT}\" value=\"yes\"{required}>\n\
-             <label for=\"f-consent\">{}{mark}</label>\n</div>\n",
-            html_escape(&consent.text)
-        ));
-    }
-    out.push_str(&format!(
-        "<div class=\"hp\" aria-hidden=\"true\">\n<label for=\"f-hp\">{}</label>\n\
-         <input id=\"f-hp\" type=\"text\" name=\"{HONEYPOT}\" value=\"\" tabindex=\"-1\" autocomplete=\"off\">\n</div>\n",
-        t.honeypot
-    ));
-    out.push_str(&format!(
-        "<input type=\"hidden\" name=\"{TIME_TOKEN}\" value=\"{}\">\n",
-        html_escape(token)
-    ));
+    let consent = match &form.consent {
+        Some(consent) => {
+            let required = if consent.required { " required" } else { "" };
+            let mark = if consent.required { REQUIRED_MARK } else { "" };
+            format!(
+                "<div class=\"field check\">\n<input id=\"f-consent\" type=\"checkbox\" name=\"{CONSENT}\" value=\"yes\"{required}>\n\
+                 <label for=\"f-consent\">{}{mark}</label>\n</div>\n",
+                html_escape(&consent.text)
+            )
+        }
+        None => String::new(),
+    };
     let has_field = |name: &str| form.fields.iter().any(|f| f.name == name);
-    for param in UTM_PARAMS.iter().filter(|p| !has_field(p)) {
-        out.push_str(&format!(
-            "<input type=\"hidden\" name=\"{param}\" value=\"\" data-fill=\"query\">\n"
-        ));
-    }
-    out.push_str(&format!(
-        "<input type=\"hidden\" name=\"{PAGE_URL}\" value=\"\" data-fill=\"href\">\n\
-         <input type=\"hidden\" name=\"{REFERRER}\" value=\"\" data-fill=\"referrer\">\n\
-         <input type=\"hidden\" name=\"{SUBMISSION_ID}\" value=\"\" data-fill=\"id\">\n\
-         <button type=\"submit\">{}</button>\n</form>\n</main>\n<script>",
-        t.submit
-    ));
-    out.push_str(PAGE_SCRIPT);
-    out.push_str("</script>\n</body>\n</html>\n");
-    out
+    let utm: String = UTM_PARAMS
+        .iter()
+        .filter(|p| !has_field(p))
+        .map(|param| format!("<input type=\"hidden\" name=\"{param}\" value=\"\" data-fill=\"query\">\n"))
+        .collect();
+    let main = template::render(
+        template::HOSTED,
+        &[
+            ("note", &note),
+            ("action", &html_escape(action)),
+            ("fields", &fields),
+            ("consent", &consent),
+            ("honeypot_label", t.honeypot),
+            ("honeypot", HONEYPOT),
+            ("time_token", TIME_TOKEN),
+            ("token", &html_escape(token)),
+            ("utm", &utm),
+            ("page_url", PAGE_URL),
+            ("referrer", REFERRER),
+            ("submission_id", SUBMISSION_ID),
+            ("submit", t.submit),
+        ],
+    );
+    page(&form.name, lang, &main, &format!("<script>{PAGE_SCRIPT}</script>\n"))
 }
 
 /// The thank-you page (`GET /f/<key>/thanks`): the form's `success_message`, or "Thank you! We
 /// will contact you soon." in `lang`. Serve it with [`content_security_policy`].
 pub fn thanks_page(form: &Form, lang: &str) -> String {
     let lang = language(lang);
-    let mut out = String::with_capacity(4 * 1024);
-    head(&mut out, &form.name, lang);
-    out.push_str(&format!(
-        "<p class=\"message\" role=\"status\">{}</p>\n</main>\n</body>\n</html>\n",
-        html_escape(success_text(form, lang))
-    ));
-    out
+    let main = template::render(template::THANKS, &[("message", &html_escape(success_text(form, lang)))]);
+    page(&form.name, lang, &main, "")
 }
 
 /// The page answering a post without JavaScript whose fields are invalid (status 422): each
@@ -400,16 +260,11 @@ pub fn thanks_page(form: &Form, lang: &str) -> String {
 pub fn error_page(form: &Form, errors: &FieldErrors, form_url: &str, lang: &str) -> String {
     let lang = language(lang);
     let t = texts(lang);
-    let mut out = String::with_capacity(4 * 1024);
-    head(&mut out, &form.name, lang);
-    out.push_str(&format!(
-        "<div class=\"errors\" role=\"alert\" aria-labelledby=\"errors-title\">\n<h2 id=\"errors-title\">{}</h2>\n",
-        t.errors_title
-    ));
+    let mut list = String::new();
     if errors.is_empty() {
-        out.push_str(&format!("<p>{}</p>\n", t.errors_none));
+        list.push_str(&format!("<p>{}</p>\n", t.errors_none));
     } else {
-        out.push_str("<ul>\n");
+        list.push_str("<ul>\n");
         for error in errors.iter() {
             let name = if error.field == CONSENT {
                 Some(t.consent)
@@ -422,23 +277,27 @@ pub fn error_page(form: &Form, errors: &FieldErrors, form_url: &str, lang: &str)
                     .or_else(|| (!error.field.is_empty()).then_some(error.field.as_str()))
             };
             match name {
-                Some(name) => out.push_str(&format!(
+                Some(name) => list.push_str(&format!(
                     "<li><strong>{}</strong>: {}</li>\n",
                     html_escape(name),
                     html_escape(&error.message)
                 )),
-                None => out.push_str(&format!("<li>{}</li>\n", html_escape(&error.message))),
+                None => list.push_str(&format!("<li>{}</li>\n", html_escape(&error.message))),
             }
         }
-        out.push_str("</ul>\n");
+        list.push_str("</ul>\n");
     }
-    out.push_str(&format!(
-        "</div>\n<p>{}</p>\n<p><a href=\"{}\">{}</a></p>\n</main>\n</body>\n</html>\n",
-        t.back_hint,
-        html_escape(form_url),
-        t.back
-    ));
-    out
+    let main = template::render(
+        template::ERROR,
+        &[
+            ("title", t.errors_title),
+            ("list", &list),
+            ("hint", t.back_hint),
+            ("form_url", &html_escape(form_url)),
+            ("back", t.back),
+        ],
+    );
+    page(&form.name, lang, &main, "")
 }
 
 /// The page for `GET /f/<key>` of no form, or of a deactivated one (status 404). Serve it
@@ -446,13 +305,8 @@ pub fn error_page(form: &Form, errors: &FieldErrors, form_url: &str, lang: &str)
 pub fn not_found_page(lang: &str) -> String {
     let lang = language(lang);
     let t = texts(lang);
-    let mut out = String::with_capacity(2 * 1024);
-    head(&mut out, t.not_found_title, lang);
-    out.push_str(&format!(
-        "<p class=\"message\">{}</p>\n</main>\n</body>\n</html>\n",
-        t.not_found
-    ));
-    out
+    let main = template::render(template::NOT_FOUND, &[("message", t.not_found)]);
+    page(t.not_found_title, lang, &main, "")
 }
 
 /// JSON for a `<script>` or a script file: also `<`, `>`, `&` and the JavaScript line
@@ -471,19 +325,6 @@ fn script_json(value: &Json) -> String {
         }
     }
     out
-}
-
-fn texts_json(t: &Texts) -> Json {
-    json!({
-        "submit": t.submit,
-        "choose": t.choose,
-        "honeypot": t.honeypot,
-        "consent": t.consent,
-        "sending": t.sending,
-        "too_many": t.too_many,
-        "network": t.network,
-        "failed": t.failed,
-    })
 }
 
 /// The embed script (`GET /f/<key>.js`, `text/javascript`, not cached: it carries a fresh
@@ -535,7 +376,7 @@ pub fn embed_script(form: &Form, token: &str, action_url: &str, lang: &str) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::intake::form::{Consent, Label};
+    use crm_core::intake::form::{Consent, Label};
 
     fn field(name: &str, target: &str, en: &str, kind: &str, required: bool) -> FormField {
         FormField {

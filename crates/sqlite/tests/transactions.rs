@@ -1,0 +1,203 @@
+//! Nested `transaction` calls against a real SQLite file, statement by statement: the write
+//! paths that nest (a web-form submission, a record create remembered by its `Idempotency-Key`)
+//! send exactly one `BEGIN IMMEDIATE`, take savepoints for the inner calls, and no statement
+//! fails; an inner failure rolls back alone.
+
+mod common;
+
+use std::cell::RefCell;
+
+use common::{client, count, fresh, user};
+use crm_core::idempotency::{self, StoredResponse};
+use crm_core::intake::form::{self, by_key};
+use crm_core::intake::submit::{Incoming, Outcome, submit};
+use crm_core::records::{EntityDef, service};
+use crm_core::{CoreError, Db, DbError, Nesting, Rows, Value, transaction};
+use crm_sqlite::NativeDb;
+use serde_json::json;
+
+/// Runs every statement on a [`NativeDb`] and keeps it, with whether it failed.
+struct Traced<'a> {
+    db: &'a NativeDb,
+    log: RefCell<Vec<(String, bool)>>,
+}
+
+impl Db for Traced<'_> {
+    fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError> {
+        let rows = self.db.query(sql, params);
+        self.log.borrow_mut().push((sql.to_owned(), rows.is_err()));
+        rows
+    }
+
+    fn nesting(&self) -> &Nesting {
+        self.db.nesting()
+    }
+
+    fn last_insert_id(&self) -> Result<i64, DbError> {
+        self.db.last_insert_id()
+    }
+}
+
+impl<'a> Traced<'a> {
+    fn new(db: &'a NativeDb) -> Self {
+        Traced {
+            db,
+            log: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The statements that failed.
+    fn failed(&self) -> Vec<String> {
+        self.log
+            .borrow()
+            .iter()
+            .filter(|(_, failed)| *failed)
+            .map(|(sql, _)| sql.clone())
+            .collect()
+    }
+
+    /// How many statements start with `head`.
+    fn starting(&self, head: &str) -> usize {
+        self.log
+            .borrow()
+            .iter()
+            .filter(|(sql, _)| sql.starts_with(head))
+            .count()
+    }
+}
+
+/// A form posting into leads, owned by `owner`; its public key.
+fn a_form(db: &NativeDb, owner: i64) -> String {
+    let admin = crm_core::acl::Caller::system(owner);
+    let made = form::create(
+        db,
+        &admin,
+        &json!({
+            "name": "Contact us",
+            "fields": [
+                {"name": "your-name", "target": "name", "label": {"en": "Your name"}, "required": true},
+                {"name": "your-email", "target": "email", "label": {"en": "E-mail"}, "type": "email"}
+            ],
+            "responsible_ids": [owner],
+            "notify_minutes": 30
+        }),
+        &client(),
+        "https://crm.example",
+    )
+    .expect("form");
+    made["public_key"].as_str().expect("key").to_owned()
+}
+
+fn post<'b>(body: &'b [u8]) -> Incoming<'b> {
+    Incoming {
+        content_type: Some("application/json"),
+        body,
+        ip: Some("127.0.0.1"),
+        ..Incoming::default()
+    }
+}
+
+#[test]
+fn a_form_submission_sends_one_begin_and_no_failing_statement() {
+    let (_dir, db) = fresh();
+    let owner = user(&db, "owner@example.com", "manager");
+    let key = a_form(&db, owner.user_id);
+    let form = by_key(&db, &key).expect("read").expect("the form");
+    let traced = Traced::new(&db);
+    let body = br#"{"your-name": "Ann Lee", "your-email": "ann@example.com"}"#;
+    let answer = submit(&traced, &form, &post(body), crm_core::clock::now()).expect("submitted");
+    assert!(
+        matches!(answer, Outcome::Accepted { replayed: false, .. }),
+        "{answer:?}"
+    );
+    assert_eq!(traced.failed(), Vec::<String>::new(), "no statement fails");
+    assert_eq!(traced.starting("BEGIN"), 1, "one transaction");
+    assert_eq!(traced.starting("COMMIT"), 1);
+    assert!(
+        traced.starting("SAVEPOINT") >= 2,
+        "the lead and the task are savepoints inside it"
+    );
+    assert_eq!(traced.starting("SAVEPOINT"), traced.starting("RELEASE"));
+    assert_eq!(count(&db, "SELECT count(*) FROM leads"), 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM activities"), 1);
+    assert_eq!(db.nesting().depth(), 0);
+}
+
+#[test]
+fn a_value_the_engine_refuses_rolls_back_the_records_alone_and_is_logged_in_the_same_transaction() {
+    let (_dir, db) = fresh();
+    let owner = user(&db, "owner@example.com", "manager");
+    let key = a_form(&db, owner.user_id);
+    let form = by_key(&db, &key).expect("read").expect("the form");
+    let traced = Traced::new(&db);
+    let body = br#"{"your-name": "Ann Lee", "your-email": "not an e-mail"}"#;
+    let answer = submit(&traced, &form, &post(body), crm_core::clock::now()).expect("answered");
+    let Outcome::Invalid { errors, .. } = answer else {
+        panic!("expected an invalid submission, got {answer:?}");
+    };
+    assert_eq!(errors.iter().next().map(|e| e.field.as_str()), Some("your-email"));
+    assert_eq!(traced.failed(), Vec::<String>::new());
+    assert_eq!(
+        traced.starting("BEGIN"),
+        1,
+        "the log row is written in the same transaction"
+    );
+    assert_eq!(
+        traced.starting("ROLLBACK TO"),
+        1,
+        "only the records' savepoint is undone"
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM leads"), 0, "nothing half-written");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM form_submissions WHERE outcome = 'invalid'"),
+        1
+    );
+    assert_eq!(
+        count(&db, "SELECT next_responsible FROM forms"),
+        0,
+        "the round-robin step was undone with the records"
+    );
+}
+
+#[test]
+fn a_create_remembered_by_its_idempotency_key_sends_one_begin_and_no_failing_statement() {
+    let (_dir, db) = fresh();
+    let owner = user(&db, "owner@example.com", "manager");
+    let def = EntityDef::load(&db, "lead").expect("lead");
+    let traced = Traced::new(&db);
+    let outcome = idempotency::once(&traced, "user:1 POST /api/leads", "k-1", |db| {
+        let lead = service::create(db, &owner, &def, &json!({"first_name": "Ann"}))?;
+        Ok(StoredResponse {
+            status: 201,
+            location: Some(format!("/api/leads/{}", lead["id"])),
+            body: lead.to_string(),
+        })
+    })
+    .expect("created");
+    assert!(matches!(outcome, idempotency::Outcome::Fresh(_)));
+    assert_eq!(traced.failed(), Vec::<String>::new());
+    assert_eq!(traced.starting("BEGIN"), 1);
+    assert_eq!(traced.starting("SAVEPOINT"), traced.starting("RELEASE"));
+    assert!(traced.starting("SAVEPOINT") >= 1);
+}
+
+#[test]
+fn an_inner_transaction_that_fails_keeps_none_of_its_writes() {
+    let (_dir, db) = fresh();
+    db.execute("CREATE TABLE t (x INTEGER)", &[]).expect("table");
+    let result: Result<(), CoreError> = transaction(&db, |db| {
+        db.execute("INSERT INTO t VALUES (1)", &[])?;
+        let inner: Result<(), CoreError> = transaction(db, |db| {
+            db.execute("INSERT INTO t VALUES (2)", &[])?;
+            Err(CoreError::Conflict("refused".into()))
+        });
+        assert!(inner.is_err());
+        db.execute("INSERT INTO t VALUES (3)", &[])?;
+        Ok(())
+    });
+    assert_eq!(result, Ok(()));
+    let rows = db.query("SELECT x FROM t ORDER BY x", &[]).expect("rows");
+    let xs: Vec<i64> = rows.iter().filter_map(|r| r.i64("x")).collect();
+    assert_eq!(xs, [1, 3]);
+    assert!(db.connection().is_autocommit(), "nothing left open");
+}
