@@ -1,7 +1,8 @@
 //! The `/api/audit` component: the audit log of auth and permission events (logins, tokens,
 //! users, roles, departments), newest first. Read-only; needs `settings` read.
 
-use crm_core::directory::{audit_log, list::ListQuery};
+use crm_core::directory::audit_log;
+use crm_core::resource::ListQuery;
 use crm_spin_adapter::json_response;
 use crm_spin_adapter::routes::{Answer, Cx, Routes};
 

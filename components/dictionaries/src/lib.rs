@@ -63,7 +63,11 @@ fn kinds(cx: &Cx) -> Answer {
 
 fn entries(cx: &Cx) -> Answer {
     let me = open(cx)?;
-    Ok(items(dictionaries::list(&me.db, &me.caller, cx.param("kind")?)?))
+    Ok(items(dictionaries::entries::list(
+        &me.db,
+        &me.caller,
+        cx.param("kind")?,
+    )?))
 }
 
 fn create_entry(cx: &Cx) -> Answer {
@@ -72,7 +76,7 @@ fn create_entry(cx: &Cx) -> Answer {
     let kind = cx.param("kind")?;
     let collection = format!("{DICTIONARIES}/{kind}");
     created_with_location(cx.request, &me.db, &me.caller, &collection, |db| {
-        let record = dictionaries::create(db, &me.caller, kind, &body, &me.client)?;
+        let record = dictionaries::entries::create(db, &me.caller, kind, &body, &me.client)?;
         let location = location(&collection, &record);
         Ok((record, location))
     })
@@ -80,7 +84,7 @@ fn create_entry(cx: &Cx) -> Answer {
 
 fn entry(cx: &Cx) -> Answer {
     let me = open(cx)?;
-    let record = dictionaries::get(&me.db, &me.caller, cx.param("kind")?, cx.param("code")?)?;
+    let record = dictionaries::entries::get(&me.db, &me.caller, cx.param("kind")?, cx.param("code")?)?;
     Ok(record_response(200, &record))
 }
 
@@ -88,27 +92,27 @@ fn update_entry(cx: &Cx) -> Answer {
     let me = open(cx)?;
     let body: Value = cx.json()?;
     let (kind, code) = (cx.param("kind")?, cx.param("code")?);
-    let record = dictionaries::update(&me.db, &me.caller, kind, code, &body, cx.if_match()?, &me.client)?;
+    let record = dictionaries::entries::update(&me.db, &me.caller, kind, code, &body, cx.if_match()?, &me.client)?;
     Ok(record_response(200, &record))
 }
 
 fn delete_entry(cx: &Cx) -> Answer {
     let me = open(cx)?;
     let (kind, code) = (cx.param("kind")?, cx.param("code")?);
-    dictionaries::delete(&me.db, &me.caller, kind, code, cx.if_match()?, &me.client)?;
+    dictionaries::entries::delete(&me.db, &me.caller, kind, code, cx.if_match()?, &me.client)?;
     Ok(no_content())
 }
 
 fn currencies(cx: &Cx) -> Answer {
     let me = open(cx)?;
-    Ok(items(dictionaries::list_currencies(&me.db, &me.caller)?))
+    Ok(items(dictionaries::currencies::list(&me.db, &me.caller)?))
 }
 
 fn create_currency(cx: &Cx) -> Answer {
     let me = open(cx)?;
     let body: Value = cx.json()?;
     created_with_location(cx.request, &me.db, &me.caller, CURRENCIES, |db| {
-        let record = dictionaries::create_currency(db, &me.caller, &body, &me.client)?;
+        let record = dictionaries::currencies::create(db, &me.caller, &body, &me.client)?;
         let location = location(CURRENCIES, &record);
         Ok((record, location))
     })
@@ -118,7 +122,7 @@ fn currency(cx: &Cx) -> Answer {
     let me = open(cx)?;
     Ok(record_response(
         200,
-        &dictionaries::get_currency(&me.db, &me.caller, cx.param("code")?)?,
+        &dictionaries::currencies::get(&me.db, &me.caller, cx.param("code")?)?,
     ))
 }
 
@@ -126,13 +130,13 @@ fn update_currency(cx: &Cx) -> Answer {
     let me = open(cx)?;
     let body: Value = cx.json()?;
     let record =
-        dictionaries::update_currency(&me.db, &me.caller, cx.param("code")?, &body, cx.if_match()?, &me.client)?;
+        dictionaries::currencies::update(&me.db, &me.caller, cx.param("code")?, &body, cx.if_match()?, &me.client)?;
     Ok(record_response(200, &record))
 }
 
 fn delete_currency(cx: &Cx) -> Answer {
     let me = open(cx)?;
-    dictionaries::delete_currency(&me.db, &me.caller, cx.param("code")?, cx.if_match()?, &me.client)?;
+    dictionaries::currencies::delete(&me.db, &me.caller, cx.param("code")?, cx.if_match()?, &me.client)?;
     Ok(no_content())
 }
 

@@ -7,8 +7,8 @@
 //! | `/api/forms/<id>/submissions` | `GET` the submission log (`filter[outcome]=`) |
 //! | `/api/forms/<id>/submissions/<sid>/release` | `POST` a quarantined submission into the CRM |
 
-use crm_core::directory::ListQuery;
 use crm_core::intake::{form, log};
+use crm_core::resource::ListQuery;
 use crm_spin_adapter::crud::{created_response, no_content, record_response};
 use crm_spin_adapter::json_response;
 use crm_spin_adapter::routes::{Answer, Cx, Routes};

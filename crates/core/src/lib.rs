@@ -21,6 +21,7 @@ pub mod kv;
 pub mod migrate;
 pub mod rate;
 pub mod records;
+pub mod resource;
 pub mod settings;
 pub mod sqlsplit;
 

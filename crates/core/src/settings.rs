@@ -51,7 +51,7 @@ pub fn update(db: &dyn Db, caller: &Caller, body: &Json, client: &ClientInfo) ->
                 &[(*key).into(), value.as_str().into()],
             )?;
         }
-        crate::directory::audit(db, caller, "settings.updated", ("settings", 0), body.clone(), client)?;
+        crate::resource::audit(db, caller, "settings.updated", ("settings", 0), body.clone(), client)?;
         get(db, caller)
     })
 }

@@ -9,8 +9,8 @@
 
 use crm_core::acl::Caller;
 use crm_core::audit::ClientInfo;
-use crm_core::directory::list::{ListQuery, Page};
 use crm_core::idempotency::{self, Outcome, StoredResponse};
+use crm_core::resource::{ListQuery, Page};
 use crm_core::{CoreError, Db};
 use serde_json::Value;
 use spin_sdk::http::{Request, Response};

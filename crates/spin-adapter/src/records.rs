@@ -201,7 +201,7 @@ impl Serve for RecordRoutes {
 
 /// `limit` and `cursor` of a simple page (anything else is a 400 naming it).
 fn page_params(pairs: &[(String, String)]) -> Result<(u32, Option<String>), CoreError> {
-    let query = crm_core::directory::ListQuery::parse(
+    let query = crm_core::resource::ListQuery::parse(
         &pairs.iter().filter(|(k, _)| k != "cursor").cloned().collect::<Vec<_>>(),
         &[],
     )?;

@@ -64,7 +64,7 @@ fn codes(items: &[Value]) -> Vec<&str> {
 }
 
 fn rates(db: &dyn Db, caller: &Caller) -> Vec<(String, String, bool)> {
-    dictionaries::list_currencies(db, caller)
+    dictionaries::currencies::list(db, caller)
         .expect("currencies")
         .iter()
         .map(|c| {
@@ -81,7 +81,7 @@ fn rates(db: &dyn Db, caller: &Caller) -> Vec<(String, String, bool)> {
 fn the_seeds_are_present_in_order_with_both_languages() {
     let (_dir, db) = fresh();
     let admin = admin(&db);
-    let statuses = dictionaries::list(&db, &admin, "lead-statuses").expect("lead statuses");
+    let statuses = dictionaries::entries::list(&db, &admin, "lead-statuses").expect("lead statuses");
     assert_eq!(
         codes(&statuses),
         ["NEW", "IN_PROCESS", "PROCESSED", "CONVERTED", "JUNK"]
@@ -119,18 +119,18 @@ fn the_seeds_are_present_in_order_with_both_languages() {
     ];
     assert_eq!(KINDS.len(), expected.len());
     for (kind, n) in expected {
-        let items = dictionaries::list(&db, &admin, kind).expect(kind);
+        let items = dictionaries::entries::list(&db, &admin, kind).expect(kind);
         assert_eq!(items.len(), n, "{kind}");
         if kind != "lead-statuses" {
             assert!(items.iter().all(|i| i.get("semantic").is_none()), "{kind}");
         }
     }
     assert_eq!(
-        codes(&dictionaries::list(&db, &admin, "employee-ranges").expect("ranges")),
+        codes(&dictionaries::entries::list(&db, &admin, "employee-ranges").expect("ranges")),
         ["EMPLOYEES_1", "EMPLOYEES_2", "EMPLOYEES_3", "EMPLOYEES_4"]
     );
     assert_eq!(
-        dictionaries::get(&db, &admin, "contact-types", "CLIENT").expect("client")["name"]["en"],
+        dictionaries::entries::get(&db, &admin, "contact-types", "CLIENT").expect("client")["name"]["en"],
         "Client"
     );
 
@@ -139,7 +139,7 @@ fn the_seeds_are_present_in_order_with_both_languages() {
     assert_eq!(listed, ["RUB", "USD", "EUR", "KZT", "BYN", "UAH", "CNY"]);
     assert_eq!(currencies[0], ("RUB".to_owned(), "1.0000".to_owned(), true));
     assert!(currencies[1..].iter().all(|(_, rate, base)| !base && rate != "1.0000"));
-    let usd = dictionaries::get_currency(&db, &admin, "USD").expect("USD");
+    let usd = dictionaries::currencies::get(&db, &admin, "USD").expect("USD");
     assert_eq!(usd["rate"], "92.5000");
     assert_eq!(usd["name"], json!({"en": "US dollar", "ru": "Доллар США"}));
 
@@ -194,7 +194,7 @@ fn entries_are_created_renamed_and_deleted_with_if_match_and_audited() {
     let (_dir, db) = fresh();
     let admin = admin(&db);
     let before = audit_count(&db);
-    let created = dictionaries::create(
+    let created = dictionaries::entries::create(
         &db,
         &admin,
         "sources",
@@ -209,11 +209,14 @@ fn entries_are_created_renamed_and_deleted_with_if_match_and_audited() {
     assert_eq!(created["color"], Value::Null);
     assert_eq!(created["version"], 1);
     assert!(created.get("semantic").is_none());
-    assert_eq!(dictionaries::get(&db, &admin, "sources", "FAIR"), Ok(created.clone()));
+    assert_eq!(
+        dictionaries::entries::get(&db, &admin, "sources", "FAIR"),
+        Ok(created.clone())
+    );
     assert_eq!(audit_count(&db), before + 1);
 
     assert!(matches!(
-        dictionaries::create(
+        dictionaries::entries::create(
             &db,
             &admin,
             "sources",
@@ -223,7 +226,7 @@ fn entries_are_created_renamed_and_deleted_with_if_match_and_audited() {
         Err(CoreError::Conflict(_))
     ));
     // The same code in another dictionary is another entry.
-    dictionaries::create(
+    dictionaries::entries::create(
         &db,
         &admin,
         "industries",
@@ -232,11 +235,11 @@ fn entries_are_created_renamed_and_deleted_with_if_match_and_audited() {
     )
     .expect("same code, other kind");
     assert_eq!(
-        codes(&dictionaries::list(&db, &admin, "industries").expect("industries"))[0],
+        codes(&dictionaries::entries::list(&db, &admin, "industries").expect("industries"))[0],
         "FAIR"
     );
 
-    let renamed = dictionaries::update(
+    let renamed = dictionaries::entries::update(
         &db,
         &admin,
         "sources",
@@ -250,12 +253,12 @@ fn entries_are_created_renamed_and_deleted_with_if_match_and_audited() {
     assert_eq!(renamed["color"], "#A1B2C3");
     assert_eq!(renamed["version"], 2);
     assert_eq!(
-        codes(&dictionaries::list(&db, &admin, "sources").expect("sources"))[0],
+        codes(&dictionaries::entries::list(&db, &admin, "sources").expect("sources"))[0],
         "FAIR",
         "sort 5 comes first"
     );
     let audited = audit_count(&db);
-    let stale = dictionaries::update(
+    let stale = dictionaries::entries::update(
         &db,
         &admin,
         "sources",
@@ -266,7 +269,7 @@ fn entries_are_created_renamed_and_deleted_with_if_match_and_audited() {
     );
     assert_eq!(stale, Err(CoreError::Stale));
     // A patch that changes nothing keeps the version and writes no audit row.
-    let same = dictionaries::update(
+    let same = dictionaries::entries::update(
         &db,
         &admin,
         "sources",
@@ -278,7 +281,7 @@ fn entries_are_created_renamed_and_deleted_with_if_match_and_audited() {
     .expect("no-op");
     assert_eq!(same["version"], 2);
     // Clearing the Russian name makes it the English one again; null clears the colour.
-    let cleared = dictionaries::update(
+    let cleared = dictionaries::entries::update(
         &db,
         &admin,
         "sources",
@@ -294,16 +297,16 @@ fn entries_are_created_renamed_and_deleted_with_if_match_and_audited() {
     assert_eq!(audit_count(&db), audited + 1);
 
     assert_eq!(
-        dictionaries::delete(&db, &admin, "sources", "FAIR", Some(2), &client()),
+        dictionaries::entries::delete(&db, &admin, "sources", "FAIR", Some(2), &client()),
         Err(CoreError::Stale)
     );
-    dictionaries::delete(&db, &admin, "sources", "FAIR", Some(3), &client()).expect("deleted");
+    dictionaries::entries::delete(&db, &admin, "sources", "FAIR", Some(3), &client()).expect("deleted");
     assert_eq!(
-        dictionaries::get(&db, &admin, "sources", "FAIR"),
+        dictionaries::entries::get(&db, &admin, "sources", "FAIR"),
         Err(CoreError::NotFound)
     );
     assert_eq!(
-        dictionaries::delete(&db, &admin, "sources", "FAIR", None, &client()),
+        dictionaries::entries::delete(&db, &admin, "sources", "FAIR", None, &client()),
         Err(CoreError::NotFound)
     );
     let actions: Vec<String> = db
@@ -345,15 +348,15 @@ fn system_entries_keep_their_semantic_and_cannot_be_deleted() {
     let admin = admin(&db);
     let audited = audit_count(&db);
     assert_eq!(
-        dictionaries::delete(&db, &admin, "lead-statuses", "NEW", None, &client()),
+        dictionaries::entries::delete(&db, &admin, "lead-statuses", "NEW", None, &client()),
         Err(CoreError::Conflict("system entries cannot be deleted".into()))
     );
     assert_eq!(
-        dictionaries::delete(&db, &admin, "sources", "CALL", Some(1), &client()),
+        dictionaries::entries::delete(&db, &admin, "sources", "CALL", Some(1), &client()),
         Err(CoreError::Conflict("system entries cannot be deleted".into()))
     );
     assert_eq!(
-        field_errors(dictionaries::update(
+        field_errors(dictionaries::entries::update(
             &db,
             &admin,
             "lead-statuses",
@@ -366,13 +369,13 @@ fn system_entries_keep_their_semantic_and_cannot_be_deleted() {
     );
     assert_eq!(audit_count(&db), audited, "refused changes write nothing");
     assert_eq!(
-        dictionaries::get(&db, &admin, "lead-statuses", "CONVERTED").expect("converted")["name"]["en"],
+        dictionaries::entries::get(&db, &admin, "lead-statuses", "CONVERTED").expect("converted")["name"]["en"],
         "Converted",
         "the refused patch changed nothing"
     );
 
     // Renamed, reordered and recoloured: fine; the same semantic again is no change.
-    let renamed = dictionaries::update(
+    let renamed = dictionaries::entries::update(
         &db,
         &admin,
         "lead-statuses",
@@ -386,12 +389,12 @@ fn system_entries_keep_their_semantic_and_cannot_be_deleted() {
     assert_eq!(renamed["semantic"], "success");
     assert_eq!(renamed["version"], 2);
     assert_eq!(
-        codes(&dictionaries::list(&db, &admin, "lead-statuses").expect("statuses")),
+        codes(&dictionaries::entries::list(&db, &admin, "lead-statuses").expect("statuses")),
         ["NEW", "IN_PROCESS", "PROCESSED", "JUNK", "CONVERTED"]
     );
 
     // A status of one's own may change its semantic and be deleted.
-    let custom = dictionaries::create(
+    let custom = dictionaries::entries::create(
         &db,
         &admin,
         "lead-statuses",
@@ -401,7 +404,7 @@ fn system_entries_keep_their_semantic_and_cannot_be_deleted() {
     .expect("custom status");
     assert_eq!(custom["semantic"], "open");
     assert_eq!(custom["sort"], 70);
-    let changed = dictionaries::update(
+    let changed = dictionaries::entries::update(
         &db,
         &admin,
         "lead-statuses",
@@ -416,14 +419,14 @@ fn system_entries_keep_their_semantic_and_cannot_be_deleted() {
         dictionaries::semantic_of(&db, "lead_status", "NURTURE"),
         Ok(Some("failure".to_owned()))
     );
-    dictionaries::delete(&db, &admin, "lead-statuses", "NURTURE", Some(2), &client()).expect("deleted");
+    dictionaries::entries::delete(&db, &admin, "lead-statuses", "NURTURE", Some(2), &client()).expect("deleted");
 }
 
 #[test]
 fn bad_input_is_422_naming_each_field_and_unknown_kinds_are_404() {
     let (_dir, db) = fresh();
     let admin = admin(&db);
-    let create = |kind: &str, body: Value| dictionaries::create(&db, &admin, kind, &body, &client());
+    let create = |kind: &str, body: Value| dictionaries::entries::create(&db, &admin, kind, &body, &client());
     let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
         list.iter().map(|(f, c)| (f.to_string(), c.to_string())).collect()
     };
@@ -471,7 +474,7 @@ fn bad_input_is_422_naming_each_field_and_unknown_kinds_are_404() {
         pairs(&[("semantic", "unknown_field"), ("system", "unknown_field")])
     );
     assert_eq!(
-        field_errors(dictionaries::update(
+        field_errors(dictionaries::entries::update(
             &db,
             &admin,
             "sources",
@@ -483,7 +486,7 @@ fn bad_input_is_422_naming_each_field_and_unknown_kinds_are_404() {
         pairs(&[("name.en", "required"), ("sort", "required")])
     );
     assert_eq!(
-        field_errors(dictionaries::update(
+        field_errors(dictionaries::entries::update(
             &db,
             &admin,
             "sources",
@@ -501,22 +504,25 @@ fn bad_input_is_422_naming_each_field_and_unknown_kinds_are_404() {
 
     for kind in ["statuses", "lead_status", ""] {
         assert_eq!(
-            dictionaries::list(&db, &admin, kind),
+            dictionaries::entries::list(&db, &admin, kind),
             Err(CoreError::NotFound),
             "{kind:?}"
         );
-        assert_eq!(dictionaries::get(&db, &admin, kind, "NEW"), Err(CoreError::NotFound));
+        assert_eq!(
+            dictionaries::entries::get(&db, &admin, kind, "NEW"),
+            Err(CoreError::NotFound)
+        );
         assert_eq!(
             create(kind, json!({"code": "X", "name": {"en": "X"}})),
             Err(CoreError::NotFound)
         );
     }
     assert_eq!(
-        dictionaries::get(&db, &admin, "sources", "NOPE"),
+        dictionaries::entries::get(&db, &admin, "sources", "NOPE"),
         Err(CoreError::NotFound)
     );
     assert_eq!(
-        dictionaries::update(&db, &admin, "sources", "NOPE", &json!({}), None, &client()),
+        dictionaries::entries::update(&db, &admin, "sources", "NOPE", &json!({}), None, &client()),
         Err(CoreError::NotFound)
     );
 }
@@ -526,28 +532,30 @@ fn a_manager_reads_but_may_not_write() {
     let (_dir, db) = fresh();
     let manager = caller(&db, "manager@example.com", "manager");
     assert_eq!(
-        dictionaries::list(&db, &manager, "sources").expect("readable").len(),
+        dictionaries::entries::list(&db, &manager, "sources")
+            .expect("readable")
+            .len(),
         11
     );
-    dictionaries::get(&db, &manager, "lead-statuses", "NEW").expect("readable");
-    dictionaries::list_currencies(&db, &manager).expect("readable");
-    dictionaries::get_currency(&db, &manager, "USD").expect("readable");
+    dictionaries::entries::get(&db, &manager, "lead-statuses", "NEW").expect("readable");
+    dictionaries::currencies::list(&db, &manager).expect("readable");
+    dictionaries::currencies::get(&db, &manager, "USD").expect("readable");
     assert_eq!(dictionaries::kinds(&manager).len(), KINDS.len());
     let body = json!({"code": "FAIR", "name": {"en": "Fair"}});
     assert_eq!(
-        dictionaries::create(&db, &manager, "sources", &body, &client()),
+        dictionaries::entries::create(&db, &manager, "sources", &body, &client()),
         Err(CoreError::Forbidden)
     );
     assert_eq!(
-        dictionaries::update(&db, &manager, "sources", "CALL", &body, None, &client()),
+        dictionaries::entries::update(&db, &manager, "sources", "CALL", &body, None, &client()),
         Err(CoreError::Forbidden)
     );
     assert_eq!(
-        dictionaries::delete(&db, &manager, "sources", "CALL", None, &client()),
+        dictionaries::entries::delete(&db, &manager, "sources", "CALL", None, &client()),
         Err(CoreError::Forbidden)
     );
     assert_eq!(
-        dictionaries::create_currency(
+        dictionaries::currencies::create(
             &db,
             &manager,
             &json!({"code": "GBP", "name": {"en": "Pound"}, "rate": "118"}),
@@ -556,11 +564,11 @@ fn a_manager_reads_but_may_not_write() {
         Err(CoreError::Forbidden)
     );
     assert_eq!(
-        dictionaries::update_currency(&db, &manager, "USD", &json!({"base": true}), None, &client()),
+        dictionaries::currencies::update(&db, &manager, "USD", &json!({"base": true}), None, &client()),
         Err(CoreError::Forbidden)
     );
     assert_eq!(
-        dictionaries::delete_currency(&db, &manager, "USD", None, &client()),
+        dictionaries::currencies::delete(&db, &manager, "USD", None, &client()),
         Err(CoreError::Forbidden)
     );
     assert_eq!(dictionaries::base_currency(&db), Ok("RUB".to_owned()));
@@ -570,7 +578,7 @@ fn a_manager_reads_but_may_not_write() {
 fn currencies_are_created_patched_and_deleted_with_checked_rates() {
     let (_dir, db) = fresh();
     let admin = admin(&db);
-    let created = dictionaries::create_currency(
+    let created = dictionaries::currencies::create(
         &db,
         &admin,
         &json!({"code": "GBP", "name": {"en": "Pound sterling", "ru": "Фунт стерлингов"}, "rate": "118.3"}),
@@ -582,7 +590,7 @@ fn currencies_are_created_patched_and_deleted_with_checked_rates() {
     assert_eq!(created["sort"], 80);
     assert_eq!(created["version"], 1);
     assert!(matches!(
-        dictionaries::create_currency(
+        dictionaries::currencies::create(
             &db,
             &admin,
             &json!({"code": "GBP", "name": {"en": "Twice"}, "rate": "1"}),
@@ -625,13 +633,13 @@ fn currencies_are_created_patched_and_deleted_with_checked_rates() {
     ];
     for (body, expected) in bad {
         assert_eq!(
-            field_errors(dictionaries::create_currency(&db, &admin, &body, &client())),
+            field_errors(dictionaries::currencies::create(&db, &admin, &body, &client())),
             expected,
             "{body}"
         );
     }
 
-    let patched = dictionaries::update_currency(
+    let patched = dictionaries::currencies::update(
         &db,
         &admin,
         "GBP",
@@ -644,11 +652,11 @@ fn currencies_are_created_patched_and_deleted_with_checked_rates() {
     assert_eq!(patched["name"], json!({"en": "British pound", "ru": "Фунт стерлингов"}));
     assert_eq!(patched["version"], 2);
     assert_eq!(
-        dictionaries::update_currency(&db, &admin, "GBP", &json!({"rate": "121"}), Some(1), &client()),
+        dictionaries::currencies::update(&db, &admin, "GBP", &json!({"rate": "121"}), Some(1), &client()),
         Err(CoreError::Stale)
     );
     assert_eq!(
-        field_errors(dictionaries::update_currency(
+        field_errors(dictionaries::currencies::update(
             &db,
             &admin,
             "GBP",
@@ -659,7 +667,7 @@ fn currencies_are_created_patched_and_deleted_with_checked_rates() {
         pairs(&[("rate", "invalid_rate")])
     );
     assert_eq!(
-        field_errors(dictionaries::update_currency(
+        field_errors(dictionaries::currencies::update(
             &db,
             &admin,
             "RUB",
@@ -670,15 +678,18 @@ fn currencies_are_created_patched_and_deleted_with_checked_rates() {
         pairs(&[("base", "base_required"), ("rate", "base_rate")])
     );
     assert_eq!(
-        dictionaries::delete_currency(&db, &admin, "RUB", None, &client()),
+        dictionaries::currencies::delete(&db, &admin, "RUB", None, &client()),
         Err(CoreError::Conflict("the base currency cannot be deleted".into()))
     );
     assert_eq!(
-        dictionaries::delete_currency(&db, &admin, "GBP", Some(1), &client()),
+        dictionaries::currencies::delete(&db, &admin, "GBP", Some(1), &client()),
         Err(CoreError::Stale)
     );
-    dictionaries::delete_currency(&db, &admin, "GBP", Some(2), &client()).expect("deleted");
-    assert_eq!(dictionaries::get_currency(&db, &admin, "GBP"), Err(CoreError::NotFound));
+    dictionaries::currencies::delete(&db, &admin, "GBP", Some(2), &client()).expect("deleted");
+    assert_eq!(
+        dictionaries::currencies::get(&db, &admin, "GBP"),
+        Err(CoreError::NotFound)
+    );
     assert_eq!(dictionaries::currency_exists(&db, "GBP"), Ok(false));
 }
 
@@ -688,11 +699,11 @@ fn a_new_base_currency_rescales_every_rate_in_one_transaction() {
     let admin = admin(&db);
     let audited = audit_count(&db);
     assert_eq!(
-        dictionaries::update_currency(&db, &admin, "USD", &json!({"base": true}), Some(7), &client()),
+        dictionaries::currencies::update(&db, &admin, "USD", &json!({"base": true}), Some(7), &client()),
         Err(CoreError::Stale)
     );
     assert_eq!(
-        field_errors(dictionaries::update_currency(
+        field_errors(dictionaries::currencies::update(
             &db,
             &admin,
             "USD",
@@ -705,7 +716,7 @@ fn a_new_base_currency_rescales_every_rate_in_one_transaction() {
     assert_eq!(dictionaries::base_currency(&db), Ok("RUB".to_owned()));
     assert_eq!(audit_count(&db), audited);
 
-    let usd = dictionaries::update_currency(&db, &admin, "USD", &json!({"base": true}), Some(1), &client())
+    let usd = dictionaries::currencies::update(&db, &admin, "USD", &json!({"base": true}), Some(1), &client())
         .expect("USD is the base");
     assert_eq!(usd["base"], true);
     assert_eq!(usd["rate"], "1.0000");
@@ -726,7 +737,7 @@ fn a_new_base_currency_rescales_every_rate_in_one_transaction() {
         .map(|(c, r, b)| (c.to_string(), r.to_string(), *b))
         .collect();
     assert_eq!(after, expected);
-    let rub = dictionaries::get_currency(&db, &admin, "RUB").expect("RUB");
+    let rub = dictionaries::currencies::get(&db, &admin, "RUB").expect("RUB");
     assert_eq!(rub["version"], 2, "a rescaled currency has a new version");
     assert_eq!(audit_count(&db), audited + 1);
     let details: Value = serde_json::from_str(
@@ -743,13 +754,13 @@ fn a_new_base_currency_rescales_every_rate_in_one_transaction() {
     );
 
     // Switching back restores the seeded rates up to the rounding of millionths.
-    dictionaries::update_currency(&db, &admin, "RUB", &json!({"base": true}), Some(2), &client()).expect("back");
-    let back = dictionaries::get_currency(&db, &admin, "USD").expect("USD");
+    dictionaries::currencies::update(&db, &admin, "RUB", &json!({"base": true}), Some(2), &client()).expect("back");
+    let back = dictionaries::currencies::get(&db, &admin, "USD").expect("USD");
     assert_eq!(back["rate"], "92.498381");
     assert_eq!(back["base"], false);
 
     // A new currency may become the base at once, its rate given in the current base.
-    let gbp = dictionaries::create_currency(
+    let gbp = dictionaries::currencies::create(
         &db,
         &admin,
         &json!({"code": "GBP", "name": {"en": "Pound sterling"}, "rate": "125", "base": true}),
@@ -759,7 +770,7 @@ fn a_new_base_currency_rescales_every_rate_in_one_transaction() {
     assert_eq!(gbp["rate"], "1.0000");
     assert_eq!(gbp["base"], true);
     assert_eq!(
-        dictionaries::get_currency(&db, &admin, "RUB").expect("RUB")["rate"],
+        dictionaries::currencies::get(&db, &admin, "RUB").expect("RUB")["rate"],
         "0.0080"
     );
     assert_eq!(count(&db, "SELECT count(*) FROM currencies WHERE base = 1"), 1);

@@ -4,7 +4,8 @@
 
 use crm_core::acl::{Action, Caller, Entity, Level, Permissions};
 use crm_core::audit::ClientInfo;
-use crm_core::directory::{ListQuery, audit_log, departments, roles, users};
+use crm_core::directory::{audit_log, departments, roles, users};
+use crm_core::resource::ListQuery;
 use crm_core::{CoreError, Db};
 use crm_sqlite::NativeDb;
 use serde_json::{Value, json};

@@ -9,9 +9,9 @@ use common::{client, count, errors, fresh, user};
 
 use crm_core::acl::Caller;
 use crm_core::catalog;
-use crm_core::directory::ListQuery;
 use crm_core::records::list::{RecordQuery, list};
 use crm_core::records::{EntityDef, custom, service, timeline};
+use crm_core::resource::ListQuery;
 use crm_core::{CoreError, Db};
 use serde_json::{Value, json};
 

@@ -3,10 +3,10 @@
 
 use serde_json::{Value as Json, json};
 
-use super::{ListQuery, Page, Where, opt_i64, time};
 use crate::acl::{Action, Caller, Entity};
 use crate::db::Db;
 use crate::error::CoreError;
+use crate::resource::{ListQuery, Page, Where, opt_i64, time};
 
 /// The filters `list` accepts (`filter[action]=user.created`, `filter[actor_user_id]=1`,
 /// `filter[target_type]=role`).

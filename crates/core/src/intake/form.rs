@@ -8,16 +8,61 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 
-use crate::acl::{Action, Caller, Entity};
+use crate::acl::{Caller, Entity};
 use crate::audit::ClientInfo;
-use crate::db::{Db, Row, Value, transaction};
-use crate::directory::list::{ListQuery, Page};
-use crate::directory::{Where, audit, check_version};
+use crate::db::{Db, Row, Value};
 use crate::error::{CoreError, FieldErrors};
 use crate::records::{EntityDef, values};
+use crate::resource::{
+    Access, Audit, Body, Cx, Default, Detail, Field, Hooks, ID, Key, ListQuery, Page, Patch, Resource, Store,
+    service_functions,
+};
 
 /// Filters `GET /api/forms` accepts.
 pub const FILTERS: &[&str] = &["active"];
+
+/// Forms, declared: a definition checked whole (the body over the stored form) and rewritten
+/// whole; the record is shown as [`Form`] reads it, with links made from the base URL. A form
+/// is deactivated, never deleted: its link stops taking submissions; its log stays. The
+/// `settings` permission.
+pub const FORMS: Resource = Resource {
+    fields: &[
+        ID,
+        Field::any("name", Store::Text("name")),
+        Field::read_only("public_key", Store::Text("public_key")).default(Default::Computed(new_public_key)),
+        Field::custom("active", Store::Bool("active"), read_active).default(Default::Bool(true)),
+        Field::any("fields", Store::Json("fields")).default(Default::Json("[]")),
+        Field::any("creates", Store::Text("creates")).default(Default::Text("lead")),
+        Field::any("pipeline_id", Store::Int("pipeline_id")),
+        Field::any("stage", Store::Text("stage")),
+        Field::any("responsible_ids", Store::Json("responsible_ids")),
+        Field::any("source", Store::Text("source")).default(Default::Text("WEBFORM")),
+        Field::any("source_description", Store::Text("source_description")),
+        Field::any("consent", Store::Json("consent")),
+        Field::any("success_message", Store::Text("success_message")),
+        Field::any("redirect_url", Store::Text("redirect_url")),
+        Field::any("allowed_origins", Store::Json("allowed_origins")).default(Default::Json("[]")),
+        Field::any("duplicates", Store::Text("duplicates")).default(Default::Text("attach")),
+        Field::any("notify_minutes", Store::Int("notify_minutes")),
+        Field::any("ip_limit_per_minute", Store::Int("ip_limit_per_minute")).default(Default::Int(20)),
+        Field::any("form_limit_per_minute", Store::Int("form_limit_per_minute")).default(Default::Int(600)),
+        Field::read_only("secret", Store::Secret("secret")).default(Default::Computed(new_secret)),
+    ],
+    filters: FILTERS,
+    parse_after_load: true,
+    always_write: true,
+    audit: Audit {
+        created: &[],
+        updated: &[Detail::Given],
+        deleted: &[],
+    },
+    hooks: Hooks {
+        before: Some(check_definition),
+        finish: Some(show_as_read),
+        ..Hooks::NONE
+    },
+    ..Resource::new("forms", "form", Access::entity(Entity::Settings))
+};
 
 /// The input types a form field may have on the hosted page.
 pub const FIELD_TYPES: &[&str] = &[
@@ -218,10 +263,9 @@ impl Form {
             .filter(|url| values::parse_http_url(url).is_ok())
     }
 
-    /// The API record (never the secret); `base_url` makes the public link and embed snippets.
-    pub fn to_json(&self, base_url: &str) -> Json {
-        let url = format!("{base_url}/f/{}", self.public_key);
-        json!({
+    /// The API record without the links made from the base URL.
+    fn record(&self) -> Map<String, Json> {
+        let json = json!({
             "id": self.id,
             "name": self.name,
             "public_key": self.public_key,
@@ -242,16 +286,29 @@ impl Form {
             "ip_limit_per_minute": self.ip_limit_per_minute,
             "form_limit_per_minute": self.form_limit_per_minute,
             "version": self.version,
-            "public_url": url,
-            "embed": {
-                "link": format!("<a href=\"{url}\" target=\"_blank\" rel=\"noopener\">{}</a>", html_escape(&self.name)),
-                "script": format!(
-                    "<div id=\"crm-form-{key}\"></div>\n<script src=\"{url}.js\" data-target=\"crm-form-{key}\" async></script>",
-                    key = self.public_key
-                ),
-            },
-        })
+        });
+        match json {
+            Json::Object(record) => record,
+            _ => Map::new(),
+        }
     }
+}
+
+/// Adds the public link and the embed snippets of a form record, made from `base_url`.
+fn add_links(record: &mut Map<String, Json>, base_url: &str) {
+    let key = record["public_key"].as_str().unwrap_or_default().to_string();
+    let name = record["name"].as_str().unwrap_or_default().to_string();
+    let url = format!("{base_url}/f/{key}");
+    record.insert("public_url".into(), Json::from(url.as_str()));
+    record.insert(
+        "embed".into(),
+        json!({
+            "link": format!("<a href=\"{url}\" target=\"_blank\" rel=\"noopener\">{}</a>", html_escape(&name)),
+            "script": format!(
+                "<div id=\"crm-form-{key}\"></div>\n<script src=\"{url}.js\" data-target=\"crm-form-{key}\" async></script>"
+            ),
+        }),
+    );
 }
 
 /// Escapes text for HTML (element content and quoted attributes).
@@ -279,48 +336,87 @@ pub fn by_key(db: &dyn Db, key: &str) -> Result<Option<Form>, CoreError> {
     Ok(rows.first().map(|r| Form::from_row(&r)))
 }
 
-fn by_id(db: &dyn Db, id: i64) -> Result<Form, CoreError> {
-    let rows = db.query("SELECT * FROM forms WHERE id = ?", &[id.into()])?;
-    rows.first().map(|r| Form::from_row(&r)).ok_or(CoreError::NotFound)
-}
-
 /// Lists forms (settings read).
 pub fn list(db: &dyn Db, caller: &Caller, query: &ListQuery, base_url: &str) -> Result<Page, CoreError> {
-    caller.require(Entity::Settings, Action::Read)?;
-    let mut filter = Where::default();
-    if let Some(active) = query.filter_bool("active")? {
-        filter.and("active = ?", [active.into()]);
+    let mut page = FORMS.list(db, caller, query)?;
+    for record in &mut page.items {
+        if let Json::Object(map) = record {
+            add_links(map, base_url);
+        }
     }
-    filter.page(db, "SELECT * FROM forms", query, |row| {
-        Ok(Form::from_row(row).to_json(base_url))
-    })
+    Ok(page)
 }
 
 /// One form (settings read).
 pub fn get(db: &dyn Db, caller: &Caller, id: i64, base_url: &str) -> Result<Json, CoreError> {
-    caller.require(Entity::Settings, Action::Read)?;
-    Ok(by_id(db, id)?.to_json(base_url))
+    Ok(with_links(FORMS.get(db, caller, &Key::id(id))?, base_url))
 }
 
-const WRITABLE: &[&str] = &[
-    "name",
-    "active",
-    "fields",
-    "creates",
-    "pipeline_id",
-    "stage",
-    "responsible_ids",
-    "source",
-    "source_description",
-    "consent",
-    "success_message",
-    "redirect_url",
-    "allowed_origins",
-    "duplicates",
-    "notify_minutes",
-    "ip_limit_per_minute",
-    "form_limit_per_minute",
-];
+/// Creates a form (settings add) with a new public key and secret.
+pub fn create(
+    db: &dyn Db,
+    caller: &Caller,
+    body: &Json,
+    client: &ClientInfo,
+    base_url: &str,
+) -> Result<Json, CoreError> {
+    Ok(with_links(FORMS.create(db, caller, &[], body, client)?, base_url))
+}
+
+/// Changes a form (settings update), a JSON merge-patch checked as a whole.
+pub fn update(
+    db: &dyn Db,
+    caller: &Caller,
+    id: i64,
+    body: &Json,
+    if_match: Option<i64>,
+    client: &ClientInfo,
+    base_url: &str,
+) -> Result<Json, CoreError> {
+    let record = FORMS.update(db, caller, &Key::id(id), body, if_match, client)?;
+    Ok(with_links(record, base_url))
+}
+
+service_functions!(FORMS: deactivate);
+
+fn with_links(mut record: Json, base_url: &str) -> Json {
+    if let Json::Object(map) = &mut record {
+        add_links(map, base_url);
+    }
+    record
+}
+
+/// The record as [`Form`] reads the row (lists and objects in their full shape).
+fn show_as_read(row: &Row, record: &mut Map<String, Json>) -> Result<(), CoreError> {
+    *record = Form::from_row(row).record();
+    Ok(())
+}
+
+/// `active` as given; anything but `false` is `true`.
+fn read_active(b: &mut Body, key: &'static str, _creating: bool) -> Patch<Json> {
+    match b.get(key) {
+        None => Patch::Absent,
+        Some(value) => Patch::Set(Json::Bool(value.as_bool().unwrap_or(true))),
+    }
+}
+
+fn new_public_key(_: &dyn Db, _: &[(&'static str, Value)]) -> Result<Json, CoreError> {
+    let key: String = crate::auth::random_secret()?
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(24)
+        .collect();
+    Ok(Json::from(key))
+}
+
+fn new_secret(_: &dyn Db, _: &[(&'static str, Value)]) -> Result<Json, CoreError> {
+    Ok(Json::from(crate::auth::random_secret()?))
+}
+
+/// The `before` hook: the form as it will be, checked whole.
+fn check_definition(cx: &mut Cx) -> Result<(), CoreError> {
+    check(cx.db, &cx.draft.merged())
+}
 
 /// Checks a whole definition (the stored one with the patch merged in).
 fn check(db: &dyn Db, draft: &Map<String, Json>) -> Result<(), CoreError> {
@@ -447,174 +543,4 @@ fn check(db: &dyn Db, draft: &Map<String, Json>) -> Result<(), CoreError> {
         errors.push("source", "invalid_choice", "not a source code");
     }
     errors.into_result()
-}
-
-fn defaults() -> Map<String, Json> {
-    let mut m = Map::new();
-    m.insert("active".into(), json!(true));
-    m.insert("fields".into(), json!([]));
-    m.insert("creates".into(), json!("lead"));
-    m.insert("source".into(), json!("WEBFORM"));
-    m.insert("allowed_origins".into(), json!([]));
-    m.insert("duplicates".into(), json!("attach"));
-    m.insert("ip_limit_per_minute".into(), json!(20));
-    m.insert("form_limit_per_minute".into(), json!(600));
-    m
-}
-
-fn merged(base: Map<String, Json>, body: &Json) -> Result<Map<String, Json>, CoreError> {
-    let Some(patch) = body.as_object() else {
-        return Err(CoreError::BadRequest("the request body must be a JSON object".into()));
-    };
-    let mut errors = FieldErrors::new();
-    for key in patch.keys().filter(|k| !WRITABLE.contains(&k.as_str())) {
-        errors.push(key.clone(), "unknown_field", "not a writable field");
-    }
-    errors.into_result()?;
-    let mut draft = base;
-    for (key, value) in patch {
-        draft.insert(key.clone(), value.clone());
-    }
-    Ok(draft)
-}
-
-fn params(draft: &Map<String, Json>) -> Vec<Value> {
-    let text = |k: &str| -> Value {
-        draft
-            .get(k)
-            .and_then(Json::as_str)
-            .map(Value::from)
-            .unwrap_or(Value::Null)
-    };
-    let json_of = |k: &str| -> Value {
-        draft
-            .get(k)
-            .filter(|v| !v.is_null())
-            .map(|v| Value::from(v.to_string()))
-            .unwrap_or(Value::Null)
-    };
-    let int = |k: &str| -> Value {
-        draft
-            .get(k)
-            .and_then(Json::as_i64)
-            .map(Value::from)
-            .unwrap_or(Value::Null)
-    };
-    vec![
-        text("name"),
-        draft.get("active").and_then(Json::as_bool).unwrap_or(true).into(),
-        json_of("fields"),
-        text("creates"),
-        int("pipeline_id"),
-        text("stage"),
-        json_of("responsible_ids"),
-        text("source"),
-        text("source_description"),
-        json_of("consent"),
-        text("success_message"),
-        text("redirect_url"),
-        json_of("allowed_origins"),
-        text("duplicates"),
-        int("notify_minutes"),
-        int("ip_limit_per_minute"),
-        int("form_limit_per_minute"),
-    ]
-}
-
-/// Creates a form (settings add) with a new public key and secret.
-pub fn create(
-    db: &dyn Db,
-    caller: &Caller,
-    body: &Json,
-    client: &ClientInfo,
-    base_url: &str,
-) -> Result<Json, CoreError> {
-    caller.require(Entity::Settings, Action::Add)?;
-    let draft = merged(defaults(), body)?;
-    transaction(db, |db| {
-        check(db, &draft)?;
-        let key: String = crate::auth::random_secret()?
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .take(24)
-            .collect();
-        let now = crate::clock::now();
-        let mut values = params(&draft);
-        values.extend([
-            key.into(),
-            crate::auth::random_secret()?.into(),
-            now.into(),
-            now.into(),
-            caller.user_id.into(),
-            caller.user_id.into(),
-        ]);
-        db.execute(
-            "INSERT INTO forms (name, active, fields, creates, pipeline_id, stage, responsible_ids, source, source_description, \
-             consent, success_message, redirect_url, allowed_origins, duplicates, notify_minutes, ip_limit_per_minute, \
-             form_limit_per_minute, public_key, secret, created_at, updated_at, created_by, updated_by) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            &values,
-        )?;
-        let id = db.last_insert_id()?;
-        audit(db, caller, "form.created", ("form", id), json!({}), client)?;
-        get(db, caller, id, base_url)
-    })
-}
-
-/// Changes a form (settings update), a JSON merge-patch checked as a whole.
-pub fn update(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    body: &Json,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-    base_url: &str,
-) -> Result<Json, CoreError> {
-    caller.require(Entity::Settings, Action::Update)?;
-    transaction(db, |db| {
-        let current = by_id(db, id)?;
-        check_version(current.version, if_match)?;
-        let base = current.to_json("").as_object().cloned().unwrap_or_default();
-        let draft = merged(base, body)?;
-        check(db, &draft)?;
-        let mut values = params(&draft);
-        values.extend([crate::clock::now().into(), caller.user_id.into(), id.into()]);
-        db.execute(
-            "UPDATE forms SET name = ?, active = ?, fields = ?, creates = ?, pipeline_id = ?, stage = ?, responsible_ids = ?, \
-             source = ?, source_description = ?, consent = ?, success_message = ?, redirect_url = ?, allowed_origins = ?, \
-             duplicates = ?, notify_minutes = ?, ip_limit_per_minute = ?, form_limit_per_minute = ?, version = version + 1, \
-             updated_at = ?, updated_by = ? WHERE id = ?",
-            &values,
-        )?;
-        audit(
-            db,
-            caller,
-            "form.updated",
-            ("form", id),
-            json!({ "fields": body.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()) }),
-            client,
-        )?;
-        get(db, caller, id, base_url)
-    })
-}
-
-/// Deactivates a form (settings delete): its link stops taking submissions; its log stays.
-pub fn deactivate(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<(), CoreError> {
-    caller.require(Entity::Settings, Action::Delete)?;
-    transaction(db, |db| {
-        let current = by_id(db, id)?;
-        check_version(current.version, if_match)?;
-        db.execute(
-            "UPDATE forms SET active = 0, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
-            &[crate::clock::now().into(), caller.user_id.into(), id.into()],
-        )?;
-        audit(db, caller, "form.deactivated", ("form", id), json!({}), client)
-    })
 }

@@ -8,9 +8,8 @@ use super::form::by_key;
 use super::submit::{self, Incoming, Outcome};
 use crate::acl::{Action, Caller, Entity};
 use crate::db::{Db, Row};
-use crate::directory::Where;
-use crate::directory::list::{ListQuery, Page};
 use crate::error::CoreError;
+use crate::resource::{ListQuery, Page, Where};
 
 /// Filters the log accepts.
 pub const FILTERS: &[&str] = &["outcome"];

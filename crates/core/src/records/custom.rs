@@ -15,12 +15,10 @@ use serde_json::{Map, Value as Json, json};
 use super::entity::EntityDef;
 use super::fields::{FieldDef, FieldKind, Options, ParseContext, Storage};
 use super::values::Numeric;
-use crate::acl::{Action, Caller, Entity};
-use crate::audit::ClientInfo;
-use crate::db::{Db, Row, Value, transaction};
-use crate::directory::list::{ListQuery, Page};
-use crate::directory::{Where, audit, check_version};
+use crate::acl::Entity;
+use crate::db::{Db, Row, Value};
 use crate::error::{CoreError, FieldErrors};
+use crate::resource::{Access, Audit, Cx, Detail, Field, Hooks, ID, Key, Resource, Store, Unique, service_functions};
 
 /// Filters `GET /api/custom-fields` accepts.
 pub const FILTERS: &[&str] = &["entity"];
@@ -45,21 +43,50 @@ const TYPES: &[&str] = &[
     "record",
 ];
 
-const WRITABLE: &[&str] = &[
-    "entity",
-    "code",
-    "label",
-    "type",
-    "multiple",
-    "required",
-    "default",
-    "sort",
-    "show_in_list",
-    "options",
-    "dictionary",
-    "record_entity",
-    "signed",
-];
+/// Custom fields, declared. Anyone signed in reads them; writing needs the `settings`
+/// permission. A definition is read whole (the body over the stored definition) by the
+/// `before` hook, which also folds `options`, `dictionary`, `record_entity` and `signed` into
+/// the one `options` column the record shows them from; it is rewritten whole. A code the
+/// entity already has is 409; deleting a field removes its values from every record.
+pub const CUSTOM_FIELDS: Resource = Resource {
+    fields: &[
+        ID,
+        Field::any("entity", Store::Text("entity")),
+        Field::any("code", Store::Text("code")),
+        Field::any("label", Store::Names("label_en", "label_ru")),
+        Field::any("type", Store::Text("type")),
+        Field::any("multiple", Store::Bool("multiple")),
+        Field::any("required", Store::Bool("required")),
+        Field::any("default", Store::Json("default_value")),
+        Field::any("sort", Store::Int("sort")),
+        Field::any("show_in_list", Store::Bool("show_in_list")),
+        Field::any("options", Store::Virtual),
+        Field::any("dictionary", Store::Virtual),
+        Field::any("record_entity", Store::Virtual),
+        Field::any("signed", Store::Virtual),
+        Field::read_only("options_column", Store::Secret("options")),
+    ],
+    filters: FILTERS,
+    unique: Some(Unique {
+        columns: &["entity", "code"],
+        nocase: false,
+        message: "{entity} already has a field {code}",
+    }),
+    parse_after_load: true,
+    always_write: true,
+    audit: Audit {
+        created: &[Detail::Field("code")],
+        updated: &[Detail::Field("code")],
+        deleted: &[Detail::Field("code")],
+    },
+    hooks: Hooks {
+        before: Some(read_definition),
+        deleting: Some(remove_values),
+        finish: Some(show_options),
+        ..Hooks::NONE
+    },
+    ..Resource::new("custom_fields", "custom_field", Access::open_read(Entity::Settings))
+};
 
 const COLUMNS: &str = "id, entity, code, label_en, label_ru, type, multiple, required, default_value, options, \
                        sort, show_in_list, version, created_at, updated_at, created_by, updated_by";
@@ -148,80 +175,77 @@ fn numbers_as_strings(kind: &FieldKind, default: Json) -> Json {
     }
 }
 
-fn record(row: &Row) -> Json {
-    let options: Json = row
-        .str("options")
-        .and_then(|o| serde_json::from_str(o).ok())
-        .unwrap_or(json!({}));
-    let mut out = json!({
-        "id": row.i64("id"),
-        "entity": row.str("entity"),
-        "code": row.str("code"),
-        "label": {"en": row.str("label_en"), "ru": row.str("label_ru")},
-        "type": row.str("type"),
-        "multiple": row.i64("multiple") == Some(1),
-        "required": row.i64("required") == Some(1),
-        "default": row.str("default_value").and_then(|d| serde_json::from_str::<Json>(d).ok()),
-        "sort": row.i64("sort"),
-        "show_in_list": row.i64("show_in_list") == Some(1),
-        "version": row.i64("version"),
-        "created_at": row.i64("created_at").map(crate::clock::rfc3339),
-        "updated_at": row.i64("updated_at").map(crate::clock::rfc3339),
-        "created_by": row.i64("created_by"),
-        "updated_by": row.i64("updated_by"),
-    });
-    if let (Json::Object(target), Json::Object(extra)) = (&mut out, options) {
-        target.extend(extra);
+service_functions!(CUSTOM_FIELDS: list, get, create, update, delete);
+
+/// The `before` hook: the definition read whole and checked ([`Draft::read`]), then written
+/// back as the columns hold it.
+fn read_definition(cx: &mut Cx) -> Result<(), CoreError> {
+    let stored = cx.draft.current().map(Stored::of);
+    let base = stored.as_ref().zip(cx.draft.current());
+    let draft = Draft::read(cx.draft.body(), base)?;
+    if cx.creating() {
+        cx.draft.set("entity", Json::from(draft.entity));
+        cx.draft.set("code", Json::from(draft.code));
+        cx.draft.set("type", Json::from(draft.type_code));
+        cx.draft.set("multiple", Json::from(draft.multiple));
     }
-    out
+    cx.draft.set("label", json!({"en": draft.label.0, "ru": draft.label.1}));
+    cx.draft.set("required", Json::from(draft.required));
+    cx.draft.set("default", draft.default.unwrap_or(Json::Null));
+    cx.draft.set("sort", Json::from(draft.sort));
+    cx.draft.set("show_in_list", Json::from(draft.show_in_list));
+    cx.draft.set("options_column", Json::from(draft.options.to_string()));
+    Ok(())
 }
 
-/// Lists custom fields (any authenticated user; `filter[entity]=lead`), by entity, sort, id.
-pub fn list(db: &dyn Db, _caller: &Caller, query: &ListQuery) -> Result<Page, CoreError> {
-    let mut filter = Where::default();
-    if let Some(entity) = query.filter("entity") {
-        filter.and("entity = ?", [entity.into()]);
-    }
-    filter.page(db, &format!("SELECT {COLUMNS} FROM custom_fields"), query, |row| {
-        Ok(record(row))
-    })
-}
-
-/// One custom field definition.
-pub fn get(db: &dyn Db, _caller: &Caller, id: i64) -> Result<Json, CoreError> {
-    load(db, id)?.map(|r| r.1).ok_or(CoreError::NotFound)
-}
-
-fn load(db: &dyn Db, id: i64) -> Result<Option<(Stored, Json)>, CoreError> {
-    let rows = db.query(
-        &format!("SELECT {COLUMNS} FROM custom_fields WHERE id = ?"),
-        &[id.into()],
+/// The field's values leave every record of its entity with it.
+fn remove_values(db: &dyn Db, _: &Key, current: &Json) -> Result<(), CoreError> {
+    let stored = Stored::of(current);
+    let def = EntityDef::builtin(&stored.entity).ok_or(CoreError::NotFound)?;
+    let path = format!("$.{}", stored.code);
+    db.execute(
+        &format!(
+            "UPDATE {} SET custom = json_remove(custom, ?) WHERE json_extract(custom, ?) IS NOT NULL",
+            def.table
+        ),
+        &[path.as_str().into(), Value::from(path.as_str())],
     )?;
-    Ok(rows.first().map(|r| {
-        (
-            Stored {
-                entity: r.str("entity").unwrap_or_default().to_string(),
-                code: r.str("code").unwrap_or_default().to_string(),
-                type_code: r.str("type").unwrap_or_default().to_string(),
-                multiple: r.i64("multiple") == Some(1),
-                options: r
-                    .str("options")
-                    .and_then(|o| serde_json::from_str(o).ok())
-                    .unwrap_or(json!({})),
-                version: r.i64("version").unwrap_or_default(),
-            },
-            record(&r),
-        )
-    }))
+    Ok(())
 }
 
+/// The options column's keys join the record.
+fn show_options(row: &Row, record: &mut Map<String, Json>) -> Result<(), CoreError> {
+    if let Some(Json::Object(options)) = row.str("options").and_then(|o| serde_json::from_str(o).ok()) {
+        record.extend(options);
+    }
+    Ok(())
+}
+
+/// What a change is checked against: the stored definition's fixed parts and options.
 struct Stored {
     entity: String,
     code: String,
     type_code: String,
     multiple: bool,
     options: Json,
-    version: i64,
+}
+
+impl Stored {
+    /// From the record as the API shows it (its options' keys at the top level).
+    fn of(record: &Json) -> Stored {
+        let text = |key: &str| record[key].as_str().unwrap_or_default().to_string();
+        let options: Map<String, Json> = ["options", "dictionary", "record_entity", "signed"]
+            .iter()
+            .filter_map(|key| record.get(*key).map(|v| ((*key).to_string(), v.clone())))
+            .collect();
+        Stored {
+            entity: text("entity"),
+            code: text("code"),
+            type_code: text("type"),
+            multiple: record["multiple"] == true,
+            options: Json::Object(options),
+        }
+    }
 }
 
 /// The definition a body describes, checked field by field.
@@ -262,9 +286,6 @@ impl Draft {
             return Err(CoreError::BadRequest("the request body must be a JSON object".into()));
         };
         let mut errors = FieldErrors::new();
-        for key in map.keys().filter(|k| !WRITABLE.contains(&k.as_str())) {
-            errors.push(key.clone(), "unknown_field", "not a writable field");
-        }
         let current = base.map(|(_, record)| record.clone()).unwrap_or(json!({}));
         let get = |key: &str| map.get(key).or_else(|| current.get(key)).filter(|v| !v.is_null());
         let text = |key: &str| get(key).and_then(Json::as_str).map(str::to_owned);
@@ -456,137 +477,6 @@ fn draft_options(map: &Map<String, Json>, stored: Option<&Json>, type_code: &str
             json!({})
         }
     }
-}
-
-fn require_settings(caller: &Caller, action: Action) -> Result<(), CoreError> {
-    caller.require(Entity::Settings, action)
-}
-
-/// Creates a custom field (settings add); 409 if the entity already has the code.
-pub fn create(db: &dyn Db, caller: &Caller, body: &Json, client: &ClientInfo) -> Result<Json, CoreError> {
-    require_settings(caller, Action::Add)?;
-    let draft = Draft::read(body, None)?;
-    transaction(db, |db| {
-        let taken = db.query(
-            "SELECT 1 FROM custom_fields WHERE entity = ? AND code = ?",
-            &[draft.entity.as_str().into(), draft.code.as_str().into()],
-        )?;
-        if !taken.is_empty() {
-            return Err(CoreError::Conflict(format!(
-                "{} already has a field {}",
-                draft.entity, draft.code
-            )));
-        }
-        let now = crate::clock::now();
-        db.execute(
-            "INSERT INTO custom_fields (entity, code, label_en, label_ru, type, multiple, required, default_value, \
-             options, sort, show_in_list, version, created_at, updated_at, created_by, updated_by) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
-            &[
-                draft.entity.as_str().into(),
-                draft.code.as_str().into(),
-                draft.label.0.as_str().into(),
-                draft.label.1.as_str().into(),
-                draft.type_code.as_str().into(),
-                draft.multiple.into(),
-                draft.required.into(),
-                draft.default.as_ref().map(Json::to_string).into(),
-                draft.options.to_string().into(),
-                draft.sort.into(),
-                draft.show_in_list.into(),
-                now.into(),
-                now.into(),
-                caller.user_id.into(),
-                caller.user_id.into(),
-            ],
-        )?;
-        let id = db.last_insert_id()?;
-        audit(
-            db,
-            caller,
-            "custom_field.created",
-            ("custom_field", id),
-            json!({"code": draft.code}),
-            client,
-        )?;
-        get(db, caller, id)
-    })
-}
-
-/// Changes a custom field's label, required flag, default, order, list flag or options
-/// (settings update); entity, code, type and multiplicity are fixed (422).
-pub fn update(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    body: &Json,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<Json, CoreError> {
-    require_settings(caller, Action::Update)?;
-    transaction(db, |db| {
-        let (stored, current) = load(db, id)?.ok_or(CoreError::NotFound)?;
-        check_version(stored.version, if_match)?;
-        let draft = Draft::read(body, Some((&stored, &current)))?;
-        db.execute(
-            "UPDATE custom_fields SET label_en = ?, label_ru = ?, required = ?, default_value = ?, options = ?, \
-             sort = ?, show_in_list = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
-            &[
-                draft.label.0.as_str().into(),
-                draft.label.1.as_str().into(),
-                draft.required.into(),
-                draft.default.as_ref().map(Json::to_string).into(),
-                draft.options.to_string().into(),
-                draft.sort.into(),
-                draft.show_in_list.into(),
-                crate::clock::now().into(),
-                caller.user_id.into(),
-                id.into(),
-            ],
-        )?;
-        audit(
-            db,
-            caller,
-            "custom_field.updated",
-            ("custom_field", id),
-            json!({"code": stored.code}),
-            client,
-        )?;
-        get(db, caller, id)
-    })
-}
-
-/// Deletes a custom field and its values in every record of the entity (settings delete).
-pub fn delete(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<(), CoreError> {
-    require_settings(caller, Action::Delete)?;
-    transaction(db, |db| {
-        let (stored, _) = load(db, id)?.ok_or(CoreError::NotFound)?;
-        check_version(stored.version, if_match)?;
-        let def = EntityDef::builtin(&stored.entity).ok_or(CoreError::NotFound)?;
-        db.execute("DELETE FROM custom_fields WHERE id = ?", &[id.into()])?;
-        let path = format!("$.{}", stored.code);
-        db.execute(
-            &format!(
-                "UPDATE {} SET custom = json_remove(custom, ?) WHERE json_extract(custom, ?) IS NOT NULL",
-                def.table
-            ),
-            &[path.as_str().into(), Value::from(path.as_str())],
-        )?;
-        audit(
-            db,
-            caller,
-            "custom_field.deleted",
-            ("custom_field", id),
-            json!({"code": stored.code}),
-            client,
-        )
-    })
 }
 
 #[cfg(test)]

@@ -1,19 +1,28 @@
-//! Deal pipelines and their stages (`/api/pipelines`). A pipeline is an ordered list of
-//! stages, each with a name (en/ru), a colour, a probability and a semantic: `progress`, `won`
-//! or `lost`. Every pipeline keeps exactly one won stage and at least one lost stage; the
-//! default pipeline (the plain codes `NEW`, `WON`...) cannot be deleted; pipeline N's codes
-//! are prefixed `C<N>:`. A stage that holds deals is deleted only when the request names a
-//! stage of the same pipeline to move them to (each moved deal gets a stage-history row).
+//! Deal pipelines and their stages (`/api/pipelines`), declared on the resource kit. A
+//! pipeline is an ordered list of stages, each with a name (en/ru), a colour, a probability and
+//! a semantic: `progress`, `won` or `lost`. Every pipeline keeps exactly one won stage and at
+//! least one lost stage; the default pipeline (the plain codes `NEW`, `WON`...) cannot be
+//! deleted; pipeline N's codes are prefixed `C<N>:`. A stage that holds deals is deleted only
+//! when the request names a stage of the same pipeline to move them to (each moved deal gets a
+//! stage-history row).
+//!
+//! Stages are rows of the pipeline ([`STAGES`]): adding, changing or deleting one is an action
+//! on the pipeline (a new version, a `pipeline.stage_*` audit row, the pipeline returned).
 //!
 //! Reading needs any signed-in user; changing needs the `settings` permission.
+
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value as Json, json};
 
 use crate::acl::{Action, Caller, Entity};
 use crate::audit::ClientInfo;
-use crate::db::{Db, Row, transaction};
-use crate::directory::{audit, check_version};
+use crate::db::{Db, Value};
 use crate::error::{CoreError, FieldErrors};
+use crate::resource::{
+    Access, Audit, Body, Cx, Default, Detail, Field, Hooks, ID, Key, Patch, Resource, Stamps, Store, Unique, names,
+    service_functions,
+};
 
 /// The default stages of a new pipeline: (code, en, ru, colour, probability, semantic).
 const DEFAULT_STAGES: &[(&str, &str, &str, &str, i64, &str)] = &[
@@ -46,6 +55,54 @@ const DEFAULT_STAGES: &[(&str, &str, &str, &str, i64, &str)] = &[
     ("WON", "Won", "Сделка успешна", "#7BD500", 100, "won"),
     ("LOSE", "Lost", "Сделка провалена", "#FF5752", 0, "lost"),
 ];
+
+/// Pipelines, declared: `{name, sort?}`, created with the default stages (codes prefixed
+/// `C<id>:`), always rewritten whole (a patch is audited as sent); the default pipeline or one
+/// holding deals is not deleted (409).
+pub const PIPELINES: Resource = Resource {
+    fields: &[
+        ID,
+        Field::custom("name", Store::Names("name_en", "name_ru"), names::whole).required(),
+        Field::int_not_null("sort").default(Default::Int(100)),
+        Field::read_only("is_default", Store::Bool("is_default")).default(Default::Bool(false)),
+        Field::read_only("stages", Store::Outside),
+    ],
+    stamps: Stamps::Times,
+    order: "sort, id",
+    always_write: true,
+    audit: Audit {
+        created: &[],
+        updated: &[Detail::Body],
+        deleted: &[],
+    },
+    hooks: Hooks {
+        after: Some(add_default_stages),
+        deleting: Some(refuse_default_or_holding_deals),
+        outside: Some(stages_of),
+        ..Hooks::NONE
+    },
+    ..Resource::new("pipelines", "pipeline", Access::open_read(Entity::Settings))
+};
+
+/// A pipeline's stages, declared: rows of the pipeline without stamps of their own.
+pub const STAGES: Resource = Resource {
+    key: &["pipeline_id", "code"],
+    fields: &[
+        Field::custom("code", Store::Text("code"), read_code).create_only(),
+        Field::custom("name", Store::Names("name_en", "name_ru"), names::whole),
+        Field::custom("color", Store::Text("color"), read_color).default(Default::Text("#A8ADB4")),
+        Field::custom("probability", Store::Int("probability"), read_probability).default(Default::Int(50)),
+        Field::custom("semantic", Store::Text("semantic"), read_semantic).default(Default::Text("progress")),
+        Field::int_not_null("sort").default(Default::Computed(last_in_pipeline)),
+    ],
+    stamps: Stamps::None,
+    unique: Some(Unique {
+        columns: &["code"],
+        nocase: false,
+        message: "the pipeline already has a stage {code}",
+    }),
+    ..Resource::new("pipeline_stages", "pipeline", Access::open_read(Entity::Settings))
+};
 
 /// One stage as the engine needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,178 +150,78 @@ pub fn stage_codes(db: &dyn Db, pipeline_id: i64) -> Result<Vec<String>, CoreErr
         .collect())
 }
 
-fn stage_json(row: &Row) -> Json {
-    json!({
-        "code": row.str("code"),
-        "name": {"en": row.str("name_en"), "ru": row.str("name_ru")},
-        "color": row.str("color"),
-        "probability": row.i64("probability"),
-        "semantic": row.str("semantic"),
-        "sort": row.i64("sort"),
-    })
-}
-
-fn pipeline_json(db: &dyn Db, row: &Row) -> Result<Json, CoreError> {
-    let id = row.i64("id").unwrap_or_default();
-    let stages = db.query(
-        "SELECT * FROM pipeline_stages WHERE pipeline_id = ? ORDER BY sort, id",
-        &[id.into()],
-    )?;
-    Ok(json!({
-        "id": id,
-        "name": {"en": row.str("name_en"), "ru": row.str("name_ru")},
-        "sort": row.i64("sort"),
-        "is_default": row.i64("is_default") == Some(1),
-        "stages": stages.iter().map(|s| stage_json(&s)).collect::<Vec<_>>(),
-        "version": row.i64("version"),
-        "created_at": row.i64("created_at").map(crate::clock::rfc3339),
-        "updated_at": row.i64("updated_at").map(crate::clock::rfc3339),
-    }))
-}
-
 /// Every pipeline with its stages, in order.
-pub fn list(db: &dyn Db, _caller: &Caller) -> Result<Json, CoreError> {
-    let rows = db.query("SELECT * FROM pipelines ORDER BY sort, id", &[])?;
-    let items = rows
+pub fn list(db: &dyn Db, caller: &Caller) -> Result<Json, CoreError> {
+    Ok(json!({ "items": PIPELINES.all(db, caller, &[])?, "next_cursor": null }))
+}
+
+service_functions!(PIPELINES: get, create, update, delete);
+
+/// The stages of these pipelines, in order.
+fn stages_of(db: &dyn Db, ids: &[i64]) -> Result<BTreeMap<i64, Map<String, Json>>, CoreError> {
+    let mut out: BTreeMap<i64, Map<String, Json>> = ids
         .iter()
-        .map(|r| pipeline_json(db, &r))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(json!({ "items": items, "next_cursor": null }))
-}
-
-/// One pipeline with its stages.
-pub fn get(db: &dyn Db, _caller: &Caller, id: i64) -> Result<Json, CoreError> {
-    let rows = db.query("SELECT * FROM pipelines WHERE id = ?", &[id.into()])?;
-    let row = rows.first().ok_or(CoreError::NotFound)?;
-    pipeline_json(db, &row)
-}
-
-/// A `{"en", "ru"}` name; `ru` defaults to `en`.
-fn read_name(value: Option<&Json>, path: &str, errors: &mut FieldErrors) -> Option<(String, String)> {
-    let en = value
-        .and_then(|n| n.get("en"))
-        .and_then(Json::as_str)
-        .map(str::trim)
-        .unwrap_or_default();
-    let ru = value
-        .and_then(|n| n.get("ru"))
-        .and_then(Json::as_str)
-        .map(str::trim)
-        .unwrap_or(en);
-    if en.is_empty() || en.chars().count() > 100 || ru.chars().count() > 100 {
-        errors.push(
-            format!("{path}.en"),
-            "required",
-            "a name of 1 to 100 characters is required",
-        );
-        return None;
+        .map(|id| (*id, Map::from_iter([("stages".to_string(), Json::Array(Vec::new()))])))
+        .collect();
+    if ids.is_empty() {
+        return Ok(out);
     }
-    Some((en.to_string(), ru.to_string()))
-}
-
-fn object(body: &Json) -> Result<&Map<String, Json>, CoreError> {
-    body.as_object()
-        .ok_or_else(|| CoreError::BadRequest("the request body must be a JSON object".into()))
-}
-
-fn unknown_keys(map: &Map<String, Json>, allowed: &[&str], errors: &mut FieldErrors) {
-    for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
-        errors.push(key.clone(), "unknown_field", "not a writable field");
-    }
-}
-
-/// Creates a pipeline with the default stages (codes prefixed `C<id>:`).
-pub fn create(db: &dyn Db, caller: &Caller, body: &Json, client: &ClientInfo) -> Result<Json, CoreError> {
-    caller.require(Entity::Settings, Action::Add)?;
-    let map = object(body)?;
-    let mut errors = FieldErrors::new();
-    unknown_keys(map, &["name", "sort"], &mut errors);
-    let name = read_name(map.get("name"), "name", &mut errors);
-    let sort = map.get("sort").map(|s| s.as_i64().ok_or(())).transpose();
-    if sort.is_err() {
-        errors.push("sort", "invalid_type", "expected an integer");
-    }
-    errors.into_result()?;
-    let (Some((en, ru)), Ok(sort)) = (name, sort) else {
-        return Err(CoreError::Internal("pipeline input lacks a checked field".into()));
-    };
-    transaction(db, |db| {
-        let now = crate::clock::now();
-        db.execute(
-            "INSERT INTO pipelines (name_en, name_ru, sort, is_default, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)",
-            &[en.as_str().into(), ru.as_str().into(), sort.unwrap_or(100).into(), now.into(), now.into()],
-        )?;
-        let id = db.last_insert_id()?;
-        for (i, (code, en, ru, color, probability, semantic)) in DEFAULT_STAGES.iter().enumerate() {
-            db.execute(
-                "INSERT INTO pipeline_stages (pipeline_id, code, name_en, name_ru, color, probability, semantic, sort) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                &[
-                    id.into(),
-                    format!("C{id}:{code}").into(),
-                    (*en).into(),
-                    (*ru).into(),
-                    (*color).into(),
-                    (*probability).into(),
-                    (*semantic).into(),
-                    ((i as i64 + 1) * 10).into(),
-                ],
-            )?;
-        }
-        audit(
-            db,
-            caller,
-            "pipeline.created",
-            ("pipeline", id),
-            json!({"name": en}),
-            client,
-        )?;
-        get(db, caller, id)
-    })
-}
-
-/// Renames or reorders a pipeline.
-pub fn update(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    body: &Json,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<Json, CoreError> {
-    caller.require(Entity::Settings, Action::Update)?;
-    let map = object(body)?;
-    let mut errors = FieldErrors::new();
-    unknown_keys(map, &["name", "sort"], &mut errors);
-    let name = map.get("name").map(|n| read_name(Some(n), "name", &mut errors));
-    let sort = map.get("sort").map(Json::as_i64);
-    if sort == Some(None) {
-        errors.push("sort", "invalid_type", "expected an integer");
-    }
-    errors.into_result()?;
-    transaction(db, |db| {
-        let current = get(db, caller, id)?;
-        check_version(current["version"].as_i64().unwrap_or_default(), if_match)?;
-        if let Some(Some((en, ru))) = &name {
-            db.execute(
-                "UPDATE pipelines SET name_en = ?, name_ru = ? WHERE id = ?",
-                &[en.as_str().into(), ru.as_str().into(), id.into()],
-            )?;
-        }
-        if let Some(Some(sort)) = sort {
-            db.execute("UPDATE pipelines SET sort = ? WHERE id = ?", &[sort.into(), id.into()])?;
-        }
-        touch(db, id)?;
-        audit(db, caller, "pipeline.updated", ("pipeline", id), body.clone(), client)?;
-        get(db, caller, id)
-    })
-}
-
-fn touch(db: &dyn Db, id: i64) -> Result<(), CoreError> {
-    db.execute(
-        "UPDATE pipelines SET version = version + 1, updated_at = ? WHERE id = ?",
-        &[crate::clock::now().into(), id.into()],
+    let rows = db.query(
+        &format!(
+            "SELECT * FROM pipeline_stages WHERE pipeline_id IN ({}) ORDER BY pipeline_id, sort, id",
+            crate::resource::placeholders(ids.len())
+        ),
+        &ids.iter().map(|id| Value::from(*id)).collect::<Vec<_>>(),
     )?;
+    let owners: Vec<i64> = rows.iter().map(|r| r.i64("pipeline_id").unwrap_or_default()).collect();
+    for (owner, stage) in owners.into_iter().zip(STAGES.render(db, &rows)?) {
+        if let Some(Json::Array(stages)) = out.get_mut(&owner).and_then(|m| m.get_mut("stages")) {
+            stages.push(stage);
+        }
+    }
+    Ok(out)
+}
+
+/// A new pipeline gets the default stages; its audit row names it.
+fn add_default_stages(cx: &mut Cx) -> Result<(), CoreError> {
+    if !cx.creating() {
+        return Ok(());
+    }
+    let id = cx.id();
+    for (i, (code, en, ru, color, probability, semantic)) in DEFAULT_STAGES.iter().enumerate() {
+        cx.db.execute(
+            "INSERT INTO pipeline_stages (pipeline_id, code, name_en, name_ru, color, probability, semantic, sort) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            &[
+                id.into(),
+                format!("C{id}:{code}").into(),
+                (*en).into(),
+                (*ru).into(),
+                (*color).into(),
+                (*probability).into(),
+                (*semantic).into(),
+                ((i as i64 + 1) * 10).into(),
+            ],
+        )?;
+    }
+    let name = cx.draft.get("name").map(|n| n["en"].clone()).unwrap_or(Json::Null);
+    cx.details.insert("name".into(), name);
+    Ok(())
+}
+
+/// 409 for the default pipeline or one holding deals; its stages go with it.
+fn refuse_default_or_holding_deals(db: &dyn Db, key: &Key, current: &Json) -> Result<(), CoreError> {
+    if current["is_default"] == true {
+        return Err(CoreError::Conflict("the default pipeline cannot be deleted".into()));
+    }
+    let id = key.as_id().unwrap_or_default();
+    let deals = deal_count(db, "pipeline_id", id.into())?;
+    if deals > 0 {
+        return Err(CoreError::Conflict(format!(
+            "the pipeline holds {deals} deals; move them first"
+        )));
+    }
+    db.execute("DELETE FROM pipeline_stages WHERE pipeline_id = ?", &[id.into()])?;
     Ok(())
 }
 
@@ -275,98 +232,68 @@ fn deal_count(db: &dyn Db, column: &str, value: crate::db::Value) -> Result<i64,
         .unwrap_or_default())
 }
 
-/// Deletes a pipeline that is not the default one and holds no deals (409 otherwise).
-pub fn delete(
-    db: &dyn Db,
-    caller: &Caller,
-    id: i64,
-    if_match: Option<i64>,
-    client: &ClientInfo,
-) -> Result<(), CoreError> {
-    caller.require(Entity::Settings, Action::Delete)?;
-    transaction(db, |db| {
-        let current = get(db, caller, id)?;
-        check_version(current["version"].as_i64().unwrap_or_default(), if_match)?;
-        if current["is_default"] == true {
-            return Err(CoreError::Conflict("the default pipeline cannot be deleted".into()));
-        }
-        let deals = deal_count(db, "pipeline_id", id.into())?;
-        if deals > 0 {
-            return Err(CoreError::Conflict(format!(
-                "the pipeline holds {deals} deals; move them first"
-            )));
-        }
-        db.execute("DELETE FROM pipeline_stages WHERE pipeline_id = ?", &[id.into()])?;
-        db.execute("DELETE FROM pipelines WHERE id = ?", &[id.into()])?;
-        audit(db, caller, "pipeline.deleted", ("pipeline", id), json!({}), client)
-    })
+/// `1 to 40 capital letters, digits or _` (a non-string is an empty, invalid code).
+fn read_code(b: &mut Body, key: &'static str, _creating: bool) -> Patch<Json> {
+    let Some(value) = b.get(key) else { return Patch::Absent };
+    let code = value.as_str().unwrap_or_default();
+    if code.is_empty()
+        || code.len() > 40
+        || !code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    {
+        b.errors
+            .push(key, "invalid_code", "1 to 40 capital letters, digits or _");
+        return Patch::Invalid;
+    }
+    Patch::Set(Json::from(code))
 }
 
-/// The fields of a stage body, checked.
-struct StageInput {
-    name: Option<(String, String)>,
-    color: Option<String>,
-    probability: Option<i64>,
-    semantic: Option<String>,
-    sort: Option<i64>,
+/// `#RRGGBB`.
+fn read_color(b: &mut Body, key: &'static str, _creating: bool) -> Patch<Json> {
+    let Some(value) = b.get(key) else { return Patch::Absent };
+    let color = value.as_str().unwrap_or_default();
+    if !(color.len() == 7 && color.starts_with('#') && color[1..].bytes().all(|b| b.is_ascii_hexdigit())) {
+        b.errors.push(key, "invalid_color", "expected #RRGGBB");
+        return Patch::Invalid;
+    }
+    Patch::Set(Json::from(color))
 }
 
-fn read_stage(map: &Map<String, Json>, creating: bool) -> Result<(Option<String>, StageInput), CoreError> {
-    let mut errors = FieldErrors::new();
-    let allowed: &[&str] = if creating {
-        &["code", "name", "color", "probability", "semantic", "sort"]
-    } else {
-        &["name", "color", "probability", "semantic", "sort"]
-    };
-    unknown_keys(map, allowed, &mut errors);
-    let code = map.get("code").map(|c| c.as_str().unwrap_or_default().to_string());
-    if let Some(code) = &code
-        && (code.is_empty()
-            || code.len() > 40
-            || !code
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'))
-    {
-        errors.push("code", "invalid_code", "1 to 40 capital letters, digits or _");
+/// An integer from 0 to 100.
+fn read_probability(b: &mut Body, key: &'static str, _creating: bool) -> Patch<Json> {
+    let Some(value) = b.get(key) else { return Patch::Absent };
+    match value.as_i64().filter(|p| (0..=100).contains(p)) {
+        Some(probability) => Patch::Set(Json::from(probability)),
+        None => {
+            b.errors.push(key, "out_of_range", "an integer from 0 to 100");
+            Patch::Invalid
+        }
     }
-    let name = match map.get("name") {
-        Some(n) => read_name(Some(n), "name", &mut errors),
-        None if creating => read_name(None, "name", &mut errors),
-        None => None,
-    };
-    let color = map.get("color").map(|c| c.as_str().unwrap_or_default().to_string());
-    if let Some(color) = &color
-        && !(color.len() == 7 && color.starts_with('#') && color[1..].bytes().all(|b| b.is_ascii_hexdigit()))
-    {
-        errors.push("color", "invalid_color", "expected #RRGGBB");
+}
+
+/// `progress`, `won` or `lost`.
+fn read_semantic(b: &mut Body, key: &'static str, _creating: bool) -> Patch<Json> {
+    let Some(value) = b.get(key) else { return Patch::Absent };
+    let semantic = value.as_str().unwrap_or_default();
+    if !["progress", "won", "lost"].contains(&semantic) {
+        b.errors.push(key, "invalid_choice", "must be progress, won or lost");
+        return Patch::Invalid;
     }
-    let probability = map
-        .get("probability")
-        .map(|p| p.as_i64().filter(|p| (0..=100).contains(p)));
-    if probability == Some(None) {
-        errors.push("probability", "out_of_range", "an integer from 0 to 100");
-    }
-    let semantic = map.get("semantic").map(|s| s.as_str().unwrap_or_default().to_string());
-    if let Some(semantic) = &semantic
-        && !["progress", "won", "lost"].contains(&semantic.as_str())
-    {
-        errors.push("semantic", "invalid_choice", "must be progress, won or lost");
-    }
-    let sort = map.get("sort").map(Json::as_i64);
-    if sort == Some(None) {
-        errors.push("sort", "invalid_type", "expected an integer");
-    }
-    errors.into_result()?;
-    Ok((
-        code,
-        StageInput {
-            name,
-            color,
-            probability: probability.flatten(),
-            semantic,
-            sort: sort.flatten(),
-        },
-    ))
+    Patch::Set(Json::from(semantic))
+}
+
+/// After the pipeline's last stage.
+fn last_in_pipeline(db: &dyn Db, scope: &[(&'static str, Value)]) -> Result<Json, CoreError> {
+    let pipeline = scope.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>();
+    let sort = db
+        .query(
+            "SELECT COALESCE(MAX(sort), 0) + 10 FROM pipeline_stages WHERE pipeline_id = ?",
+            &pipeline,
+        )?
+        .first_i64()
+        .unwrap_or(10);
+    Ok(Json::from(sort))
 }
 
 /// 422 unless pipeline `id` has exactly one won stage and at least one lost stage.
@@ -394,69 +321,54 @@ fn check_semantics(db: &dyn Db, id: i64) -> Result<(), CoreError> {
     errors.into_result()
 }
 
-fn is_default(db: &dyn Db, id: i64) -> Result<bool, CoreError> {
-    Ok(db
-        .query("SELECT is_default FROM pipelines WHERE id = ?", &[id.into()])?
-        .first_i64()
-        == Some(1))
+/// A change of pipeline `id`'s stages (settings update): `work` with the pipeline, then the
+/// semantics checked, the pipeline's new version and its `pipeline.<verb>` audit row with the
+/// details `work` returns. Returns the pipeline.
+fn on_stages(
+    db: &dyn Db,
+    caller: &Caller,
+    id: i64,
+    client: &ClientInfo,
+    verb: &'static str,
+    work: impl FnOnce(&dyn Db, &Json) -> Result<Json, CoreError>,
+) -> Result<Json, CoreError> {
+    let key = Key::id(id);
+    PIPELINES.act(
+        db,
+        caller,
+        Action::Update,
+        &key,
+        None,
+        client,
+        verb,
+        |db, pipeline, _| {
+            let details = work(db, pipeline)?;
+            check_semantics(db, id)?;
+            Ok(Some(details))
+        },
+    )
 }
 
 /// Adds a stage: `{"code", "name", "color"?, "probability"?, "semantic"?, "sort"?}`; the code
 /// gets the pipeline's prefix.
 pub fn add_stage(db: &dyn Db, caller: &Caller, id: i64, body: &Json, client: &ClientInfo) -> Result<Json, CoreError> {
     caller.require(Entity::Settings, Action::Update)?;
-    let (code, input) = read_stage(object(body)?, true)?;
-    let Some(code) = code else {
+    let mut input = STAGES.parse(body, true, None)?;
+    let Patch::Set(code) = input.patch("code").clone() else {
         let mut errors = FieldErrors::new();
         errors.push("code", "required", "is required");
         return Err(CoreError::Validation(errors));
     };
-    transaction(db, |db| {
-        get(db, caller, id)?;
-        let full = if is_default(db, id)? {
-            code.clone()
+    let code = code.as_str().unwrap_or_default().to_string();
+    on_stages(db, caller, id, client, "stage_added", |db, pipeline| {
+        let full = if pipeline["is_default"] == true {
+            code
         } else {
             format!("C{id}:{code}")
         };
-        if stage(db, &full)?.is_some() {
-            return Err(CoreError::Conflict(format!("the pipeline already has a stage {full}")));
-        }
-        let (en, ru) = input.name.clone().unwrap_or_default();
-        let sort = match input.sort {
-            Some(sort) => sort,
-            None => db
-                .query(
-                    "SELECT COALESCE(MAX(sort), 0) + 10 FROM pipeline_stages WHERE pipeline_id = ?",
-                    &[id.into()],
-                )?
-                .first_i64()
-                .unwrap_or(10),
-        };
-        db.execute(
-            "INSERT INTO pipeline_stages (pipeline_id, code, name_en, name_ru, color, probability, semantic, sort) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            &[
-                id.into(),
-                full.as_str().into(),
-                en.into(),
-                ru.into(),
-                input.color.clone().unwrap_or_else(|| "#A8ADB4".into()).into(),
-                input.probability.unwrap_or(50).into(),
-                input.semantic.clone().unwrap_or_else(|| "progress".into()).into(),
-                sort.into(),
-            ],
-        )?;
-        check_semantics(db, id)?;
-        touch(db, id)?;
-        audit(
-            db,
-            caller,
-            "pipeline.stage_added",
-            ("pipeline", id),
-            json!({"code": full}),
-            client,
-        )?;
-        get(db, caller, id)
+        input.set("code", Patch::Set(Json::from(full.as_str())));
+        STAGES.add_row(db, caller, &[("pipeline_id", id.into())], input)?;
+        Ok(json!({"code": full}))
     })
 }
 
@@ -476,43 +388,11 @@ pub fn update_stage(
     client: &ClientInfo,
 ) -> Result<Json, CoreError> {
     caller.require(Entity::Settings, Action::Update)?;
-    let (_, input) = read_stage(object(body)?, false)?;
-    transaction(db, |db| {
-        stage_of(db, id, code)?;
-        let mut sets: Vec<(&str, crate::db::Value)> = Vec::new();
-        if let Some((en, ru)) = &input.name {
-            sets.push(("name_en", en.as_str().into()));
-            sets.push(("name_ru", ru.as_str().into()));
-        }
-        if let Some(color) = &input.color {
-            sets.push(("color", color.as_str().into()));
-        }
-        if let Some(probability) = input.probability {
-            sets.push(("probability", probability.into()));
-        }
-        if let Some(semantic) = &input.semantic {
-            sets.push(("semantic", semantic.as_str().into()));
-        }
-        if let Some(sort) = input.sort {
-            sets.push(("sort", sort.into()));
-        }
-        for (column, value) in sets {
-            db.execute(
-                &format!("UPDATE pipeline_stages SET {column} = ? WHERE code = ?"),
-                &[value, code.into()],
-            )?;
-        }
-        check_semantics(db, id)?;
-        touch(db, id)?;
-        audit(
-            db,
-            caller,
-            "pipeline.stage_updated",
-            ("pipeline", id),
-            json!({"code": code}),
-            client,
-        )?;
-        get(db, caller, id)
+    let input = STAGES.parse(body, false, None)?;
+    on_stages(db, caller, id, client, "stage_updated", |db, _| {
+        let key = Key(vec![("pipeline_id", id.into()), ("code", code.into())]);
+        STAGES.change_row(db, caller, &key, input)?;
+        Ok(json!({"code": code}))
     })
 }
 
@@ -527,7 +407,7 @@ pub fn delete_stage(
     client: &ClientInfo,
 ) -> Result<Json, CoreError> {
     caller.require(Entity::Settings, Action::Update)?;
-    transaction(db, |db| {
+    on_stages(db, caller, id, client, "stage_deleted", |db, _| {
         stage_of(db, id, code)?;
         let deals = deal_count(db, "stage", code.into())?;
         if deals > 0 {
@@ -569,16 +449,6 @@ pub fn delete_stage(
             )?;
         }
         db.execute("DELETE FROM pipeline_stages WHERE code = ?", &[code.into()])?;
-        check_semantics(db, id)?;
-        touch(db, id)?;
-        audit(
-            db,
-            caller,
-            "pipeline.stage_deleted",
-            ("pipeline", id),
-            json!({"code": code, "moved_deals": deals, "move_to": move_to}),
-            client,
-        )?;
-        get(db, caller, id)
+        Ok(json!({"code": code, "moved_deals": deals, "move_to": move_to}))
     })
 }

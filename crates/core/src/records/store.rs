@@ -83,7 +83,7 @@ pub fn load_links(db: &dyn Db, def: &EntityDef, records: &mut [Values]) -> Resul
             let rows = db.query(
                 &format!(
                     "SELECT {this} AS owner, {other} AS other FROM {table} WHERE {this} IN ({}) ORDER BY {this}, {order}sort, {other}",
-                    crate::directory::placeholders(ids.len()),
+                    crate::resource::placeholders(ids.len()),
                     this = link.this,
                     other = link.other,
                     table = link.table,
@@ -182,7 +182,7 @@ pub fn insert(db: &dyn Db, def: &EntityDef, values: &Values, actor: i64) -> Resu
             "INSERT INTO {} ({}) VALUES ({})",
             def.table,
             columns.join(", "),
-            crate::directory::placeholders(columns.len())
+            crate::resource::placeholders(columns.len())
         ),
         &params,
     )?;

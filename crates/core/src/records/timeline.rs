@@ -9,8 +9,8 @@ use super::hooks::{HookContext, display_title};
 use super::{EntityDef, access};
 use crate::acl::{Action, Caller};
 use crate::db::{Db, transaction};
-use crate::directory::list::{Page, decode_cursor};
 use crate::error::{CoreError, FieldErrors};
+use crate::resource::list::{Page, decode_cursor};
 
 /// Appends one entry.
 pub fn append(

@@ -10,9 +10,8 @@ use super::list::RecordQuery;
 use crate::acl::Caller;
 use crate::audit::ClientInfo;
 use crate::db::{Db, Row, transaction};
-use crate::directory::list::{ListQuery, Page};
-use crate::directory::{Where, check_version};
 use crate::error::{CoreError, FieldErrors};
+use crate::resource::{ListQuery, Page, Where, check_version};
 
 /// Filters `GET /api/views` accepts.
 pub const FILTERS: &[&str] = &["entity", "shared"];

@@ -2,7 +2,7 @@
 //! `sort`, `limit`, `fields`, `count` and the cursor, each unknown or bad part a 400 naming it.
 
 use super::*;
-use crate::directory::list::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::resource::list::{DEFAULT_LIMIT, MAX_LIMIT};
 
 /// Filter operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -71,7 +71,7 @@ pub(super) fn condition(
                 Op::Gte => format!("{expr} >= ?"),
                 Op::Lt => format!("{expr} < ?"),
                 Op::Lte => format!("{expr} <= ?"),
-                Op::In => format!("{expr} IN ({})", crate::directory::placeholders(values.len())),
+                Op::In => format!("{expr} IN ({})", crate::resource::placeholders(values.len())),
                 Op::Like if kind == Comparable::Text => {
                     let variants = case_variants(text.trim());
                     let sql = vec![format!("{expr} LIKE ? ESCAPE '\\'"); variants.len()].join(" OR ");
@@ -114,7 +114,7 @@ pub(super) fn members_condition(
             )
         }
         Op::Eq | Op::Ne | Op::In => {
-            let list = crate::directory::placeholders(values.len());
+            let list = crate::resource::placeholders(values.len());
             let sql = match (&field.storage, &field.kind) {
                 // From the other side's index (`deal_contacts_contact`...): the records linked
                 // to these ids, not a probe per record of the table.
@@ -168,7 +168,7 @@ pub(super) fn keyset(sort: &[SortKey], after: &[Value]) -> (String, Vec<Value>) 
             format!(
                 "({}) {op} ({})",
                 exprs.join(", "),
-                crate::directory::placeholders(sort.len())
+                crate::resource::placeholders(sort.len())
             )
         };
         return (sql, after.to_vec());

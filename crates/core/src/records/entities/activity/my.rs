@@ -12,9 +12,9 @@ use serde_json::{Value as Json, json};
 
 use crate::acl::{Action, Caller};
 use crate::db::{Db, Value};
-use crate::directory::list::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::error::CoreError;
 use crate::records::{EntityDef, Values, store};
+use crate::resource::list::{DEFAULT_LIMIT, MAX_LIMIT};
 
 /// Where a page continues: after this (deadline, id); a `None` deadline is in the no-deadline
 /// part.

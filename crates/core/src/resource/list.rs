@@ -1,4 +1,4 @@
-//! List queries shared by every directory list: `limit`, an opaque keyset `cursor` and
+//! List queries shared by every settings list: `limit`, an opaque keyset `cursor` and
 //! `filter[<name>]=v` equality filters, parsed strictly (anything unknown is a 400 naming it,
 //! never ignored), and the [`Page`] a list returns.
 //!
@@ -6,7 +6,9 @@
 //! last id of the previous page, written in base 36 so clients treat it as an opaque token.
 
 use serde::Serialize;
+use serde_json::Value as Json;
 
+use crate::db::{Db, Value};
 use crate::error::CoreError;
 
 /// The default page size.
@@ -174,6 +176,53 @@ impl Page {
         Page {
             items: fetched.into_iter().map(|(_, item)| item).collect(),
             next_cursor,
+        }
+    }
+}
+
+/// Builds `WHERE` clauses and their parameters.
+#[derive(Default)]
+pub(crate) struct Where {
+    clauses: Vec<String>,
+    /// The parameters, in order.
+    pub(crate) params: Vec<Value>,
+}
+
+impl Where {
+    /// Adds one condition with its parameters.
+    pub(crate) fn and(&mut self, clause: impl Into<String>, params: impl IntoIterator<Item = Value>) {
+        self.clauses.push(clause.into());
+        self.params.extend(params);
+    }
+
+    /// One keyset page (by id, ascending) of `select` under these conditions and after the
+    /// query's cursor, each row rendered by `record`.
+    pub(crate) fn page(
+        mut self,
+        db: &dyn Db,
+        select: &str,
+        query: &ListQuery,
+        record: impl Fn(&crate::db::Row) -> Result<Json, CoreError>,
+    ) -> Result<Page, CoreError> {
+        if let Some(cursor) = query.cursor {
+            self.and("id > ?", [cursor.into()]);
+        }
+        let mut params = self.params.clone();
+        params.push((query.limit + 1).into());
+        let rows = db.query(&format!("{select}{} ORDER BY id LIMIT ?", self.sql()), &params)?;
+        let fetched = rows
+            .iter()
+            .map(|row| Ok((row.i64("id").unwrap_or_default(), record(&row)?)))
+            .collect::<Result<Vec<_>, CoreError>>()?;
+        Ok(Page::from_fetched(fetched, query.limit))
+    }
+
+    /// ` WHERE a AND b` (empty without conditions).
+    pub(crate) fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
         }
     }
 }
