@@ -8,7 +8,7 @@ use crate::helpers::{PASSWORD, assert_problem, spawn_app};
 
 /// For each default role: which settings requests (read, add, update, delete) pass (2xx) and
 /// which are refused (403). Record-level levels (own, department, ...) need record entities;
-/// they are covered natively in `crates/sqlite/tests/acl.rs` until the first entity lands.
+/// they are covered natively in `crates/core/tests/acl.rs` until the first entity lands.
 #[test]
 fn each_default_role_gets_exactly_its_settings_permissions() {
     let app = spawn_app();

@@ -6,11 +6,11 @@
 //! `/api/currencies[/<code>]` are collections with the HTTP shape every resource shares (201 +
 //! `Location` + `ETag`, `If-Match` on `PATCH`/`DELETE`, `Idempotency-Key` on `POST`). Records
 //! are addressed by their code, so this is its own route table rather than a
-//! [`crm_spin_adapter::crud::Crud`]; the rules are all `crm_core::dictionaries`'s. Reading needs any signed-in user, writing the
+//! [`crm_spin_adapter::crud::Crud`]; the rules are all `crm_core::records::dictionaries`'s. Reading needs any signed-in user, writing the
 //! `settings` permission.
 
 use crm_core::CoreError;
-use crm_core::dictionaries;
+use crm_core::records::dictionaries;
 use crm_spin_adapter::crud::{created_with_location, no_content, record_response};
 use crm_spin_adapter::routes::{Answer, Cx, Routes, SignedIn};
 use crm_spin_adapter::{ApiError, json_response};

@@ -12,7 +12,6 @@ pub mod auth;
 pub mod catalog;
 pub mod clock;
 pub mod db;
-pub mod dictionaries;
 pub mod directory;
 pub mod error;
 pub mod idempotency;

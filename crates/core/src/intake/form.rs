@@ -539,7 +539,7 @@ fn check(db: &dyn Db, draft: &Map<String, Json>) -> Result<(), CoreError> {
             errors.push("stage", "invalid_choice", format!("not a stage of pipeline {pipeline}"));
         }
     }
-    if crate::dictionaries::missing_codes(db, "source", &[text("source")])?.len() == 1 {
+    if crate::records::dictionaries::missing_codes(db, "source", &[text("source")])?.len() == 1 {
         errors.push("source", "invalid_choice", "not a source code");
     }
     errors.into_result()

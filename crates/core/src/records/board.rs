@@ -131,6 +131,6 @@ pub fn board(
             "next_cursor": page["next_cursor"],
         }));
     }
-    let base_currency = crate::dictionaries::base_currency(db)?;
+    let base_currency = crate::records::dictionaries::base_currency(db)?;
     Ok(json!({ "columns": out, "currency": base_currency, "per_column": per_column }))
 }

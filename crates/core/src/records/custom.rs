@@ -424,9 +424,11 @@ fn draft_options(map: &Map<String, Json>, stored: Option<&Json>, type_code: &str
     match type_code {
         "enumeration" => {
             if let Some(kind) = pick("dictionary") {
-                let known = kind
-                    .as_str()
-                    .is_some_and(|k| crate::dictionaries::KINDS.iter().any(|(_, stored)| *stored == k));
+                let known = kind.as_str().is_some_and(|k| {
+                    crate::records::dictionaries::KINDS
+                        .iter()
+                        .any(|(_, stored)| *stored == k)
+                });
                 if !known {
                     errors.push("dictionary", "invalid_choice", "not a dictionary kind");
                 }

@@ -117,7 +117,7 @@ pub fn check_references(db: &dyn Db, caller: &Caller, refs: &[(String, Reference
         match reference {
             Reference::Dictionary(kind, codes) => {
                 let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
-                for missing in crate::dictionaries::missing_codes(db, kind, &codes)? {
+                for missing in crate::records::dictionaries::missing_codes(db, kind, &codes)? {
                     errors.push(
                         path.clone(),
                         "invalid_choice",
@@ -126,7 +126,7 @@ pub fn check_references(db: &dyn Db, caller: &Caller, refs: &[(String, Reference
                 }
             }
             Reference::Currency(code) => {
-                if !crate::dictionaries::currency_exists(db, code)? {
+                if !crate::records::dictionaries::currency_exists(db, code)? {
                     errors.push(
                         path.clone(),
                         "invalid_currency",

@@ -194,8 +194,8 @@ fn product_defaults(db: &dyn Db, product_id: i64, currency: &str) -> Result<Opti
     let mut price = i128::from(row.i64("price").unwrap_or_default());
     if let Some(from) = row.str("currency").filter(|c| *c != currency)
         && let (Some(from_rate), Some(to_rate)) = (
-            crate::dictionaries::rate_of(db, from)?,
-            crate::dictionaries::rate_of(db, currency)?,
+            crate::records::dictionaries::rate_of(db, from)?,
+            crate::records::dictionaries::rate_of(db, currency)?,
         )
     {
         price = money::convert(price, from_rate, to_rate).unwrap_or(i128::MAX);
@@ -404,7 +404,7 @@ pub fn replace(db: &dyn Db, caller: &Caller, def: &EntityDef, id: i64, body: &Js
         let before = access::load_checked(db, caller, def, id, Action::Update)?;
         let currency = match before.get("currency").and_then(Value::as_str) {
             Some(c) => c.to_string(),
-            None => crate::dictionaries::base_currency(db)?,
+            None => crate::records::dictionaries::base_currency(db)?,
         };
         let mut errors = FieldErrors::new();
         let mut items = Vec::new();

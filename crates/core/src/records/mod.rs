@@ -22,6 +22,7 @@ pub mod board;
 pub mod bulk;
 pub mod convert;
 pub mod custom;
+pub mod dictionaries;
 pub mod duplicates;
 pub mod entities;
 pub mod entity;

@@ -10,7 +10,7 @@
 //! stays within `i64` for up to ~10^9 rows whatever the amounts, and the two sums combine
 //! exactly in `i128` here.
 
-use crate::dictionaries::Rate;
+use crate::records::dictionaries::Rate;
 
 /// Where amounts are split for summing: `hi = amount / SPLIT`, `lo = amount % SPLIT`.
 pub const SPLIT: i64 = 1_000_000_000;

@@ -90,7 +90,7 @@ fn product_rules(cx: &mut HookContext) -> Result<(), CoreError> {
     let has_price = int(cx, "price").is_some();
     let no_currency = cx.values.get("currency").is_none_or(Value::is_null);
     if has_price && no_currency {
-        let base = crate::dictionaries::base_currency(cx.db)?;
+        let base = crate::records::dictionaries::base_currency(cx.db)?;
         cx.values.insert("currency".into(), Value::Text(base));
     }
     let mut errors = FieldErrors::new();

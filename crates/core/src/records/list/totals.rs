@@ -63,13 +63,16 @@ pub fn group_totals_from(
         ),
         &params,
     )?;
-    let rates = crate::dictionaries::currency_rates(db)?;
+    let rates = crate::records::dictionaries::currency_rates(db)?;
     let mut totals: Vec<(Value, i64, i128)> = Vec::new();
     for row in rows.iter() {
         let group = row.get("g").cloned().unwrap_or(Value::Null);
         let currency = row.str("c").unwrap_or_default();
         let sum = money::combine(row.i64("hi").unwrap_or_default(), row.i64("lo").unwrap_or_default());
-        let rate = rates.get(currency).copied().unwrap_or(crate::dictionaries::Rate::ONE);
+        let rate = rates
+            .get(currency)
+            .copied()
+            .unwrap_or(crate::records::dictionaries::Rate::ONE);
         let at = match totals.iter().position(|(g, _, _)| *g == group) {
             Some(at) => at,
             None => {

@@ -5,7 +5,7 @@
 
 use crm_core::acl::Caller;
 use crm_core::audit::ClientInfo;
-use crm_core::dictionaries::{self, KINDS};
+use crm_core::records::dictionaries::{self, KINDS};
 use crm_core::{CoreError, Db};
 use crm_sqlite::NativeDb;
 use serde_json::{Value, json};

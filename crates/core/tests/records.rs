@@ -500,7 +500,7 @@ fn a_manager_sees_only_own_and_opened_records_in_lists_and_search() {
 fn a_dictionary_code_or_currency_in_use_cannot_be_deleted() {
     let (_dir, db) = fresh();
     let admin = user_in(&db, "a@example.com", "administrator", None);
-    crm_core::dictionaries::entries::create(
+    crm_core::records::dictionaries::entries::create(
         &db,
         &admin,
         "sources",
@@ -514,18 +514,19 @@ fn a_dictionary_code_or_currency_in_use_cannot_be_deleted() {
         "lead",
         json!({"title": "From the fair", "source": "FAIR", "currency": "USD"}),
     );
-    let refused = crm_core::dictionaries::entries::delete(&db, &admin, "sources", "FAIR", None, &client());
+    let refused = crm_core::records::dictionaries::entries::delete(&db, &admin, "sources", "FAIR", None, &client());
     assert!(
         matches!(&refused, Err(CoreError::Conflict(m)) if m.contains("lead.source")),
         "{refused:?}"
     );
-    let refused = crm_core::dictionaries::currencies::delete(&db, &admin, "USD", None, &client());
+    let refused = crm_core::records::dictionaries::currencies::delete(&db, &admin, "USD", None, &client());
     assert!(
         matches!(&refused, Err(CoreError::Conflict(m)) if m.contains("lead.currency")),
         "{refused:?}"
     );
     service::delete(&db, &admin, &def(&db, "lead"), 1, None).expect("delete the lead");
-    crm_core::dictionaries::entries::delete(&db, &admin, "sources", "FAIR", None, &client()).expect("unused now");
+    crm_core::records::dictionaries::entries::delete(&db, &admin, "sources", "FAIR", None, &client())
+        .expect("unused now");
 }
 
 #[test]
