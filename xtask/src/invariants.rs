@@ -17,8 +17,8 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
-/// The record entities' names, as `crates/core/src/records/entity.rs` lists them.
-const ENTITY_NAMES: &[&str] = &["lead", "contact", "company", "deal", "product", "activity"];
+/// The record entities' names, from core's own registry.
+const ENTITY_NAMES: &[&str] = crm_core::records::entity::NAMES;
 
 /// SQL statement openings that never belong in a component.
 const SQL_WORDS: &[&str] = &[

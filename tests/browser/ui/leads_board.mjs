@@ -1,14 +1,10 @@
 // The leads board in Russian: columns are the lead statuses named in Russian; a lead is dragged
 // to the next status and moved on with Shift+Right; the counts follow and the server agrees.
-import { eventually, messages } from "./lib.mjs";
+import { eventually, messages, signIn } from "./lib.mjs";
 
 export default async function ({ page, config, check, shot, api, results }) {
   const t = messages("ru");
-  await page.goto(`${config.base}/login`);
-  await page.getByLabel(t("login.email")).fill(config.email);
-  await page.getByLabel(t("login.password")).fill(config.password);
-  await page.getByRole("button", { name: t("login.submit") }).click();
-  await page.getByRole("navigation", { name: t("nav.label") }).waitFor();
+  await signIn(page, { ...config, lang: "ru" });
   await page.goto(`${config.base}/leads/board`);
   await page.getByRole("heading", { level: 1, name: t("board.leads") }).waitFor();
   const statuses = (await api("GET", "/api/dictionaries/lead-statuses")).body.items;

@@ -18,13 +18,17 @@ export function messages(lang) {
   };
 }
 
-/** Signs in on the sign-in page (opening it if needed) and waits for the start page or `next`. */
+/**
+ * Signs in on the sign-in page (opening it if needed) and waits for the start page or `next`;
+ * `config.lang` names the page's language (English unless given).
+ */
 export async function signIn(page, config, email = config.email, password = config.password) {
+  const t = messages(config.lang || "en");
   if (!page.url().includes("/login")) await page.goto(`${config.base}/login`);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("navigation", { name: "Main" }).waitFor();
+  await page.getByLabel(t("login.email")).fill(email);
+  await page.getByLabel(t("login.password")).fill(password);
+  await page.getByRole("button", { name: t("login.submit") }).click();
+  await page.getByRole("navigation", { name: t("nav.label") }).waitFor();
 }
 
 /** Opens a screen by its address and waits for its heading. */
