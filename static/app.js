@@ -12,7 +12,8 @@ import { loginScreen, setupScreen } from "./screens/auth.js";
 import { homeScreen } from "./screens/home.js";
 import { listScreen } from "./screens/list.js";
 import { recordScreen } from "./screens/record.js";
-import { settingsScreen } from "./screens/settings.js";
+import { settingsScreen } from "./screens/settings/index.js";
+import { profileScreen } from "./screens/profile.js";
 import { boardScreen } from "./screens/board.js";
 import { agendaScreen } from "./screens/agenda.js";
 
@@ -24,7 +25,8 @@ const routes = [
   { path: /^\/login$/, screen: loginScreen, public: true },
   { path: /^\/setup$/, screen: setupScreen, public: true },
   { path: /^\/$/, screen: homeScreen },
-  { path: /^\/settings$/, screen: settingsScreen },
+  { path: /^\/settings(?:\/([a-z-]+))?(?:\/(new|\d+))?$/, screen: settingsScreen },
+  { path: /^\/profile$/, screen: profileScreen },
   { path: /^\/activities\/my$/, screen: agendaScreen },
   { path: /^\/(deals|leads)\/board$/, screen: boardScreen, entity: true },
   { path: /^\/([a-z]+)$/, screen: listScreen, entity: true },

@@ -2,10 +2,9 @@
 // person picked one (remembered in localStorage); `Intl` formats dates, numbers, money and
 // picks plural forms. Names that come from the API as `{en, ru}` go through `loc()`.
 
-import en from "./en.js";
-import ru from "./ru.js";
+import { CATALOGS } from "./catalogs.js";
 
-const CATALOGS = { en, ru };
+const en = CATALOGS.en;
 export const LANGUAGES = [
   { code: "en", name: "English" },
   { code: "ru", name: "Русский" },

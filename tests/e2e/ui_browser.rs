@@ -314,8 +314,8 @@ fn no_module_hands_markup_to_the_browsers_html_parser() {
 
 #[test]
 fn every_message_exists_in_english_and_russian() {
-    let keys = |file: &str| -> Vec<String> {
-        let text = std::fs::read_to_string(root().join("static/i18n").join(file)).expect("catalog");
+    let keys = |file: &std::path::Path| -> Vec<String> {
+        let text = std::fs::read_to_string(file).expect("catalog");
         let mut keys: Vec<String> = text
             .lines()
             .filter_map(|line| {
@@ -331,7 +331,14 @@ fn every_message_exists_in_english_and_russian() {
         keys.dedup();
         keys
     };
-    assert_eq!(keys("en.js"), keys("ru.js"));
+    let dir = root().join("static/i18n");
+    let areas: Vec<_> = std::fs::read_dir(dir.join("en")).expect("static/i18n/en").map(|e| e.unwrap().file_name()).collect();
+    assert!(areas.len() >= 2, "the message areas: {areas:?}");
+    for area in areas {
+        let (en, ru) = (dir.join("en").join(&area), dir.join("ru").join(&area));
+        assert!(ru.is_file(), "{area:?} has no Russian catalog");
+        assert_eq!(keys(&en), keys(&ru), "{area:?}: the same keys in both languages");
+    }
 }
 
 /// The default pipeline's stages as `(code, English name)`.

@@ -1,12 +1,9 @@
 // Steps the UI scenarios share, written as a person uses the app.
 
-import en from "../../../static/i18n/en.js";
-import ru from "../../../static/i18n/ru.js";
-
-const CATALOGS = { en, ru };
+import { CATALOGS } from "../../../static/i18n/catalogs.js";
 
 /**
- * The app's own messages in `lang` (`static/i18n/<lang>.js`), for scenarios that run in either
+ * The app's own messages in `lang` (`static/i18n/<lang>/*.js`), for scenarios that run in either
  * language: `t(key, params)` fills `{name}` placeholders and picks plural forms by `count`.
  */
 export function messages(lang) {

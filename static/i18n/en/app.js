@@ -176,10 +176,6 @@ export default {
   "timeline.event.completed": "done",
   "timeline.event.deleted": "deleted",
 
-  "settings.users": "Users",
-  "settings.name": "Name",
-  "settings.roles": "Roles",
-  "settings.active": "Active",
 
   "opt.CALL": "Call",
   "opt.MEETING": "Meeting",

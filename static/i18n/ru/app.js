@@ -180,10 +180,6 @@ export default {
   "timeline.event.completed": "выполнено",
   "timeline.event.deleted": "удалено",
 
-  "settings.users": "Пользователи",
-  "settings.name": "Имя",
-  "settings.roles": "Роли",
-  "settings.active": "Активен",
 
   "opt.CALL": "Звонок",
   "opt.MEETING": "Встреча",

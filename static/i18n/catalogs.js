@@ -1,0 +1,13 @@
+// Every message of the app by language: `static/i18n/<lang>/<area>.js` files merged into one
+// catalog per language. Each area has the same file, with the same keys, in every language.
+// Plain data, so the browser tests (Node) read the same messages the page shows.
+
+import enApp from "./en/app.js";
+import ruApp from "./ru/app.js";
+import enSettings from "./en/settings.js";
+import ruSettings from "./ru/settings.js";
+
+export const CATALOGS = {
+  en: { ...enApp, ...enSettings },
+  ru: { ...ruApp, ...ruSettings },
+};

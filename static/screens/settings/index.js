@@ -1,0 +1,40 @@
+// The settings area (`/settings/<section>`), for people with the `settings` permission: a
+// sub-navigation of sections, each a module of this folder loaded when first opened, whose
+// default export is `async (ctx) => Node` with `ctx.id` the item in the address, if any.
+
+import { html } from "../../ui/html.js";
+import { t } from "../../i18n/i18n.js";
+import { can } from "../../ui/reference.js";
+
+/** The sections in the order the sub-navigation shows them. */
+const SECTIONS = [
+  ["users", () => import("./users.js")],
+  ["departments", () => import("./departments.js")],
+  ["roles", () => import("./roles.js")],
+  ["pipelines", () => import("./pipelines.js")],
+  ["dictionaries", () => import("./dictionaries.js")],
+  ["currencies", () => import("./currencies.js")],
+  ["custom-fields", () => import("./custom-fields.js")],
+  ["forms", () => import("./forms.js")],
+  ["audit", () => import("./audit.js")],
+  ["firm", () => import("./firm.js")],
+];
+
+export async function settingsScreen(ctx) {
+  if (!can(ctx.me, "settings", "read")) {
+    return html`<section class="screen"><h1>${t("nav.settings")}</h1><p class="notice error" role="alert">${t("error.forbidden")}</p></section>`;
+  }
+  const [key = "users", id = null] = ctx.params;
+  const section = SECTIONS.find(([name]) => name === key);
+  if (!section) {
+    return html`<section class="screen"><h1>${t("error.not_found")}</h1><p><a href="/settings">${t("nav.settings")}</a></p></section>`;
+  }
+  const module = await section[1]();
+  const view = await module.default({ ...ctx, id });
+  return html`<div class="screen settings">
+    <nav class="subnav" aria-label=${t("settings.sections")}>
+      <ul>${SECTIONS.map(([name]) => html`<li><a href=${`/settings/${name}`} aria-current=${name === key ? "page" : null}>${t(`settings.section.${name}`)}</a></li>`)}</ul>
+    </nav>
+    <div class="settings-body">${view}</div>
+  </div>`;
+}

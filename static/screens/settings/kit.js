@@ -1,0 +1,232 @@
+// The settings screens' kit, the UI side of core's resource kit: a settings resource is a
+// table of its items plus a dialog that edits one, both declared as data.
+//
+//   const FIELDS = [{ name: "name", label: t("settings.name"), required: true }, ...];
+//   table(items, [{ label, value: (item) => text, head: true }], { onEdit })
+//   await editDialog(t("..."), FIELDS, item, (body) => api(...))
+//
+// A field is `{name, label, kind?, required?, hint?, options?, multiple?, create?}`; kinds:
+// text (default), email, password, number, color, textarea, checkbox, select (options
+// `[{value, label}]`, `multiple` for a list of values), names (an `{en, ru}` pair) and lines
+// (one value per line, read as a list). A field with `create: true` is shown only when
+// creating. The form sends only what changed (all of it when creating); the API's field errors
+// go beside their fields, a 412 says the item changed meanwhile, anything else shows above the
+// buttons.
+
+import { ApiError } from "../../api.js";
+import { html, el } from "../../ui/html.js";
+import { t } from "../../i18n/i18n.js";
+import { errorMessage, clearFieldErrors, showFieldErrors } from "../../ui/forms.js";
+import { openDialog, confirmDialog } from "../../ui/dialog.js";
+import { announce } from "../../ui/shell.js";
+
+/** A section's page: its heading, the actions beside it, then the content. */
+export function page(title, actions, ...content) {
+  return html`<section class="settings-page">
+    <div class="screen-head"><h1>${title}</h1>${actions ? html`<div class="actions">${actions}</div>` : null}</div>
+    ${content}
+  </section>`;
+}
+
+/**
+ * Items as a table. A column is `{label, value: (item) => text | Node, head?}` (the `head` column
+ * is the row's header); `onEdit(item)` adds an Edit button to each row, labelled with the
+ * row's header text so each button has a name of its own.
+ */
+export function table(items, columns, { onEdit, empty = t("settings.empty"), caption } = {}) {
+  if (!items.length) return el`<p class="muted">${empty}</p>`;
+  const headOf = (item) => {
+    const column = columns.find((c) => c.head) || columns[0];
+    const value = column.value(item);
+    return value instanceof Node ? value.textContent : String(value ?? "");
+  };
+  return el`<div class="table-wrap"><table class="records">
+    ${caption ? html`<caption class="visually-hidden">${caption}</caption>` : null}
+    <thead><tr>${columns.map((c) => html`<th scope="col">${c.label}</th>`)}${onEdit ? html`<th scope="col"><span class="visually-hidden">${t("edit")}</span></th>` : null}</tr></thead>
+    <tbody>${items.map((item) => html`<tr>
+      ${columns.map((c) => (c.head ? html`<th scope="row">${c.value(item)}</th>` : html`<td data-label=${c.label}>${c.value(item)}</td>`))}
+      ${onEdit ? html`<td><button type="button" class="secondary" aria-label=${t("settings.edit_item", { name: headOf(item) })} @click=${() => onEdit(item)}>${t("edit")}</button></td>` : null}
+    </tr>`)}</tbody>
+  </table></div>`;
+}
+
+const id = (name) => `f-${name}`;
+
+function control(field, value) {
+  const common = { id: id(field.name), name: field.name };
+  const described = field.hint ? `${common.id}-hint` : null;
+  switch (field.kind) {
+    case "checkbox":
+      return el`<input type="checkbox" id=${common.id} name=${field.name} .checked=${Boolean(value)} aria-describedby=${described}>`;
+    case "textarea":
+      return el`<textarea id=${common.id} name=${field.name} rows="4" aria-describedby=${described}>${value ?? ""}</textarea>`;
+    case "lines":
+      return el`<textarea id=${common.id} name=${field.name} rows="3" aria-describedby=${described}>${(value || []).join("\n")}</textarea>`;
+    case "select": {
+      const chosen = new Set((field.multiple ? value || [] : [value]).map((v) => String(v ?? "")));
+      return el`<select id=${common.id} name=${field.name} ?multiple=${field.multiple} ?required=${field.required} aria-describedby=${described}>
+        ${field.multiple || field.required ? null : html`<option value="">${t("none_option")}</option>`}
+        ${field.options.map((o) => html`<option value=${o.value} ?selected=${chosen.has(String(o.value))}>${o.label}</option>`)}
+      </select>`;
+    }
+    case "names":
+      return el`<div class="names" role="group" id=${common.id} aria-label=${field.label}>
+        ${["en", "ru"].map((l) => html`<label class="name-part"><span>${t(`settings.lang_${l}`)}</span>
+          <input id=${id(`${field.name}.${l}`)} name=${`${field.name}.${l}`} lang=${l} .value=${value?.[l] ?? ""}>
+          <span class="field-error" id=${id(`${field.name}.${l}-error`)} hidden></span></label>`)}
+      </div>`;
+    default: {
+      const type = { email: "email", password: "password", number: "number", color: "color" }[field.kind] || "text";
+      return el`<input type=${type} id=${common.id} name=${field.name} .value=${value ?? (type === "color" ? "#a8adb4" : "")}
+        ?required=${field.required} autocomplete=${type === "password" ? "new-password" : "off"} aria-describedby=${described}>`;
+    }
+  }
+}
+
+/** One field's row: label, control, hint and the place its error goes. */
+export function fieldRow(field, value) {
+  const input = control(field, value);
+  const check = field.kind === "checkbox";
+  const mark = field.required ? html`<span aria-hidden="true"> *</span>` : null;
+  const label = field.kind === "names" ? html`<span class="label">${field.label}${mark}</span>` : html`<label for=${id(field.name)}>${field.label}${mark}</label>`;
+  return el`<div class=${check ? "field check" : "field"}>
+    ${check ? input : null}${label}${check ? null : input}
+    ${field.hint ? html`<p class="hint" id=${`${id(field.name)}-hint`}>${field.hint}</p>` : null}
+    <p class="field-error" id=${`${id(field.name)}-error`} hidden></p>
+  </div>`;
+}
+
+/** A field's value as the form holds it, in API JSON. */
+function read(form, field) {
+  const input = form.querySelector(`[id="${CSS.escape(id(field.name))}"]`);
+  switch (field.kind) {
+    case "checkbox":
+      return input.checked;
+    case "number":
+      return input.value.trim() === "" ? null : Number(input.value);
+    case "lines":
+      return input.value.split("\n").map((s) => s.trim()).filter(Boolean);
+    case "select": {
+      const cast = (v) => (field.numeric ? Number(v) : v);
+      if (field.multiple) return [...input.selectedOptions].map((o) => cast(o.value));
+      return input.value === "" ? null : cast(input.value);
+    }
+    case "names": {
+      const part = (l) => form.querySelector(`[id="${CSS.escape(id(`${field.name}.${l}`))}"]`).value.trim();
+      return { en: part("en"), ru: part("ru") };
+    }
+    default:
+      return input.value.trim() === "" ? null : input.value.trim();
+  }
+}
+
+const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * A form of `fields` over `item` (null when creating) that calls `save(body)` on submit and
+ * `done(saved)` after it succeeds. Returns the form element.
+ */
+export function editForm(fields, item, save, done, { submitLabel = t("save"), onCancel } = {}) {
+  const creating = !item;
+  const shown = fields.filter((f) => creating || !f.create);
+  const alert = el`<p class="notice error" role="alert" hidden></p>`;
+  const form = el`<form class="fields-form" novalidate>
+    ${shown.map((f) => fieldRow(f, item?.[f.name] ?? f.initial))}
+    ${alert}
+    <div class="actions">
+      <button type="submit">${submitLabel}</button>
+      ${onCancel ? html`<button type="button" class="secondary" @click=${onCancel}>${t("cancel")}</button>` : null}
+    </div>
+  </form>`;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearFieldErrors(form);
+    alert.hidden = true;
+    const body = {};
+    for (const f of shown) {
+      const value = read(form, f);
+      if (creating ? value !== null && !(f.kind === "lines" && !value.length) : !same(value, item[f.name])) body[f.name] = value;
+    }
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const saved = await save(body);
+      announce(t("settings.saved"));
+      done(saved);
+    } catch (error) {
+      showFailure(form, alert, error);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return form;
+}
+
+/** The API's refusal on a form: field errors beside their fields, the rest in `alert`. */
+export function showFailure(form, alert, error) {
+  const unplaced = showFieldErrors(form, error);
+  if (unplaced && !unplaced.length) return;
+  alert.textContent = error instanceof ApiError && error.stale ? t("settings.stale") : unplaced?.length ? unplaced.join("; ") : errorMessage(error);
+  alert.hidden = false;
+  if (!form.contains(document.activeElement) || document.activeElement.tagName === "BUTTON") alert.focus?.();
+}
+
+/** Edits (or creates, `item` null) in a dialog; resolves with what the API saved, or null. */
+export function editDialog(title, fields, item, save) {
+  let saved = null;
+  let dialog = null;
+  const form = editForm(
+    fields,
+    item,
+    save,
+    (result) => {
+      saved = result;
+      dialog.close("saved");
+    },
+    { onCancel: () => dialog.close("cancel") },
+  );
+  const closed = openDialog(title, form);
+  dialog = form.closest("dialog");
+  dialog.classList.add("wide");
+  form.querySelector("input, select, textarea")?.focus();
+  return closed.then(() => saved);
+}
+
+/**
+ * Asks, then runs `action`; a refusal (such as 409 "still in use") is shown in `where` (or
+ * announced). Resolves true when the action ran.
+ */
+export async function confirmThen(question, label, action, where) {
+  if (!(await confirmDialog(question, label))) return false;
+  try {
+    await action();
+    announce(t("settings.done"));
+    return true;
+  } catch (error) {
+    const message = error instanceof ApiError && error.status === 409 ? error.message : errorMessage(error);
+    if (where) {
+      where.textContent = message;
+      where.hidden = false;
+      where.focus?.();
+    } else announce(message);
+    return false;
+  }
+}
+
+/** A place for a section's refusals, above its table. */
+export function alertBox() {
+  return el`<p class="notice error" role="alert" tabindex="-1" hidden></p>`;
+}
+
+/** A button that copies `text` to the clipboard and says so. */
+export function copyButton(text, label = t("settings.copy")) {
+  return el`<button type="button" class="secondary" @click=${async (event) => {
+    try {
+      await navigator.clipboard.writeText(text);
+      announce(t("settings.copied"));
+    } catch {
+      // No clipboard permission: select the text next to the button instead.
+      event.target.previousElementSibling?.select?.();
+    }
+  }}>${label}</button>`;
+}
