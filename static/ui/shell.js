@@ -50,6 +50,7 @@ export function renderShell({ me, path, onLanguage, onLogout }) {
     <summary aria-label=${t("user_menu", { name: me.name })}>${me.name}</summary>
     <div class="menu">
       <p class="muted">${me.email}</p>
+      <a href="/profile">${t("profile.menu")}</a>
       <button type="button" @click=${onLogout}>${t("logout")}</button>
     </div>
   </details>`;

@@ -288,3 +288,35 @@ fn the_user_directory_lists_active_users_by_name_to_anyone_signed_in() {
     let anonymous = app.send(Method::GET, "/api/users/directory", &crate::helpers::Auth::none(), None);
     assert_problem(anonymous, 401);
 }
+
+#[test]
+fn the_audit_log_filters_by_period() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let count = |query: &str| -> usize {
+        let page: Value = app
+            .send(Method::GET, &format!("/api/audit{query}"), &admin, None)
+            .json()
+            .unwrap();
+        page["items"].as_array().map_or(0, Vec::len)
+    };
+    let all = count("");
+    assert!(all >= 1, "setup is audited");
+    assert_eq!(
+        count("?filter[at][gte]=2000-01-01&filter[at][lt]=2999-01-01T00:00:00Z"),
+        all
+    );
+    assert_eq!(count("?filter[at][lt]=2000-01-01"), 0);
+    assert_eq!(count("?filter[at][gte]=2999-01-01"), 0);
+    let bad = app.send(Method::GET, "/api/audit?filter[at][gte]=yesterday", &admin, None);
+    let problem = crate::helpers::assert_problem(bad, 400);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("filter[at][gte]"),
+        "{problem}"
+    );
+    let unknown = app.send(Method::GET, "/api/audit?filter[at][gt]=2000-01-01", &admin, None);
+    crate::helpers::assert_problem(unknown, 400);
+}

@@ -292,3 +292,92 @@ fn get_setup_says_whether_the_first_administrator_is_still_needed() {
     let put = app.send(Method::PUT, "/api/auth/setup", &Auth::none(), Some(json!({})));
     assert_eq!(put.status(), 405);
 }
+
+#[test]
+fn a_password_change_needs_the_current_one_and_ends_the_other_sessions() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    app.create_user(&admin, "mary@example.com", &["manager"], None);
+    let laptop = app.login("mary@example.com", PASSWORD);
+    let phone = app.login("mary@example.com", PASSWORD);
+    let token: Value = app
+        .send(
+            Method::POST,
+            "/api/auth/tokens",
+            &laptop,
+            Some(json!({"name": "script"})),
+        )
+        .json()
+        .unwrap();
+    let script = Auth::bearer(token["token"].as_str().unwrap());
+    let new_password = "quiet meadow lantern 42";
+
+    // A wrong current password and a weak new one: 422 naming each field, nothing changed.
+    let r = app.send(
+        Method::POST,
+        "/api/me/password",
+        &laptop,
+        Some(json!({"current_password": "not it at all", "password": new_password})),
+    );
+    let problem = assert_problem(r, 422);
+    assert_eq!(crate::helpers::fields(&problem), ["current_password"]);
+    let r = app.send(
+        Method::POST,
+        "/api/me/password",
+        &laptop,
+        Some(json!({"current_password": PASSWORD, "password": "short"})),
+    );
+    assert_eq!(crate::helpers::fields(&assert_problem(r, 422)), ["password"]);
+    assert_eq!(app.send(Method::GET, "/api/me", &phone, None).status(), 200);
+    // Without the CSRF token a session cannot change it.
+    let r = app.send(
+        Method::POST,
+        "/api/me/password",
+        &laptop.without_csrf(),
+        Some(json!({"current_password": PASSWORD, "password": new_password})),
+    );
+    assert_problem(r, 403);
+
+    let r = app.send(
+        Method::POST,
+        "/api/me/password",
+        &laptop,
+        Some(json!({"current_password": PASSWORD, "password": new_password})),
+    );
+    assert_eq!(r.status(), 200);
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let body: Value = r.json().unwrap();
+    let renewed = Auth {
+        bearer: None,
+        cookie: Some(cookie),
+        csrf: body["csrf_token"].as_str().map(str::to_string),
+    };
+    // The new session works; every earlier one ended; the API token stays.
+    assert_eq!(app.send(Method::GET, "/api/me", &renewed, None).status(), 200);
+    assert_problem(app.send(Method::GET, "/api/me", &phone, None), 401);
+    assert_problem(app.send(Method::GET, "/api/me", &laptop, None), 401);
+    assert_eq!(app.send(Method::GET, "/api/me", &script, None).status(), 200);
+    // The old password no longer signs in; the new one does.
+    let r = app.send(
+        Method::POST,
+        "/api/auth/login",
+        &Auth::none(),
+        Some(json!({"email": "mary@example.com", "password": PASSWORD})),
+    );
+    assert_problem(r, 401);
+    app.login("mary@example.com", new_password);
+    let log = app.send(
+        Method::GET,
+        "/api/audit?filter[action]=user.password_changed",
+        &admin,
+        None,
+    );
+    let log: Value = log.json().unwrap();
+    assert_eq!(log["items"].as_array().map(Vec::len), Some(1), "{log}");
+}

@@ -639,3 +639,44 @@ fn merging_contacts_keeps_their_deals() {
     );
     assert_eq!(after["contact_ids"], json!([keep["id"]]));
 }
+
+#[test]
+fn stages_reorder_in_one_request_that_names_every_stage_once() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let pipe = call(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/pipelines",
+        Some(json!({"name": {"en": "Rentals"}})),
+        201,
+    );
+    let id = pipe["id"].as_i64().expect("id");
+    let codes = |p: &Value| -> Vec<String> {
+        p["stages"]
+            .as_array()
+            .expect("stages")
+            .iter()
+            .map(|s| s["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut order = codes(&pipe);
+    order.reverse();
+    let path = format!("/api/pipelines/{id}/stages");
+    // A stage missing or repeated: 422 on `order`, nothing moved.
+    let short = app.send(Method::PUT, &path, &admin, Some(json!({"order": order[1..]})));
+    assert_eq!(fields(&assert_problem(short, 422)), ["order"]);
+    let mut twice = order.clone();
+    twice[0] = twice[1].clone();
+    let twice = app.send(Method::PUT, &path, &admin, Some(json!({"order": twice})));
+    assert_eq!(fields(&assert_problem(twice, 422)), ["order"]);
+    // A stale version: 412.
+    let stale = app.send_if_match(Method::PUT, &path, &admin, "\"99\"", json!({"order": order}));
+    assert_problem(stale, 412);
+    let moved = call(&app, &admin, Method::PUT, &path, Some(json!({"order": order})), 200);
+    assert_eq!(codes(&moved), order);
+    assert_eq!(moved["version"].as_i64(), pipe["version"].as_i64().map(|v| v + 1));
+    let read = call(&app, &admin, Method::GET, &format!("/api/pipelines/{id}"), None, 200);
+    assert_eq!(codes(&read), order);
+}

@@ -439,6 +439,34 @@ fn the_default_country_setting_reads_phones_typed_without_a_country_code() {
         422,
     );
     assert_eq!(fields(&problem), vec!["default_country"]);
+    // The firm's name and time zone: defaults, then set; a zone the tz database lacks is 422.
+    let settings = get(&app, &admin, "/api/settings");
+    assert_eq!(
+        (settings["firm_name"].as_str(), settings["time_zone"].as_str()),
+        (Some(""), Some("UTC"))
+    );
+    let r = app.send(
+        Method::PATCH,
+        "/api/settings",
+        &admin,
+        Some(json!({"firm_name": " Horns & Hooves ", "time_zone": "Asia/Almaty"})),
+    );
+    assert_eq!(r.status(), 200);
+    let settings = get(&app, &admin, "/api/settings");
+    assert_eq!(
+        (settings["firm_name"].as_str(), settings["time_zone"].as_str()),
+        (Some("Horns & Hooves"), Some("Asia/Almaty"))
+    );
+    let problem = assert_problem(
+        app.send(
+            Method::PATCH,
+            "/api/settings",
+            &admin,
+            Some(json!({"time_zone": "Mars/Olympus"})),
+        ),
+        422,
+    );
+    assert_eq!(fields(&problem), vec!["time_zone"]);
     app.create_user(&admin, "m@example.com", &["manager"], None);
     let manager = app.login("m@example.com", crate::helpers::PASSWORD);
     assert_problem(

@@ -332,7 +332,10 @@ fn every_message_exists_in_english_and_russian() {
         keys
     };
     let dir = root().join("static/i18n");
-    let areas: Vec<_> = std::fs::read_dir(dir.join("en")).expect("static/i18n/en").map(|e| e.unwrap().file_name()).collect();
+    let areas: Vec<_> = std::fs::read_dir(dir.join("en"))
+        .expect("static/i18n/en")
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert!(areas.len() >= 2, "the message areas: {areas:?}");
     for area in areas {
         let (en, ru) = (dir.join("en").join(&area), dir.join("ru").join(&area));

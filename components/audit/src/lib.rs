@@ -11,6 +11,6 @@ crm_spin_adapter::component!(Routes::new("/api/audit").get("", list));
 /// `GET /api/audit?filter[...]`: a page of the log, newest first.
 fn list(cx: &Cx) -> Answer {
     let me = cx.signed_in()?;
-    let query = ListQuery::parse(&cx.query(), &["action", "actor_user_id", "target_type"])?;
+    let query = ListQuery::parse(&cx.query(), audit_log::FILTERS)?;
     Ok(json_response(200, &audit_log::list(&me.db, &me.caller, &query)?))
 }

@@ -6,7 +6,7 @@
 //! this component only maps HTTP onto them (see API.md "Auth").
 
 use crm_core::CoreError;
-use crm_core::auth::{self, LoginRequest, SetupRequest};
+use crm_core::auth::{self, LoginRequest, PasswordChange, SetupRequest};
 use crm_spin_adapter::auth::{SESSION_COOKIE, authenticate, cookie, expired_session_cookie, is_https, session_cookie};
 use crm_spin_adapter::crud::{no_content, record_response};
 use crm_spin_adapter::routes::{Answer, Cx, Routes};
@@ -23,7 +23,7 @@ crm_spin_adapter::component!(
         .get("/tokens", tokens)
         .post("/tokens", create_token)
         .delete("/tokens/<id:id>", revoke_token)
-        .merge(Routes::new("/api/me").get("", me))
+        .merge(Routes::new("/api/me").get("", me).post("/password", change_password))
 );
 
 /// `POST /api/auth/tokens` body.
@@ -98,6 +98,20 @@ fn revoke_token(cx: &Cx) -> Answer {
     let me = cx.signed_in()?;
     auth::revoke_token(&me.db, &me.caller, cx.id("id")?, &me.client)?;
     Ok(no_content())
+}
+
+/// `POST /api/me/password {"current_password", "password"}`: a new password and a new session
+/// cookie (every earlier session of the person ends).
+fn change_password(cx: &Cx) -> Answer {
+    let me = cx.signed_in()?;
+    let body: PasswordChange = cx.json()?;
+    let session = auth::change_password(&me.db, &kv()?, &me.caller, &body, &me.client)?;
+    let mut response = json_response(200, &json!({ "csrf_token": session.csrf_token }));
+    response.set_header(
+        "set-cookie",
+        session_cookie(&session.id, session.max_age, is_https(cx.request)),
+    );
+    Ok(response)
 }
 
 /// `GET /api/me`: who the caller is, with their permissions.

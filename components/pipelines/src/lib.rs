@@ -24,6 +24,7 @@ crm_spin_adapter::component!(
         .patch("/<id:id>", update)
         .delete("/<id:id>", delete)
         .post("/<id:id>/stages", add_stage)
+        .put("/<id:id>/stages", reorder_stages)
         .patch("/<id:id>/stages/<code>", update_stage)
         .delete("/<id:id>/stages/<code>", delete_stage)
 );
@@ -64,6 +65,14 @@ fn add_stage(cx: &Cx) -> Answer {
     let body: Value = cx.json()?;
     let pipeline = pipelines::add_stage(&me.db, &me.caller, cx.id("id")?, &body, &me.client)?;
     Ok(record_response(201, &pipeline))
+}
+
+/// `PUT .../stages {"order": [code, ...]}`: the stages in this order (If-Match: the pipeline's version).
+fn reorder_stages(cx: &Cx) -> Answer {
+    let me = cx.signed_in()?;
+    let body: Value = cx.json()?;
+    let pipeline = pipelines::reorder_stages(&me.db, &me.caller, cx.id("id")?, &body, cx.if_match()?, &me.client)?;
+    Ok(record_response(200, &pipeline))
 }
 
 fn update_stage(cx: &Cx) -> Answer {

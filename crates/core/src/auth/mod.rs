@@ -11,6 +11,7 @@
 
 mod email;
 mod password;
+mod password_change;
 mod service;
 mod session;
 mod throttle;
@@ -18,6 +19,7 @@ mod token;
 
 pub use email::normalize_email;
 pub use password::{check_password, hash_password, verify_password};
+pub use password_change::{PasswordChange, change_password};
 pub use service::{LoginRequest, SetupRequest, login, me, setup, setup_needed};
 pub use session::{SESSION_TTL, Session, logout};
 pub use token::{IssuedToken, TokenInfo, create_token, list_tokens, revoke_token};

@@ -1,16 +1,18 @@
-//! Reading the audit log (settings read), newest first, filtered by action, actor or target
-//! type. Writing it is `crate::audit::record`, inside the transaction of each change.
+//! Reading the audit log (settings read), newest first, filtered by action, actor, target
+//! type and period. Writing it is `crate::audit::record`, inside the transaction of each change.
 
 use serde_json::{Value as Json, json};
 
 use crate::acl::{Action, Caller, Entity};
 use crate::db::Db;
 use crate::error::CoreError;
+use crate::records::values;
 use crate::resource::{ListQuery, Page, Where, opt_i64, time};
 
 /// The filters `list` accepts (`filter[action]=user.created`, `filter[actor_user_id]=1`,
-/// `filter[target_type]=role`).
-pub const FILTERS: &[&str] = &["action", "actor_user_id", "target_type"];
+/// `filter[target_type]=role`, and a period: `filter[at][gte]=2026-11-01`,
+/// `filter[at][lt]=2026-12-01T00:00:00Z`).
+pub const FILTERS: &[&str] = &["action", "actor_user_id", "target_type", "at[gte]", "at[lt]"];
 
 /// Lists audit rows newest first (id descending; the cursor continues below the last id) as
 /// `{id, at, actor_user_id, action, target_type, target_id, ip, details}`.
@@ -28,6 +30,14 @@ pub fn list(db: &dyn Db, caller: &Caller, query: &ListQuery) -> Result<Page, Cor
     }
     if let Some(target_type) = query.filter("target_type") {
         filter.and("target_type = ?", [target_type.into()]);
+    }
+    for (name, op) in [("at[gte]", ">="), ("at[lt]", "<")] {
+        if let Some(text) = query.filter(name) {
+            let at = values::parse_datetime(text).map_err(|e| {
+                CoreError::BadRequest(format!("filter[at][{}]: {}", &name[3..name.len() - 1], e.message))
+            })?;
+            filter.and(&format!("at {op} ?"), [at.into()]);
+        }
     }
     let mut params = filter.params.clone();
     params.push((query.limit + 1).into());

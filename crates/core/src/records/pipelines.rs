@@ -328,6 +328,7 @@ fn on_stages(
     db: &dyn Db,
     caller: &Caller,
     id: i64,
+    if_match: Option<i64>,
     client: &ClientInfo,
     verb: &'static str,
     work: impl FnOnce(&dyn Db, &Json) -> Result<Json, CoreError>,
@@ -338,7 +339,7 @@ fn on_stages(
         caller,
         Action::Update,
         &key,
-        None,
+        if_match,
         client,
         verb,
         |db, pipeline, _| {
@@ -360,7 +361,7 @@ pub fn add_stage(db: &dyn Db, caller: &Caller, id: i64, body: &Json, client: &Cl
         return Err(CoreError::Validation(errors));
     };
     let code = code.as_str().unwrap_or_default().to_string();
-    on_stages(db, caller, id, client, "stage_added", |db, pipeline| {
+    on_stages(db, caller, id, None, client, "stage_added", |db, pipeline| {
         let full = if pipeline["is_default"] == true {
             code
         } else {
@@ -389,10 +390,50 @@ pub fn update_stage(
 ) -> Result<Json, CoreError> {
     caller.require(Entity::Settings, Action::Update)?;
     let input = STAGES.parse(body, false, None)?;
-    on_stages(db, caller, id, client, "stage_updated", |db, _| {
+    on_stages(db, caller, id, None, client, "stage_updated", |db, _| {
         let key = Key(vec![("pipeline_id", id.into()), ("code", code.into())]);
         STAGES.change_row(db, caller, &key, input)?;
         Ok(json!({"code": code}))
+    })
+}
+
+/// Puts the pipeline's stages in the order `{"order": [code, ...]}` names (every stage of the
+/// pipeline exactly once, 422 `order` otherwise), in one transaction: sorts 10, 20, 30...
+pub fn reorder_stages(
+    db: &dyn Db,
+    caller: &Caller,
+    id: i64,
+    body: &Json,
+    if_match: Option<i64>,
+    client: &ClientInfo,
+) -> Result<Json, CoreError> {
+    caller.require(Entity::Settings, Action::Update)?;
+    let order: Vec<&str> = body["order"]
+        .as_array()
+        .map(|codes| codes.iter().filter_map(Json::as_str).collect())
+        .unwrap_or_default();
+    on_stages(db, caller, id, if_match, client, "stages_reordered", |db, _| {
+        let rows = db.query("SELECT code FROM pipeline_stages WHERE pipeline_id = ?", &[id.into()])?;
+        let mut current: Vec<&str> = rows.iter().filter_map(|r| r.str("code")).collect();
+        let mut asked = order.clone();
+        current.sort_unstable();
+        asked.sort_unstable();
+        if current != asked || body["order"].as_array().map(Vec::len) != Some(order.len()) {
+            let mut errors = FieldErrors::new();
+            errors.push(
+                "order",
+                "invalid_order",
+                "must list every stage code of the pipeline exactly once",
+            );
+            return Err(CoreError::Validation(errors));
+        }
+        for (index, code) in order.iter().enumerate() {
+            db.execute(
+                "UPDATE pipeline_stages SET sort = ? WHERE pipeline_id = ? AND code = ?",
+                &[((index as i64 + 1) * 10).into(), id.into(), (*code).into()],
+            )?;
+        }
+        Ok(json!({ "order": order }))
     })
 }
 
@@ -407,7 +448,7 @@ pub fn delete_stage(
     client: &ClientInfo,
 ) -> Result<Json, CoreError> {
     caller.require(Entity::Settings, Action::Update)?;
-    on_stages(db, caller, id, client, "stage_deleted", |db, _| {
+    on_stages(db, caller, id, None, client, "stage_deleted", |db, _| {
         stage_of(db, id, code)?;
         let deals = deal_count(db, "stage", code.into())?;
         if deals > 0 {

@@ -64,6 +64,12 @@ impl ListQuery {
                     let Some(name) = key.strip_prefix("filter[").and_then(|k| k.strip_suffix(']')) else {
                         return Err(CoreError::BadRequest(format!("unknown query parameter {key:?}")));
                     };
+                    // `filter[at][gte]` is the filter named `at[gte]`.
+                    let name = match name.split_once("][") {
+                        Some((field, op)) => format!("{field}[{op}]"),
+                        None => name.to_string(),
+                    };
+                    let name = name.as_str();
                     if !allowed_filters.contains(&name) {
                         return Err(CoreError::BadRequest(format!(
                             "unknown filter {key:?} (allowed: {})",
