@@ -43,7 +43,7 @@ pub fn update(db: &dyn Db, caller: &Caller, body: &Json, client: &ClientInfo) ->
                     "not a country code this CRM knows phones of",
                 ),
             },
-            "firm_name" => match value.as_str().map(str::trim) {
+            "firm_name" => match value.as_str().map(str::trim).or(value.is_null().then_some("")) {
                 Some(name) if name.chars().count() <= 200 => changes.push(("firm_name", name.to_string())),
                 _ => errors.push(key.clone(), "too_long", "a name of at most 200 characters"),
             },

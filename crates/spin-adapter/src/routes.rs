@@ -35,6 +35,7 @@ use crm_core::acl::Caller;
 use crm_core::audit::ClientInfo;
 use serde::de::DeserializeOwned;
 use spin_sdk::http::{Method, Request, Response};
+use std::borrow::Cow;
 
 use crate::auth::{authenticate, client_info};
 use crate::problem::{ApiError, error_response};
@@ -106,6 +107,14 @@ fn parse_id(text: &str) -> Option<i64> {
     text.parse().ok().filter(|id| *id > 0)
 }
 
+/// A path parameter percent-decoded (`C2%3AWON` is the stage code `C2:WON`); text that does
+/// not decode to UTF-8 stays as sent.
+fn decoded(value: &str) -> Cow<'_, str> {
+    percent_encoding::percent_decode_str(value)
+        .decode_utf8()
+        .unwrap_or(Cow::Borrowed(value))
+}
+
 /// The segments of a path: trailing slashes dropped; the root is no segment at all.
 fn segments(path: &str) -> Vec<&str> {
     let path = path.trim_end_matches('/');
@@ -127,7 +136,7 @@ struct Route {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Found<'r, 'p> {
     /// The route at this position of the table answers, with the path's parameters.
-    Route(usize, Vec<(&'r str, &'p str)>),
+    Route(usize, Vec<(&'r str, Cow<'p, str>)>),
     /// A pattern matches but not for this method; these are the methods it takes.
     MethodNotAllowed(Vec<&'static str>),
     /// No pattern matches.
@@ -259,7 +268,7 @@ impl Routes {
                 .iter()
                 .zip(&parts)
                 .filter_map(|(segment, part)| match (segment, segment.matches(part)) {
-                    (Segment::Param { name, .. }, Some((_, Some(value)))) => Some((name.as_str(), value)),
+                    (Segment::Param { name, .. }, Some((_, Some(value)))) => Some((name.as_str(), decoded(value))),
                     _ => None,
                 })
                 .collect();
@@ -349,7 +358,7 @@ fn origin(url: &str) -> &str {
 pub struct Cx<'r> {
     /// The request.
     pub request: &'r Request,
-    params: Vec<(&'r str, &'r str)>,
+    params: Vec<(&'r str, Cow<'r, str>)>,
 }
 
 /// A signed-in caller's request: the migrated database, who is calling, and from where.
@@ -364,11 +373,11 @@ pub struct SignedIn {
 
 impl<'r> Cx<'r> {
     /// The path parameter `name` (`<name>` in the pattern).
-    pub fn param(&self, name: &str) -> Result<&'r str, ApiError> {
+    pub fn param(&self, name: &str) -> Result<&str, ApiError> {
         self.params
             .iter()
             .find(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
+            .map(|(_, v)| v.as_ref())
             .ok_or_else(|| CoreError::Internal(format!("the route has no parameter <{name}>")).into())
     }
 
@@ -499,7 +508,10 @@ mod tests {
         match found {
             Found::Route(at, params) => (
                 at,
-                params.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+                params
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v.into_owned()))
+                    .collect(),
             ),
             other => panic!("expected a route, got {other:?}"),
         }
@@ -522,6 +534,12 @@ mod tests {
             (
                 Method::Patch,
                 "/api/pipelines/2/stages/C2:NEW",
+                7,
+                &[("id", "2"), ("code", "C2:NEW")],
+            ),
+            (
+                Method::Patch,
+                "/api/pipelines/2/stages/C2%3ANEW",
                 7,
                 &[("id", "2"), ("code", "C2:NEW")],
             ),
@@ -670,7 +688,7 @@ mod tests {
     fn a_parameter_the_route_lacks_is_an_internal_error() {
         let cx = Cx {
             request: &request(Method::Get, "/"),
-            params: vec![("id", "7")],
+            params: vec![("id", "7".into())],
         };
         assert_eq!(cx.id("id"), Ok(7));
         assert!(matches!(cx.param("code"), Err(ApiError::Core(CoreError::Internal(_)))));
