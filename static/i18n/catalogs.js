@@ -6,8 +6,10 @@ import enApp from "./en/app.js";
 import ruApp from "./ru/app.js";
 import enSettings from "./en/settings.js";
 import ruSettings from "./ru/settings.js";
+import enAccess from "./en/access.js";
+import ruAccess from "./ru/access.js";
 
 export const CATALOGS = {
-  en: { ...enApp, ...enSettings },
-  ru: { ...ruApp, ...ruSettings },
+  en: { ...enApp, ...enSettings, ...enAccess },
+  ru: { ...ruApp, ...ruSettings, ...ruAccess },
 };

@@ -432,6 +432,90 @@ fn a_manager_cannot_move_a_deal_into_won_and_sees_the_reason_with_the_card_back(
 }
 
 #[test]
+fn departments_a_user_and_a_role_set_in_the_settings_are_stored_and_hold_for_the_manager() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let results = run_ui(&app, "settings_access", admin_config(&admin));
+
+    // The tree as the UI left it: Support went under Sales by drag and drop and back to the top
+    // by keyboard; the refused cycle and deletes changed nothing.
+    let page = get(&app, &admin, "/api/departments");
+    let departments = page["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(departments.len(), 3, "{page}");
+    let named = |name: &str| {
+        departments
+            .iter()
+            .find(|d| d["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no department {name}: {page}"))
+    };
+    let (sales, east, support) = (named("Sales"), named("Sales East"), named("Support"));
+    assert_eq!(sales["parent_id"], Value::Null);
+    assert_eq!(east["parent_id"], sales["id"]);
+    assert_eq!(support["parent_id"], Value::Null);
+
+    // The role and its matrix: renamed through the API meanwhile, so the stale save kept nothing.
+    let role_id = app.role_id(&admin, "sales_manager");
+    assert_eq!(results["role_id"], json!(role_id), "{results}");
+    let role = get(&app, &admin, &format!("/api/roles/{role_id}"));
+    assert_eq!(role["name"], "Sales manager (East)");
+    assert_eq!(role["is_system"], false);
+    let levels = &role["permissions"]["entities"];
+    for (entity, action, level) in [
+        ("deal", "read", "own"),
+        ("deal", "add", "own"),
+        ("deal", "update", "own"),
+        ("deal", "delete", "none"),
+        ("activity", "read", "own"),
+        ("activity", "add", "own"),
+        ("contact", "read", "own"),
+        ("company", "read", "own"),
+        ("product", "read", "all"),
+        ("lead", "read", "none"),
+        ("report", "read", "none"),
+        ("settings", "read", "none"),
+    ] {
+        assert_eq!(levels[entity][action], level, "{entity}: {action} in {role}");
+    }
+    let mut allowed: Vec<String> = default_stages(&app, &admin)
+        .into_iter()
+        .map(|(code, _)| code)
+        .filter(|code| !code.ends_with("WON"))
+        .collect();
+    allowed.sort();
+    assert_eq!(role["permissions"]["stages"], json!({"deal": {"move": allowed}}));
+
+    // The manager: in Sales East, with the role given on the role's page.
+    let users = get(&app, &admin, "/api/users?filter[email]=mila@example.com");
+    let mila = &users["items"][0];
+    assert_eq!(mila["name"], "Mila Manager");
+    assert_eq!(mila["department_id"], east["id"]);
+    assert_eq!(mila["role_ids"], json!([role_id]));
+
+    // What the browser showed the manager, and the API agrees.
+    assert_eq!(results["manager_deals"], json!(["Mila's harbour deal"]));
+    assert!(
+        results["won_refused"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("your role may not put a deal into WON"),
+        "{results}"
+    );
+    let manager = app.login("mila@example.com", "velvet harbor compass 9");
+    let deals = get(&app, &manager, "/api/deals");
+    let titles: Vec<&str> = deals["items"]
+        .as_array()
+        .map(|items| items.iter().filter_map(|d| d["title"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(titles, vec!["Mila's harbour deal"]);
+    assert_eq!(
+        deals["items"][0]["stage"],
+        json!(default_stages(&app, &admin)[0].0),
+        "not moved into won"
+    );
+}
+
+#[test]
 fn converting_a_lead_lands_on_its_new_deal() {
     let app = spawn_app();
     let admin = app.setup_admin();

@@ -5,13 +5,14 @@
 //   table(items, [{ label, value: (item) => text, head: true }], { onEdit })
 //   await editDialog(t("..."), FIELDS, item, (body) => api(...))
 //
-// A field is `{name, label, kind?, required?, hint?, options?, multiple?, create?}`; kinds:
-// text (default), email, password, number, color, textarea, checkbox, select (options
-// `[{value, label}]`, `multiple` for a list of values), names (an `{en, ru}` pair) and lines
-// (one value per line, read as a list). A field with `create: true` is shown only when
-// creating. The form sends only what changed (all of it when creating); the API's field errors
-// go beside their fields, a 412 says the item changed meanwhile, anything else shows above the
-// buttons.
+// A field is `{name, label, kind?, required?, readonly?, hint?, options?, multiple?, create?}`;
+// kinds: text (default), email, password, number, color, textarea, checkbox, select (options
+// `[{value, label}]`, `multiple` for a list of values), names (an `{en, ru}` pair), lines (one
+// value per line, read as a list) and custom (`render(value) => Node` draws the field with its
+// own labels and `f-<path>-error` places, `read(form) => value` reads it back: a permission
+// matrix, say). A field with `create: true` is shown only when creating. The form sends only
+// what changed (all of it when creating); the API's field errors go beside their fields, a 412
+// says the item changed meanwhile, anything else shows above the buttons.
 
 import { ApiError } from "../../api.js";
 import { html, el } from "../../ui/html.js";
@@ -78,13 +79,14 @@ function control(field, value) {
     default: {
       const type = { email: "email", password: "password", number: "number", color: "color" }[field.kind] || "text";
       return el`<input type=${type} id=${common.id} name=${field.name} .value=${value ?? (type === "color" ? "#a8adb4" : "")}
-        ?required=${field.required} autocomplete=${type === "password" ? "new-password" : "off"} aria-describedby=${described}>`;
+        ?required=${field.required} ?readonly=${field.readonly} autocomplete=${type === "password" ? "new-password" : "off"} aria-describedby=${described}>`;
     }
   }
 }
 
 /** One field's row: label, control, hint and the place its error goes. */
 export function fieldRow(field, value) {
+  if (field.kind === "custom") return field.render(value);
   const input = control(field, value);
   const check = field.kind === "checkbox";
   const mark = field.required ? html`<span aria-hidden="true"> *</span>` : null;
@@ -98,6 +100,7 @@ export function fieldRow(field, value) {
 
 /** A field's value as the form holds it, in API JSON. */
 function read(form, field) {
+  if (field.kind === "custom") return field.read(form);
   const input = form.querySelector(`[id="${CSS.escape(id(field.name))}"]`);
   switch (field.kind) {
     case "checkbox":
@@ -120,13 +123,21 @@ function read(form, field) {
   }
 }
 
-const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** JSON text with object keys sorted, so two equal values read alike whatever their key order. */
+function canonical(value) {
+  return JSON.stringify(value ?? null, (_, v) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+  );
+}
+
+const same = (a, b) => canonical(a) === canonical(b);
 
 /**
  * A form of `fields` over `item` (null when creating) that calls `save(body)` on submit and
- * `done(saved)` after it succeeds. Returns the form element.
+ * `done(saved)` after it succeeds. Returns the form element. `stale` is what a 412 says (the
+ * dialogs' "close and reopen" unless given).
  */
-export function editForm(fields, item, save, done, { submitLabel = t("save"), onCancel } = {}) {
+export function editForm(fields, item, save, done, { submitLabel = t("save"), onCancel, stale } = {}) {
   const creating = !item;
   const shown = fields.filter((f) => creating || !f.create);
   const alert = el`<p class="notice error" role="alert" hidden></p>`;
@@ -154,7 +165,7 @@ export function editForm(fields, item, save, done, { submitLabel = t("save"), on
       announce(t("settings.saved"));
       done(saved);
     } catch (error) {
-      showFailure(form, alert, error);
+      showFailure(form, alert, error, stale);
     } finally {
       button.disabled = false;
     }
@@ -163,10 +174,10 @@ export function editForm(fields, item, save, done, { submitLabel = t("save"), on
 }
 
 /** The API's refusal on a form: field errors beside their fields, the rest in `alert`. */
-export function showFailure(form, alert, error) {
+export function showFailure(form, alert, error, stale = t("settings.stale")) {
   const unplaced = showFieldErrors(form, error);
   if (unplaced && !unplaced.length) return;
-  alert.textContent = error instanceof ApiError && error.stale ? t("settings.stale") : unplaced?.length ? unplaced.join("; ") : errorMessage(error);
+  alert.textContent = error instanceof ApiError && error.stale ? stale : unplaced?.length ? unplaced.join("; ") : errorMessage(error);
   alert.hidden = false;
   if (!form.contains(document.activeElement) || document.activeElement.tagName === "BUTTON") alert.focus?.();
 }
