@@ -158,6 +158,10 @@ export function editForm(fields, item, save, done, { submitLabel = t("save"), on
       const value = read(form, f);
       if (creating ? value !== null && !(f.kind === "lines" && !value.length) : !same(value, item[f.name])) body[f.name] = value;
     }
+    if (!creating && !Object.keys(body).length) {
+      done(item);
+      return;
+    }
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
