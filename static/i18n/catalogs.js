@@ -6,8 +6,10 @@ import enApp from "./en/app.js";
 import ruApp from "./ru/app.js";
 import enSettings from "./en/settings.js";
 import ruSettings from "./ru/settings.js";
+import enForms from "./en/forms.js";
+import ruForms from "./ru/forms.js";
 
 export const CATALOGS = {
-  en: { ...enApp, ...enSettings },
-  ru: { ...ruApp, ...ruSettings },
+  en: { ...enApp, ...enSettings, ...enForms },
+  ru: { ...ruApp, ...ruSettings, ...ruForms },
 };
