@@ -8,8 +8,10 @@ import enSettings from "./en/settings.js";
 import ruSettings from "./ru/settings.js";
 import enAccess from "./en/access.js";
 import ruAccess from "./ru/access.js";
+import enForms from "./en/forms.js";
+import ruForms from "./ru/forms.js";
 
 export const CATALOGS = {
-  en: { ...enApp, ...enSettings, ...enAccess },
-  ru: { ...ruApp, ...ruSettings, ...ruAccess },
+  en: { ...enApp, ...enSettings, ...enAccess, ...enForms },
+  ru: { ...ruApp, ...ruSettings, ...ruAccess, ...ruForms },
 };

@@ -927,3 +927,81 @@ fn a_pipeline_a_custom_field_a_token_and_the_firm_set_in_the_settings_are_stored
     // The password was changed: the new one signs in.
     app.login(ADMIN_EMAIL, "quiet meadow lantern 42");
 }
+
+#[test]
+fn a_web_form_built_in_settings_takes_a_lead_from_another_site() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let results = run_ui(&app, "settings_forms", admin_config(&admin));
+    let id = results["form_id"].as_i64().expect("the form's id");
+    let form = get(&app, &admin, &format!("/api/forms/{id}"));
+    assert_eq!(form["name"], "Website enquiry", "{form}");
+    assert_eq!(form["allowed_origins"], json!([results["origin"]]), "{form}");
+    let mapped: Vec<(&str, &str)> = form["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap_or_default(),
+                f["target"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        mapped,
+        [
+            ("name", "name"),
+            ("phone", "phone"),
+            ("company_title", "company_title"),
+            ("email", "email")
+        ],
+        "added, remapped, moved and removed by the buttons: {form}"
+    );
+    assert_eq!(form["fields"][0]["label"], json!({"en": "Your name", "ru": "Ваше имя"}));
+    assert_eq!(form["fields"][0]["required"], true);
+    assert_eq!(form["success_message"], "Thanks! We will call you back today.");
+    assert_eq!(form["notify_minutes"], 30, "saved after the conflict: {form}");
+    assert_eq!(form["source_description"], "Changed by Boris", "their change survives");
+
+    // The visitor's lead, with what they typed on the other site.
+    let leads = get(&app, &admin, "/api/leads?q=Petrov");
+    let items = leads["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{leads}");
+    let lead = &items[0];
+    assert_eq!(lead["title"], "Website enquiry: Ivan Petrov");
+    assert_eq!(
+        (lead["first_name"].as_str(), lead["last_name"].as_str()),
+        (Some("Ivan"), Some("Petrov"))
+    );
+    assert_eq!(lead["phones"][0]["e164"], "+79991234567");
+    assert_eq!(lead["emails"][0]["value"], "ivan.petrov@example.com");
+    assert_eq!(lead["company_title"], "Petrov Trading");
+    assert_eq!(lead["source"], "WEBFORM");
+    assert_eq!(
+        results["lead_link"],
+        format!("/leads/{}", lead["id"]),
+        "the log links the lead"
+    );
+
+    // The log: the visitor's submission, the quarantined one released, and what it became.
+    let log = get(&app, &admin, &format!("/api/forms/{id}/submissions"));
+    let entries = log["items"].as_array().cloned().unwrap_or_default();
+    let outcomes: Vec<&str> = entries
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(outcomes, ["accepted", "released", "accepted"], "{log}");
+    assert_eq!(entries[0]["lead_id"], lead["id"]);
+    assert!(
+        entries[0]["payload"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ivan.petrov@example.com"),
+        "{log}"
+    );
+    assert_eq!(results["outcomes"], json!(["Accepted", "Released", "Accepted"]));
+    assert_eq!(results["payload_elements"], 0, "the payload is shown as text");
+    let released = get(&app, &admin, &format!("/api/leads/{}", entries[2]["lead_id"]));
+    assert_eq!(released["first_name"], "Maria", "{released}");
+}

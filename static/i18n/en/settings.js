@@ -18,6 +18,7 @@ export default {
   "settings.stale": "Someone changed this meanwhile. Close, reopen and try again.",
   "settings.copy": "Copy",
   "settings.copied": "Copied.",
+  "settings.copy_named": "Copy: {name}",
   "settings.lang_en": "English",
   "settings.lang_ru": "Russian",
   "settings.name": "Name",

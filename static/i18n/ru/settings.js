@@ -18,6 +18,7 @@ export default {
   "settings.stale": "Кто-то уже изменил это. Закройте, откройте снова и повторите.",
   "settings.copy": "Копировать",
   "settings.copied": "Скопировано.",
+  "settings.copy_named": "Копировать: {name}",
   "settings.lang_en": "Английский",
   "settings.lang_ru": "Русский",
   "settings.name": "Имя",

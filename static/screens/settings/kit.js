@@ -7,12 +7,13 @@
 //
 // A field is `{name, label, kind?, required?, readonly?, hint?, options?, multiple?, create?}`;
 // kinds: text (default), email, password, number, color, textarea, checkbox, select (options
-// `[{value, label}]`, `multiple` for a list of values), names (an `{en, ru}` pair), lines (one
-// value per line, read as a list) and custom (`render(value) => Node` draws the field with its
-// own labels and `f-<path>-error` places, `read(form) => value` reads it back: a permission
-// matrix, say). A field with `create: true` is shown only when creating. The form sends only
-// what changed (all of it when creating); the API's field errors go beside their fields, a 412
-// says the item changed meanwhile, anything else shows above the buttons.
+// `[{value, label}]`, `multiple` for a list of values), checks (the same options as a group of
+// checkboxes, read as a list), names (an `{en, ru}` pair), lines (one value per line, read as a
+// list) and custom (`render(value) => Node` draws the field with its own labels and
+// `f-<path>-error` places, `read(form) => value` reads it back: a permission matrix, say). A
+// field with `create: true` is shown only when creating. The form sends only what changed (all
+// of it when creating); the API's field errors go beside their fields, a 412 says the item
+// changed meanwhile, anything else shows above the buttons.
 
 import { ApiError } from "../../api.js";
 import { html, el } from "../../ui/html.js";
@@ -55,7 +56,8 @@ const id = (name) => `f-${name}`;
 
 function control(field, value) {
   const common = { id: id(field.name), name: field.name };
-  const described = field.hint ? `${common.id}-hint` : null;
+  // The hint and the error (empty until the API refuses the value) describe the control.
+  const described = `${field.hint ? `${common.id}-hint ` : ""}${common.id}-error`;
   switch (field.kind) {
     case "checkbox":
       return el`<input type="checkbox" id=${common.id} name=${field.name} .checked=${Boolean(value)} aria-describedby=${described}>`;
@@ -69,6 +71,14 @@ function control(field, value) {
         ${field.multiple || field.required ? null : html`<option value="">${t("none_option")}</option>`}
         ${field.options.map((o) => html`<option value=${o.value} ?selected=${chosen.has(String(o.value))}>${o.label}</option>`)}
       </select>`;
+    }
+    case "checks": {
+      const chosen = new Set((value || []).map(String));
+      return el`<fieldset class="checks" id=${common.id} tabindex="-1" aria-describedby=${described}>
+        <legend>${field.label}</legend>
+        ${field.options.map((o, i) => html`<label class="check"><input type="checkbox" id=${id(`${field.name}.${i}`)} value=${o.value}
+          .checked=${chosen.has(String(o.value))}>${o.label}</label>`)}
+      </fieldset>`;
     }
     case "names":
       return el`<div class="names" role="group" id=${common.id} aria-label=${field.label}>
@@ -90,7 +100,10 @@ export function fieldRow(field, value) {
   const input = control(field, value);
   const check = field.kind === "checkbox";
   const mark = field.required ? html`<span aria-hidden="true"> *</span>` : null;
-  const label = field.kind === "names" ? html`<span class="label">${field.label}${mark}</span>` : html`<label for=${id(field.name)}>${field.label}${mark}</label>`;
+  const label =
+    field.kind === "checks" ? null
+    : field.kind === "names" ? html`<span class="label">${field.label}${mark}</span>`
+    : html`<label for=${id(field.name)}>${field.label}${mark}</label>`;
   return el`<div class=${check ? "field check" : "field"}>
     ${check ? input : null}${label}${check ? null : input}
     ${field.hint ? html`<p class="hint" id=${`${id(field.name)}-hint`}>${field.hint}</p>` : null}
@@ -98,8 +111,8 @@ export function fieldRow(field, value) {
   </div>`;
 }
 
-/** A field's value as the form holds it, in API JSON. */
-function read(form, field) {
+/** A field's value as `form` holds it, in API JSON. */
+export function readValue(form, field) {
   if (field.kind === "custom") return field.read(form);
   const input = form.querySelector(`[id="${CSS.escape(id(field.name))}"]`);
   switch (field.kind) {
@@ -114,6 +127,8 @@ function read(form, field) {
       if (field.multiple) return [...input.selectedOptions].map((o) => cast(o.value));
       return input.value === "" ? null : cast(input.value);
     }
+    case "checks":
+      return [...input.querySelectorAll("input:checked")].map((box) => (field.numeric ? Number(box.value) : box.value));
     case "names": {
       const part = (l) => form.querySelector(`[id="${CSS.escape(id(`${field.name}.${l}`))}"]`).value.trim();
       return { en: part("en"), ru: part("ru") };
@@ -155,7 +170,7 @@ export function editForm(fields, item, save, done, { submitLabel = t("save"), on
     alert.hidden = true;
     const body = {};
     for (const f of shown) {
-      const value = read(form, f);
+      const value = readValue(form, f);
       if (creating ? value !== null && !(f.kind === "lines" && !value.length) : !same(value, item[f.name])) body[f.name] = value;
     }
     if (!creating && !Object.keys(body).length) {
@@ -233,9 +248,26 @@ export function alertBox() {
   return el`<p class="notice error" role="alert" tabindex="-1" hidden></p>`;
 }
 
+/**
+ * A read-only copy of `text` (a one-line input, or a text area when `multiline`) labelled
+ * `label`, with a Copy button beside it; `controlId` is the control's id.
+ */
+export function copyField(controlId, label, text, { multiline = false } = {}) {
+  const name = t("settings.copy_named", { name: label });
+  return el`<div class="field copy-field">
+    <label for=${controlId}>${label}</label>
+    <div class="copy-row">
+      ${multiline
+        ? html`<textarea id=${controlId} readonly rows="3" spellcheck="false" .value=${text}></textarea>`
+        : html`<input id=${controlId} readonly spellcheck="false" .value=${text}>`}
+      ${copyButton(text, t("settings.copy"), name)}
+    </div>
+  </div>`;
+}
+
 /** A button that copies `text` to the clipboard and says so. */
-export function copyButton(text, label = t("settings.copy")) {
-  return el`<button type="button" class="secondary" @click=${async (event) => {
+export function copyButton(text, label = t("settings.copy"), ariaLabel = null) {
+  return el`<button type="button" class="secondary" aria-label=${ariaLabel} @click=${async (event) => {
     try {
       await navigator.clipboard.writeText(text);
       announce(t("settings.copied"));
