@@ -3,7 +3,7 @@
 // the API's data. Signing in, the session's person (`/api/me`) and the shell live here.
 
 import { api, ApiError, csrfToken, setCsrfToken, setUnauthorizedHandler } from "./api.js";
-import { t, setLang, lang } from "./i18n/i18n.js";
+import { t, setLang, lang, useMessages } from "./i18n/i18n.js";
 import { html, el, mount } from "./ui/html.js";
 import { renderShell, announce } from "./ui/shell.js";
 import { errorMessage } from "./ui/forms.js";
@@ -121,8 +121,8 @@ function markDrawn(path) {
   });
 }
 
-function onLanguage(code) {
-  setLang(code);
+async function onLanguage(code) {
+  await setLang(code);
   render();
   announce(t("language.changed"));
 }
@@ -178,12 +178,14 @@ setUnauthorizedHandler(() => {
 
 async function start() {
   document.documentElement.lang = lang();
+  const messages = useMessages("app");
   try {
     if (csrfToken()) {
       session.me = await api("/api/me", { auth401: false });
     }
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 401) {
+      await messages;
       renderShell({ me: null, path: location.pathname, onLanguage, onLogout: logout, navigate });
       mount(main, errorView(error));
       return;
@@ -192,6 +194,7 @@ async function start() {
   }
   if (!session.me) session.setupNeeded = await probeSetup();
   if (session.setupNeeded && location.pathname !== "/setup") history.replaceState(null, "", "/setup");
+  await messages;
   await render();
 }
 

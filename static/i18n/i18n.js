@@ -1,22 +1,30 @@
 // Messages and formats in the chosen language. The language comes from the browser unless the
 // person picked one (remembered in localStorage); `Intl` formats dates, numbers, money and
 // picks plural forms. Names that come from the API as `{en, ru}` go through `loc()`.
+//
+// Messages live in areas, `./<lang>/<area>.js` (the same keys in every language): only the
+// chosen language's are fetched, `app` before the first screen and the others when a screen
+// that needs them asks (`useMessages("settings")`), so a first visit loads one language of
+// the work screens' messages and nothing of the settings'.
 
-import { CATALOGS } from "./catalogs.js";
-
-const en = CATALOGS.en;
 export const LANGUAGES = [
   { code: "en", name: "English" },
   { code: "ru", name: "Русский" },
 ];
 const KEY = "crm.lang";
+const known = (code) => LANGUAGES.some((l) => l.code === code);
+
+/** Messages by language, as far as loaded, and which areas are wanted. */
+const catalogs = Object.fromEntries(LANGUAGES.map((l) => [l.code, {}]));
+const loaded = new Set();
+const areas = new Set(["app"]);
 
 function detect() {
   const saved = localStorage.getItem(KEY);
-  if (saved && CATALOGS[saved]) return saved;
+  if (saved && known(saved)) return saved;
   for (const tag of navigator.languages || [navigator.language || "en"]) {
     const base = String(tag).toLowerCase().split("-")[0];
-    if (CATALOGS[base]) return base;
+    if (known(base)) return base;
   }
   return "en";
 }
@@ -24,12 +32,32 @@ function detect() {
 let current = detect();
 document.documentElement.lang = current;
 
+/** Fetches the wanted areas of language `code` not loaded yet. */
+async function load(code) {
+  const missing = [...areas].filter((area) => !loaded.has(`${code}/${area}`));
+  await Promise.all(
+    missing.map(async (area) => {
+      const module = await import(`./${code}/${area}.js`);
+      Object.assign(catalogs[code], module.default);
+      loaded.add(`${code}/${area}`);
+    }),
+  );
+}
+
+/** Makes the messages of `names` (areas) available in the current language. */
+export function useMessages(...names) {
+  for (const name of names) areas.add(name);
+  return load(current);
+}
+
 export function lang() {
   return current;
 }
 
-export function setLang(code) {
-  if (!CATALOGS[code]) return;
+/** Switches to language `code` once its messages are loaded. */
+export async function setLang(code) {
+  if (!known(code)) return;
+  await load(code);
   current = code;
   localStorage.setItem(KEY, code);
   document.documentElement.lang = code;
@@ -37,7 +65,7 @@ export function setLang(code) {
 
 /** The message `key` with `{name}` placeholders filled; plural messages pick by `count`. */
 export function t(key, params = {}) {
-  let message = CATALOGS[current][key] ?? en[key];
+  let message = catalogs[current][key];
   if (message === undefined) return key;
   if (typeof message === "object") {
     const form = new Intl.PluralRules(current).select(Number(params.count ?? 0));

@@ -3,11 +3,12 @@
 
 import { api, apiAll, setCsrfToken } from "../api.js";
 import { html, el, mount } from "../ui/html.js";
-import { t, formatDateTime } from "../i18n/i18n.js";
+import { t, formatDateTime, useMessages } from "../i18n/i18n.js";
 import { announce } from "../ui/shell.js";
 import { editForm, table, confirmThen, alertBox, copyButton } from "./settings/kit.js";
 
 export async function profileScreen({ me }) {
+  await useMessages("settings");
   const tokensBox = el`<div></div>`;
   const shownOnce = el`<div aria-live="polite"></div>`;
   const alert = alertBox();
@@ -71,6 +72,8 @@ export async function profileScreen({ me }) {
     { submitLabel: t("profile.password") },
   );
   for (const input of password.querySelectorAll("input")) input.autocomplete = input.name === "current_password" ? "current-password" : "new-password";
+  // Password managers file the new password under the account's e-mail.
+  password.prepend(el`<input type="email" name="username" autocomplete="username" .value=${me.email} hidden>`);
 
   await drawTokens();
   return html`<section class="screen profile">

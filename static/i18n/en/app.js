@@ -27,6 +27,7 @@ export default {
   "language.changed": "Language changed",
   user_menu: "Account: {name}",
   user_n: "User #{id}",
+  "profile.menu": "My profile",
   logout: "Sign out",
   yes: "Yes",
   no: "No",

@@ -43,7 +43,6 @@ export default {
   "users.status": "Status",
 
   "profile.title": "My profile",
-  "profile.menu": "My profile",
   "profile.password": "Change password",
   "profile.current_password": "Current password",
   "profile.new_password": "New password",

@@ -27,6 +27,7 @@ export default {
   "language.changed": "Язык изменён",
   user_menu: "Учётная запись: {name}",
   user_n: "Пользователь №{id}",
+  "profile.menu": "Мой профиль",
   logout: "Выйти",
   yes: "Да",
   no: "Нет",

@@ -43,7 +43,6 @@ export default {
   "users.status": "Статус",
 
   "profile.title": "Мой профиль",
-  "profile.menu": "Мой профиль",
   "profile.password": "Смена пароля",
   "profile.current_password": "Текущий пароль",
   "profile.new_password": "Новый пароль",

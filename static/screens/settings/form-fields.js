@@ -5,7 +5,8 @@
 
 import { html, el, mount } from "../../ui/html.js";
 import { t, loc } from "../../i18n/i18n.js";
-import { CATALOGS } from "../../i18n/catalogs.js";
+import enForms from "../../i18n/en/forms.js";
+import ruForms from "../../i18n/ru/forms.js";
 import { fieldRow, readValue } from "./kit.js";
 
 /** Input types of the hosted page (crates/core intake::form::FIELD_TYPES). */
@@ -25,7 +26,7 @@ const USUAL = ["name", "phone", "email", "comments"];
 export function targetsOf(defs) {
   const special = SPECIAL.map((value) => ({
     value,
-    label: { en: CATALOGS.en[`forms.target.${value}`], ru: CATALOGS.ru[`forms.target.${value}`] },
+    label: { en: enForms[`forms.target.${value}`], ru: ruForms[`forms.target.${value}`] },
     type: value === "email" ? "email" : value === "phone" ? "tel" : "text",
   }));
   const own = defs

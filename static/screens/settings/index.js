@@ -3,7 +3,7 @@
 // default export is `async (ctx) => Node` with `ctx.id` the item in the address, if any.
 
 import { html } from "../../ui/html.js";
-import { t } from "../../i18n/i18n.js";
+import { t, useMessages } from "../../i18n/i18n.js";
 import { can } from "../../ui/reference.js";
 
 /** The sections in the order the sub-navigation shows them. */
@@ -21,6 +21,7 @@ const SECTIONS = [
 ];
 
 export async function settingsScreen(ctx) {
+  await useMessages("settings", "access", "forms");
   if (!can(ctx.me, "settings", "read")) {
     return html`<section class="screen"><h1>${t("nav.settings")}</h1><p class="notice error" role="alert">${t("error.forbidden")}</p></section>`;
   }

@@ -1,6 +1,16 @@
 // Steps the UI scenarios share, written as a person uses the app.
 
-import { CATALOGS } from "../../../static/i18n/catalogs.js";
+import { readdirSync } from "node:fs";
+
+/** Every message area of every language (`static/i18n/<lang>/<area>.js`), merged per language. */
+const I18N = new URL("../../../static/i18n/", import.meta.url);
+const CATALOGS = {};
+for (const lang of ["en", "ru"]) {
+  CATALOGS[lang] = {};
+  for (const file of readdirSync(new URL(`${lang}/`, I18N))) {
+    Object.assign(CATALOGS[lang], (await import(new URL(`${lang}/${file}`, I18N))).default);
+  }
+}
 
 /**
  * The app's own messages in `lang` (`static/i18n/<lang>/*.js`), for scenarios that run in either

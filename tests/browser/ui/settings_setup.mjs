@@ -76,22 +76,25 @@ export default async function ({ page, config, check, shot, results, api }) {
   const titles = await rowTitles(page);
   check(JSON.stringify(titles) === JSON.stringify(["Office on Main street"]), `only the office lead: ${titles}`);
 
-  // A lead source and a currency.
+  // A lead source and a currency (the dialogs close once saved).
   await open(page, config, "/settings/dictionaries?kind=sources", "Dictionaries");
   await page.getByRole("button", { name: "Add to Sources" }).click();
   dialog = page.getByRole("dialog", { name: "Add to Sources" });
-  await dialog.getByLabel("English").fill("Trade show");
-  await dialog.getByLabel("Code").fill("TRADE_SHOW");
+  await dialog.getByLabel("English").fill("Podcast");
+  await dialog.getByLabel("Code").fill("PODCAST");
   await dialog.getByRole("button", { name: "Save" }).click();
-  await page.getByRole("rowheader", { name: "Trade show" }).waitFor();
+  await dialog.waitFor({ state: "detached" });
+  await page.getByRole("rowheader", { name: "Podcast" }).waitFor();
   await open(page, config, "/settings/currencies", "Currencies");
   await page.getByRole("button", { name: "New currency" }).click();
   dialog = page.getByRole("dialog", { name: "New currency" });
-  await dialog.getByLabel("Code").fill("KZT");
-  await dialog.getByLabel("English").fill("Tenge");
-  await dialog.getByLabel("Rate").fill("0.18");
+  await dialog.getByLabel("Code").fill("GEL");
+  await dialog.getByLabel("English").fill("Georgian lari");
+  await dialog.getByLabel("Russian").fill("Грузинский лари");
+  await dialog.getByLabel("Rate").fill("34.5");
   await dialog.getByRole("button", { name: "Save" }).click();
-  await page.getByRole("rowheader", { name: "KZT" }).waitFor();
+  await dialog.waitFor({ state: "detached" });
+  await page.getByRole("rowheader", { name: "GEL" }).waitFor();
 
   // The firm's time zone: a wrong one is refused beside the field.
   await open(page, config, "/settings/firm", "Firm");
@@ -113,7 +116,7 @@ export default async function ({ page, config, check, shot, results, api }) {
   await shot("settings-audit");
 
   // An API token: shown once, works, then revoked.
-  await page.getByRole("button", { name: /^Account:/ }).click();
+  await page.getByLabel(/^Account:/).click();
   await page.getByRole("link", { name: "My profile" }).click();
   await page.getByRole("heading", { level: 1, name: "My profile" }).waitFor();
   await page.getByLabel("Token name").fill("Zapier");
@@ -135,7 +138,7 @@ export default async function ({ page, config, check, shot, results, api }) {
   await page.getByText("is not your current password").waitFor();
   await page.getByLabel("Current password").fill(config.password);
   await page.getByRole("button", { name: "Change password" }).click();
-  await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+  await page.getByRole("status").filter({ hasText: "Password changed." }).waitFor();
   // Still signed in (the new session), and the settings still open.
   await open(page, config, "/settings/users", "Users");
   void api;
