@@ -1,5 +1,6 @@
-// At 360 px nothing scrolls sideways, and a list shows its records as cards.
-import { signIn } from "./lib.mjs";
+// At 360 px nothing scrolls sideways, and a list shows its records as cards; every settings
+// section and the profile fit too, in Russian (the longer words).
+import { signIn, messages } from "./lib.mjs";
 
 async function noSideways(page, check, where) {
   const sizes = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
@@ -30,4 +31,21 @@ export default async function ({ page, config, shot, check, results }) {
   await page.getByRole("button", { name: "Edit" }).click();
   await noSideways(page, check, "card in edit");
   await shot("narrow-card");
+
+  // The settings, in Russian.
+  await page.getByRole("combobox", { name: "Language" }).selectOption("ru");
+  const t = messages("ru");
+  const sections = ["users", "departments", "roles", "pipelines", "dictionaries", "currencies", "custom-fields", "forms", "audit", "firm"];
+  for (const section of sections) {
+    await page.goto(`${config.base}/settings/${section}`);
+    await page.getByRole("heading", { level: 1, name: t(`settings.section.${section}`) }).waitFor();
+    await noSideways(page, check, `settings/${section}`);
+  }
+  await shot("narrow-settings-firm");
+  await page.goto(`${config.base}/settings/pipelines`);
+  await page.getByRole("heading", { level: 1, name: t("settings.section.pipelines") }).waitFor();
+  await shot("narrow-settings-pipelines");
+  await page.goto(`${config.base}/profile`);
+  await page.getByRole("heading", { level: 1, name: t("profile.title") }).waitFor();
+  await noSideways(page, check, "profile");
 }
