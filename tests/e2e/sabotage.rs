@@ -28,17 +28,22 @@ fn a_database_path_that_is_a_directory_gives_503() {
 fn a_migration_changed_after_it_was_applied_is_refused() {
     let app = spawn_app();
     assert_eq!(app.get("/api/health").status(), 200);
+    // A request compares one integer, the schema's fingerprint (`PRAGMA user_version`): the
+    // ledger is read, and the files' checksums checked, when it differs, as it does for a
+    // database another build migrated.
     app.db()
         .execute(
             "UPDATE schema_migrations SET checksum = 'tampered' WHERE version = 1",
             [],
         )
         .unwrap();
+    app.db().execute_batch("PRAGMA user_version = 1").unwrap();
     let body = assert_problem(app.get("/api/health"), 503);
     assert!(!body.to_string().contains("0001"), "opaque: {body}");
     app.db()
         .execute("DELETE FROM schema_migrations WHERE version = 1", [])
         .unwrap();
     app.db().execute("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (999, '0999_future.sql', 'x', 'now')", []).unwrap();
+    app.db().execute_batch("PRAGMA user_version = 999").unwrap();
     assert_problem(app.get("/api/health"), 503);
 }

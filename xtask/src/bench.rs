@@ -83,6 +83,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     crate::intake_bench::run(root)?;
     crate::records_bench::run(root)?;
     crate::deals_bench::run(root)?;
+    crate::deploy_bench::run(root)?;
     crate::ui_bench::run(root)
 }
 
@@ -244,13 +245,28 @@ pub(crate) fn start_host(state: &Path) -> anyhow::Result<(Host, Duration)> {
     start_host_with(Path::new("spin.toml"), state, "/api/health")
 }
 
+/// The app's host with extra `crm-host up` flags (`--sqlite-connections fresh`...).
+pub(crate) fn start_host_args(state: &Path, flags: &[&str]) -> anyhow::Result<(Host, Duration)> {
+    start_host_full(Path::new("spin.toml"), state, "/api/health", flags)
+}
+
 fn start_host_with(manifest: &Path, state: &Path, ready_path: &str) -> anyhow::Result<(Host, Duration)> {
+    start_host_full(manifest, state, ready_path, &[])
+}
+
+fn start_host_full(
+    manifest: &Path,
+    state: &Path,
+    ready_path: &str,
+    flags: &[&str],
+) -> anyhow::Result<(Host, Duration)> {
     let started = Instant::now();
     let mut child = Command::new(crate::host_binary())
         .args(["up", "--listen", "127.0.0.1:0", "--quiet", "--from"])
         .arg(manifest)
         .arg("--state-dir")
         .arg(state)
+        .args(flags)
         .stdout(Stdio::piped())
         .spawn()
         .context("starting crm-host")?;

@@ -10,6 +10,8 @@
 //!   `cargo xtask bench records`: only the record engine over a million leads and contacts;
 //!   `cargo xtask bench deals`: only deals and the kanban board over a million deals.
 //!   `cargo xtask bench intake`: only web-form submissions against their native floor.
+//!   `cargo xtask bench deploy`: each endpoint's cost pooled, on Spin's fresh connections and
+//!   with a remote database's round trip per statement, with its statements per request.
 //!   `cargo xtask bench ui`: only the web UI's screen times in chromium over a million leads
 //!   (needs node and chromium, installed as for `cargo xtask test`).
 //! - `cargo xtask reliability`: 10,000 form submissions with a SIGKILL of the runtime midway;
@@ -21,6 +23,7 @@
 mod acl_bench;
 mod bench;
 mod deals_bench;
+mod deploy_bench;
 mod intake_bench;
 mod invariants;
 mod records_bench;
@@ -57,11 +60,12 @@ fn run() -> anyhow::Result<()> {
         Some("bench") if args.get(1).map(String::as_str) == Some("deals") => deals_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("intake") => intake_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("ui") => ui_bench::run(&root),
+        Some("bench") if args.get(1).map(String::as_str) == Some("deploy") => deploy_bench::run(&root),
         Some("reliability") => reliability::run(&root),
         Some("bench") => bench::run(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | intake | ui] | reliability"
+                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | intake | ui | deploy] | reliability"
             );
             std::process::exit(2);
         }

@@ -125,6 +125,8 @@ pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) replayed: bool,
     pub(crate) body: String,
+    /// `crm-host-sql-statements` (a host started with `--report-sql-statements`).
+    pub(crate) statements: Option<u32>,
 }
 
 /// One HTTP/1.1 request on a new connection (`Connection: close`).
@@ -175,10 +177,16 @@ pub(crate) fn request(
     } else {
         body.to_string()
     };
+    let statements = head.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("crm-host-sql-statements")
+            .then(|| value.trim().parse().ok())?
+    });
     Ok(Answer {
         status,
         replayed: header("idempotent-replayed", "true"),
         body,
+        statements,
     })
 }
 

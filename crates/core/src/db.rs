@@ -247,13 +247,18 @@ impl DbError {
     }
 }
 
-/// How many [`transaction`] calls are open on one connection (0: none).
+/// Where one connection stands: how many [`transaction`] calls are open on it (0: none), and
+/// the settings statements to run before its first write.
 ///
 /// Every backend holds one per connection and hands it out through [`Db::nesting`]; only
-/// [`transaction`] changes it. A wrapper around another `Db` (a statement counter, a tracer)
-/// returns the inner connection's, so both agree on where the connection stands.
+/// [`transaction`] changes the depth. A wrapper around another `Db` (a statement counter, a
+/// tracer) returns the inner connection's, so both agree on where the connection stands.
+///
+/// The settings are deferred because only writes need them (`busy_timeout`, `foreign_keys`,
+/// `synchronous`): on a fresh connection per request, as Spin opens them, a read then sends no
+/// `PRAGMA` at all.
 #[derive(Debug, Default)]
-pub struct Nesting(Cell<u32>);
+pub struct Nesting(Cell<u32>, std::cell::RefCell<Vec<&'static str>>);
 
 impl Nesting {
     /// A connection outside any transaction.
@@ -264,6 +269,18 @@ impl Nesting {
     /// The number of open [`transaction`] calls.
     pub fn depth(&self) -> u32 {
         self.0.get()
+    }
+
+    /// Runs `statement` before the connection's next [`transaction`] begins (once).
+    pub fn before_writes(&self, statement: &'static str) {
+        let mut pending = self.1.borrow_mut();
+        if !pending.contains(&statement) {
+            pending.push(statement);
+        }
+    }
+
+    fn take_before_writes(&self) -> Vec<&'static str> {
+        std::mem::take(&mut *self.1.borrow_mut())
     }
 }
 
@@ -333,6 +350,9 @@ where
     let depth = db.nesting().depth();
     if depth > 0 {
         return savepoint(db, depth, f);
+    }
+    for statement in db.nesting().take_before_writes() {
+        db.execute(statement, &[])?;
     }
     db.execute("BEGIN IMMEDIATE", &[])?;
     let result = Level::enter(db.nesting(), depth).run(|| f(db));

@@ -26,4 +26,4 @@ pub mod sqlsplit;
 
 pub use db::{Db, DbError, Nesting, Row, Rows, Value, transaction};
 pub use error::{CoreError, FieldError, FieldErrors};
-pub use migrate::{MIGRATIONS, MigrateError, Migration, MigrationReport, migrate, migrate_with};
+pub use migrate::{MIGRATIONS, MigrateError, Migration, MigrationReport, fingerprint, migrate, migrate_with};

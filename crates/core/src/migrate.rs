@@ -2,9 +2,15 @@
 //!
 //! Migrations are the numbered files in `sql/` (`NNNN_name.sql`), embedded at compile time by
 //! `build.rs` into [`MIGRATIONS`]. Every component calls [`migrate`] when it opens the database,
-//! so the runner is shaped for that: when everything is applied it costs the three per-connection
-//! pragmas plus ONE query. Applied files are pinned by a SHA-256 checksum; a file edited after it
-//! was applied, or a database newer than the build, is refused rather than guessed at.
+//! so the runner is shaped for that: when everything is applied it costs ONE query, which reads
+//! the per-connection settings and `PRAGMA user_version` together. A fully migrated database's
+//! `user_version` is the build's [`fingerprint`] (the last version and a hash of every file's
+//! checksum), so that one integer says "this exact schema"; only when it differs (an older or
+//! newer build, a new file, a fresh database) does the runner read `schema_migrations`. Applied
+//! files are pinned by a SHA-256 checksum; a file edited after it was applied, or a database
+//! newer than the build, is refused rather than guessed at. A connection whose settings differ
+//! (a fresh one, as Spin opens per request) sets them before its first write, so a read sends
+//! none of them.
 //!
 //! Pending migrations are applied together in one `BEGIN IMMEDIATE` transaction that re-reads
 //! `schema_migrations` first, so two components starting at once are safe: the second waits on
@@ -107,21 +113,42 @@ const CONNECTION_SETTINGS: &[(&str, i64, &str)] = &[
     ("synchronous", 1, "PRAGMA synchronous=NORMAL"),
 ];
 
-/// Reads the settings in one query. Setting a flag pragma expires every prepared statement
-/// of the connection, so on a reused (pooled) connection they are only set when they differ.
-const READ_SETTINGS: &str = "SELECT (SELECT timeout FROM pragma_busy_timeout()) AS busy_timeout, \
+/// Reads the settings and the schema's fingerprint in one query. Setting a flag pragma expires
+/// every prepared statement of the connection, so on a reused (pooled) connection they are only
+/// set when they differ.
+const READ_STATE: &str = "SELECT (SELECT timeout FROM pragma_busy_timeout()) AS busy_timeout, \
      (SELECT foreign_keys FROM pragma_foreign_keys()) AS foreign_keys, \
-     (SELECT synchronous FROM pragma_synchronous()) AS synchronous";
+     (SELECT synchronous FROM pragma_synchronous()) AS synchronous, \
+     (SELECT user_version FROM pragma_user_version()) AS user_version";
 
-fn apply_connection_settings(db: &dyn Db) -> Result<(), DbError> {
-    let current = db.query(READ_SETTINGS, &[])?;
+/// Has the connection's settings that differ set before its first write (only writes need
+/// them: see [`crate::db::Nesting`]); answers the database's `user_version`.
+fn apply_connection_settings(db: &dyn Db) -> Result<i64, DbError> {
+    let current = db.query(READ_STATE, &[])?;
     let row = current.first();
     for (column, wanted, statement) in CONNECTION_SETTINGS {
         if row.as_ref().and_then(|r| r.i64(column)) != Some(*wanted) {
-            db.execute(statement, &[])?;
+            db.nesting().before_writes(statement);
         }
     }
-    Ok(())
+    Ok(row.and_then(|r| r.i64("user_version")).unwrap_or(0))
+}
+
+/// The `user_version` of a database that has exactly `migrations` applied: the last version in
+/// the low 12 bits and 19 bits of a SHA-256 over every checksum above them (positive in 32
+/// bits, as SQLite keeps it). 0 when there are no migrations.
+pub fn fingerprint(migrations: &[Migration]) -> i64 {
+    let Some(last) = migrations.iter().map(|m| m.version).max() else {
+        return 0;
+    };
+    let mut hash = Sha256::new();
+    for migration in migrations {
+        hash.update(migration.version.to_be_bytes());
+        hash.update(migration.checksum().as_bytes());
+    }
+    let digest = hash.finalize();
+    let high = (u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) & 0x7_FFFF) as i64;
+    (high << 12) | (i64::from(last) & 0xFFF)
 }
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -168,7 +195,14 @@ pub fn migrate_with(db: &dyn Db, migrations: &[Migration]) -> Result<MigrationRe
 }
 
 fn migrate_once(db: &dyn Db, migrations: &[Migration]) -> Result<MigrationReport, MigrateError> {
-    apply_connection_settings(db)?;
+    let user_version = apply_connection_settings(db)?;
+    let wanted = fingerprint(migrations);
+    if wanted != 0 && user_version == wanted {
+        return Ok(MigrationReport {
+            applied: Vec::new(),
+            current_version: migrations.iter().map(|m| m.version).max().unwrap_or(0),
+        });
+    }
 
     let applied = match read_applied(db) {
         Ok(applied) => applied,
@@ -177,6 +211,10 @@ fn migrate_once(db: &dyn Db, migrations: &[Migration]) -> Result<MigrationReport
     };
     let pending = pending_of(&applied, migrations)?;
     if pending.is_empty() {
+        // Up to date but not yet fingerprinted (migrated by a build before fingerprints).
+        if wanted != 0 {
+            db.execute(&format!("PRAGMA user_version = {wanted}"), &[])?;
+        }
         return Ok(MigrationReport {
             applied: Vec::new(),
             current_version: current_version(&applied),
@@ -236,6 +274,8 @@ fn apply_pending(
             .iter()
             .map(|m| m.version)
             .fold(current_version(&applied), u32::max);
+        // In the same transaction as the schema it stands for.
+        db.execute(&format!("PRAGMA user_version = {}", fingerprint(migrations)), &[])?;
         Ok(MigrationReport {
             applied: pending.iter().map(|m| m.version).collect(),
             current_version: current,

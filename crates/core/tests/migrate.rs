@@ -7,7 +7,8 @@ use std::sync::{Arc, Barrier};
 
 use crm_core::sqlsplit::split_statements;
 use crm_core::{
-    Db, DbError, MIGRATIONS, MigrateError, Migration, Nesting, Rows, Value, migrate, migrate_with, transaction,
+    Db, DbError, MIGRATIONS, MigrateError, Migration, Nesting, Rows, Value, fingerprint, migrate, migrate_with,
+    transaction,
 };
 use crm_sqlite::NativeDb;
 
@@ -76,19 +77,27 @@ fn migrations_apply_once_and_then_take_the_fast_path() {
     assert_eq!(second.current_version, *all.last().expect("at least one migration"));
     assert_eq!(
         counting.calls.get(),
-        2,
-        "on a reused connection: one read of the settings and one of schema_migrations"
+        1,
+        "on a migrated database: one read of the settings and the schema's fingerprint"
+    );
+    assert_eq!(
+        count(&db, "SELECT user_version FROM pragma_user_version()"),
+        fingerprint(MIGRATIONS)
     );
 
-    // A new connection (as a fresh runtime connection would be) sets its pragmas once, then
-    // also finds nothing to do.
+    // A new connection (as Spin opens one per request) also reads once and finds nothing to
+    // do: the pragmas it lacks wait for its first write.
     let other = NativeDb::open(&path).expect("reopen");
     let counting = Counting {
         inner: &other,
         calls: Cell::new(0),
     };
     assert!(migrate(&counting).expect("other connection").applied.is_empty());
-    assert!(counting.calls.get() > 2, "plus the pragmas a new connection lacks");
+    assert_eq!(counting.calls.get(), 1, "a read sends no pragma");
+    transaction(&other, |db| {
+        db.execute("UPDATE app_meta SET value = value WHERE key = 'schema'", &[])
+    })
+    .expect("a write");
     let settings = other
         .query("SELECT * FROM pragma_foreign_keys(), pragma_busy_timeout()", &[])
         .expect("settings");
@@ -116,13 +125,12 @@ fn journal_mode_is_wal_after_migrating() {
 fn a_changed_migration_is_refused_naming_the_file() {
     let (_dir, path) = fresh_file();
     let (db, _) = NativeDb::open_migrated(&path).expect("migrate");
-    db.execute(
-        "UPDATE schema_migrations SET checksum = 'tampered' WHERE version = 1",
-        &[],
-    )
-    .expect("tamper");
+    // A later build whose sql/0001 differs from the file that was applied.
+    let mut edited = MIGRATIONS.to_vec();
+    let sql: &'static str = Box::leak(format!("{}\n-- edited", MIGRATIONS[0].sql).into_boxed_str());
+    edited[0] = Migration::new(1, MIGRATIONS[0].name, sql);
 
-    let error = migrate(&db).expect_err("a changed file must be refused");
+    let error = migrate_with(&db, &edited).expect_err("a changed file must be refused");
     assert_eq!(
         error,
         MigrateError::Changed {
@@ -142,6 +150,8 @@ fn a_database_newer_than_the_build_is_refused() {
         &[],
     )
     .expect("insert");
+    // The newer build left its own fingerprint.
+    db.execute("PRAGMA user_version = 4095", &[]).expect("fingerprint");
 
     let error = migrate(&db).expect_err("an unknown version must be refused");
     assert!(

@@ -2,7 +2,8 @@
 //!
 //! Every label maps to a file (the `default` store to `<state-dir>/sqlite_key_value.db`);
 //! a file holds one table keyed by (store, key), so several labels may share a file.
-//! Each operation is one autocommitted statement on a pooled connection.
+//! Each operation is one autocommitted statement on a pooled connection (WAL, `synchronous=NORMAL`,
+//! checkpointed in the background by [`crate::checkpoint`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -31,6 +32,11 @@ impl KvStore {
         }
     }
 
+    /// The file the store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     fn with_conn<T>(&self, f: impl FnOnce(&rusqlite::Connection, &str) -> rusqlite::Result<T>) -> Result<T, Error> {
         let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let conn = match pooled {
@@ -52,7 +58,7 @@ impl KvStore {
         let conn = rusqlite::Connection::open(&self.path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(
-            "PRAGMA journal_mode=WAL;
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;
              CREATE TABLE IF NOT EXISTS spin_key_value (
                  store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
                  PRIMARY KEY (store, key)) WITHOUT ROWID;",

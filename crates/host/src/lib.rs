@@ -15,6 +15,7 @@
 //! - [`engine`] holds the wasmtime engine and the compiled-component cache.
 
 pub mod body;
+pub mod checkpoint;
 pub mod connection;
 pub mod engine;
 pub mod files;
@@ -80,6 +81,12 @@ pub struct HostOptions {
     pub access_log: bool,
     /// Timeouts, sizes and the connection cap clients are held to.
     pub limits: Limits,
+    /// How SQLite connections are made and what a statement costs (pooled, no delay: the
+    /// default; Spin's fresh connection per open, or a delay per statement, to measure a
+    /// deployment's cost).
+    pub sqlite_cost: sqlite::SqliteCost,
+    /// Adds `crm-host-sql-statements: N` to every component response (for benchmarks).
+    pub report_sql_statements: bool,
 }
 
 impl HostOptions {
@@ -99,6 +106,8 @@ impl HostOptions {
             env: std::env::vars().collect(),
             access_log: true,
             limits: Limits::default(),
+            sqlite_cost: sqlite::SqliteCost::default(),
+            report_sql_statements: false,
         }
     }
 }
@@ -125,6 +134,8 @@ pub struct App {
     pub name: String,
     /// The application version.
     pub version: String,
+    /// Whether responses say how many SQLite statements they took.
+    pub report_sql_statements: bool,
 }
 
 impl App {
@@ -187,18 +198,23 @@ impl App {
             );
         }
         problems.into_result()?;
-        let services = Services {
+        let mut services = Services {
             databases: storage
                 .databases
                 .iter()
-                .map(|(l, p)| (l.clone(), Arc::new(sqlite::DbPool::new(p))))
+                .map(|(l, p)| (l.clone(), Arc::new(sqlite::DbPool::new(p, opts.sqlite_cost))))
                 .collect(),
             key_value_stores: storage
                 .key_value_stores
                 .iter()
                 .map(|(l, p)| (l.clone(), Arc::new(key_value::KvStore::new(l, p))))
                 .collect(),
+            checkpointer: None,
         };
+        services.checkpointer = Some(checkpoint::Checkpointer::start(checkpointed_files(
+            &services,
+            opts.sqlite_cost,
+        ))?);
         Ok(App {
             engine,
             router,
@@ -206,8 +222,26 @@ impl App {
             services: Arc::new(services),
             name: manifest.name,
             version: manifest.version,
+            report_sql_statements: opts.report_sql_statements,
         })
     }
+}
+
+/// The files the checkpointer looks after: every key-value file, and the databases when their
+/// connections are pooled (with fresh connections SQLite's own automatic checkpoint runs, as on
+/// Spin).
+fn checkpointed_files(services: &Services, cost: sqlite::SqliteCost) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = services
+        .key_value_stores
+        .values()
+        .map(|s| s.path().to_path_buf())
+        .collect();
+    if cost.mode == sqlite::ConnectionMode::Pooled {
+        files.extend(services.databases.values().map(|d| d.path().to_path_buf()));
+    }
+    files.sort();
+    files.dedup();
+    files
 }
 
 /// Compiles (or loads from cache) one component and links it against the runtime's interfaces.

@@ -5,8 +5,12 @@
 //! once ready, then one access-log line per request; stops gracefully on SIGINT/SIGTERM.
 //! The limits clients are held to ([`crm_host::Limits`]) have their own flags:
 //! `--header-timeout-secs`, `--idle-timeout-secs`, `--body-timeout-secs`,
-//! `--max-body-bytes`, `--max-connections`.
+//! `--max-body-bytes`, `--max-connections`. What SQLite costs can be set to a deployment's, to
+//! measure it: `--sqlite-connections fresh` (Spin's connection per open),
+//! `--sqlite-statement-delay-ms N` (a remote database's round trip), and
+//! `--report-sql-statements` adds each response's statement count as a header.
 
+use crm_host::sqlite::{ConnectionMode, SqliteCost};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,6 +71,17 @@ enum Command {
         /// the open-file limit (`ulimit -n`) leaves less room].
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         max_connections: Option<u64>,
+        /// SQLite connections: `pooled` (reused, background checkpoints) or `fresh` (one per
+        /// guest `open`, as Spin makes them: to measure what a Spin deployment pays).
+        #[arg(long, value_name = "MODE", default_value = "pooled", value_parser = ["pooled", "fresh"])]
+        sqlite_connections: String,
+        /// Milliseconds added to every SQLite statement, standing in for a remote database's
+        /// round trip (a Spin cloud's libSQL) [default: 0].
+        #[arg(long, value_name = "MS")]
+        sqlite_statement_delay_ms: Option<u64>,
+        /// Add `crm-host-sql-statements: N` to component responses (for benchmarks).
+        #[arg(long)]
+        report_sql_statements: bool,
     },
 }
 
@@ -85,6 +100,9 @@ fn main() -> ExitCode {
         body_timeout_secs,
         max_body_bytes,
         max_connections,
+        sqlite_connections,
+        sqlite_statement_delay_ms,
+        report_sql_statements,
     } = Cli::parse().command;
     let mut opts = HostOptions::new(from, listen);
     if let Some(dir) = state_dir {
@@ -112,6 +130,15 @@ fn main() -> ExitCode {
     if let Some(n) = max_connections {
         limits.max_connections = usize::try_from(n).unwrap_or(usize::MAX);
     }
+    opts.sqlite_cost = SqliteCost {
+        mode: if sqlite_connections == "fresh" {
+            ConnectionMode::Fresh
+        } else {
+            ConnectionMode::Pooled
+        },
+        statement_delay: Duration::from_millis(sqlite_statement_delay_ms.unwrap_or(0)),
+    };
+    opts.report_sql_statements = report_sql_statements;
     let host = match crm_host::start(&opts) {
         Ok(host) => host,
         Err(e) => {

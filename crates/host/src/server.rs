@@ -338,6 +338,7 @@ async fn run_component(
     };
     let pre = component.pre.clone();
     let id_owned = id.to_string();
+    let statements = store.data().sql_statements.clone();
     let task = tokio::spawn(async move {
         let proxy = match pre.instantiate_async(&mut store).await {
             Ok(p) => p,
@@ -350,7 +351,13 @@ async fn run_component(
             .map_err(|e| (false, e))
     });
     match receiver.await {
-        Ok(Ok(response)) => {
+        Ok(Ok(mut response)) => {
+            if app.report_sql_statements {
+                let count = statements.load(std::sync::atomic::Ordering::Relaxed);
+                response
+                    .headers_mut()
+                    .insert("crm-host-sql-statements", http::HeaderValue::from(count));
+            }
             // The guest may still be streaming the body; the task finishes on its own.
             tokio::spawn(async move {
                 if let Ok(Err((_, e))) = task.await {

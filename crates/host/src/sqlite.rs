@@ -1,14 +1,28 @@
 //! The SQLite capability: `fermyon:spin/sqlite@2.0.0` and `spin:sqlite/sqlite@3.0.0`.
 //!
-//! Each label maps to a file (see [`crate::runtime_config`]). A guest `open` takes a
-//! connection from the label's pool for the life of the resource, so a guest's
-//! `BEGIN ... COMMIT` runs on one connection and is isolated from other requests.
-//! When the resource goes (dropped by the guest, or with the instance after a trap),
-//! an open transaction is rolled back and the connection goes back to the pool.
-//! Connections use WAL-friendly settings and cache prepared statements.
+//! Each label maps to a file (see [`crate::runtime_config`]). How a guest `open` gets its
+//! connection is the [`SqliteCost`] the runtime was started with:
+//!
+//! - **pooled** (the default): a connection from the label's pool for the life of the resource,
+//!   so a guest's `BEGIN ... COMMIT` runs on one connection, isolated from other requests; when
+//!   the resource goes (dropped by the guest, or with the instance after a trap) an open
+//!   transaction is rolled back and the connection goes back to the pool. Pooled connections run
+//!   WAL with `synchronous=NORMAL` (a commit writes the log without an fsync) and no automatic
+//!   checkpoint: [`Checkpointer`] checkpoints in the background instead of inside the request
+//!   whose commit crossed the threshold, and once more at shutdown. Prepared statements are
+//!   cached per connection.
+//! - **fresh**: Spin's own semantics, to measure what a deployment on real Spin pays: every
+//!   `open` opens the file anew with SQLite's defaults and closes it at drop, so each request
+//!   parses the schema and sets its own pragmas.
+//!
+//! Either way a delay per statement can stand in for a remote libSQL round trip, and the
+//! statements of a request are counted ([`RequestState::sql_statements`]). A `BEGIN` (which may
+//! wait for the write lock) runs under `block_in_place`, so a writer waiting never stalls the
+//! other requests sharing its async worker; reads from the page cache run in place.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use wasmtime::component::Resource;
@@ -19,36 +33,72 @@ use crate::state::RequestState;
 
 const MAX_IDLE: usize = 32;
 
+/// How guest connections are made (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConnectionMode {
+    /// Reused connections with the runtime's settings.
+    #[default]
+    Pooled,
+    /// A new connection per guest `open`, SQLite's defaults, closed at drop (as Spin does).
+    Fresh,
+}
+
+/// What a database statement costs a request: the connection mode, and an added delay per
+/// statement standing in for a network round trip (zero: none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SqliteCost {
+    /// How connections are made.
+    pub mode: ConnectionMode,
+    /// Added before every statement.
+    pub statement_delay: Duration,
+}
+
 /// One database file and its idle connections.
 #[derive(Debug)]
 pub struct DbPool {
     path: PathBuf,
+    cost: SqliteCost,
     idle: Mutex<Vec<rusqlite::Connection>>,
 }
 
 impl DbPool {
     /// A pool for `path`; the file is created on first use.
-    pub fn new(path: &Path) -> DbPool {
+    pub fn new(path: &Path, cost: SqliteCost) -> DbPool {
         DbPool {
             path: path.to_path_buf(),
+            cost,
             idle: Mutex::new(Vec::new()),
         }
     }
 
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     fn take(&self) -> rusqlite::Result<rusqlite::Connection> {
-        if let Some(conn) = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop() {
+        if self.cost.mode == ConnectionMode::Pooled
+            && let Some(conn) = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()
+        {
             return Ok(conn);
         }
         if let Some(parent) = self.path.parent() {
             let _ = std::fs::create_dir_all(parent);
         }
         let conn = rusqlite::Connection::open(&self.path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.set_prepared_statement_cache_capacity(64);
+        if self.cost.mode == ConnectionMode::Pooled {
+            conn.busy_timeout(Duration::from_secs(5))?;
+            conn.set_prepared_statement_cache_capacity(64);
+            // The checkpointer checkpoints; a commit only appends to the log.
+            conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;")?;
+        }
         Ok(conn)
     }
 
     fn give_back(&self, conn: rusqlite::Connection) {
+        if self.cost.mode == ConnectionMode::Fresh {
+            return; // closed, as Spin closes it
+        }
         if !conn.is_autocommit() && conn.execute_batch("ROLLBACK").is_err() {
             return; // a connection in an unknown state is closed, not reused
         }
@@ -56,6 +106,28 @@ impl DbPool {
         if idle.len() < MAX_IDLE {
             idle.push(conn);
         }
+    }
+}
+
+/// Whether a statement may wait long: `BEGIN` (it waits for the write lock, up to the busy
+/// timeout). Handing a worker's other tasks over costs about 0.4 ms, far more than a read from
+/// the page cache, so only such statements (and every statement when a delay stands in for a
+/// round trip) run under [`blocking`].
+fn may_wait(statement: &str) -> bool {
+    statement
+        .trim_start()
+        .get(..5)
+        .is_some_and(|w| w.eq_ignore_ascii_case("BEGIN"))
+}
+
+/// Runs `work` where blocking is allowed: on a multi-threaded runtime the worker hands its
+/// other tasks to its peers first.
+pub(crate) fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
     }
 }
 
@@ -209,9 +281,18 @@ macro_rules! sqlite_interface {
                 statement: String,
                 parameters: Vec<$m::Value>,
             ) -> wasmtime::Result<Result<$m::QueryResult, $m::Error>> {
+                self.sql_statements.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let conn = self.table.get(&this)?;
                 let params = parameters.into_iter().map(Cell::from).collect();
-                Ok(match execute(conn.conn(), &statement, params) {
+                let delay = conn.pool.cost.statement_delay;
+                let run = || {
+                    if !delay.is_zero() {
+                        std::thread::sleep(delay);
+                    }
+                    execute(conn.conn(), &statement, params)
+                };
+                let result = if may_wait(&statement) || !delay.is_zero() { blocking(run) } else { run() };
+                Ok(match result {
                     Ok((columns, rows)) => Ok($m::QueryResult {
                         columns,
                         rows: rows

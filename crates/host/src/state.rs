@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
 
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
@@ -19,12 +20,15 @@ use crate::outbound::{OutboundHooks, OutboundPolicy};
 use crate::sqlite::DbPool;
 
 /// Storage shared by every component, by label.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Services {
     /// SQLite databases.
     pub databases: HashMap<String, Arc<DbPool>>,
     /// Key-value stores.
     pub key_value_stores: HashMap<String, Arc<KvStore>>,
+    /// Checkpoints their logs in the background (pooled connections only); dropped last, when
+    /// it runs the final checkpoint.
+    pub checkpointer: Option<crate::checkpoint::Checkpointer>,
 }
 
 /// What the manifest grants one component.
@@ -57,6 +61,9 @@ pub struct RequestState {
     pub caps: Arc<ComponentCaps>,
     /// Shared storage.
     pub services: Arc<Services>,
+    /// SQLite statements this request has run (reported with `--report-sql-statements`); shared
+    /// with the server, which reads it when the response head arrives.
+    pub sql_statements: Arc<AtomicU32>,
 }
 
 impl RequestState {
@@ -78,6 +85,7 @@ impl RequestState {
             hooks: OutboundHooks(caps.outbound.clone()),
             caps,
             services,
+            sql_statements: Arc::new(AtomicU32::new(0)),
         })
     }
 }

@@ -12,9 +12,21 @@ mod filter;
 mod permissions;
 
 pub use filter::{AclColumns, SqlFilter};
+
+/// What [`Caller::from_row`] reads about user `u`, in one statement (a request pays per
+/// statement where the database is remote): the user, their department's subtree as a comma
+/// list, and their roles' codes and matrices (their own and their department's) as JSON.
+pub(crate) const CALLER_COLUMNS: &str = "u.department_id, u.active, u.credentials_epoch, \
+     (WITH RECURSIVE sub(id) AS (SELECT u.department_id WHERE u.department_id IS NOT NULL \
+        UNION SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id) \
+      SELECT group_concat(id) FROM sub) AS subtree, \
+     (SELECT json_group_array(json_array(code, permissions)) FROM (SELECT code, permissions FROM roles \
+        WHERE id IN (SELECT role_id FROM user_roles WHERE user_id = u.id \
+                     UNION SELECT role_id FROM department_roles WHERE department_id = u.department_id) \
+        ORDER BY code)) AS roles";
 pub use permissions::{Action, Entity, Level, Permissions, StageRule};
 
-use crate::db::{Db, Value};
+use crate::db::Db;
 use crate::error::CoreError;
 
 /// Who is asking: the authenticated user and what they may do.
@@ -52,46 +64,40 @@ impl Caller {
     /// Loads an active user's department subtree and effective permissions.
     /// An unknown or inactive user is [`CoreError::Unauthorized`].
     pub fn load(db: &dyn Db, user_id: i64) -> Result<Caller, CoreError> {
-        let user = db.query(
-            "SELECT department_id, active, credentials_epoch FROM users WHERE id = ?",
+        let rows = db.query(
+            &format!("SELECT {CALLER_COLUMNS} FROM users u WHERE u.id = ?"),
             &[user_id.into()],
         )?;
-        let Some(row) = user.first() else {
-            return Err(CoreError::Unauthorized);
-        };
+        let row = rows.first().ok_or(CoreError::Unauthorized)?;
+        Caller::from_row(&row, user_id)
+    }
+
+    /// The caller of a row of [`CALLER_COLUMNS`] for user `user_id`: inactive users are
+    /// [`CoreError::Unauthorized`].
+    pub(crate) fn from_row(row: &crate::db::Row<'_>, user_id: i64) -> Result<Caller, CoreError> {
         if row.i64("active") != Some(1) {
             return Err(CoreError::Unauthorized);
         }
-        let department_id = row.i64("department_id");
-        let subtree = match department_id {
-            Some(d) => db
-                .query(
-                    "WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id) \
-                     SELECT id FROM sub ORDER BY id",
-                    &[d.into()],
-                )?
-                .iter()
-                .filter_map(|r| r.i64("id"))
-                .collect(),
-            None => Vec::new(),
-        };
-        let roles = db.query(
-            "SELECT code, permissions FROM roles WHERE id IN ( \
-                 SELECT role_id FROM user_roles WHERE user_id = ? \
-                 UNION SELECT role_id FROM department_roles WHERE department_id = ?) ORDER BY code",
-            &[user_id.into(), department_id.map(Value::from).unwrap_or(Value::Null)],
-        )?;
+        let mut subtree: Vec<i64> = row
+            .str("subtree")
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|id| id.parse().ok())
+            .collect();
+        subtree.sort_unstable();
+        let roles: Vec<(String, String)> = serde_json::from_str(row.str("roles").unwrap_or("[]"))
+            .map_err(|e| CoreError::Internal(format!("the roles of user {user_id} do not read: {e}")))?;
         let mut permissions = Permissions::none();
         let mut codes = Vec::new();
-        for r in roles.iter() {
-            let parsed = Permissions::from_json(r.str("permissions").unwrap_or_default())
-                .map_err(|e| CoreError::Internal(format!("role {:?} has an invalid matrix: {e}", r.str("code"))))?;
+        for (code, matrix) in roles {
+            let parsed = Permissions::from_json(&matrix)
+                .map_err(|e| CoreError::Internal(format!("role {code:?} has an invalid matrix: {e}")))?;
             permissions = permissions.union(&parsed);
-            codes.push(r.str("code").unwrap_or_default().to_string());
+            codes.push(code);
         }
         Ok(Caller {
             user_id,
-            department_id,
+            department_id: row.i64("department_id"),
             subtree,
             permissions,
             roles: codes,

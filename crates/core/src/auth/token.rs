@@ -154,8 +154,12 @@ pub(crate) fn issue(db: &dyn Db, user_id: i64, name: &str, client: &ClientInfo) 
 /// inactive user is [`CoreError::Unauthorized`].
 pub(crate) fn authenticate(db: &dyn Db, token: &str) -> Result<Caller, CoreError> {
     let (id, secret) = parse(token).ok_or(CoreError::Unauthorized)?;
+    // The token and the caller it stands for in one statement.
     let rows = db.query(
-        "SELECT user_id, secret_hash, revoked_at FROM api_tokens WHERE id = ?",
+        &format!(
+            "SELECT t.user_id, t.secret_hash, t.revoked_at, {} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?",
+            crate::acl::CALLER_COLUMNS
+        ),
         &[id.into()],
     )?;
     let row = rows.first().ok_or(CoreError::Unauthorized)?;
@@ -164,7 +168,7 @@ pub(crate) fn authenticate(db: &dyn Db, token: &str) -> Result<Caller, CoreError
         return Err(CoreError::Unauthorized);
     }
     let user_id = row.i64("user_id").ok_or(CoreError::Unauthorized)?;
-    Caller::load(db, user_id)
+    Caller::from_row(&row, user_id)
 }
 
 /// `crm_<id>_<secret>` split into its id and secret ([`super::split_token`]).

@@ -1,0 +1,195 @@
+//! `cargo xtask bench deploy`: what a request costs where the app is deployed, not only on our
+//! runtime. The same app is served three ways by `crm-host`:
+//!
+//! - **pooled**: our runtime's default (reused connections, background checkpoints);
+//! - **Spin**: a fresh SQLite connection per guest `open`, as real Spin, SpinKube and Spin
+//!   clouds make them (`--sqlite-connections fresh`): each request parses the schema and sets
+//!   its pragmas;
+//! - **Spin + 2 ms**: the same with 2 ms added to every statement, standing in for a Spin
+//!   cloud's remote libSQL, where every statement is a network round trip.
+//!
+//! Each endpoint is called sequentially (one client, a new TCP connection per request, the same
+//! for every mode) and reported as its p50 beside the statements it took (the runtime counts
+//! them: `--report-sql-statements`). A benchmark, never a test: it prints figures.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::reliability::{Answer, request};
+
+const PASSWORD: &str = "swift otter lantern 2026";
+
+/// The three ways of serving: a name and the `crm-host up` flags.
+const MODES: [(&str, &[&str]); 3] = [
+    ("pooled (crm-host)", &[]),
+    ("Spin: fresh connection", &["--sqlite-connections", "fresh"]),
+    (
+        "Spin + 2 ms per statement",
+        &["--sqlite-connections", "fresh", "--sqlite-statement-delay-ms", "2"],
+    ),
+];
+
+/// One endpoint as measured in one mode.
+struct Figure {
+    statements: Option<u32>,
+    p50: Duration,
+}
+
+pub fn run(root: &Path) -> anyhow::Result<()> {
+    crate::build_all(true)?;
+    let mut rows: Vec<(String, Vec<Figure>)> = Vec::new();
+    for (index, (_, flags)) in MODES.iter().enumerate() {
+        let state = root.join("target").join("bench-deploy").join(index.to_string());
+        let _ = std::fs::remove_dir_all(&state);
+        let mut args = vec!["--report-sql-statements"];
+        args.extend_from_slice(flags);
+        let (host, _) = crate::bench::start_host_args(&state, &args)?;
+        let measured = measure(&host.1, if index == 2 { 40 } else { 200 });
+        crate::bench::stop(host);
+        for (name, figure) in measured? {
+            match rows.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, figures)) => figures.push(figure),
+                None => rows.push((name, vec![figure])),
+            }
+        }
+    }
+    println!("\n## Request cost where the app is deployed (p50 of sequential requests; statements per request)\n");
+    println!(
+        "| request | statements (pooled / Spin) | {} | {} | {} | Spin ÷ pooled |",
+        MODES[0].0, MODES[1].0, MODES[2].0
+    );
+    println!("|---|---|---|---|---|---|");
+    for (name, figures) in rows {
+        let count = |f: &Figure| f.statements.map_or("?".to_string(), |n| n.to_string());
+        let p50 = |i: usize| {
+            figures
+                .get(i)
+                .map_or("—".to_string(), |f| format!("{:.2} ms", f.p50.as_secs_f64() * 1e3))
+        };
+        let ratio = match (figures.first(), figures.get(1)) {
+            (Some(a), Some(b)) => format!("{:.1}x", b.p50.as_secs_f64() / a.p50.as_secs_f64()),
+            _ => "—".into(),
+        };
+        println!(
+            "| {name} | {} / {} | {} | {} | {} | {ratio} |",
+            figures.first().map(count).unwrap_or_default(),
+            figures.get(1).map(count).unwrap_or_default(),
+            p50(0),
+            p50(1),
+            p50(2),
+        );
+    }
+    Ok(())
+}
+
+/// Sets the app up (an administrator, a lead, a web form), then times each endpoint `n` times.
+fn measure(addr: &str, n: usize) -> anyhow::Result<Vec<(String, Figure)>> {
+    let setup = ok(request(
+        addr,
+        "POST",
+        "/api/auth/setup",
+        &[],
+        Some(&format!(
+            r#"{{"email":"deploy-bench@example.com","password":"{PASSWORD}","name":"Bench"}}"#
+        )),
+    )?)?;
+    let token = json(&setup)?["token"].as_str().context("a token")?.to_string();
+    let bearer = format!("authorization: Bearer {token}");
+    let auth = [bearer.as_str()];
+    let lead = ok(request(
+        addr,
+        "POST",
+        "/api/leads",
+        &auth,
+        Some(r#"{"title":"Bench lead","phones":["+7 999 123-45-67"]}"#),
+    )?)?;
+    let lead_id = json(&lead)?["id"].as_i64().context("a lead id")?;
+    let form = serde_json::json!({
+        "name": "Contact us",
+        "fields": [
+            {"name": "name", "target": "name", "label": {"en": "Name"}, "required": true},
+            {"name": "phone", "target": "phone", "label": {"en": "Phone"}}
+        ],
+        "responsible_ids": [1],
+        "ip_limit_per_minute": 0,
+        "form_limit_per_minute": 0
+    });
+    let form = json(&ok(request(
+        addr,
+        "POST",
+        "/api/forms",
+        &auth,
+        Some(&form.to_string()),
+    )?)?)?;
+    let key = form["public_key"].as_str().context("a form key")?.to_string();
+
+    let lead_path = format!("/api/leads/{lead_id}");
+    let form_path = format!("/f/{key}");
+    let mut out = Vec::new();
+    out.push((
+        "GET /api/health".into(),
+        time(n, |_| request(addr, "GET", "/api/health", &[], None))?,
+    ));
+    out.push((
+        "GET /api/leads/<id>".into(),
+        time(n, |_| request(addr, "GET", &lead_path, &auth, None))?,
+    ));
+    out.push((
+        "GET /api/leads?limit=20".into(),
+        time(n, |_| request(addr, "GET", "/api/leads?limit=20", &auth, None))?,
+    ));
+    out.push((
+        "POST /api/leads".into(),
+        time(n, |i| {
+            request(
+                addr,
+                "POST",
+                "/api/leads",
+                &auth,
+                Some(&format!(r#"{{"title":"Lead {i}"}}"#)),
+            )
+        })?,
+    ));
+    out.push((
+        "POST /f/<key> (a web form)".into(),
+        time(n, |i| {
+            let body = format!(r#"{{"name":"Visitor {i}","phone":"+7 916 {:07}"}}"#, i);
+            request(addr, "POST", &form_path, &[], Some(&body))
+        })?,
+    ));
+    Ok(out)
+}
+
+/// Calls `call` `n` times (after a few unmeasured warm-up calls): the p50 and the statements of
+/// the last answer.
+fn time(n: usize, mut call: impl FnMut(usize) -> std::io::Result<Answer>) -> anyhow::Result<Figure> {
+    for i in 0..5 {
+        ok(call(1_000_000 + i)?)?;
+    }
+    let mut times = Vec::with_capacity(n);
+    let mut statements = None;
+    for i in 0..n {
+        let started = Instant::now();
+        let answer = ok(call(i)?)?;
+        times.push(started.elapsed());
+        statements = answer.statements;
+    }
+    times.sort_unstable();
+    Ok(Figure {
+        statements,
+        p50: times[times.len() / 2],
+    })
+}
+
+fn ok(answer: Answer) -> anyhow::Result<Answer> {
+    if answer.status >= 300 {
+        bail!("HTTP {}: {}", answer.status, answer.body);
+    }
+    Ok(answer)
+}
+
+fn json(answer: &Answer) -> anyhow::Result<serde_json::Value> {
+    serde_json::from_str(&answer.body).with_context(|| format!("not JSON: {}", answer.body))
+}
