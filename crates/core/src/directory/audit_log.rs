@@ -36,7 +36,7 @@ pub fn list(db: &dyn Db, caller: &Caller, query: &ListQuery) -> Result<Page, Cor
             let at = values::parse_datetime(text).map_err(|e| {
                 CoreError::BadRequest(format!("filter[at][{}]: {}", &name[3..name.len() - 1], e.message))
             })?;
-            filter.and(&format!("at {op} ?"), [at.into()]);
+            filter.and(format!("at {op} ?"), [at.into()]);
         }
     }
     let mut params = filter.params.clone();
