@@ -57,9 +57,10 @@ export function lang() {
 /** Switches to language `code` once its messages are loaded. */
 export async function setLang(code) {
   if (!known(code)) return;
+  // Remembered at once, so a reload while the messages load still opens in the chosen language.
+  localStorage.setItem(KEY, code);
   await load(code);
   current = code;
-  localStorage.setItem(KEY, code);
   document.documentElement.lang = code;
 }
 

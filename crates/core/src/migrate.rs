@@ -113,25 +113,47 @@ const CONNECTION_SETTINGS: &[(&str, i64, &str)] = &[
     ("synchronous", 1, "PRAGMA synchronous=NORMAL"),
 ];
 
+/// The columns that read the connection's settings and the schema's fingerprint, for any
+/// query to carry (the caller's query does, so a signed-in request checks its schema without a
+/// statement of its own: see [`accept_state`]).
+macro_rules! state_columns {
+    () => {
+        "(SELECT timeout FROM pragma_busy_timeout()) AS busy_timeout, \
+         (SELECT foreign_keys FROM pragma_foreign_keys()) AS foreign_keys, \
+         (SELECT synchronous FROM pragma_synchronous()) AS synchronous, \
+         (SELECT user_version FROM pragma_user_version()) AS user_version"
+    };
+}
+pub(crate) use state_columns;
+
 /// Reads the settings and the schema's fingerprint in one query. Setting a flag pragma expires
 /// every prepared statement of the connection, so on a reused (pooled) connection they are only
 /// set when they differ.
-const READ_STATE: &str = "SELECT (SELECT timeout FROM pragma_busy_timeout()) AS busy_timeout, \
-     (SELECT foreign_keys FROM pragma_foreign_keys()) AS foreign_keys, \
-     (SELECT synchronous FROM pragma_synchronous()) AS synchronous, \
-     (SELECT user_version FROM pragma_user_version()) AS user_version";
+const READ_STATE: &str = concat!("SELECT ", state_columns!());
 
-/// Has the connection's settings that differ set before its first write (only writes need
-/// them: see [`crate::db::Nesting`]); answers the database's `user_version`.
-fn apply_connection_settings(db: &dyn Db) -> Result<i64, DbError> {
-    let current = db.query(READ_STATE, &[])?;
-    let row = current.first();
+/// Has the connection's settings that `row` (of [`state_columns`]) shows differ set before its
+/// first write (only writes need them: see [`crate::db::Nesting`]); answers the database's
+/// `user_version`.
+fn defer_settings(db: &dyn Db, row: Option<&crate::db::Row<'_>>) -> i64 {
     for (column, wanted, statement) in CONNECTION_SETTINGS {
-        if row.as_ref().and_then(|r| r.i64(column)) != Some(*wanted) {
+        if row.and_then(|r| r.i64(column)) != Some(*wanted) {
             db.nesting().before_writes(statement);
         }
     }
-    Ok(row.and_then(|r| r.i64("user_version")).unwrap_or(0))
+    row.and_then(|r| r.i64("user_version")).unwrap_or(0)
+}
+
+fn apply_connection_settings(db: &dyn Db) -> Result<i64, DbError> {
+    let current = db.query(READ_STATE, &[])?;
+    Ok(defer_settings(db, current.first().as_ref()))
+}
+
+/// Whether a row carrying [`state_columns`] shows a database on this build's schema (its
+/// settings then wait for the first write, as [`migrate`] would have them); when not, the
+/// caller runs [`migrate`] and asks again.
+pub fn accept_state(db: &dyn Db, row: &crate::db::Row<'_>) -> bool {
+    let wanted = fingerprint(MIGRATIONS);
+    wanted != 0 && defer_settings(db, Some(row)) == wanted
 }
 
 /// The `user_version` of a database that has exactly `migrations` applied: the last version in
@@ -159,14 +181,6 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
 )";
 
 const SELECT_APPLIED: &str = "SELECT version, name, checksum FROM schema_migrations ORDER BY version";
-
-/// One real query against the migrated schema (`GET /api/health`): a database that answers it is
-/// reachable, granted and on the current schema. Any failure is [`CoreError::Unavailable`].
-pub fn health_check(db: &dyn Db) -> Result<(), crate::CoreError> {
-    db.query("SELECT count(*) FROM schema_migrations", &[])
-        .map(drop)
-        .map_err(|e| crate::CoreError::Unavailable(format!("health query: {e}")))
-}
 
 /// Apply every pending migration embedded in this build (see [`migrate_with`]).
 pub fn migrate(db: &dyn Db) -> Result<MigrationReport, MigrateError> {

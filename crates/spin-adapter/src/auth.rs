@@ -7,10 +7,12 @@
 use crm_core::acl::Caller;
 use crm_core::audit::ClientInfo;
 use crm_core::auth::Credentials;
-use crm_core::{Db, kv::Kv};
+use crm_core::{CoreError, Db, kv::Kv};
 use spin_sdk::http::Request;
 
+use crate::db::DEFAULT_DATABASE;
 use crate::problem::ApiError;
+use crate::{SpinDb, SpinKv};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "crm_session";
@@ -74,6 +76,24 @@ fn strip_port(addr: &str) -> String {
 /// Authenticates the request: 401 without working credentials, 403 on a CSRF failure.
 pub fn authenticate(request: &Request, db: &dyn Db, kv: &dyn Kv) -> Result<Caller, ApiError> {
     Ok(crm_core::auth::authenticate(db, kv, &credentials(request))?)
+}
+
+/// The `default` database and the request's caller, the schema checked by the same statement
+/// that loads the caller (`crm_core::migrate::accept_state`): a signed-in request pays no
+/// statement of its own for the schema. Only when that says the schema is not this build's (or
+/// the database is new) does the migration runner run, and the caller is asked for again.
+pub fn open_signed_in(request: &Request) -> Result<(SpinDb, Caller), ApiError> {
+    let db = SpinDb::open(DEFAULT_DATABASE)
+        .map_err(|e| CoreError::Unavailable(format!("opening database `{DEFAULT_DATABASE}`: {e}")))?;
+    let kv = SpinKv::open_default().map_err(CoreError::from)?;
+    match authenticate(request, &db, &kv) {
+        Err(ApiError::Core(CoreError::Unavailable(_) | CoreError::Internal(_))) => {
+            crm_core::migrate(&db).map_err(|e| CoreError::Unavailable(e.to_string()))?;
+            let caller = authenticate(request, &db, &kv)?;
+            Ok((db, caller))
+        }
+        other => other.map(|caller| (db, caller)),
+    }
 }
 
 /// Whether the app was reached over HTTPS (so cookies get `Secure`).

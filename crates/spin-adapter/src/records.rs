@@ -24,11 +24,11 @@ use crm_core::records::{EntityDef, service, timeline};
 use serde_json::Value;
 use spin_sdk::http::{Method, Request, Response};
 
-use crate::auth::authenticate;
+use crate::SpinDb;
+use crate::auth::open_signed_in;
 use crate::crud::{created_response, no_content, record_response};
 use crate::problem::{ApiError, json_response};
 use crate::routes::{Answer, Cx, Routes, Serve};
-use crate::{SpinDb, SpinKv};
 
 /// A request to a record entity, once routed: the database, the caller and the entity's
 /// definition (with its custom fields).
@@ -44,9 +44,7 @@ pub struct Record {
 impl Record {
     /// Opens the database, authenticates the caller and loads entity `entity`.
     pub fn open(cx: &Cx, entity: &str) -> Result<Record, ApiError> {
-        let db = SpinDb::open_migrated()?;
-        let kv = SpinKv::open_default().map_err(CoreError::from)?;
-        let caller = authenticate(cx.request, &db, &kv)?;
+        let (db, caller) = open_signed_in(cx.request)?;
         let def = EntityDef::load(&db, entity)?;
         Ok(Record { db, caller, def })
     }

@@ -37,10 +37,10 @@ use serde::de::DeserializeOwned;
 use spin_sdk::http::{Method, Request, Response};
 use std::borrow::Cow;
 
-use crate::auth::{authenticate, client_info};
+use crate::auth::{client_info, open_signed_in};
 use crate::problem::{ApiError, error_response};
 use crate::request::{RequestError, if_match, json_body, query_pairs};
-use crate::{SpinDb, SpinKv};
+use crate::SpinDb;
 
 /// What a handler answers: a response, or an error that becomes a problem.
 pub type Answer = Result<Response, ApiError>;
@@ -424,9 +424,7 @@ impl<'r> Cx<'r> {
 
     /// The database and the authenticated caller (401 without valid credentials).
     pub fn signed_in(&self) -> Result<SignedIn, ApiError> {
-        let db = SpinDb::open_migrated()?;
-        let kv = SpinKv::open_default().map_err(CoreError::from)?;
-        let caller = authenticate(self.request, &db, &kv)?;
+        let (db, caller) = open_signed_in(self.request)?;
         Ok(SignedIn {
             db,
             caller,

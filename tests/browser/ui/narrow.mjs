@@ -34,6 +34,7 @@ export default async function ({ page, config, shot, check, results }) {
 
   // The settings, in Russian.
   await page.getByRole("combobox", { name: "Language" }).selectOption("ru");
+  await page.waitForFunction(() => document.documentElement.lang === "ru");
   const t = messages("ru");
   const sections = ["users", "departments", "roles", "pipelines", "dictionaries", "currencies", "custom-fields", "forms", "audit", "firm"];
   for (const section of sections) {

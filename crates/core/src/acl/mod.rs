@@ -14,16 +14,23 @@ mod permissions;
 pub use filter::{AclColumns, SqlFilter};
 
 /// What [`Caller::from_row`] reads about user `u`, in one statement (a request pays per
-/// statement where the database is remote): the user, their department's subtree as a comma
+/// statement where the database is remote): the schema's fingerprint and the connection's
+/// settings ([`crate::migrate::accept_state`]), the user, their department's subtree as a comma
 /// list, and their roles' codes and matrices (their own and their department's) as JSON.
-pub(crate) const CALLER_COLUMNS: &str = "u.department_id, u.active, u.credentials_epoch, \
+/// Why loading a caller failed on a database another build migrated (or none yet).
+pub const SCHEMA_OUTDATED: &str = "the database is not on this build's schema";
+
+pub(crate) const CALLER_COLUMNS: &str = concat!(
+    crate::migrate::state_columns!(),
+    ", u.department_id, u.active, u.credentials_epoch, \
      (WITH RECURSIVE sub(id) AS (SELECT u.department_id WHERE u.department_id IS NOT NULL \
         UNION SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id) \
       SELECT group_concat(id) FROM sub) AS subtree, \
      (SELECT json_group_array(json_array(code, permissions)) FROM (SELECT code, permissions FROM roles \
         WHERE id IN (SELECT role_id FROM user_roles WHERE user_id = u.id \
                      UNION SELECT role_id FROM department_roles WHERE department_id = u.department_id) \
-        ORDER BY code)) AS roles";
+        ORDER BY code)) AS roles"
+);
 pub use permissions::{Action, Entity, Level, Permissions, StageRule};
 
 use crate::db::Db;
@@ -69,12 +76,16 @@ impl Caller {
             &[user_id.into()],
         )?;
         let row = rows.first().ok_or(CoreError::Unauthorized)?;
-        Caller::from_row(&row, user_id)
+        Caller::from_row(db, &row, user_id)
     }
 
     /// The caller of a row of [`CALLER_COLUMNS`] for user `user_id`: inactive users are
-    /// [`CoreError::Unauthorized`].
-    pub(crate) fn from_row(row: &crate::db::Row<'_>, user_id: i64) -> Result<Caller, CoreError> {
+    /// [`CoreError::Unauthorized`]; a database not on this build's schema is
+    /// [`CoreError::Unavailable`] (migrate, then ask again).
+    pub(crate) fn from_row(db: &dyn Db, row: &crate::db::Row<'_>, user_id: i64) -> Result<Caller, CoreError> {
+        if !crate::migrate::accept_state(db, row) {
+            return Err(CoreError::Unavailable(SCHEMA_OUTDATED.into()));
+        }
         if row.i64("active") != Some(1) {
             return Err(CoreError::Unauthorized);
         }

@@ -168,7 +168,7 @@ pub(crate) fn authenticate(db: &dyn Db, token: &str) -> Result<Caller, CoreError
         return Err(CoreError::Unauthorized);
     }
     let user_id = row.i64("user_id").ok_or(CoreError::Unauthorized)?;
-    Caller::from_row(&row, user_id)
+    Caller::from_row(db, &row, user_id)
 }
 
 /// `crm_<id>_<secret>` split into its id and secret ([`super::split_token`]).
