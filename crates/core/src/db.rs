@@ -271,7 +271,8 @@ impl Nesting {
         self.0.get()
     }
 
-    /// Runs `statement` before the connection's next [`transaction`] begins (once).
+    /// Runs `statement` before the connection's next write ([`Db::execute`], which every
+    /// write and `BEGIN` goes through), once.
     pub fn before_writes(&self, statement: &'static str) {
         let mut pending = self.1.borrow_mut();
         if !pending.contains(&statement) {
@@ -296,9 +297,19 @@ pub trait Db {
     /// This connection's [`Nesting`]: one per connection, kept by the backend.
     fn nesting(&self) -> &Nesting;
 
-    /// Run one statement, discarding any rows.
+    /// Run one statement, discarding any rows. The connection's settings waiting for its first
+    /// write ([`Nesting::before_writes`]) are sent first, so an autocommitted write has them too.
     fn execute(&self, sql: &str, params: &[Value]) -> Result<(), DbError> {
-        self.query(sql, params).map(drop)
+        self.write(sql, params).map(drop)
+    }
+
+    /// Run one writing statement that returns rows (`... RETURNING`), the settings waiting for
+    /// the connection's first write sent first (as [`Db::execute`] does).
+    fn write(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError> {
+        for statement in self.nesting().take_before_writes() {
+            self.query(statement, &[])?;
+        }
+        self.query(sql, params)
     }
 
     /// The rowid of the last row inserted on this connection.
@@ -350,9 +361,6 @@ where
     let depth = db.nesting().depth();
     if depth > 0 {
         return savepoint(db, depth, f);
-    }
-    for statement in db.nesting().take_before_writes() {
-        db.execute(statement, &[])?;
     }
     db.execute("BEGIN IMMEDIATE", &[])?;
     let result = Level::enter(db.nesting(), depth).run(|| f(db));

@@ -16,7 +16,7 @@ const KEEP: i64 = 24 * 60 * 60;
 pub fn hit(db: &dyn Db, key: &str, window: i64, now: i64) -> Result<i64, CoreError> {
     let period = now - now.rem_euclid(window.max(1));
     let count = db
-        .query(
+        .write(
             "INSERT INTO rate_counters (key, period, count) VALUES (?, ?, 1) \
              ON CONFLICT (key) DO UPDATE SET \
                  count = CASE WHEN period = excluded.period THEN count + 1 ELSE 1 END, \

@@ -37,10 +37,10 @@ use serde::de::DeserializeOwned;
 use spin_sdk::http::{Method, Request, Response};
 use std::borrow::Cow;
 
+use crate::SpinDb;
 use crate::auth::{client_info, open_signed_in};
 use crate::problem::{ApiError, error_response};
 use crate::request::{RequestError, if_match, json_body, query_pairs};
-use crate::SpinDb;
 
 /// What a handler answers: a response, or an error that becomes a problem.
 pub type Answer = Result<Response, ApiError>;
