@@ -201,3 +201,24 @@ fn an_inner_transaction_that_fails_keeps_none_of_its_writes() {
     assert_eq!(xs, [1, 3]);
     assert!(db.connection().is_autocommit(), "nothing left open");
 }
+
+#[test]
+#[ignore = "prints the statements of a create, for reading"]
+fn print_the_statements_of_a_create() {
+    let (_dir, db) = fresh();
+    let owner = user(&db, "owner@example.com", "manager");
+    let def = EntityDef::load(&db, "lead").expect("lead");
+    let traced = Traced::new(&db);
+    service::create(&traced, &owner, &def, &json!({"title": "Ann"})).expect("created");
+    for (sql, _) in traced.log.borrow().iter() {
+        println!(
+            "{}",
+            sql.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .chars()
+                .take(160)
+                .collect::<String>()
+        );
+    }
+}

@@ -116,6 +116,11 @@ impl Caller {
         })
     }
 
+    /// Whether this is [`Caller::system`], work no person asked for directly.
+    pub fn is_system(&self) -> bool {
+        self.roles.len() == 1 && self.roles[0] == "system"
+    }
+
     /// The system acting on behalf of user `user_id` (who is recorded as the author): every
     /// permission. Only for work no person asked for directly, such as a public form's
     /// submission, which is then owned by the form's responsible user.

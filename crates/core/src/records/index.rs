@@ -25,6 +25,9 @@ pub fn after_write(cx: &mut HookContext) -> Result<(), CoreError> {
     if !searched_changed {
         return Ok(());
     }
+    if cx.before.is_some() {
+        remove(cx.db, cx.def, cx.id)?;
+    }
     write(cx.db, cx.def, cx.id, cx.values)
 }
 
@@ -33,9 +36,9 @@ pub fn after_delete(cx: &mut HookContext) -> Result<(), CoreError> {
     remove(cx.db, cx.def, cx.id)
 }
 
-/// Rewrites both indexes of one record from its values.
-pub fn write(db: &dyn Db, def: &EntityDef, id: i64, values: &Values) -> Result<(), CoreError> {
-    remove(db, def, id)?;
+/// Writes both indexes of one record from its values (a new record's, or one whose old rows
+/// [`remove`] took away): the search row, and all its channels in one statement.
+fn write(db: &dyn Db, def: &EntityDef, id: i64, values: &Values) -> Result<(), CoreError> {
     let body = search_text(def, values);
     if !body.is_empty() {
         db.execute(
@@ -43,10 +46,16 @@ pub fn write(db: &dyn Db, def: &EntityDef, id: i64, values: &Values) -> Result<(
             &[id.into(), body.into()],
         )?;
     }
-    for (kind, value) in channels(def, values) {
+    let channels = channels(def, values);
+    if !channels.is_empty() {
+        let rows = vec!["(?, ?, ?, ?)"; channels.len()].join(", ");
+        let mut params: Vec<Value> = Vec::with_capacity(channels.len() * 4);
+        for (kind, value) in channels {
+            params.extend([def.name.into(), id.into(), kind.into(), value.into()]);
+        }
         db.execute(
-            "INSERT OR IGNORE INTO record_channels (entity, record_id, kind, value) VALUES (?, ?, ?, ?)",
-            &[def.name.into(), id.into(), kind.into(), value.into()],
+            &format!("INSERT OR IGNORE INTO record_channels (entity, record_id, kind, value) VALUES {rows}"),
+            &params,
         )?;
     }
     Ok(())

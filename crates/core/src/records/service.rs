@@ -54,7 +54,7 @@ pub fn create(db: &dyn Db, caller: &Caller, def: &EntityDef, body: &Json) -> Res
         let responsible = values.get("responsible_id").and_then(Value::as_i64);
         values.insert(
             store::RESPONSIBLE_DEPARTMENT.into(),
-            access::department_of(db, responsible)?.into(),
+            access::department_of(db, caller, responsible)?.into(),
         );
         let acl = access::record_acl(def, &values);
         if def.owned {
@@ -63,8 +63,8 @@ pub fn create(db: &dyn Db, caller: &Caller, def: &EntityDef, body: &Json) -> Res
         if let Some(stage) = &acl.stage {
             caller.check_move(def.acl, stage)?;
         }
-        let id = store::insert(db, def, &values, caller.user_id)?;
-        let mut stored = store::load(db, def, id)?.ok_or(CoreError::NotFound)?;
+        let mut stored = store::insert(db, def, &values, caller.user_id)?;
+        let id = stored.get("id").and_then(Value::as_i64).unwrap_or_default();
         record_links(db, caller, def, id, &Values::new(), &stored)?;
         let mut cx = HookContext {
             db,
@@ -134,7 +134,7 @@ pub fn write_update(
         let responsible = after.get("responsible_id").and_then(Value::as_i64);
         after.insert(
             store::RESPONSIBLE_DEPARTMENT.into(),
-            access::department_of(db, responsible)?.into(),
+            access::department_of(db, caller, responsible)?.into(),
         );
         caller.check_add(def.acl, &access::record_acl(def, &after))?;
     }

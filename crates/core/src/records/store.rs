@@ -150,8 +150,9 @@ fn custom_json(def: &EntityDef, values: &Values) -> String {
     Json::Object(custom).to_string()
 }
 
-/// Inserts a new record and its links; returns its id.
-pub fn insert(db: &dyn Db, def: &EntityDef, values: &Values, actor: i64) -> Result<i64, CoreError> {
+/// Inserts a new record and its links in as few statements as it can (`INSERT ... RETURNING`,
+/// no reload unless links were written); returns the values as `load` would read them.
+pub fn insert(db: &dyn Db, def: &EntityDef, values: &Values, actor: i64) -> Result<Values, CoreError> {
     let now = crate::clock::now();
     let mut columns: Vec<&str> = Vec::new();
     let mut params: Vec<Value> = Vec::new();
@@ -177,22 +178,44 @@ pub fn insert(db: &dyn Db, def: &EntityDef, values: &Values, actor: i64) -> Resu
         actor.into(),
         actor.into(),
     ]);
-    db.execute(
+    let rows = db.write(
         &format!(
-            "INSERT INTO {} ({}) VALUES ({})",
+            "INSERT INTO {} ({}) VALUES ({}) RETURNING *",
             def.table,
             columns.join(", "),
             crate::resource::placeholders(columns.len())
         ),
         &params,
     )?;
-    let id = db.last_insert_id()?;
+    let row = rows
+        .first()
+        .ok_or_else(|| CoreError::Internal("an insert returned no row".into()))?;
+    let mut stored = row_values(def, &row);
+    let id = stored
+        .get("id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| CoreError::Internal("no id".into()))?;
+    stored.insert(
+        RESPONSIBLE_DEPARTMENT.into(),
+        values.get(RESPONSIBLE_DEPARTMENT).cloned().unwrap_or(Value::Null),
+    );
+    let mut linked = false;
     for field in &def.fields {
         if let Storage::Link(link) = field.storage {
-            set_links(db, link, id, &linked_ids(values.get(&field.name)))?;
+            let ids = linked_ids(values.get(&field.name));
+            linked |= !ids.is_empty();
+            set_links(db, link, id, &ids)?;
         }
     }
-    Ok(id)
+    if linked {
+        // Links read back in their stored order.
+        load_links(db, def, std::slice::from_mut(&mut stored))?;
+    } else {
+        for field in def.fields.iter().filter(|f| matches!(f.storage, Storage::Link(_))) {
+            stored.insert(field.name.clone(), Value::Null);
+        }
+    }
+    Ok(stored)
 }
 
 /// Writes an update's changes to the row (one `UPDATE`, version + 1) and its links.
