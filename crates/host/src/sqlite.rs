@@ -16,9 +16,11 @@
 //!   parses the schema and sets its own pragmas.
 //!
 //! Either way a delay per statement can stand in for a remote libSQL round trip, and the
-//! statements of a request are counted ([`RequestState::sql_statements`]). A `BEGIN` (which may
-//! wait for the write lock) runs under `block_in_place`, so a writer waiting never stalls the
-//! other requests sharing its async worker; reads from the page cache run in place.
+//! statements of a request are counted ([`RequestState::sql_statements`]). On pooled
+//! connections a `BEGIN` first waits for the writer's turn ([`WriterTurn`]: woken as soon as the
+//! previous writer's transaction ends, in arrival order as far as the OS wakes them) under
+//! `block_in_place`, so a waiting writer never stalls the other requests sharing its async
+//! worker; reads from the page cache run in place.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -59,6 +61,45 @@ pub struct DbPool {
     path: PathBuf,
     cost: SqliteCost,
     idle: Mutex<Vec<rusqlite::Connection>>,
+    writer: WriterTurn,
+}
+
+/// Whose turn it is to write (pooled connections): a guest's `BEGIN` waits here, woken the
+/// moment the previous transaction ends, instead of in SQLite's busy handler, which polls with
+/// sleeps of up to 100 ms and lets a burst of writers overtake each other (a p99 of seconds at
+/// 32 concurrent form posts). Held from `BEGIN` until the connection is back in autocommit
+/// (`COMMIT`, `ROLLBACK`) or dropped.
+#[derive(Debug, Default)]
+struct WriterTurn {
+    taken: Mutex<bool>,
+    freed: std::sync::Condvar,
+}
+
+impl WriterTurn {
+    /// Waits for the turn, at most as long as the busy timeout; `false` when it did not come
+    /// (a guest holding two connections, say), and SQLite's own locking decides instead.
+    fn take(&self) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let mut taken = self.taken.lock().unwrap_or_else(|e| e.into_inner());
+        while *taken {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            taken = self
+                .freed
+                .wait_timeout(taken, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        *taken = true;
+        true
+    }
+
+    fn give_back(&self) {
+        *self.taken.lock().unwrap_or_else(|e| e.into_inner()) = false;
+        self.freed.notify_one();
+    }
 }
 
 impl DbPool {
@@ -68,6 +109,7 @@ impl DbPool {
             path: path.to_path_buf(),
             cost,
             idle: Mutex::new(Vec::new()),
+            writer: WriterTurn::default(),
         }
     }
 
@@ -135,6 +177,8 @@ pub(crate) fn blocking<T>(work: impl FnOnce() -> T) -> T {
 pub struct SqliteConnection {
     pool: Arc<DbPool>,
     conn: Option<rusqlite::Connection>,
+    /// Whether this connection holds the pool's [`WriterTurn`].
+    writing: bool,
 }
 
 impl Drop for SqliteConnection {
@@ -142,6 +186,38 @@ impl Drop for SqliteConnection {
         if let Some(conn) = self.conn.take() {
             self.pool.give_back(conn);
         }
+        if self.writing {
+            self.pool.writer.give_back();
+        }
+    }
+}
+
+impl SqliteConnection {
+    /// Runs one statement: a `BEGIN` on a pooled connection first waits for the writer's turn
+    /// (off the async worker), and the turn is given back once the transaction has ended.
+    fn run(&mut self, statement: &str, params: Vec<Cell>) -> Result<(Vec<String>, Vec<Vec<Cell>>), SqlError> {
+        let delay = self.pool.cost.statement_delay;
+        let turn = may_wait(statement) && !self.writing && self.pool.cost.mode == ConnectionMode::Pooled;
+        let pool = self.pool.clone();
+        let conn = self.conn.as_ref().expect("present until drop");
+        let work = || {
+            let taken = turn && pool.writer.take();
+            if !delay.is_zero() {
+                std::thread::sleep(delay);
+            }
+            (taken, execute(conn, statement, params))
+        };
+        let (taken, result) = if turn || !delay.is_zero() {
+            blocking(work)
+        } else {
+            work()
+        };
+        self.writing |= taken;
+        if self.writing && conn.is_autocommit() {
+            self.writing = false;
+            self.pool.writer.give_back();
+        }
+        result
     }
 }
 
@@ -188,7 +264,11 @@ fn open(state: &mut RequestState, label: &str) -> Result<SqliteConnection, SqlEr
         .ok_or(SqlError::NoSuchDatabase)?
         .clone();
     let conn = pool.take()?;
-    Ok(SqliteConnection { pool, conn: Some(conn) })
+    Ok(SqliteConnection {
+        pool,
+        conn: Some(conn),
+        writing: false,
+    })
 }
 
 fn execute(
@@ -282,17 +362,9 @@ macro_rules! sqlite_interface {
                 parameters: Vec<$m::Value>,
             ) -> wasmtime::Result<Result<$m::QueryResult, $m::Error>> {
                 self.sql_statements.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let conn = self.table.get(&this)?;
+                let conn = self.table.get_mut(&this)?;
                 let params = parameters.into_iter().map(Cell::from).collect();
-                let delay = conn.pool.cost.statement_delay;
-                let run = || {
-                    if !delay.is_zero() {
-                        std::thread::sleep(delay);
-                    }
-                    execute(conn.conn(), &statement, params)
-                };
-                let result = if may_wait(&statement) || !delay.is_zero() { blocking(run) } else { run() };
-                Ok(match result {
+                Ok(match conn.run(&statement, params) {
                     Ok((columns, rows)) => Ok($m::QueryResult {
                         columns,
                         rows: rows
