@@ -247,21 +247,28 @@ pub(crate) fn start_host(state: &Path) -> anyhow::Result<(Host, Duration)> {
 
 /// The app's host with extra `crm-host up` flags (`--sqlite-connections fresh`...).
 pub(crate) fn start_host_args(state: &Path, flags: &[&str]) -> anyhow::Result<(Host, Duration)> {
-    start_host_full(Path::new("spin.toml"), state, "/api/health", flags)
+    start_host_full(
+        &crate::host_binary(),
+        Path::new("spin.toml"),
+        state,
+        "/api/health",
+        flags,
+    )
 }
 
 fn start_host_with(manifest: &Path, state: &Path, ready_path: &str) -> anyhow::Result<(Host, Duration)> {
-    start_host_full(manifest, state, ready_path, &[])
+    start_host_full(&crate::host_binary(), manifest, state, ready_path, &[])
 }
 
-fn start_host_full(
+pub(crate) fn start_host_full(
+    binary: &Path,
     manifest: &Path,
     state: &Path,
     ready_path: &str,
     flags: &[&str],
 ) -> anyhow::Result<(Host, Duration)> {
     let started = Instant::now();
-    let mut child = Command::new(crate::host_binary())
+    let mut child = Command::new(binary)
         .args(["up", "--listen", "127.0.0.1:0", "--quiet", "--from"])
         .arg(manifest)
         .arg("--state-dir")

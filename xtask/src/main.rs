@@ -12,6 +12,9 @@
 //!   `cargo xtask bench intake`: only web-form submissions against their native floor.
 //!   `cargo xtask bench deploy`: each endpoint's cost pooled, on Spin's fresh connections and
 //!   with a remote database's round trip per statement, with its statements per request.
+//!   `cargo xtask bench startup`: a restart's first answer, with the app and with more
+//!   components, and what each component's first request adds (`--host PATH` measures another
+//!   build of the runtime, to compare).
 //!   `cargo xtask bench ui`: only the web UI's screen times in chromium over a million leads
 //!   (needs node and chromium, installed as for `cargo xtask test`).
 //! - `cargo xtask reliability`: 10,000 form submissions with a SIGKILL of the runtime midway;
@@ -28,6 +31,7 @@ mod intake_bench;
 mod invariants;
 mod records_bench;
 mod reliability;
+mod startup_bench;
 mod tooling;
 mod ui_bench;
 
@@ -61,11 +65,12 @@ fn run() -> anyhow::Result<()> {
         Some("bench") if args.get(1).map(String::as_str) == Some("intake") => intake_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("ui") => ui_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("deploy") => deploy_bench::run(&root),
+        Some("bench") if args.get(1).map(String::as_str) == Some("startup") => startup_bench::run(&root, &args[2..]),
         Some("reliability") => reliability::run(&root),
         Some("bench") => bench::run(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | intake | ui | deploy] | reliability"
+                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | intake | ui | deploy | startup [--host PATH]] | reliability"
             );
             std::process::exit(2);
         }

@@ -1,18 +1,10 @@
-//! The wasmtime engine and the on-disk cache of compiled components.
+//! The wasmtime engine every component runs on, and where compiled components are cached.
 //!
 //! Instances come from a pooling allocator (cheap per-request instantiation, bounded
-//! memory). Compiling a component is the slow part of start-up, so the machine code is
-//! kept in a cache directory under a key made of the `.wasm` content hash and the
-//! engine's compatibility hash: a restart with unchanged components compiles nothing.
+//! memory). The cache itself is [`crate::compile_cache`].
 
-#![allow(unsafe_code)] // Component::deserialize_file: see the SAFETY note below.
+use std::path::PathBuf;
 
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::{Path, PathBuf};
-
-use anyhow::Context;
-use sha2::{Digest, Sha256};
-use wasmtime::component::Component;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 /// Concurrent instances the pool holds; a request beyond that waits for no one and gets 503.
@@ -64,46 +56,4 @@ pub fn default_cache_dir() -> PathBuf {
         Some(home) => PathBuf::from(home).join(".cache").join("crm-host"),
         None => std::env::temp_dir().join("crm-host-cache"),
     }
-}
-
-/// Loads the component at `path`, compiling it only if the cache lacks it.
-pub fn load_component(engine: &Engine, path: &Path, cache_dir: &Path) -> anyhow::Result<Component> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut engine_hash = DefaultHasher::new();
-    engine.precompile_compatibility_hash().hash(&mut engine_hash);
-    env!("CARGO_PKG_VERSION").hash(&mut engine_hash);
-    let key = format!(
-        "{}-{:016x}.cwasm",
-        hex::encode(Sha256::digest(&bytes)),
-        engine_hash.finish()
-    );
-    let cached = cache_dir.join(key);
-    if cached.is_file() {
-        // SAFETY: the file was written by `Component::serialize` of this same engine
-        // configuration (the key includes its compatibility hash) into a cache
-        // directory owned by the user running this process.
-        match unsafe { Component::deserialize_file(engine, &cached) } {
-            Ok(component) => return Ok(component),
-            Err(e) => eprintln!("ignoring unusable cache entry {}: {e}", cached.display()),
-        }
-    }
-    let component = Component::new(engine, &bytes)
-        .map_err(anyhow::Error::from)
-        .with_context(|| format!("compiling {}", path.display()))?;
-    if let Err(e) = store_in_cache(&component, cache_dir, &cached) {
-        eprintln!("could not cache the compiled component ({e:#}); it will be compiled again next start");
-    }
-    Ok(component)
-}
-
-fn store_in_cache(component: &Component, dir: &Path, target: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let tmp = tempfile_in(dir);
-    std::fs::write(&tmp, component.serialize()?)?;
-    std::fs::rename(&tmp, target)?;
-    Ok(())
-}
-
-fn tempfile_in(dir: &Path) -> PathBuf {
-    dir.join(format!(".tmp-{}-{:?}", std::process::id(), std::thread::current().id()))
 }

@@ -1,7 +1,8 @@
 //! `crm-host`: a local runtime for Spin HTTP applications, on wasmtime.
 //!
-//! It reads any app's `spin.toml` (manifest v2), checks all of it up front, compiles
-//! (or loads from cache) each component, and serves HTTP with Spin's semantics: Spin
+//! It reads any app's `spin.toml` (manifest v2), checks all of it up front, makes sure each
+//! component is compiled and links (a look-up per component when the compile cache is
+//! warm), loads each component on its first request, and serves HTTP with Spin's semantics: Spin
 //! routing and `spin-*` headers, a fresh instance per request, the Spin SQLite,
 //! key-value and variables interfaces, read-only file mounts, outbound HTTP limited to
 //! `allowed_outbound_hosts`, and storage where `spin up` keeps it. One module per
@@ -12,10 +13,13 @@
 //! - [`limits`] bounds what a client may hold, enforced by [`connection`] (timeouts, the
 //!   connection cap) and [`body`] (request bodies read whole, within a size and time);
 //! - [`sqlite`], [`key_value`], [`variables`], [`outbound`], [`files`] are the capabilities;
-//! - [`engine`] holds the wasmtime engine and the compiled-component cache.
+//! - [`engine`] holds the wasmtime engine; [`compile_cache`] the compiled components on disk;
+//!   [`components`] checks them at start and loads each on its first request.
 
 pub mod body;
 pub mod checkpoint;
+pub mod compile_cache;
+pub mod components;
 pub mod connection;
 pub mod engine;
 pub mod files;
@@ -36,14 +40,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use wasmtime::Engine;
-use wasmtime::component::{HasSelf, Linker};
-use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
+use crate::compile_cache::CompileCache;
+use crate::components::{AppComponent, Loader};
 use crate::manifest::{ComponentSpec, Manifest, Problems};
 use crate::outbound::OutboundPolicy;
 use crate::router::Router;
 use crate::runtime_config::Storage;
-use crate::state::{ComponentCaps, RequestState, Services};
+use crate::state::{ComponentCaps, Services};
 
 /// Host bindings of the Spin interfaces in `wit/`.
 #[allow(missing_docs)]
@@ -112,22 +116,16 @@ impl HostOptions {
     }
 }
 
-/// A component ready to serve: pre-instantiated, with its grants.
-pub struct LoadedComponent {
-    /// Pre-linked instance template.
-    pub pre: ProxyPre<RequestState>,
-    /// What its instances may reach.
-    pub caps: Arc<ComponentCaps>,
-}
-
 /// A checked, compiled app.
 pub struct App {
     /// The engine all components share.
     pub engine: Engine,
     /// Path -> component.
     pub router: Router,
-    /// Components that some route reaches, by id.
-    pub components: HashMap<String, LoadedComponent>,
+    /// Components that some route reaches, by id; each loaded on its first request.
+    pub components: HashMap<String, AppComponent>,
+    /// Loads a component's machine code and links it.
+    pub loader: Arc<Loader>,
     /// Shared storage.
     pub services: Arc<Services>,
     /// The application name.
@@ -139,7 +137,9 @@ pub struct App {
 }
 
 impl App {
-    /// Reads, checks and compiles the app; every problem is reported at once as [`Problems`].
+    /// Reads and checks the app and makes sure every routed component is compiled and links
+    /// (cheap when the compile cache is warm); every problem is reported at once as
+    /// [`Problems`]. Components are loaded later, on their first request.
     pub fn load(opts: &HostOptions, self_addr: SocketAddr) -> anyhow::Result<App> {
         let manifest = Manifest::load(&opts.manifest)?;
         let mut problems = Problems(Vec::new());
@@ -148,30 +148,18 @@ impl App {
         let variables = variables::ResolvedVariables::resolve(&manifest, &opts.env, &mut problems);
         check_labels(&manifest, &storage, &mut problems);
         let engine = engine::new_engine()?;
-        let mut linker = Linker::<RequestState>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-        bindings::Host_::add_to_linker::<_, HasSelf<RequestState>>(&mut linker, |s| s)?;
+        let cache = CompileCache::new(&engine, opts.cache_dir.clone());
+        let loader = Arc::new(Loader::new(engine.clone(), cache)?);
 
         let mut components = HashMap::new();
         let used: std::collections::BTreeSet<&str> = router.components().collect();
         let specs: Vec<&ComponentSpec> = used.iter().filter_map(|id| manifest.components.get(*id)).collect();
-        // Loading is mostly deserialising machine code and linking: independent per component.
-        let loaded: Vec<anyhow::Result<ProxyPre<RequestState>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = specs
-                .iter()
-                .map(|spec| scope.spawn(|| prepare_component(&engine, &linker, spec, &opts.cache_dir)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("loading panicked"))))
-                .collect()
-        });
-        for (spec, pre) in specs.into_iter().zip(loaded) {
+        let sources: Vec<&std::path::Path> = specs.iter().map(|spec| spec.source.as_path()).collect();
+        for (spec, prepared) in specs.iter().zip(loader.prepare_all(&sources)) {
             let id = spec.id.as_str();
             let mounts = files::prepare_mounts(spec, &manifest.dir, &opts.state_dir, &mut problems);
-            let pre = match pre {
-                Ok(pre) => pre,
+            let prepared = match prepared {
+                Ok(prepared) => prepared,
                 Err(e) => {
                     problems.push(
                         format!("[component.{id}] cannot be loaded: {e:#}"),
@@ -189,13 +177,7 @@ impl App {
                 mounts,
                 outbound: Arc::new(OutboundPolicy::new(id, &spec.allowed_outbound_hosts, Some(self_addr))),
             };
-            components.insert(
-                id.to_string(),
-                LoadedComponent {
-                    pre,
-                    caps: Arc::new(caps),
-                },
-            );
+            components.insert(id.to_string(), AppComponent::new(Arc::new(caps), prepared));
         }
         problems.into_result()?;
         let mut services = Services {
@@ -219,6 +201,7 @@ impl App {
             engine,
             router,
             components,
+            loader,
             services: Arc::new(services),
             name: manifest.name,
             version: manifest.version,
@@ -242,18 +225,6 @@ fn checkpointed_files(services: &Services, cost: sqlite::SqliteCost) -> Vec<Path
     files.sort();
     files.dedup();
     files
-}
-
-/// Compiles (or loads from cache) one component and links it against the runtime's interfaces.
-fn prepare_component(
-    engine: &Engine,
-    linker: &Linker<RequestState>,
-    spec: &ComponentSpec,
-    cache_dir: &std::path::Path,
-) -> anyhow::Result<ProxyPre<RequestState>> {
-    let component = engine::load_component(engine, &spec.source, cache_dir)?;
-    let pre = linker.instantiate_pre(&component).map_err(|e| anyhow::anyhow!("{e}"))?;
-    ProxyPre::new(pre).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Spin refuses to start when a component names storage nobody configured.

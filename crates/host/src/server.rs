@@ -1,7 +1,8 @@
 //! The HTTP server: accept, route, read the body, run a fresh instance, answer, log.
 //!
 //! Every request gets its own `Store` and instance from the component's pre-instantiated
-//! template; nothing survives a request but what the guest wrote to storage. A guest
+//! template (loaded by the component's first request, see [`crate::components`]); nothing
+//! survives a request but what the guest wrote to storage. A guest
 //! trap is answered with an opaque 500 problem and the server keeps serving. Shutdown
 //! (SIGINT/SIGTERM in the binary, [`RunningHost::stop`] in tests) stops accepting and
 //! lets in-flight requests finish.
@@ -312,6 +313,13 @@ async fn run_component(
     let Some(component) = app.components.get(id) else {
         return problem(StatusCode::INTERNAL_SERVER_ERROR, "the route's component is not loaded");
     };
+    let pre = match component.pre(&app.loader).await {
+        Ok(pre) => pre,
+        Err(e) => {
+            eprintln!("[{id}] cannot be loaded: {e:#}");
+            return problem(StatusCode::INTERNAL_SERVER_ERROR, "the component could not be started");
+        }
+    };
     let state = match RequestState::new(component.caps.clone(), app.services.clone()) {
         Ok(s) => s,
         Err(e) => {
@@ -336,7 +344,6 @@ async fn run_component(
             return plain(StatusCode::BAD_REQUEST, "text/plain", "Bad Request");
         }
     };
-    let pre = component.pre.clone();
     let id_owned = id.to_string();
     let statements = store.data().sql_statements.clone();
     let task = tokio::spawn(async move {

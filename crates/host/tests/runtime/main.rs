@@ -363,16 +363,113 @@ fn shutdown_lets_an_in_flight_request_finish() {
     assert!(std::net::TcpStream::connect(addr).is_err(), "no longer listening");
 }
 
+/// The compiled components (`.cwasm` files) in a test app's own cache directory.
+fn cached_artifacts(app: &TestApp) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&app.opts.cache_dir)
+        .map(|dir| dir.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    found.retain(|p| p.extension().is_some_and(|e| e == "cwasm"));
+    found
+}
+
+/// A test app with its own compile cache, so what is cached is the test's to see.
+fn app_with_own_cache(triggers: &[(&str, &str)], components: &str) -> TestApp {
+    let mut app = TestApp::new(triggers, components);
+    app.opts.cache_dir = app.dir.path().join("cache");
+    app
+}
+
+fn load_app(app: &TestApp) -> crm_host::App {
+    crm_host::App::load(&app.opts, "127.0.0.1:9".parse().unwrap()).unwrap_or_else(|e| panic!("{e:#}"))
+}
+
 #[test]
 fn compiled_components_are_cached_by_content_hash() {
-    let mut app = TestApp::new(&[("/...", "probe")], ONE_PROBE);
-    app.opts.cache_dir = app.dir.path().join("cache");
+    let app = app_with_own_cache(&[("/...", "probe")], ONE_PROBE);
     app.start().stop();
-    let entries = || std::fs::read_dir(app.dir.path().join("cache")).unwrap().count();
-    assert_eq!(entries(), 1);
+    assert_eq!(cached_artifacts(&app).len(), 1);
     let host = app.start();
-    assert_eq!(entries(), 1, "a restart reuses the cached machine code");
+    assert_eq!(
+        cached_artifacts(&app).len(),
+        1,
+        "a restart reuses the cached machine code"
+    );
     assert_eq!(json(&host, "/env?name=X")["value"], Value::Null);
+}
+
+#[test]
+fn with_a_warm_cache_components_load_on_their_first_request() {
+    let app = app_with_own_cache(
+        &[("/a/...", "first"), ("/b/...", "second")],
+        "[component.first]\nsource = \"PROBE\"\n[component.second]\nsource = \"PROBE\"\n",
+    );
+    let cold = load_app(&app);
+    assert!(
+        cold.components.values().all(|c| c.is_loaded()),
+        "what start compiled stays loaded"
+    );
+    drop(cold);
+    let warm = load_app(&app);
+    assert!(
+        warm.components.values().all(|c| !c.is_loaded()),
+        "a warm start loads nothing"
+    );
+    drop(warm);
+
+    let host = app.start();
+    for _ in 0..2 {
+        assert_eq!(json(&host, "/a/counter")["count"], 1, "a fresh instance per request");
+    }
+    assert_eq!(json(&host, "/b/env?name=X")["value"], Value::Null);
+}
+
+#[test]
+fn concurrent_first_requests_share_one_load() {
+    let app = app_with_own_cache(&[("/...", "probe")], ONE_PROBE);
+    app.start().stop();
+    let host = app.start();
+    let addr = host.addr;
+    let answers: Vec<_> = (0..8)
+        .map(|_| std::thread::spawn(move || get_addr(addr, "/counter")))
+        .collect();
+    for answer in answers {
+        let (status, _, body) = answer.join().unwrap();
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
+#[test]
+fn a_component_changed_since_it_was_cached_is_checked_again_at_start() {
+    let app = app_with_own_cache(&[("/...", "probe")], "[component.probe]\nsource = \"probe.wasm\"\n");
+    let source = app.dir.path().join("probe.wasm");
+    std::fs::copy(probe_wasm(), &source).unwrap();
+    app.start().stop();
+    std::fs::write(&source, b"\0asm garbage").unwrap();
+    let problems = app.start_err();
+    assert!(problems.0[0].message.contains("cannot be loaded"), "{problems}");
+
+    std::fs::copy(probe_wasm(), &source).unwrap();
+    let host = app.start();
+    assert_eq!(
+        json(&host, "/counter")["count"],
+        1,
+        "the first version's machine code is reused"
+    );
+    assert_eq!(cached_artifacts(&app).len(), 1);
+}
+
+#[test]
+fn a_cache_entry_damaged_after_start_is_compiled_again_on_first_request() {
+    let app = app_with_own_cache(&[("/...", "probe")], ONE_PROBE);
+    app.start().stop();
+    let host = app.start();
+    for artifact in cached_artifacts(&app) {
+        std::fs::write(artifact, b"not machine code").unwrap();
+    }
+    assert_eq!(json(&host, "/counter")["count"], 1);
+    host.stop();
+    let host = app.start();
+    assert_eq!(json(&host, "/counter")["count"], 1, "the entry was cached again");
 }
 
 #[test]
