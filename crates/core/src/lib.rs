@@ -14,6 +14,7 @@ pub mod clock;
 pub mod db;
 pub mod directory;
 pub mod error;
+pub mod fingerprint;
 pub mod idempotency;
 pub mod intake;
 pub mod kv;

@@ -152,25 +152,16 @@ fn apply_connection_settings(db: &dyn Db) -> Result<i64, DbError> {
 /// settings then wait for the first write, as [`migrate`] would have them); when not, the
 /// caller runs [`migrate`] and asks again.
 pub fn accept_state(db: &dyn Db, row: &crate::db::Row<'_>) -> bool {
-    let wanted = fingerprint(MIGRATIONS);
-    wanted != 0 && defer_settings(db, Some(row)) == wanted
+    BUILD_FINGERPRINT != 0 && defer_settings(db, Some(row)) == BUILD_FINGERPRINT
 }
 
-/// The `user_version` of a database that has exactly `migrations` applied: the last version in
-/// the low 12 bits and 19 bits of a SHA-256 over every checksum above them (positive in 32
-/// bits, as SQLite keeps it). 0 when there are no migrations.
+/// The `user_version` of a database that has exactly `migrations` applied
+/// ([`crate::fingerprint::schema_fingerprint`]); 0 when there are no migrations.
 pub fn fingerprint(migrations: &[Migration]) -> i64 {
-    let Some(last) = migrations.iter().map(|m| m.version).max() else {
-        return 0;
-    };
-    let mut hash = Sha256::new();
-    for migration in migrations {
-        hash.update(migration.version.to_be_bytes());
-        hash.update(migration.checksum().as_bytes());
+    if std::ptr::eq(migrations, MIGRATIONS) {
+        return BUILD_FINGERPRINT;
     }
-    let digest = hash.finalize();
-    let high = (u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) & 0x7_FFFF) as i64;
-    (high << 12) | (i64::from(last) & 0xFFF)
+    crate::fingerprint::schema_fingerprint(migrations.iter().map(|m| (m.version, m.checksum())))
 }
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

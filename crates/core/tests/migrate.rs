@@ -403,3 +403,14 @@ fn migration_0012_keeps_deal_totals_exact_for_any_i64_amounts() {
         "no part turned REAL"
     );
 }
+
+#[test]
+fn the_build_fingerprint_is_the_fingerprint_of_the_embedded_migrations() {
+    let recomputed = crm_core::fingerprint::schema_fingerprint(MIGRATIONS.iter().map(|m| (m.version, m.checksum())));
+    assert_eq!(fingerprint(MIGRATIONS), recomputed);
+    assert_ne!(recomputed, 0);
+    // Another set (one file edited) has another fingerprint.
+    let mut edited = MIGRATIONS.to_vec();
+    edited[0] = Migration::new(1, MIGRATIONS[0].name, "-- another text");
+    assert_ne!(fingerprint(&edited), recomputed);
+}

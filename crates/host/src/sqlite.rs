@@ -35,6 +35,10 @@ use crate::state::RequestState;
 
 const MAX_IDLE: usize = 32;
 
+/// How long a pooled writer waits for the write lock: SQLite's busy timeout, and the longest
+/// wait for the writer's turn.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How guest connections are made (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConnectionMode {
@@ -79,7 +83,7 @@ impl WriterTurn {
     /// Waits for the turn, at most as long as the busy timeout; `false` when it did not come
     /// (a guest holding two connections, say), and SQLite's own locking decides instead.
     fn take(&self) -> bool {
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
         let mut taken = self.taken.lock().unwrap_or_else(|e| e.into_inner());
         while *taken {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
@@ -129,7 +133,7 @@ impl DbPool {
         }
         let conn = rusqlite::Connection::open(&self.path)?;
         if self.cost.mode == ConnectionMode::Pooled {
-            conn.busy_timeout(Duration::from_secs(5))?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
             conn.set_prepared_statement_cache_capacity(64);
             // The checkpointer checkpoints; a commit only appends to the log.
             conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;")?;
@@ -198,10 +202,9 @@ impl SqliteConnection {
     fn run(&mut self, statement: &str, params: Vec<Cell>) -> Result<(Vec<String>, Vec<Vec<Cell>>), SqlError> {
         let delay = self.pool.cost.statement_delay;
         let turn = may_wait(statement) && !self.writing && self.pool.cost.mode == ConnectionMode::Pooled;
-        let pool = self.pool.clone();
         let conn = self.conn.as_ref().expect("present until drop");
         let work = || {
-            let taken = turn && pool.writer.take();
+            let taken = turn && self.pool.writer.take();
             if !delay.is_zero() {
                 std::thread::sleep(delay);
             }

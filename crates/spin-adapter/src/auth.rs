@@ -87,6 +87,9 @@ pub fn open_signed_in(request: &Request) -> Result<(SpinDb, Caller), ApiError> {
         .map_err(|e| CoreError::Unavailable(format!("opening database `{DEFAULT_DATABASE}`: {e}")))?;
     let kv = SpinKv::open_default().map_err(CoreError::from)?;
     match authenticate(request, &db, &kv) {
+        // The schema is not this build's (`acl::SCHEMA_OUTDATED`), or so old that the caller
+        // query itself fails (no such table or column): migrate and ask once more. Any other
+        // failure comes back unchanged from the second attempt.
         Err(ApiError::Core(CoreError::Unavailable(_) | CoreError::Internal(_))) => {
             crm_core::migrate(&db).map_err(|e| CoreError::Unavailable(e.to_string()))?;
             let caller = authenticate(request, &db, &kv)?;

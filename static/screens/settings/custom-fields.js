@@ -42,15 +42,13 @@ export default async function customFields(ctx) {
   };
   const create = async () => {
     const save = (body) => api("/api/custom-fields", { method: "POST", body: { ...applicable(body, body.type), entity } });
-    const dialog = editDialog(t("fields.new", { entity: entityLabel(entity) }), fields, null, save);
-    showOptionsOf(document.querySelector("dialog[open] form"), () => document.querySelector("dialog[open] [name=type]").value);
-    if (await dialog) saved();
+    const prepare = (form) => showOptionsOf(form, () => form.querySelector("[name=type]").value);
+    if (await editDialog(t("fields.new", { entity: entityLabel(entity) }), fields, null, save, { prepare })) saved();
   };
   const edit = async (field) => {
     const save = (body) => api(`/api/custom-fields/${field.id}`, { method: "PATCH", body: applicable(body, field.type), ifMatch: field.version });
-    const dialog = editDialog(t("settings.edit_item", { name: loc(field.label) }), fields, field, save);
-    showOptionsOf(document.querySelector("dialog[open] form"), () => field.type);
-    if (await dialog) saved();
+    const prepare = (form) => showOptionsOf(form, () => field.type);
+    if (await editDialog(t("settings.edit_item", { name: loc(field.label) }), fields, field, save, { prepare })) saved();
   };
   const remove = async (field) => {
     const name = loc(field.label);
@@ -83,7 +81,6 @@ function applicable(body, type) {
 
 /** Shows only the option fields of the type `typeOf()` names, now and when the type changes. */
 function showOptionsOf(form, typeOf) {
-  if (!form) return;
   const update = () => {
     const wanted = TYPE_OPTIONS[typeOf()] || [];
     for (const key of OPTION_FIELDS) {

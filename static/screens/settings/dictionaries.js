@@ -6,7 +6,7 @@
 import { api } from "../../api.js";
 import { html } from "../../ui/html.js";
 import { t, loc } from "../../i18n/i18n.js";
-import { page, table, editDialog, confirmThen, alertBox } from "./kit.js";
+import { page, table, editDialog, confirmThen, attempt, alertBox } from "./kit.js";
 
 const SEMANTICS = ["open", "success", "failure"];
 
@@ -40,13 +40,7 @@ export default async function dictionaries(ctx) {
     const order = [...items];
     const [entry] = order.splice(index, 1);
     order.splice(index + by, 0, entry);
-    try {
-      await renumber(order, entryUrl);
-    } catch (error) {
-      alert.textContent = error.message;
-      alert.hidden = false;
-    }
-    ctx.rerender();
+    if (await attempt(alert, () => renumber(order, entryUrl))) ctx.rerender();
   };
   const columns = [
     { label: t("settings.name"), head: true, value: (e) => html`<span class="dot" ref=${(d) => (d.style.background = e.color || "")}></span>${loc(e.name)}` },

@@ -201,8 +201,11 @@ export function showFailure(form, alert, error, stale = t("settings.stale")) {
   if (!form.contains(document.activeElement) || document.activeElement.tagName === "BUTTON") alert.focus?.();
 }
 
-/** Edits (or creates, `item` null) in a dialog; resolves with what the API saved, or null. */
-export function editDialog(title, fields, item, save) {
+/**
+ * Edits (or creates, `item` null) in a dialog; resolves with what the API saved, or null.
+ * `prepare(form)` runs once the form is in the dialog (to wire fields that depend on others).
+ */
+export function editDialog(title, fields, item, save, { prepare } = {}) {
   let saved = null;
   let dialog = null;
   const form = editForm(
@@ -218,6 +221,7 @@ export function editDialog(title, fields, item, save) {
   const closed = openDialog(title, form);
   dialog = form.closest("dialog");
   dialog.classList.add("wide");
+  prepare?.(form);
   form.querySelector("input, select, textarea")?.focus();
   return closed.then(() => saved);
 }
@@ -228,19 +232,29 @@ export function editDialog(title, fields, item, save) {
  */
 export async function confirmThen(question, label, action, where) {
   if (!(await confirmDialog(question, label))) return false;
+  const done = await attempt(where, action);
+  if (done) announce(t("settings.done"));
+  return done;
+}
+
+/** Runs `action`; a refusal is shown in `where` (see `refuse`). Resolves true when it ran. */
+export async function attempt(where, action) {
   try {
     await action();
-    announce(t("settings.done"));
     return true;
   } catch (error) {
-    const message = error instanceof ApiError && error.status === 409 ? error.message : errorMessage(error);
-    if (where) {
-      where.textContent = message;
-      where.hidden = false;
-      where.focus?.();
-    } else announce(message);
+    refuse(where, error);
     return false;
   }
+}
+
+/** Shows why the API refused in `where` (an `alertBox`), or announces it when there is none. */
+export function refuse(where, error) {
+  const message = errorMessage(error);
+  if (!where) return announce(message);
+  where.textContent = message;
+  where.hidden = false;
+  where.focus?.();
 }
 
 /** A place for a section's refusals, above its table. */

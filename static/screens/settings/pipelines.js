@@ -8,7 +8,7 @@ import { api, ApiError } from "../../api.js";
 import { html, el } from "../../ui/html.js";
 import { t, loc } from "../../i18n/i18n.js";
 import { openDialog, confirmDialog } from "../../ui/dialog.js";
-import { page, editDialog, confirmThen, alertBox } from "./kit.js";
+import { page, editDialog, confirmThen, attempt, refuse, alertBox } from "./kit.js";
 
 const SEMANTICS = ["progress", "won", "lost"];
 
@@ -107,30 +107,20 @@ function stageRow(pipeline, stage, index, alert, reload) {
 }
 
 async function reorder(pipeline, codes, alert, reload) {
-  try {
-    await api(`/api/pipelines/${pipeline.id}/stages`, { method: "PUT", body: { order: codes }, ifMatch: pipeline.version });
-    reload();
-  } catch (error) {
-    alert.textContent = error.message;
-    alert.hidden = false;
-  }
+  const put = () => api(`/api/pipelines/${pipeline.id}/stages`, { method: "PUT", body: { order: codes }, ifMatch: pipeline.version });
+  if (await attempt(alert, put)) reload();
 }
 
 /** Deletes a stage; when it holds deals (409), asks where they go and deletes with `move_to`. */
 async function deleteStage(pipeline, stage, alert, reload) {
   const name = loc(stage.name);
   const url = `/api/pipelines/${pipeline.id}/stages/${encodeURIComponent(stage.code)}`;
-  const fail = (error) => {
-    alert.textContent = error.message;
-    alert.hidden = false;
-    alert.focus();
-  };
   if (!(await confirmDialog(t("pipelines.delete_stage_confirm", { name }), t("pipelines.delete_stage", { name })))) return;
   try {
     await api(url, { method: "DELETE" });
     return reload();
   } catch (error) {
-    if (!(error instanceof ApiError && error.status === 409)) return fail(error);
+    if (!(error instanceof ApiError && error.status === 409)) return refuse(alert, error);
   }
   const others = pipeline.stages.filter((s) => s.code !== stage.code);
   const form = el`<form method="dialog" class="fields-form">
@@ -139,12 +129,7 @@ async function deleteStage(pipeline, stage, alert, reload) {
     <div class="actions"><button value="move" class="danger">${t("pipelines.move_and_delete")}</button><button value="cancel" class="secondary">${t("cancel")}</button></div>
   </form>`;
   if ((await openDialog(t("pipelines.stage_holds_deals", { name }), form)) !== "move") return;
-  try {
-    await api(`${url}?move_to=${encodeURIComponent(form.move_to.value)}`, { method: "DELETE" });
-    reload();
-  } catch (error) {
-    fail(error);
-  }
+  if (await attempt(alert, () => api(`${url}?move_to=${encodeURIComponent(form.move_to.value)}`, { method: "DELETE" }))) reload();
 }
 
 /** Drag and drop inside `list`: calls `done(codes)` with the new order after a drop. */

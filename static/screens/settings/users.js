@@ -4,7 +4,7 @@
 import { api, apiAll } from "../../api.js";
 import { html, el } from "../../ui/html.js";
 import { t, formatDateTime } from "../../i18n/i18n.js";
-import { page, table, editDialog, confirmThen, alertBox } from "./kit.js";
+import { page, table, editDialog, confirmThen, attempt, alertBox } from "./kit.js";
 
 export default async function users(ctx) {
   const [items, departments, roles] = await Promise.all([apiAll("/api/users"), apiAll("/api/departments"), apiAll("/api/roles")]);
@@ -32,18 +32,8 @@ export default async function users(ctx) {
     const done = user.active
       ? await confirmThen(t("users.deactivate_confirm", { name: user.name }), t("users.deactivate", { name: user.name }), () =>
           api(`/api/users/${user.id}`, { method: "DELETE", ifMatch: user.version }), alert)
-      : await run(() => api(`/api/users/${user.id}`, { method: "PATCH", body: { active: true }, ifMatch: user.version }));
+      : await attempt(alert, () => api(`/api/users/${user.id}`, { method: "PATCH", body: { active: true }, ifMatch: user.version }));
     if (done) ctx.rerender();
-  };
-  const run = async (action) => {
-    try {
-      await action();
-      return true;
-    } catch (error) {
-      alert.textContent = error.message;
-      alert.hidden = false;
-      return false;
-    }
   };
   const columns = [
     { label: t("settings.name"), head: true, value: (u) => u.name },

@@ -31,11 +31,10 @@ pub fn list(db: &dyn Db, caller: &Caller, query: &ListQuery) -> Result<Page, Cor
     if let Some(target_type) = query.filter("target_type") {
         filter.and("target_type = ?", [target_type.into()]);
     }
-    for (name, op) in [("at[gte]", ">="), ("at[lt]", "<")] {
+    for (name, key, op) in [("at[gte]", "filter[at][gte]", ">="), ("at[lt]", "filter[at][lt]", "<")] {
         if let Some(text) = query.filter(name) {
-            let at = values::parse_datetime(text).map_err(|e| {
-                CoreError::BadRequest(format!("filter[at][{}]: {}", &name[3..name.len() - 1], e.message))
-            })?;
+            let at =
+                values::parse_datetime(text).map_err(|e| CoreError::BadRequest(format!("{key}: {}", e.message)))?;
             filter.and(format!("at {op} ?"), [at.into()]);
         }
     }
