@@ -2,8 +2,8 @@
 //!
 //! - `cargo xtask up [--listen ADDR] [--state-dir DIR]`: build the components and the
 //!   runtime (incrementally) and serve the app;
-//! - `cargo xtask test`: format check, the architecture invariants (`invariants`), clippy
-//!   (native and wasm), then every test (installing
+//! - `cargo xtask test`: format check, the architecture invariants (`invariants`), the
+//!   components' size budget (`wasm_size`), clippy (native and wasm), then every test (installing
 //!   the browser tests' chromium and npm packages first when they are missing);
 //! - `cargo xtask bench`: load figures for the closing notes (needs `wrk`);
 //!   `cargo xtask bench acl`: only the native ACL list figures;
@@ -17,6 +17,7 @@
 //!   build of the runtime, to compare).
 //!   `cargo xtask bench ui`: only the web UI's screen times in chromium over a million leads
 //!   (needs node and chromium, installed as for `cargo xtask test`).
+//! - `cargo xtask sizes`: every component's size, as built and stripped of custom sections.
 //! - `cargo xtask reliability`: 10,000 form submissions with a SIGKILL of the runtime midway;
 //!   every acknowledged one must be stored exactly once.
 //!
@@ -34,6 +35,7 @@ mod reliability;
 mod startup_bench;
 mod tooling;
 mod ui_bench;
+mod wasm_size;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -67,10 +69,14 @@ fn run() -> anyhow::Result<()> {
         Some("bench") if args.get(1).map(String::as_str) == Some("deploy") => deploy_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("startup") => startup_bench::run(&root, &args[2..]),
         Some("reliability") => reliability::run(&root),
+        Some("sizes") => {
+            build_all(false)?;
+            wasm_size::print(&wasm_packages(false)?)
+        }
         Some("bench") => bench::run(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | intake | ui | deploy | startup [--host PATH]] | reliability"
+                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | intake | ui | deploy | startup [--host PATH]] | reliability | sizes"
             );
             std::process::exit(2);
         }
@@ -119,6 +125,7 @@ fn test() -> anyhow::Result<()> {
     invariants::check(&project_root())?;
     tooling::ensure_browser_tooling(&project_root())?;
     build_all(true)?;
+    wasm_size::check(&wasm_packages(false)?)?;
     // Everything compiles natively too (spin-sdk has native stubs), so clippy and the unit
     // tests of the components' pure logic run on the host; the guests are also linted as wasm.
     cargo(&[

@@ -12,7 +12,10 @@
 //! pre-instantiated into a [`ProxyPre`]) when a route first reaches it
 //! ([`AppComponent::pre`]), once, on a blocking thread; requests arriving meanwhile wait for
 //! that one load. A component compiled at start keeps the template it was checked with.
-//! Every request still gets a fresh instance from the template, as on Spin.
+//! Every request still gets a fresh instance from the template, as on Spin. An artifact
+//! removed or damaged since start is compiled again by that first request; should loading
+//! fail all the same, the request is a 500 with the cause in the log, and the next one tries
+//! again.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -54,29 +57,29 @@ impl Loader {
     /// Ensures each source has a checked artifact; the results are in the order of `sources`.
     /// Stamped components cost a look-up each; the others are compiled and checked in parallel.
     pub fn prepare_all(&self, sources: &[&Path]) -> Vec<anyhow::Result<Prepared>> {
-        let stamped: Vec<Option<Artifact>> = sources.iter().map(|s| self.cache.checked(s)).collect();
-        let mut built: Vec<Option<anyhow::Result<Prepared>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = sources
+        /// A component found stamped, or being compiled on its own thread.
+        enum Pending<'scope> {
+            Stamped(Prepared),
+            Compiling(std::thread::ScopedJoinHandle<'scope, anyhow::Result<Prepared>>),
+        }
+        std::thread::scope(|scope| {
+            let pending: Vec<Pending> = sources
                 .iter()
-                .zip(&stamped)
-                .map(|(source, artifact)| match artifact {
-                    Some(_) => None,
-                    None => Some(scope.spawn(|| self.prepare(source))),
+                .map(|source| match self.cache.checked(source) {
+                    Some(artifact) => Pending::Stamped(Prepared { artifact, pre: None }),
+                    None => Pending::Compiling(scope.spawn(|| self.prepare(source))),
                 })
                 .collect();
-            handles
+            pending
                 .into_iter()
-                .map(|h| h.map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("compiling panicked")))))
+                .map(|p| match p {
+                    Pending::Stamped(prepared) => Ok(prepared),
+                    Pending::Compiling(thread) => thread
+                        .join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("compiling panicked"))),
+                })
                 .collect()
-        });
-        stamped
-            .into_iter()
-            .zip(built.iter_mut())
-            .map(|(artifact, built)| match artifact {
-                Some(artifact) => Ok(Prepared { artifact, pre: None }),
-                None => built.take().unwrap_or_else(|| Err(anyhow::anyhow!("not prepared"))),
-            })
-            .collect()
+        })
     }
 
     /// Compiles (or finds by content) and checks one component, and stamps it.

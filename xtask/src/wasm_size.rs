@@ -1,0 +1,152 @@
+//! The components' size budget: no component over 1 MiB once stripped of custom sections
+//! (names, producers), as `wasm-tools strip --all` leaves it. Checked by `cargo xtask test`
+//! after the build; `cargo xtask sizes` prints every component's figures.
+//!
+//! A component stays cheap to upload, to compile and to keep in a cache when it is small; the
+//! wasm release build is tuned for size in `.cargo/config.toml` (ARCHITECTURE.md, "Component
+//! size"). The stripped size is computed here by walking the binary's sections (and the core
+//! modules and components nested in it), so no tool needs installing.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+/// The most a component may weigh, stripped.
+pub const BUDGET: usize = 1 << 20;
+
+/// Section ids whose contents are whole nested binaries in a component: a core module, a component.
+const NESTED_SECTIONS: [u8; 2] = [1, 4];
+/// Custom sections (names, producers...) have id 0 in modules and components alike.
+const CUSTOM_SECTION: u8 = 0;
+
+/// One built component: its file size and its size without custom sections.
+pub struct Size {
+    pub name: String,
+    pub file: usize,
+    pub stripped: usize,
+}
+
+/// Every component's size, from `target/wasm32-wasip2/release/`.
+pub fn sizes(packages: &[String]) -> anyhow::Result<Vec<Size>> {
+    let dir = Path::new("target").join(crate::WASM_TARGET).join("release");
+    packages
+        .iter()
+        .map(|p| {
+            let path: PathBuf = dir.join(format!("{}.wasm", p.replace('-', "_")));
+            let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            let stripped = stripped_size(&bytes).with_context(|| format!("parsing {}", path.display()))?;
+            Ok(Size {
+                name: p.clone(),
+                file: bytes.len(),
+                stripped,
+            })
+        })
+        .collect()
+}
+
+/// Fails naming every component over [`BUDGET`].
+pub fn check(packages: &[String]) -> anyhow::Result<()> {
+    let over: Vec<String> = sizes(packages)?
+        .into_iter()
+        .filter(|s| s.stripped > BUDGET)
+        .map(|s| format!("{} is {} KiB stripped", s.name, s.stripped / 1024))
+        .collect();
+    if !over.is_empty() {
+        bail!(
+            "components over the 1 MiB budget: {}; see ARCHITECTURE.md, \"Component size\"",
+            over.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Prints every component's size as a table.
+pub fn print(packages: &[String]) -> anyhow::Result<()> {
+    println!("| component | file bytes | stripped bytes | stripped KiB |");
+    println!("|---|---|---|---|");
+    for s in sizes(packages)? {
+        println!("| {} | {} | {} | {} |", s.name, s.file, s.stripped, s.stripped / 1024);
+    }
+    Ok(())
+}
+
+/// The size of a module or component binary once every custom section in it, nested ones
+/// included, is dropped.
+pub fn stripped_size(binary: &[u8]) -> anyhow::Result<usize> {
+    if binary.len() < 8 || &binary[..4] != b"\0asm" {
+        bail!("not a WebAssembly binary");
+    }
+    let is_component = binary[6..8] == [1, 0];
+    let mut size = 8;
+    let mut at = 8;
+    while at < binary.len() {
+        let id = binary[at];
+        let (len, len_bytes) = leb128(&binary[at + 1..])?;
+        let start = at + 1 + len_bytes;
+        let end = start
+            .checked_add(len)
+            .filter(|&e| e <= binary.len())
+            .context("truncated")?;
+        if id != CUSTOM_SECTION {
+            let contents = if is_component && NESTED_SECTIONS.contains(&id) {
+                stripped_size(&binary[start..end])?
+            } else {
+                len
+            };
+            size += 1 + leb128_len(contents) + contents;
+        }
+        at = end;
+    }
+    Ok(size)
+}
+
+/// An unsigned LEB128 number and how many bytes it took.
+fn leb128(bytes: &[u8]) -> anyhow::Result<(usize, usize)> {
+    let mut value = 0usize;
+    for (i, byte) in bytes.iter().take(5).enumerate() {
+        value |= usize::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Ok((value, i + 1));
+        }
+    }
+    bail!("bad section size")
+}
+
+fn leb128_len(mut value: usize) -> usize {
+    let mut n = 1;
+    while value >= 0x80 {
+        value >>= 7;
+        n += 1;
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(id: u8, contents: &[u8]) -> Vec<u8> {
+        let mut s = vec![id, u8::try_from(contents.len()).unwrap()];
+        s.extend_from_slice(contents);
+        s
+    }
+
+    #[test]
+    fn custom_sections_are_left_out_at_every_level() {
+        let mut module = b"\0asm\x01\0\0\0".to_vec();
+        module.extend(section(1, &[0x60, 0, 0])); // a type section
+        module.extend(section(0, b"\x04namexyz")); // custom, dropped
+        assert_eq!(stripped_size(&module).unwrap(), 8 + 5);
+
+        let mut component = b"\0asm\x0d\0\x01\0".to_vec();
+        component.extend(section(1, &module));
+        component.extend(section(0, b"\x09producers")); // custom, dropped
+        assert_eq!(stripped_size(&component).unwrap(), 8 + 2 + 13);
+    }
+
+    #[test]
+    fn what_is_not_wasm_is_refused() {
+        assert!(stripped_size(b"hello world").is_err());
+        assert!(stripped_size(b"\0asm\x01\0\0\0\x01\x7f").is_err());
+    }
+}
