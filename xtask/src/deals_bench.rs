@@ -293,15 +293,13 @@ fn fill(db: &NativeDb, def: &EntityDef, admin: &Caller, second: i64, rng: &mut R
         .filter(|f| f.storage == Storage::Column)
         .map(|f| f.name.as_str())
         .chain(META.iter().copied())
+        .chain(["search_body", "channel_keys"])
         .collect();
     let mut row = conn.prepare(&format!(
         "INSERT INTO deals ({}) VALUES ({})",
         columns.join(", "),
         vec!["?"; columns.len()].join(", ")
     ))?;
-    let mut search = conn.prepare("INSERT INTO deals_search (rowid, body) VALUES (?, ?)")?;
-    let mut channel =
-        conn.prepare("INSERT OR IGNORE INTO record_channels (entity, record_id, kind, value) VALUES (?, ?, ?, ?)")?;
     let mut history = conn.prepare(
         "INSERT INTO deal_stage_history (deal_id, pipeline_id, from_stage, to_stage, actor_id, at) VALUES (?, ?, ?, ?, ?, ?)",
     )?;
@@ -372,18 +370,13 @@ fn fill(db: &NativeDb, def: &EntityDef, admin: &Caller, second: i64, rng: &mut R
         }
         values.insert("created_by".into(), owner.clone());
         values.insert("updated_by".into(), owner.clone());
+        for (column, value) in index::derived_columns(def, &values, None) {
+            values.insert(column.into(), value);
+        }
+        // The database's triggers write the search, channel and `created` timeline rows.
         row.execute(rusqlite::params_from_iter(columns.iter().map(|c| sql(values.get(*c)))))?;
-        let text = index::search_text(def, &values);
-        if !text.is_empty() {
-            search.execute(params![id, text])?;
-        }
-        for (kind, value) in index::channels(def, &values) {
-            channel.execute(params![def.name, id, kind, value])?;
-        }
         let owner = sql(Some(&owner));
-        let title = json!({ "title": hooks::display_title(def, &values) }).to_string();
         history.execute(params![id, pipeline, None::<&str>, first, owner, created])?;
-        timeline.execute(params![id, "created", owner, created, title])?;
         if moved {
             history.execute(params![id, pipeline, first, stage, owner, updated])?;
             let changes: Vec<Json> = service::changes(def, &at_first, &values)

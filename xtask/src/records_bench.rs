@@ -224,7 +224,8 @@ pub(crate) fn staff(db: &NativeDb, rng: &mut Rng) -> anyhow::Result<()> {
 }
 
 /// Writes [`ROWS`] records of `def` made by `body` (ids 1.., created over the last two years in
-/// id order), with the search and channel rows the engine's after-write hook would write.
+/// id order), with the derived columns the engine would write (the database's triggers then
+/// write the search, channel and timeline rows).
 /// Returns the middle record's values, as the engine would have stored them.
 fn fill(db: &NativeDb, def: &EntityDef, rng: &mut Rng, body: Body) -> anyhow::Result<Values> {
     let cx = service::parse_context(db)?;
@@ -235,6 +236,7 @@ fn fill(db: &NativeDb, def: &EntityDef, rng: &mut Rng, body: Body) -> anyhow::Re
         .filter(|f| f.storage == Storage::Column)
         .map(|f| f.name.as_str())
         .chain(META.iter().copied())
+        .chain(["search_body", "channel_keys"])
         .collect();
     let mut row = conn.prepare(&format!(
         "INSERT INTO {} ({}) VALUES ({})",
@@ -242,9 +244,6 @@ fn fill(db: &NativeDb, def: &EntityDef, rng: &mut Rng, body: Body) -> anyhow::Re
         columns.join(", "),
         vec!["?"; columns.len()].join(", ")
     ))?;
-    let mut search = conn.prepare(&format!("INSERT INTO {}_search (rowid, body) VALUES (?, ?)", def.table))?;
-    let mut channel =
-        conn.prepare("INSERT OR IGNORE INTO record_channels (entity, record_id, kind, value) VALUES (?, ?, ?, ?)")?;
     let now = crm_core::clock::now();
     let span = 730 * DAY;
     let mut sample = Values::new();
@@ -271,14 +270,10 @@ fn fill(db: &NativeDb, def: &EntityDef, rng: &mut Rng, body: Body) -> anyhow::Re
         }
         values.insert("created_by".into(), owner.clone());
         values.insert("updated_by".into(), owner);
+        for (column, value) in index::derived_columns(def, &values, None) {
+            values.insert(column.into(), value);
+        }
         row.execute(rusqlite::params_from_iter(columns.iter().map(|c| sql(values.get(*c)))))?;
-        let text = index::search_text(def, &values);
-        if !text.is_empty() {
-            search.execute(params![id, text])?;
-        }
-        for (kind, value) in index::channels(def, &values) {
-            channel.execute(params![def.name, id, kind, value])?;
-        }
         if id % BATCH == 0 {
             conn.execute_batch("COMMIT; BEGIN")?;
         }

@@ -11,7 +11,7 @@ crm_spin_adapter::component!(Routes::new("/api/duplicates").get("", find));
 /// `GET /api/duplicates?entity=&email=&phone=&title=`.
 fn find(cx: &Cx) -> Answer {
     let me = cx.signed_in()?;
-    let parse = service::parse_context(&me.db)?;
+    let parse = service::parse_context_for(&me.db, &me.caller)?;
     Ok(json_response(
         200,
         &duplicates::find(&me.db, &me.caller, &cx.query(), &parse)?,

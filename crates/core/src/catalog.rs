@@ -106,8 +106,7 @@ pub fn picker(db: &dyn Db, caller: &Caller, def: &EntityDef, pairs: &[(String, S
     if let Some(q) = q {
         query.push(("q".to_string(), q));
     }
-    let cx = crate::records::service::parse_context(db)?;
-    let query = RecordQuery::parse(def, &query, &cx)?;
+    let query = RecordQuery::parse(def, &query, &def.parse)?;
     let page = list_records(db, caller, def, &query)?;
     Ok(json!({ "items": page["items"] }))
 }

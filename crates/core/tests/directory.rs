@@ -379,6 +379,7 @@ fn a_manager_is_forbidden_everywhere_in_the_directory() {
         permissions: read_only,
         roles: Vec::new(),
         credentials_epoch: 0,
+        workspace: None,
     };
     assert!(users::get(&db, &reader, id).is_ok());
     assert_eq!(

@@ -414,3 +414,76 @@ fn the_build_fingerprint_is_the_fingerprint_of_the_embedded_migrations() {
     edited[0] = Migration::new(1, MIGRATIONS[0].name, "-- another text");
     assert_ne!(fingerprint(&edited), recomputed);
 }
+
+#[test]
+fn migration_0015_moves_search_rows_and_channels_into_the_record_row_and_triggers_keep_them() {
+    let (_dir, path) = fresh_file();
+    let db = NativeDb::open(&path).expect("open");
+    let before = MIGRATIONS.iter().position(|m| m.version == 15).expect("0015 exists");
+    migrate_with(&db, &MIGRATIONS[..before]).expect("up to 0014");
+    // Two contacts as the engine wrote them before 0015: row, search row, channels.
+    for (id, name, email) in [(1, "Anna", "anna@example.com"), (2, "Boris", "boris@example.com")] {
+        db.execute(
+            "INSERT INTO contacts (id, first_name, created_at, updated_at) VALUES (?, ?, 0, 0)",
+            &[id.into(), name.into()],
+        )
+        .expect("contact");
+        db.execute(
+            "INSERT INTO contacts_search (rowid, body) VALUES (?, ?)",
+            &[id.into(), format!("{name} {email}").into()],
+        )
+        .expect("search row");
+        db.execute(
+            "INSERT INTO record_channels (entity, record_id, kind, value) VALUES ('contact', ?, 'email', ?)",
+            &[id.into(), email.into()],
+        )
+        .expect("channel");
+    }
+    migrate(&db).expect("0015 and later");
+    let found = |q: &str| -> Vec<i64> {
+        db.query(
+            "SELECT rowid FROM contacts_search WHERE contacts_search MATCH ? ORDER BY rowid",
+            &[q.into()],
+        )
+        .expect("match")
+        .iter()
+        .filter_map(|r| r.i64("rowid"))
+        .collect()
+    };
+    let channels = || count(&db, "SELECT COUNT(*) FROM record_channels WHERE entity = 'contact'");
+    assert_eq!(found("anna"), [1], "the old search rows are the new index");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM contacts WHERE channel_keys = '[[\"email\",\"boris@example.com\"]]'"),
+        1,
+        "the channels moved into the row"
+    );
+
+    db.execute(
+        "INSERT INTO contacts (id, first_name, last_name, created_at, updated_at, created_by, search_body, channel_keys) \
+         VALUES (3, 'Vera', '', 7, 7, NULL, 'Vera vera@example.com', '[[\"email\",\"vera@example.com\"]]')",
+        &[],
+    )
+    .expect("a new contact");
+    assert_eq!(found("vera"), [3], "indexed on insert");
+    assert_eq!(channels(), 3, "its channel written on insert");
+    assert_eq!(
+        db.query("SELECT payload FROM timeline WHERE entity = 'contact' AND record_id = 3 AND kind = 'created'", &[])
+            .expect("timeline")
+            .first_str(),
+        Some(r#"{"title":"Vera"}"#),
+        "the created entry names the title, empty parts left out"
+    );
+    db.execute(
+        "UPDATE contacts SET search_body = 'Anya anya@example.com', channel_keys = '[]' WHERE id = 1",
+        &[],
+    )
+    .expect("an update");
+    assert_eq!(found("anna"), Vec::<i64>::new(), "the old text is gone");
+    assert_eq!(found("anya"), [1], "the new text is found");
+    assert_eq!(channels(), 2, "the channels follow the row");
+    db.execute("DELETE FROM contacts WHERE id = 2", &[]).expect("a delete");
+    assert_eq!(found("boris"), Vec::<i64>::new(), "a deleted record leaves the index");
+    assert_eq!(channels(), 1, "and its channels");
+    db.execute("INSERT INTO contacts_search (contacts_search) VALUES ('integrity-check')", &[])
+        .expect("the index agrees with the rows");
+}

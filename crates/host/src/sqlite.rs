@@ -35,6 +35,11 @@ use crate::state::RequestState;
 
 const MAX_IDLE: usize = 32;
 
+/// `CRM_HOST_TRACE_SQL=1` prints every statement a guest sends to stderr (to see what a
+/// request costs where each statement is a round trip).
+static TRACE_STATEMENTS: std::sync::LazyLock<bool> =
+    std::sync::LazyLock::new(|| std::env::var_os("CRM_HOST_TRACE_SQL").is_some_and(|v| v == "1"));
+
 /// How long a pooled writer waits for the write lock: SQLite's busy timeout, and the longest
 /// wait for the writer's turn.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -365,6 +370,9 @@ macro_rules! sqlite_interface {
                 parameters: Vec<$m::Value>,
             ) -> wasmtime::Result<Result<$m::QueryResult, $m::Error>> {
                 self.sql_statements.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if *TRACE_STATEMENTS {
+                    eprintln!("sql: {}", statement.split_whitespace().collect::<Vec<_>>().join(" "));
+                }
                 let conn = self.table.get_mut(&this)?;
                 let params = parameters.into_iter().map(Cell::from).collect();
                 Ok(match conn.run(&statement, params) {

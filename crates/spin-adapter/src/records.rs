@@ -45,7 +45,7 @@ impl Record {
     /// Opens the database, authenticates the caller and loads entity `entity`.
     pub fn open(cx: &Cx, entity: &str) -> Result<Record, ApiError> {
         let (db, caller) = open_signed_in(cx.request)?;
-        let def = EntityDef::load(&db, entity)?;
+        let def = EntityDef::load_for(&db, &caller, entity)?;
         Ok(Record { db, caller, def })
     }
 }
@@ -64,8 +64,8 @@ pub fn routes(entity: &'static str) -> RecordRoutes {
         routes: Routes::new(base),
     }
     .get("", |cx, r| {
-        let parse = service::parse_context(&r.db)?;
-        let query = RecordQuery::parse(&r.def, &cx.query(), &parse)?;
+        let parse = &r.def.parse;
+        let query = RecordQuery::parse(&r.def, &cx.query(), parse)?;
         Ok(json_response(
             200,
             &crm_core::records::list::list(&r.db, &r.caller, &r.def, &query)?,
@@ -82,10 +82,10 @@ pub fn routes(entity: &'static str) -> RecordRoutes {
     })
     .post("/bulk", |cx, r| {
         let body: Value = cx.json()?;
-        let parse = service::parse_context(&r.db)?;
+        let parse = &r.def.parse;
         Ok(json_response(
             200,
-            &crm_core::records::bulk::run(&r.db, &r.caller, &r.def, &body, &parse)?,
+            &crm_core::records::bulk::run(&r.db, &r.caller, &r.def, &body, parse)?,
         ))
     })
     .get("/<id:id>", |cx, r| {
@@ -162,8 +162,8 @@ impl RecordRoutes {
     /// `GET`/`PUT /<id>/products` (line items).
     pub fn sales(self) -> RecordRoutes {
         self.get("/board", |cx, r| {
-            let parse = service::parse_context(&r.db)?;
-            let board = crm_core::records::board::board(&r.db, &r.caller, &r.def, &cx.query(), &parse)?;
+            let parse = &r.def.parse;
+            let board = crm_core::records::board::board(&r.db, &r.caller, &r.def, &cx.query(), parse)?;
             Ok(json_response(200, &board))
         })
         .get("/<id:id>/products", |cx, r| {

@@ -16,7 +16,8 @@ pub use filter::{AclColumns, SqlFilter};
 /// What [`Caller::from_row`] reads about user `u`, in one statement (a request pays per
 /// statement where the database is remote): the schema's fingerprint and the connection's
 /// settings ([`crate::migrate::accept_state`]), the user, their department's subtree as a comma
-/// list, and their roles' codes and matrices (their own and their department's) as JSON.
+/// list, their roles' codes and matrices (their own and their department's) as JSON, and the
+/// firm's [`Workspace`](crate::records::workspace::Workspace).
 /// Why loading a caller failed on a database another build migrated (or none yet).
 pub const SCHEMA_OUTDATED: &str = "the database is not on this build's schema";
 
@@ -29,7 +30,8 @@ pub(crate) const CALLER_COLUMNS: &str = concat!(
      (SELECT json_group_array(json_array(code, permissions)) FROM (SELECT code, permissions FROM roles \
         WHERE id IN (SELECT role_id FROM user_roles WHERE user_id = u.id \
                      UNION SELECT role_id FROM department_roles WHERE department_id = u.department_id) \
-        ORDER BY code)) AS roles"
+        ORDER BY code)) AS roles, ",
+    crate::records::workspace::workspace_columns!()
 );
 pub use permissions::{Action, Entity, Level, Permissions, StageRule};
 
@@ -52,6 +54,9 @@ pub struct Caller {
     /// The user's credentials epoch (`users.credentials_epoch`): deactivation bumps it, and a
     /// session minted under an older epoch is refused.
     pub credentials_epoch: i64,
+    /// The firm's configuration as the request found it (read with the caller); `None` for a
+    /// caller made without a query ([`Caller::system`]).
+    pub workspace: Option<crate::records::workspace::Workspace>,
 }
 
 /// The ACL facts of one stored record.
@@ -113,6 +118,7 @@ impl Caller {
             permissions,
             roles: codes,
             credentials_epoch: row.i64("credentials_epoch").unwrap_or_default(),
+            workspace: Some(crate::records::workspace::Workspace::from_row(row)?),
         })
     }
 
@@ -132,6 +138,7 @@ impl Caller {
             permissions: Permissions::all(),
             roles: vec!["system".into()],
             credentials_epoch: 0,
+            workspace: None,
         }
     }
 

@@ -549,10 +549,18 @@ fn accept(
     now: i64,
 ) -> Result<Outcome, CoreError> {
     let mapped = map_pairs(form, pairs);
-    let cx = service::parse_context(db)?;
+    // The definition the submission fills (it carries the firm's parse settings).
+    let first_def = EntityDef::load(
+        db,
+        if form.creates == "contact_deal" {
+            "contact"
+        } else {
+            "lead"
+        },
+    )?;
     let responsible = next_responsible(db, form)?;
     let system = Caller::system(responsible);
-    let matched = find_duplicate(db, &mapped, &cx.default_country)?;
+    let matched = find_duplicate(db, &mapped, &first_def.parse.default_country)?;
     let mut ids = Ids {
         matched,
         ..Ids::default()
@@ -567,7 +575,7 @@ fn accept(
     let attach = matched.is_some() && form.duplicates == "attach";
     let result: Result<(), CoreError> = (|| {
         if form.creates == "contact_deal" {
-            let contact_def = EntityDef::load(db, "contact")?;
+            let contact_def = first_def;
             let contact_id = match matched {
                 Some(("contact", id)) if attach => id,
                 _ => {
@@ -591,7 +599,7 @@ fn accept(
             let deal = service::create(db, &system, &deal_def, &body)?;
             ids.deal = deal["id"].as_i64();
         } else if !attach {
-            let lead_def = EntityDef::load(db, "lead")?;
+            let lead_def = first_def;
             let mut body = record_body(form, &mapped, &lead_def, log);
             body["responsible_id"] = json!(responsible);
             let lead = service::create(db, &system, &lead_def, &body)?;

@@ -60,9 +60,20 @@ pub fn department_of(db: &dyn Db, caller: &Caller, user_id: Option<i64>) -> Resu
 /// Whether record `id` of `def` exists and the caller may read it: one indexed query with the
 /// same ACL condition lists use. The write side asks this of every record a write references.
 pub fn readable(db: &dyn Db, caller: &Caller, def: &EntityDef, id: i64) -> Result<bool, CoreError> {
-    if caller.require(def.acl, Action::Read).is_err() {
+    let Some((expression, params)) = readable_expression(caller, def, id) else {
         return Ok(false);
-    }
+    };
+    Ok(db
+        .query(&format!("SELECT {expression} AS readable"), &params)?
+        .first_i64()
+        == Some(1))
+}
+
+/// An SQL expression (and its parameters) that is 1 when the caller may read record `id`;
+/// `None` when they may read no record of the entity. [`readable`] as a column, for a query
+/// that checks several references at once.
+pub(crate) fn readable_expression(caller: &Caller, def: &EntityDef, id: i64) -> Option<(String, Vec<Value>)> {
+    caller.require(def.acl, Action::Read).ok()?;
     let (condition, mut params) = if def.owned {
         let filter = caller.list_filter(def.acl, &def.acl_columns());
         (filter.sql, filter.params)
@@ -70,9 +81,8 @@ pub fn readable(db: &dyn Db, caller: &Caller, def: &EntityDef, id: i64) -> Resul
         ("1".to_string(), Vec::new())
     };
     params.insert(0, id.into());
-    let rows = db.query(
-        &format!("SELECT 1 FROM {} t WHERE t.id = ? AND {condition}", def.table),
-        &params,
-    )?;
-    Ok(!rows.is_empty())
+    Some((
+        format!("EXISTS (SELECT 1 FROM {} t WHERE t.id = ? AND {condition})", def.table),
+        params,
+    ))
 }

@@ -111,7 +111,7 @@ pub fn convert(db: &dyn Db, caller: &Caller, id: i64, body: &Json) -> Result<Jso
         );
     }
     errors.into_result()?;
-    let lead_def = EntityDef::load(db, "lead")?;
+    let lead_def = EntityDef::load_for(db, caller, "lead")?;
     transaction(db, |db| {
         let lead = access::load_checked(db, caller, &lead_def, id, Action::Update)?;
         if lead.get("status").and_then(Value::as_str) == Some(CONVERTED) {
@@ -189,7 +189,7 @@ pub fn convert(db: &dyn Db, caller: &Caller, id: i64, body: &Json) -> Result<Jso
 
 /// An existing record the caller may update (linking changes it), as the API shows it.
 fn existing(db: &dyn Db, caller: &Caller, entity: &str, id: i64, field: &str) -> Result<Json, CoreError> {
-    let def = EntityDef::load(db, entity)?;
+    let def = EntityDef::load_for(db, caller, entity)?;
     match access::load_checked(db, caller, &def, id, Action::Read) {
         Ok(values) => Ok(store::render(&def, &values)),
         Err(CoreError::NotFound) => {
@@ -203,7 +203,7 @@ fn existing(db: &dyn Db, caller: &Caller, entity: &str, id: i64, field: &str) ->
 
 /// Adds a company to an existing contact's companies (through the engine, so it is timed).
 fn link_company(db: &dyn Db, caller: &Caller, contact_id: i64, company_id: i64) -> Result<(), CoreError> {
-    let def = EntityDef::load(db, "contact")?;
+    let def = EntityDef::load_for(db, caller, "contact")?;
     let before = access::load_checked(db, caller, &def, contact_id, Action::Update)?;
     let mut ids = store::linked_ids(before.get("company_ids"));
     if ids.contains(&company_id) {
@@ -226,7 +226,7 @@ fn create(
     mut body: Json,
     copied: &[&str],
 ) -> Result<Json, CoreError> {
-    let def = EntityDef::load(db, entity)?;
+    let def = EntityDef::load_for(db, caller, entity)?;
     let lead_json = store::render(lead_def, lead);
     for field in copied {
         if def.field(field).is_some() && body.get(*field).is_none() && !lead_json[*field].is_null() {

@@ -88,16 +88,41 @@ pub const CUSTOM_FIELDS: Resource = Resource {
     ..Resource::new("custom_fields", "custom_field", Access::open_read(Entity::Settings))
 };
 
-const COLUMNS: &str = "id, entity, code, label_en, label_ru, type, multiple, required, default_value, options, \
-                       sort, show_in_list, version, created_at, updated_at, created_by, updated_by";
+/// The columns of a custom field that make its [`FieldDef`] (with its entity), as a literal
+/// for queries built with `concat!` ([`super::workspace`]).
+macro_rules! definition_columns {
+    () => {
+        "entity, code, label_en, label_ru, type, multiple, required, default_value, options, show_in_list, sort, id"
+    };
+}
+pub(crate) use definition_columns;
 
-/// The custom fields of `entity` as field definitions, in their order.
-pub fn field_defs(db: &dyn Db, entity: &str) -> Result<Vec<FieldDef>, CoreError> {
+/// The names of [`definition_columns`], in order.
+pub(crate) fn definition_column_names() -> Vec<String> {
+    definition_columns!().split(", ").map(str::to_owned).collect()
+}
+
+/// The custom fields of `entity` as field definitions, in their order, and the firm's
+/// [`ParseContext`], in one statement (a request pays per statement where the database is
+/// remote): the settings row joined to the fields, so there is a row even without fields.
+pub fn field_defs_and_parse_context(db: &dyn Db, entity: &str) -> Result<(Vec<FieldDef>, ParseContext), CoreError> {
     let rows = db.query(
-        &format!("SELECT {COLUMNS} FROM custom_fields WHERE entity = ? ORDER BY sort, id"),
+        &format!(
+            "SELECT s.value AS default_country, c.* FROM (SELECT 1) \
+             LEFT JOIN app_settings s ON s.key = 'default_country' \
+             LEFT JOIN (SELECT {} FROM custom_fields WHERE entity = ?) c \
+             ORDER BY c.sort, c.id",
+            definition_columns!()
+        ),
         &[entity.into()],
     )?;
-    Ok(rows.iter().filter_map(|r| field_def(&r)).collect())
+    let parse = match rows.first().and_then(|r| r.str("default_country")) {
+        Some(country) => ParseContext {
+            default_country: country.to_string(),
+        },
+        None => ParseContext::default(),
+    };
+    Ok((rows.iter().filter_map(|r| field_def(&r)).collect(), parse))
 }
 
 fn kind_of(type_code: &str, options: &Json) -> Option<FieldKind> {
@@ -137,7 +162,9 @@ fn kind_of(type_code: &str, options: &Json) -> Option<FieldKind> {
     })
 }
 
-fn field_def(row: &Row) -> Option<FieldDef> {
+/// The definition of a stored custom field ([`definition_columns`]); `None` for a type this
+/// build does not know.
+pub(crate) fn field_def(row: &Row) -> Option<FieldDef> {
     let options: Json = row
         .str("options")
         .and_then(|o| serde_json::from_str(o).ok())

@@ -63,7 +63,7 @@ pub fn find(db: &dyn Db, caller: &Caller, pairs: &[(String, String)], cx: &Parse
     }
     let mut items: Vec<Json> = Vec::new();
     for entity in entities {
-        let def = EntityDef::load(db, entity)?;
+        let def = EntityDef::load_for(db, caller, entity)?;
         if caller.require(def.acl, Action::Read).is_err() {
             continue;
         }

@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::fields::{FieldDef, FieldKind, Options};
+use super::fields::{FieldDef, FieldKind, Options, ParseContext};
 use super::hooks::Hook;
 use crate::acl::{AclColumns, Entity};
 use crate::db::Db;
@@ -71,6 +71,9 @@ pub struct EntityDef {
     pub default_sort: &'static str,
     /// The entity's own hooks (besides the engine-wide ones).
     pub hooks: &'static [Hook],
+    /// What parsing its values needs from the firm's settings (the default phone country),
+    /// read with the custom fields by [`EntityDef::load`]; the fallback in a built-in one.
+    pub parse: ParseContext,
     /// What the engine does differently for this entity, as data.
     pub traits: Traits,
 }
@@ -131,11 +134,23 @@ impl EntityDef {
         REGISTRY.iter().find(|(n, _)| *n == name).map(|(_, def)| def())
     }
 
-    /// The built-in definition plus the entity's custom fields, as stored now.
+    /// The built-in definition plus the entity's custom fields and the firm's parse settings,
+    /// as stored now, in one statement.
     pub fn load(db: &dyn Db, name: &str) -> Result<EntityDef, CoreError> {
         let mut def = EntityDef::builtin(name).ok_or(CoreError::NotFound)?;
-        def.fields.extend(super::custom::field_defs(db, name)?);
+        let (fields, parse) = super::custom::field_defs_and_parse_context(db, name)?;
+        def.fields.extend(fields);
+        def.parse = parse;
         Ok(def)
+    }
+
+    /// The definition of entity `name` as the caller's request found it (no statement), or as
+    /// stored now for a caller made without a query.
+    pub fn load_for(db: &dyn Db, caller: &crate::acl::Caller, name: &str) -> Result<EntityDef, CoreError> {
+        match &caller.workspace {
+            Some(workspace) => workspace.entity(name),
+            None => EntityDef::load(db, name),
+        }
     }
 
     /// The field named `name` (custom fields by code).

@@ -1,7 +1,8 @@
 //! Named hook points of the record pipeline (EspoCRM's record hooks): before/after create,
 //! update and delete. An entity lists its own [`Hook`]s in its definition (in its file under
-//! `entities/`); this module holds only the engine-wide after-hooks (the search index, the
-//! normalised channels, the timeline, line items, activity bindings) that run for every entity.
+//! `entities/`); this module holds only the engine-wide after-hooks (the timeline, line items,
+//! activity bindings) that run for every entity. The search index, the normalised channels and
+//! the `created` timeline entry are written by the database with the row ([`super::index`]).
 //! Hooks run inside the write's transaction, so what they write commits or rolls back with it.
 //! Later issues (automation, duplicate rules, outbound webhooks) add hooks here, not pipelines.
 
@@ -70,22 +71,6 @@ pub fn run(point: HookPoint, cx: &mut HookContext) -> Result<(), CoreError> {
 
 /// Hooks every entity gets.
 static ENGINE: &[Hook] = &[
-    Hook {
-        point: HookPoint::AfterCreate,
-        run: super::index::after_write,
-    },
-    Hook {
-        point: HookPoint::AfterUpdate,
-        run: super::index::after_write,
-    },
-    Hook {
-        point: HookPoint::AfterDelete,
-        run: super::index::after_delete,
-    },
-    Hook {
-        point: HookPoint::AfterCreate,
-        run: super::timeline::after_create,
-    },
     Hook {
         point: HookPoint::AfterUpdate,
         run: super::timeline::after_update,

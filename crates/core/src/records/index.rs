@@ -1,7 +1,10 @@
-//! The derived indexes of a record, rewritten by engine hooks in the write's transaction:
-//! the full-text row in `<table>_search` (the `q` of lists) and the normalised channels in
-//! `record_channels` (lowercase e-mails, E.164 phones, normalised company titles) that
-//! duplicate matching and merge use.
+//! The derived indexes of a record: the full-text row in `<table>_search` (the `q` of lists)
+//! and the normalised channels in `record_channels` (lowercase e-mails, E.164 phones,
+//! normalised company titles) that duplicate matching and merge use. The rules live here; the
+//! rows are written by the database (`sql/0015_derived_rows.sql`): the engine puts the text
+//! and the channels into the record's own `search_body` and `channel_keys` columns
+//! ([`derived_columns`]), and triggers keep the index tables in step with them in the same
+//! statement, so a create is one `INSERT`.
 //!
 //! Phones are indexed as digit strings in every form a user may type (`79991234567` and
 //! `9991234567`), so "+7 (999) 123-45-67" and "9991234567" find the same record.
@@ -9,68 +12,41 @@
 use serde_json::Value as Json;
 
 use super::fields::FieldKind;
-use super::hooks::HookContext;
 use super::values;
-use super::{EntityDef, Values};
-use crate::db::{Db, Value};
-use crate::error::CoreError;
+use super::{Change, EntityDef, Values};
+use crate::db::Value;
 
-/// After create/update: rewrites the record's search row and channels.
-pub fn after_write(cx: &mut HookContext) -> Result<(), CoreError> {
-    let searched_changed = cx.before.is_none()
-        || cx
-            .changes
-            .iter()
-            .any(|c| cx.def.search_fields.contains(&c.field.as_str()) || c.field == "title");
-    if !searched_changed {
-        return Ok(());
+/// The row's derived columns, as `(column, value)`: both for a new record (`changes` is
+/// `None`), or for an update those whose inputs it changes (none when it changes neither).
+pub fn derived_columns(def: &EntityDef, values: &Values, changes: Option<&[Change]>) -> Vec<(&'static str, Value)> {
+    let touches = |input: &dyn Fn(&str) -> bool| changes.is_none_or(|changes| changes.iter().any(|c| input(&c.field)));
+    let mut columns = Vec::new();
+    if touches(&|field| def.search_fields.contains(&field)) {
+        columns.push(("search_body", search_text(def, values).into()));
     }
-    if cx.before.is_some() {
-        remove(cx.db, cx.def, cx.id)?;
+    if touches(&|field| is_channel_input(def, field)) {
+        columns.push(("channel_keys", channel_keys(def, values).into()));
     }
-    write(cx.db, cx.def, cx.id, cx.values)
+    columns
 }
 
-/// After delete: removes the record's search row and channels.
-pub fn after_delete(cx: &mut HookContext) -> Result<(), CoreError> {
-    remove(cx.db, cx.def, cx.id)
+/// Whether `field` feeds the record's channels.
+fn is_channel_input(def: &EntityDef, field: &str) -> bool {
+    (def.traits.title_channel && field == "title")
+        || def
+            .field(field)
+            .is_some_and(|f| !f.is_custom() && matches!(f.kind, FieldKind::Emails | FieldKind::Phones))
 }
 
-/// Writes both indexes of one record from its values (a new record's, or one whose old rows
-/// [`remove`] took away): the search row, and all its channels in one statement.
-fn write(db: &dyn Db, def: &EntityDef, id: i64, values: &Values) -> Result<(), CoreError> {
-    let body = search_text(def, values);
-    if !body.is_empty() {
-        db.execute(
-            &format!("INSERT INTO {}_search (rowid, body) VALUES (?, ?)", def.table),
-            &[id.into(), body.into()],
-        )?;
-    }
-    let channels = channels(def, values);
-    if !channels.is_empty() {
-        let rows = vec!["(?, ?, ?, ?)"; channels.len()].join(", ");
-        let mut params: Vec<Value> = Vec::with_capacity(channels.len() * 4);
-        for (kind, value) in channels {
-            params.extend([def.name.into(), id.into(), kind.into(), value.into()]);
-        }
-        db.execute(
-            &format!("INSERT OR IGNORE INTO record_channels (entity, record_id, kind, value) VALUES {rows}"),
-            &params,
-        )?;
-    }
-    Ok(())
-}
-
-fn remove(db: &dyn Db, def: &EntityDef, id: i64) -> Result<(), CoreError> {
-    db.execute(
-        &format!("DELETE FROM {}_search WHERE rowid = ?", def.table),
-        &[id.into()],
-    )?;
-    db.execute(
-        "DELETE FROM record_channels WHERE entity = ? AND record_id = ?",
-        &[def.name.into(), id.into()],
-    )?;
-    Ok(())
+/// The channels as `channel_keys` holds them: a JSON array of `[kind, value]` pairs.
+pub fn channel_keys(def: &EntityDef, values: &Values) -> String {
+    Json::from(
+        channels(def, values)
+            .into_iter()
+            .map(|(kind, value)| Json::from(vec![Json::from(kind), Json::from(value)]))
+            .collect::<Vec<_>>(),
+    )
+    .to_string()
 }
 
 fn typed_items(values: &Values, field: &str) -> Vec<values::TypedValue> {

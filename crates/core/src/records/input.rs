@@ -112,47 +112,107 @@ fn read_field(field: &FieldDef, value: &Json, cx: &ParseContext, input: &mut Inp
 /// Confirms the references in the database: every problem is a 422 naming its field. A record
 /// the caller may not read is `not_found`, worded exactly as a missing one.
 pub fn check_references(db: &dyn Db, caller: &Caller, refs: &[(String, Reference)]) -> Result<(), CoreError> {
-    let mut errors = FieldErrors::new();
+    // Every reference is one column of ONE query (a request pays per statement where the
+    // database is remote); each check remembers how to report its column.
+    let mut query = ReferenceQuery::default();
     for (path, reference) in refs {
         match reference {
             Reference::Dictionary(kind, codes) => {
                 let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
-                for missing in crate::records::dictionaries::missing_codes(db, kind, &codes)? {
-                    errors.push(
-                        path.clone(),
-                        "invalid_choice",
-                        format!("{missing:?} is not a known code"),
-                    );
-                }
+                let expression = crate::records::dictionaries::missing_codes_expression(kind, &codes)?;
+                query.add(path, Check::Codes, expression);
             }
-            Reference::Currency(code) => {
-                if !crate::records::dictionaries::currency_exists(db, code)? {
-                    errors.push(
-                        path.clone(),
-                        "invalid_currency",
-                        format!("{code} is not a known currency"),
-                    );
-                }
-            }
-            Reference::User(id) => {
-                let active = db.query("SELECT 1 FROM users WHERE id = ? AND active = 1", &[(*id).into()])?;
-                if active.is_empty() {
-                    errors.push(path.clone(), "not_found", format!("no active user with id {id}"));
-                }
-            }
+            Reference::Currency(code) => query.add(
+                path,
+                Check::Currency(code),
+                (
+                    "EXISTS (SELECT 1 FROM currencies WHERE code = ?)".into(),
+                    vec![code.as_str().into()],
+                ),
+            ),
+            Reference::User(id) => query.add(
+                path,
+                Check::User(*id),
+                (
+                    "EXISTS (SELECT 1 FROM users WHERE id = ? AND active = 1)".into(),
+                    vec![(*id).into()],
+                ),
+            ),
             Reference::Records(entity, ids) => {
                 let Some(def) = EntityDef::builtin(entity) else {
                     continue;
                 };
                 for id in ids {
-                    if !access::readable(db, caller, &def, *id)? {
-                        errors.push(path.clone(), "not_found", format!("no {entity} with id {id}"));
-                    }
+                    // A record of an entity the caller may not read at all is refused alike.
+                    let expression = access::readable_expression(caller, &def, *id).unwrap_or(("0".into(), Vec::new()));
+                    query.add(path, Check::Record(entity, *id), expression);
                 }
             }
         }
     }
-    errors.into_result()
+    query.run(db)
+}
+
+/// What one column of a [`ReferenceQuery`] answers.
+enum Check<'r> {
+    /// The JSON array of the codes that are not dictionary entries.
+    Codes,
+    /// 1 when the currency exists.
+    Currency(&'r str),
+    /// 1 when the user exists and is active.
+    User(i64),
+    /// 1 when the caller may read the record.
+    Record(&'static str, i64),
+}
+
+/// Reference checks gathered into one `SELECT`, a column each.
+#[derive(Default)]
+struct ReferenceQuery<'r> {
+    columns: Vec<String>,
+    params: Vec<Value>,
+    checks: Vec<(&'r str, Check<'r>)>,
+}
+
+impl<'r> ReferenceQuery<'r> {
+    fn add(&mut self, path: &'r str, check: Check<'r>, (expression, params): (String, Vec<Value>)) {
+        self.columns.push(format!("{expression} AS c{}", self.checks.len()));
+        self.params.extend(params);
+        self.checks.push((path, check));
+    }
+
+    /// Runs the query (none when there is nothing to check): every failed check is a field error.
+    fn run(self, db: &dyn Db) -> Result<(), CoreError> {
+        if self.checks.is_empty() {
+            return Ok(());
+        }
+        let rows = db.query(&format!("SELECT {}", self.columns.join(", ")), &self.params)?;
+        let row = rows
+            .first()
+            .ok_or_else(|| CoreError::Internal("a reference check returned no row".into()))?;
+        let mut errors = FieldErrors::new();
+        for (index, (path, check)) in self.checks.iter().enumerate() {
+            let column = format!("c{index}");
+            let holds = row.i64(&column) == Some(1);
+            match check {
+                Check::Codes => {
+                    let missing: Vec<String> = serde_json::from_str(row.str(&column).unwrap_or("[]"))
+                        .map_err(|e| CoreError::Internal(format!("missing codes do not read: {e}")))?;
+                    for code in missing {
+                        errors.push(*path, "invalid_choice", format!("{code:?} is not a known code"));
+                    }
+                }
+                Check::Currency(code) if !holds => {
+                    errors.push(*path, "invalid_currency", format!("{code} is not a known currency"));
+                }
+                Check::User(id) if !holds => errors.push(*path, "not_found", format!("no active user with id {id}")),
+                Check::Record(entity, id) if !holds => {
+                    errors.push(*path, "not_found", format!("no {entity} with id {id}"));
+                }
+                _ => {}
+            }
+        }
+        errors.into_result()
+    }
 }
 
 /// The references of `refs` that `before` (the stored record) does not already hold: an update

@@ -42,6 +42,7 @@ pub mod timeline;
 pub mod usage;
 pub mod values;
 pub mod views;
+pub mod workspace;
 
 use std::collections::BTreeMap;
 

@@ -12,16 +12,25 @@ use crate::acl::{Action, Caller};
 use crate::db::{Db, Value, transaction};
 use crate::error::CoreError;
 
-/// What parsing needs from the settings (the default phone country).
+/// What parsing needs from the settings (the default phone country), for work with no
+/// [`EntityDef`] at hand (a loaded definition carries it: [`EntityDef::parse`]).
 pub fn parse_context(db: &dyn Db) -> Result<ParseContext, CoreError> {
     let country = db
         .query("SELECT value FROM app_settings WHERE key = 'default_country'", &[])?
         .first_str()
-        .unwrap_or("RU")
+        .unwrap_or(ParseContext::FALLBACK_COUNTRY)
         .to_string();
     Ok(ParseContext {
         default_country: country,
     })
+}
+
+/// The parse context as the caller's request found it (no statement), else as stored now.
+pub fn parse_context_for(db: &dyn Db, caller: &Caller) -> Result<ParseContext, CoreError> {
+    match &caller.workspace {
+        Some(workspace) => Ok(workspace.parse.clone()),
+        None => parse_context(db),
+    }
 }
 
 /// Reads one record the caller may see.
@@ -33,8 +42,7 @@ pub fn get(db: &dyn Db, caller: &Caller, def: &EntityDef, id: i64) -> Result<Jso
 /// Creates a record from a JSON body; the caller is responsible unless the body names someone.
 pub fn create(db: &dyn Db, caller: &Caller, def: &EntityDef, body: &Json) -> Result<Json, CoreError> {
     caller.require(def.acl, Action::Add)?;
-    let cx = parse_context(db)?;
-    let mut parsed = input::parse(def, body, &cx, true)?;
+    let mut parsed = input::parse(def, body, &def.parse, true)?;
     if def.owned && parsed.values.get("responsible_id").is_none_or(Value::is_null) {
         parsed.values.insert("responsible_id".into(), caller.user_id.into());
     }
@@ -90,8 +98,7 @@ pub fn update(
     if_match: Option<i64>,
 ) -> Result<Json, CoreError> {
     caller.require(def.acl, Action::Update)?;
-    let cx = parse_context(db)?;
-    let parsed = input::parse(def, body, &cx, false)?;
+    let parsed = input::parse(def, body, &def.parse, false)?;
     transaction(db, |db| {
         let before = access::load_checked(db, caller, def, id, Action::Update)?;
         check_version(&before, if_match)?;

@@ -178,6 +178,10 @@ pub fn insert(db: &dyn Db, def: &EntityDef, values: &Values, actor: i64) -> Resu
         actor.into(),
         actor.into(),
     ]);
+    for (column, value) in super::index::derived_columns(def, values, None) {
+        columns.push(column);
+        params.push(value);
+    }
     let rows = db.write(
         &format!(
             "INSERT INTO {} ({}) VALUES ({}) RETURNING *",
@@ -246,6 +250,10 @@ pub fn update(
     if custom_changed {
         sets.push("custom = ?".into());
         params.push(custom_json(def, after).into());
+    }
+    for (column, value) in super::index::derived_columns(def, after, Some(changes)) {
+        sets.push(format!("{column} = ?"));
+        params.push(value);
     }
     sets.extend([
         "version = version + 1".into(),

@@ -1,6 +1,7 @@
 //! The timeline: every create, change (field by field, old -> new), delete, link, unlink,
 //! merge and comment of a record, with the actor and the time. Entries are written by engine
-//! hooks inside the write's transaction, so history and data never disagree. Reading a
+//! hooks inside the write's transaction (the `created` entry by the database, with the row:
+//! `sql/0015_derived_rows.sql`), so history and data never disagree. Reading a
 //! record's timeline needs read access to the record; so does commenting on it.
 
 use serde_json::{Value as Json, json};
@@ -20,9 +21,29 @@ pub fn append(
     kind: &str,
     actor: Option<i64>,
     payload: &Json,
-) -> Result<i64, CoreError> {
-    db.execute(
-        "INSERT INTO timeline (entity, record_id, kind, actor_id, at, payload) VALUES (?, ?, ?, ?, ?, ?)",
+) -> Result<(), CoreError> {
+    insert(db, entity, record_id, kind, actor, payload, "").map(drop)
+}
+
+/// Inserts one entry, returning `returning` (columns, or nothing when empty).
+fn insert(
+    db: &dyn Db,
+    entity: &str,
+    record_id: i64,
+    kind: &str,
+    actor: Option<i64>,
+    payload: &Json,
+    returning: &str,
+) -> Result<crate::db::Rows, CoreError> {
+    let returning = if returning.is_empty() {
+        String::new()
+    } else {
+        format!(" RETURNING {returning}")
+    };
+    Ok(db.write(
+        &format!(
+            "INSERT INTO timeline (entity, record_id, kind, actor_id, at, payload) VALUES (?, ?, ?, ?, ?, ?){returning}"
+        ),
         &[
             entity.into(),
             record_id.into(),
@@ -31,14 +52,7 @@ pub fn append(
             crate::clock::now().into(),
             payload.to_string().into(),
         ],
-    )?;
-    Ok(db.last_insert_id()?)
-}
-
-/// After create: a `created` entry with the record's title.
-pub fn after_create(cx: &mut HookContext) -> Result<(), CoreError> {
-    let payload = json!({ "title": display_title(cx.def, cx.values) });
-    append(cx.db, cx.def.name, cx.id, "created", Some(cx.caller.user_id), &payload).map(drop)
+    )?)
 }
 
 /// After update: an `updated` entry listing each changed field's old and new value (links are
@@ -154,17 +168,14 @@ pub fn comment(db: &dyn Db, caller: &Caller, body: &Json) -> Result<Json, CoreEr
     };
     transaction(db, |db| {
         access::load_checked(db, caller, &def, record_id, Action::Read)?;
-        let id = append(
+        let rows = insert(
             db,
             def.name,
             record_id,
             "comment",
             Some(caller.user_id),
             &json!({ "text": text }),
-        )?;
-        let rows = db.query(
-            "SELECT id, kind, actor_id, at, payload FROM timeline WHERE id = ?",
-            &[id.into()],
+            "id, kind, actor_id, at, payload",
         )?;
         let row = rows.first().ok_or(CoreError::NotFound)?;
         Ok(entry_json(def.name, record_id, &row))

@@ -135,7 +135,7 @@ fn read(db: &dyn Db, body: &Json, current: Option<&Json>) -> Result<Draft, CoreE
         ),
         Some(_) => {
             let def = EntityDef::load(db, &entity)?;
-            let cx = super::service::parse_context(db)?;
+            let cx = def.parse.clone();
             let pairs: Vec<(String, String)> = form_pairs(&query);
             if let Err(CoreError::BadRequest(message)) = RecordQuery::parse(&def, &pairs, &cx) {
                 errors.push("query", "invalid_query", message);

@@ -112,6 +112,19 @@ pub fn missing_codes(db: &dyn Db, kind: &str, codes: &[&str]) -> Result<Vec<Stri
         .collect())
 }
 
+/// An SQL expression (and its parameters) that yields the codes of `codes` that are not entries
+/// of the stored kind `kind`, as a JSON array in the order given: [`missing_codes`] as a column,
+/// for a query that checks several references at once.
+pub(crate) fn missing_codes_expression(kind: &str, codes: &[&str]) -> Result<(String, Vec<Value>), CoreError> {
+    let kind = known_stored_kind(kind)?;
+    Ok((
+        "(SELECT json_group_array(value) FROM json_each(?) \
+          WHERE value NOT IN (SELECT code FROM dictionary_entries WHERE kind = ?))"
+            .into(),
+        vec![Json::from(codes.to_vec()).to_string().into(), kind.into()],
+    ))
+}
+
 /// The semantic (`open`, `success`, `failure`) of the entry `code` of the stored kind `kind`;
 /// `None` if there is no such entry or its kind has no semantics. A kind outside [`KINDS`] is
 /// [`CoreError::Internal`].

@@ -79,6 +79,7 @@ pub fn def() -> EntityDef {
         title_fields: &["subject"],
         default_sort: "-id",
         hooks: ACTIVITY,
+        parse: Default::default(),
         traits: Traits {
             bindable: false,
             ..Traits::NONE

@@ -62,6 +62,7 @@ pub fn def() -> EntityDef {
         title_fields: &["title"],
         default_sort: "-id",
         hooks: &[],
+        parse: Default::default(),
         traits: Traits {
             title_channel: true,
             duplicate_search: true,

@@ -49,6 +49,7 @@ pub fn def() -> EntityDef {
         title_fields: &["first_name", "last_name"],
         default_sort: "-id",
         hooks: HOOKS,
+        parse: Default::default(),
         traits: Traits {
             link_alias: Some(("company_id", "company_ids")),
             duplicate_search: true,

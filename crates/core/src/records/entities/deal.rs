@@ -81,6 +81,7 @@ pub fn def() -> EntityDef {
         title_fields: &["title"],
         default_sort: "-id",
         hooks: HOOKS,
+        parse: Default::default(),
         traits: Traits {
             board_columns: Some(BoardColumns::PipelineStages),
             board_totals: Some(BOARD_TOTALS),

@@ -66,6 +66,7 @@ pub fn def() -> EntityDef {
         title_fields: &["title"],
         default_sort: "-id",
         hooks: HOOKS,
+        parse: Default::default(),
         traits: Traits {
             duplicate_search: true,
             board_columns: Some(BoardColumns::Dictionary("lead_status")),

@@ -65,6 +65,7 @@ pub fn def() -> EntityDef {
         title_fields: &["name"],
         default_sort: "sort,name",
         hooks: HOOKS,
+        parse: Default::default(),
         traits: Traits::NONE,
     }
 }

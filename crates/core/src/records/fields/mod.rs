@@ -174,10 +174,24 @@ pub enum Reference {
 }
 
 /// What parsing needs from outside the value: the default phone country.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseContext {
     /// ISO country code for phones typed without `+`.
     pub default_country: String,
+}
+
+impl ParseContext {
+    /// The country of a firm that has not chosen one (`app_settings.default_country` unset).
+    pub const FALLBACK_COUNTRY: &str = "RU";
+}
+
+impl Default for ParseContext {
+    /// The context of a firm with no settings.
+    fn default() -> ParseContext {
+        ParseContext {
+            default_country: ParseContext::FALLBACK_COUNTRY.into(),
+        }
+    }
 }
 
 /// How a field takes part in list filters and sorting.
