@@ -42,8 +42,9 @@ fn active_form(cx: &Cx) -> Result<Option<(SpinDb, Form)>, ApiError> {
     if key.len() > 64 || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Ok(None);
     }
-    let db = cx.db()?;
-    Ok(by_key(&db, key)?.filter(|f| f.active).map(|form| (db, form)))
+    // The form's query checks the schema too: no statement of its own for that.
+    let (db, form) = SpinDb::open_checked(|db| Ok(by_key(db, key)?))?;
+    Ok(form.filter(|f| f.active).map(|form| (db, form)))
 }
 
 /// `GET /f/<key>`: the hosted form page with a fresh time token.

@@ -453,7 +453,10 @@ fn migration_0015_moves_search_rows_and_channels_into_the_record_row_and_trigger
     let channels = || count(&db, "SELECT COUNT(*) FROM record_channels WHERE entity = 'contact'");
     assert_eq!(found("anna"), [1], "the old search rows are the new index");
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM contacts WHERE channel_keys = '[[\"email\",\"boris@example.com\"]]'"),
+        count(
+            &db,
+            "SELECT COUNT(*) FROM contacts WHERE channel_keys = '[[\"email\",\"boris@example.com\"]]'"
+        ),
         1,
         "the channels moved into the row"
     );
@@ -467,9 +470,12 @@ fn migration_0015_moves_search_rows_and_channels_into_the_record_row_and_trigger
     assert_eq!(found("vera"), [3], "indexed on insert");
     assert_eq!(channels(), 3, "its channel written on insert");
     assert_eq!(
-        db.query("SELECT payload FROM timeline WHERE entity = 'contact' AND record_id = 3 AND kind = 'created'", &[])
-            .expect("timeline")
-            .first_str(),
+        db.query(
+            "SELECT payload FROM timeline WHERE entity = 'contact' AND record_id = 3 AND kind = 'created'",
+            &[]
+        )
+        .expect("timeline")
+        .first_str(),
         Some(r#"{"title":"Vera"}"#),
         "the created entry names the title, empty parts left out"
     );
@@ -484,6 +490,9 @@ fn migration_0015_moves_search_rows_and_channels_into_the_record_row_and_trigger
     db.execute("DELETE FROM contacts WHERE id = 2", &[]).expect("a delete");
     assert_eq!(found("boris"), Vec::<i64>::new(), "a deleted record leaves the index");
     assert_eq!(channels(), 1, "and its channels");
-    db.execute("INSERT INTO contacts_search (contacts_search) VALUES ('integrity-check')", &[])
-        .expect("the index agrees with the rows");
+    db.execute(
+        "INSERT INTO contacts_search (contacts_search) VALUES ('integrity-check')",
+        &[],
+    )
+    .expect("the index agrees with the rows");
 }

@@ -68,7 +68,7 @@ impl<'a> Traced<'a> {
 
 /// A form posting into leads, owned by `owner`; its public key.
 fn a_form(db: &NativeDb, owner: i64) -> String {
-    let admin = crm_core::acl::Caller::system(owner);
+    let admin = crm_core::acl::Caller::system(owner, None);
     let made = form::create(
         db,
         &admin,

@@ -10,7 +10,6 @@ use crm_core::auth::Credentials;
 use crm_core::{CoreError, Db, kv::Kv};
 use spin_sdk::http::Request;
 
-use crate::db::DEFAULT_DATABASE;
 use crate::problem::ApiError;
 use crate::{SpinDb, SpinKv};
 
@@ -80,23 +79,10 @@ pub fn authenticate(request: &Request, db: &dyn Db, kv: &dyn Kv) -> Result<Calle
 
 /// The `default` database and the request's caller, the schema checked by the same statement
 /// that loads the caller (`crm_core::migrate::accept_state`): a signed-in request pays no
-/// statement of its own for the schema. Only when that says the schema is not this build's (or
-/// the database is new) does the migration runner run, and the caller is asked for again.
+/// statement of its own for the schema ([`SpinDb::open_checked`]).
 pub fn open_signed_in(request: &Request) -> Result<(SpinDb, Caller), ApiError> {
-    let db = SpinDb::open(DEFAULT_DATABASE)
-        .map_err(|e| CoreError::Unavailable(format!("opening database `{DEFAULT_DATABASE}`: {e}")))?;
     let kv = SpinKv::open_default().map_err(CoreError::from)?;
-    match authenticate(request, &db, &kv) {
-        // The schema is not this build's (`acl::SCHEMA_OUTDATED`), or so old that the caller
-        // query itself fails (no such table or column): migrate and ask once more. Any other
-        // failure comes back unchanged from the second attempt.
-        Err(ApiError::Core(CoreError::Unavailable(_) | CoreError::Internal(_))) => {
-            crm_core::migrate(&db).map_err(|e| CoreError::Unavailable(e.to_string()))?;
-            let caller = authenticate(request, &db, &kv)?;
-            Ok((db, caller))
-        }
-        other => other.map(|caller| (db, caller)),
-    }
+    SpinDb::open_checked(|db| authenticate(request, db, &kv))
 }
 
 /// Whether the app was reached over HTTPS (so cookies get `Secure`).

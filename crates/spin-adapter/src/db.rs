@@ -1,12 +1,15 @@
 //! [`SpinDb`]: crm-core's `Db` trait over Spin's `fermyon:spin/sqlite@2.0.0` connection.
 //!
 //! The component never sees a file path: it asks the runtime for a database by label (the
-//! manifest's `sqlite_databases = ["default"]` grants it). Opening always runs the migration
-//! runner, whose fast path costs one query once the schema is current, so no component can ever
-//! run against an old schema.
+//! manifest's `sqlite_databases = ["default"]` grants it). Opening always checks the schema, so
+//! no component can ever run against an old one: either the migration runner runs (its fast path
+//! costs one query once the schema is current: [`SpinDb::open_migrated`]) or the request's own
+//! first query carries the check ([`SpinDb::open_checked`]).
 
 use crm_core::{CoreError, Db, DbError, Nesting, Rows, Value};
 use spin_sdk::sqlite::{Connection, Error as SpinError, Value as SpinValue};
+
+use crate::problem::ApiError;
 
 /// The label of the one CRM database in `spin.toml`.
 pub const DEFAULT_DATABASE: &str = "default";
@@ -38,6 +41,28 @@ impl SpinDb {
             .map_err(|e| CoreError::Unavailable(format!("opening database `{DEFAULT_DATABASE}`: {e}")))?;
         crm_core::migrate(&db).map_err(|e| CoreError::Unavailable(e.to_string()))?;
         Ok(db)
+    }
+}
+
+impl SpinDb {
+    /// Opens the `default` database for a request whose first query checks the schema itself
+    /// (it carries `crm_core::migrate::state_columns`, as the caller's and a form's queries do),
+    /// and runs it: the request then pays no statement of its own for the schema. Only when
+    /// `first` says the schema is not this build's ([`CoreError::Unavailable`]), or fails on a
+    /// database too old for its query ([`CoreError::Internal`]: no such table or column), does
+    /// the migration runner run, and `first` runs once more; any other failure comes back
+    /// unchanged from the second attempt.
+    pub fn open_checked<T>(first: impl Fn(&SpinDb) -> Result<T, ApiError>) -> Result<(SpinDb, T), ApiError> {
+        let db = SpinDb::open(DEFAULT_DATABASE)
+            .map_err(|e| CoreError::Unavailable(format!("opening database `{DEFAULT_DATABASE}`: {e}")))?;
+        match first(&db) {
+            Err(ApiError::Core(CoreError::Unavailable(_) | CoreError::Internal(_))) => {
+                crm_core::migrate(&db).map_err(|e| CoreError::Unavailable(e.to_string()))?;
+                let answer = first(&db)?;
+                Ok((db, answer))
+            }
+            other => other.map(|answer| (db, answer)),
+        }
     }
 }
 

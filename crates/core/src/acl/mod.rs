@@ -127,13 +127,14 @@ impl Caller {
         self.roles.len() == 1 && self.roles[0] == "system"
     }
 
-    /// The system acting on behalf of user `user_id` (who is recorded as the author): every
-    /// permission. Only for work no person asked for directly, such as a public form's
-    /// submission, which is then owned by the form's responsible user.
-    pub fn system(user_id: i64) -> Caller {
+    /// The system acting on behalf of user `user_id`, who is in department `department_id`
+    /// (whoever makes it knows; the user is recorded as the author): every permission. Only for
+    /// work no person asked for directly, such as a public form's submission, which is then
+    /// owned by the form's responsible user.
+    pub fn system(user_id: i64, department_id: Option<i64>) -> Caller {
         Caller {
             user_id,
-            department_id: None,
+            department_id,
             subtree: Vec::new(),
             permissions: Permissions::all(),
             roles: vec!["system".into()],

@@ -12,6 +12,7 @@ use crate::acl::{Caller, Entity};
 use crate::audit::ClientInfo;
 use crate::db::{Db, Row, Value};
 use crate::error::{CoreError, FieldErrors};
+use crate::records::workspace::Workspace;
 use crate::records::{EntityDef, values};
 use crate::resource::{
     Access, Audit, Body, Cx, Default, Detail, Field, Hooks, ID, Key, ListQuery, Page, Patch, Resource, Store,
@@ -198,6 +199,8 @@ pub struct Form {
     pub form_limit_per_minute: i64,
     /// Version.
     pub version: i64,
+    /// The firm's configuration as the request found it (read with the form by [`by_key`]).
+    pub workspace: Option<Workspace>,
 }
 
 impl Form {
@@ -229,6 +232,7 @@ impl Form {
             ip_limit_per_minute: row.i64("ip_limit_per_minute").unwrap_or(20),
             form_limit_per_minute: row.i64("form_limit_per_minute").unwrap_or(600),
             version: row.i64("version").unwrap_or_default(),
+            workspace: None,
         }
     }
 
@@ -327,13 +331,36 @@ pub fn html_escape(text: &str) -> String {
     out
 }
 
-/// The active or inactive form with this public key.
+/// The active or inactive form with this public key, with the firm's workspace. A database
+/// not on this build's schema is [`CoreError::Unavailable`]: migrate, then ask again.
 pub fn by_key(db: &dyn Db, key: &str) -> Result<Option<Form>, CoreError> {
     if key.is_empty() || key.len() > 64 {
         return Ok(None);
     }
-    let rows = db.query("SELECT * FROM forms WHERE public_key = ?", &[key.into()])?;
-    Ok(rows.first().map(|r| Form::from_row(&r)))
+    // The form, the schema check and the firm's workspace in one statement (a submission pays
+    // per statement where the database is remote).
+    let rows = db.query(
+        concat!(
+            "SELECT ",
+            crate::migrate::state_columns!(),
+            ", ",
+            crate::records::workspace::workspace_columns!(),
+            ", f.* FROM (SELECT 1) LEFT JOIN forms f ON f.public_key = ?"
+        ),
+        &[key.into()],
+    )?;
+    let row = rows
+        .first()
+        .ok_or_else(|| CoreError::Internal("the form query returned no row".into()))?;
+    if !crate::migrate::accept_state(db, &row) {
+        return Err(CoreError::Unavailable(crate::acl::SCHEMA_OUTDATED.into()));
+    }
+    if row.i64("id").is_none() {
+        return Ok(None);
+    }
+    let mut form = Form::from_row(&row);
+    form.workspace = Some(Workspace::from_row(&row)?);
+    Ok(Some(form))
 }
 
 /// Lists forms (settings read).

@@ -19,7 +19,7 @@ use super::form::Form;
 use super::token::{self, Verdict};
 use super::{CONSENT, HONEYPOT, MAX_BODY, SUBMISSION_ID, TIME_TOKEN, payload};
 use crate::acl::Caller;
-use crate::db::{Db, transaction};
+use crate::db::{Db, Value, transaction};
 use crate::error::{CoreError, FieldErrors};
 use crate::records::{EntityDef, service, timeline, values};
 
@@ -136,9 +136,17 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
             let submission_id = log.write(db, "invalid", Some(&summary(&errors)), &Ids::default())?;
             return Ok(Outcome::Invalid { submission_id, errors });
         }
-        // A savepoint: if the record engine refuses a value, what `accept` wrote is undone
-        // alone, and the payload is logged in this same transaction.
-        match transaction(db, |db| accept(db, form, &pairs, &log, now)) {
+        // If the record engine refuses a value, what `accept` wrote is undone alone and the
+        // payload is logged in this same transaction: a savepoint, where `accept` writes more
+        // than one record. A single record's create writes nothing when it refuses (and is a
+        // savepoint of its own), and `accept` writes the rest only after it.
+        let one_record = form.creates != "contact_deal" && form.notify_minutes.is_none();
+        let accepted = if one_record {
+            accept(db, form, &pairs, &log, now)
+        } else {
+            transaction(db, |db| accept(db, form, &pairs, &log, now))
+        };
+        match accepted {
             Err(CoreError::Validation(errors)) => {
                 let submission_id = log.write(db, "invalid", Some(&summary(&errors)), &Ids::default())?;
                 Ok(Outcome::Invalid { submission_id, errors })
@@ -233,10 +241,10 @@ impl LogEntry {
     }
 
     fn write(&self, db: &dyn Db, outcome: &str, reason: Option<&str>, ids: &Ids) -> Result<i64, CoreError> {
-        db.execute(
+        db.write(
             "INSERT INTO form_submissions (form_id, received_at, outcome, reason, content_type, payload, ip, user_agent, \
              page_url, referrer, utm, consent, submission_key, lead_id, contact_id, deal_id, matched_entity, matched_id, \
-             activity_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             activity_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             &[
                 self.form_id.into(),
                 self.now.into(),
@@ -259,28 +267,40 @@ impl LogEntry {
                 ids.matched.map(|(_, id)| id).into(),
                 ids.activity.into(),
             ],
-        )?;
-        Ok(db.last_insert_id()?)
+        )?
+        .first_i64()
+        .ok_or_else(|| CoreError::Internal("the log row returned no id".into()))
     }
 }
 
-/// Counts this submission against the per-IP and per-form limits of the current minute;
-/// `Some(seconds)` when over either (the fixed window ends then). Each count is one atomic
-/// upsert ([`crate::rate::hit`]), so concurrent posts cannot exceed a limit.
+/// Counts this submission against the per-IP and per-form limits of the current minute, both
+/// in one statement ([`crate::rate::hit_all`], atomic, so concurrent posts cannot exceed a
+/// limit); `Some(seconds)` when over either (the fixed window ends then). A post the per-IP
+/// limit turns away is taken back from the form's count, so one address cannot use up the
+/// form's limit for everyone.
 fn rate_limited(db: &dyn Db, form: &Form, ip: &str, now: i64) -> Result<Option<u64>, CoreError> {
-    for (limit, key) in [
-        (form.ip_limit_per_minute, format!("form:{}:ip:{ip}", form.id)),
-        (form.form_limit_per_minute, format!("form:{}", form.id)),
-    ] {
-        if limit > 0 && crate::rate::hit(db, &key, 60, now)? > limit {
+    let ip_key = format!("form:{}:ip:{ip}", form.id);
+    let form_key = format!("form:{}", form.id);
+    let limits: Vec<(i64, &str)> = [
+        (form.ip_limit_per_minute, ip_key.as_str()),
+        (form.form_limit_per_minute, form_key.as_str()),
+    ]
+    .into_iter()
+    .filter(|(limit, _)| *limit > 0)
+    .collect();
+    let keys: Vec<&str> = limits.iter().map(|(_, key)| *key).collect();
+    let counts = crate::rate::hit_all(db, &keys, 60, now)?;
+    for (index, ((limit, _), count)) in limits.iter().zip(&counts).enumerate() {
+        if count > limit {
+            for (_, later) in &limits[index + 1..] {
+                crate::rate::take_back(db, later, 60, now)?;
+            }
             return Ok(Some(crate::rate::retry_after(60, now)));
         }
     }
     Ok(None)
 }
 
-/// Why a submission looks like a bot's, if it does: the honeypot is filled, or the time token
-/// (present only on our hosted and embedded forms) is forged, too fast or expired.
 fn spam_reason(form: &Form, pairs: &[(String, String)], now: i64) -> Option<&'static str> {
     let value = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     if value(HONEYPOT).is_some_and(|v| !v.trim().is_empty()) {
@@ -449,12 +469,36 @@ fn custom_value(def: &EntityDef, code: &str, text: &str) -> Json {
     }
 }
 
-/// The responsible user for the next submission (round-robin over the form's active users).
-fn next_responsible(db: &dyn Db, form: &Form) -> Result<i64, CoreError> {
-    let start = db
-        .query("SELECT next_responsible FROM forms WHERE id = ?", &[form.id.into()])?
-        .first_i64()
-        .unwrap_or(0);
+/// What a submission reads before it writes, in one statement: whose turn it is (round-robin
+/// over the form's active users, with their department), and the contact or lead it
+/// duplicates (the `[entity, id]` of [`duplicate_expression`]).
+fn turn_and_duplicate(
+    db: &dyn Db,
+    form: &Form,
+    duplicate: Option<(String, Vec<Value>)>,
+) -> Result<(Turn, Option<(&'static str, i64)>), CoreError> {
+    let (duplicate, duplicate_params) = duplicate.unwrap_or_else(|| ("NULL".into(), Vec::new()));
+    let mut params: Vec<Value> = vec![Json::from(form.responsible_ids.clone()).to_string().into()];
+    params.extend(duplicate_params);
+    params.push(form.id.into());
+    let rows = db.query(
+        &format!(
+            "SELECT f.next_responsible, \
+                    (SELECT json_group_array(json_array(u.id, u.department_id)) FROM users u \
+                     WHERE u.id IN (SELECT value FROM json_each(?)) AND u.active = 1) AS active, \
+                    {duplicate} AS duplicate \
+             FROM forms f WHERE f.id = ?"
+        ),
+        &params,
+    )?;
+    let row = rows.first().ok_or(CoreError::NotFound)?;
+    let matched = row
+        .str("duplicate")
+        .and_then(|d| serde_json::from_str::<(String, i64)>(d).ok())
+        .map(|(entity, id)| (if entity == "contact" { "contact" } else { "lead" }, id));
+    let start = row.i64("next_responsible").unwrap_or(0);
+    let active: Vec<(i64, Option<i64>)> = serde_json::from_str(row.str("active").unwrap_or("[]"))
+        .map_err(|e| CoreError::Internal(format!("the form's users do not read: {e}")))?;
     let n = form.responsible_ids.len().max(1) as i64;
     for step in 0..n {
         let candidate = form
@@ -462,15 +506,13 @@ fn next_responsible(db: &dyn Db, form: &Form) -> Result<i64, CoreError> {
             .get(((start + step) % n) as usize)
             .copied()
             .unwrap_or(0);
-        if !db
-            .query("SELECT 1 FROM users WHERE id = ? AND active = 1", &[candidate.into()])?
-            .is_empty()
-        {
-            db.execute(
-                "UPDATE forms SET next_responsible = ? WHERE id = ?",
-                &[((start + step + 1) % n).into(), form.id.into()],
-            )?;
-            return Ok(candidate);
+        if let Some((user, department)) = active.iter().find(|(id, _)| *id == candidate) {
+            let turn = Turn {
+                user: *user,
+                department: *department,
+                next: (start + step + 1) % n,
+            };
+            return Ok((turn, matched));
         }
     }
     Err(CoreError::Unavailable(format!(
@@ -479,8 +521,28 @@ fn next_responsible(db: &dyn Db, form: &Form) -> Result<i64, CoreError> {
     )))
 }
 
-/// An existing contact or lead with the same normalised e-mail or phone.
-fn find_duplicate(db: &dyn Db, mapped: &Mapped, country: &str) -> Result<Option<(&'static str, i64)>, CoreError> {
+/// Whose turn a submission is, and where the round goes on from.
+struct Turn {
+    user: i64,
+    department: Option<i64>,
+    next: i64,
+}
+
+impl Turn {
+    /// Moves the form's round on (in the submission's transaction).
+    fn take(&self, db: &dyn Db, form: &Form) -> Result<(), CoreError> {
+        db.execute(
+            "UPDATE forms SET next_responsible = ? WHERE id = ?",
+            &[self.next.into(), form.id.into()],
+        )?;
+        Ok(())
+    }
+}
+
+/// An SQL expression (and its parameters) for the first existing contact or lead with the
+/// same normalised e-mail or phone, as `[entity, id]` JSON: contacts before leads, then the
+/// order the values were posted in. `None` when nothing posted can match.
+fn duplicate_expression(mapped: &Mapped, country: &str) -> Option<(String, Vec<Value>)> {
     let mut wanted: Vec<(&str, String)> = Vec::new();
     for (target, value) in &mapped.fields {
         match target.as_str() {
@@ -497,20 +559,23 @@ fn find_duplicate(db: &dyn Db, mapped: &Mapped, country: &str) -> Result<Option<
             _ => {}
         }
     }
-    for entity in ["contact", "lead"] {
-        for (kind, value) in &wanted {
-            let found = db
-                .query(
-                    "SELECT record_id FROM record_channels WHERE kind = ? AND value = ? AND entity = ? ORDER BY record_id LIMIT 1",
-                    &[(*kind).into(), value.as_str().into(), entity.into()],
-                )?
-                .first_i64();
-            if let Some(id) = found {
-                return Ok(Some((if entity == "contact" { "contact" } else { "lead" }, id)));
-            }
-        }
+    if wanted.is_empty() {
+        return None;
     }
-    Ok(None)
+    let rows = vec!["(?, ?, ?)"; wanted.len()].join(", ");
+    let mut params: Vec<Value> = Vec::with_capacity(wanted.len() * 3);
+    for (i, (kind, value)) in wanted.iter().enumerate() {
+        params.extend([(i as i64).into(), (*kind).into(), value.as_str().into()]);
+    }
+    Some((
+        format!(
+            "(WITH wanted (i, kind, value) AS (VALUES {rows}) \
+              SELECT json_array(c.entity, c.record_id) FROM wanted w \
+              JOIN record_channels c ON c.kind = w.kind AND c.value = w.value AND c.entity IN ('contact', 'lead') \
+              ORDER BY c.entity = 'lead', w.i, c.record_id LIMIT 1)"
+        ),
+        params,
+    ))
 }
 
 /// Turns a record's field errors into errors by the names the form posted.
@@ -549,18 +614,21 @@ fn accept(
     now: i64,
 ) -> Result<Outcome, CoreError> {
     let mapped = map_pairs(form, pairs);
+    // The definitions come with the form (its workspace), else from the database.
+    let definition = |name: &str| match &form.workspace {
+        Some(workspace) => workspace.entity(name),
+        None => EntityDef::load(db, name),
+    };
     // The definition the submission fills (it carries the firm's parse settings).
-    let first_def = EntityDef::load(
-        db,
-        if form.creates == "contact_deal" {
-            "contact"
-        } else {
-            "lead"
-        },
-    )?;
-    let responsible = next_responsible(db, form)?;
-    let system = Caller::system(responsible);
-    let matched = find_duplicate(db, &mapped, &first_def.parse.default_country)?;
+    let first_def = definition(if form.creates == "contact_deal" {
+        "contact"
+    } else {
+        "lead"
+    })?;
+    let duplicate = duplicate_expression(&mapped, &first_def.parse.default_country);
+    let (turn, matched) = turn_and_duplicate(db, form, duplicate)?;
+    let responsible = turn.user;
+    let system = Caller::system(responsible, turn.department);
     let mut ids = Ids {
         matched,
         ..Ids::default()
@@ -586,7 +654,7 @@ fn accept(
                 }
             };
             ids.contact = Some(contact_id);
-            let deal_def = EntityDef::load(db, "deal")?;
+            let deal_def = definition("deal")?;
             let title = format!("{}: {}", form.name, crate::clock::rfc3339(now));
             let mut body = json!({"title": title, "contact_ids": [contact_id], "responsible_id": responsible,
                                   "source": form.source, "comments": summary_text});
@@ -626,7 +694,7 @@ fn accept(
             (_, _, _, Some(found)) => found,
             _ => ("lead", 0),
         };
-        let activity_def = EntityDef::load(db, "activity")?;
+        let activity_def = definition("activity")?;
         let task = json!({
             "type": "TASK",
             "subject": format!("Call the client: web form \"{}\"", form.name),
@@ -639,6 +707,7 @@ fn accept(
         let activity = service::create(db, &system, &activity_def, &task)?;
         ids.activity = activity["id"].as_i64();
     }
+    turn.take(db, form)?;
     let outcome = if attach { "duplicate" } else { "accepted" };
     let submission_id = log.write(db, outcome, None, &ids)?;
     Ok(Outcome::Accepted {

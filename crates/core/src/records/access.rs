@@ -46,9 +46,8 @@ pub fn load_checked(
 /// The department of user `id` (for the ACL facts of a record they will own).
 pub fn department_of(db: &dyn Db, caller: &Caller, user_id: Option<i64>) -> Result<Option<i64>, CoreError> {
     let Some(id) = user_id else { return Ok(None) };
-    // The caller's own department came with the caller (no statement); a system caller acting
-    // for a user does not carry it.
-    if id == caller.user_id && !caller.is_system() {
+    // The caller's own department came with the caller (no statement).
+    if id == caller.user_id {
         return Ok(caller.department_id);
     }
     Ok(db

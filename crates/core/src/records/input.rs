@@ -112,8 +112,35 @@ fn read_field(field: &FieldDef, value: &Json, cx: &ParseContext, input: &mut Inp
 /// Confirms the references in the database: every problem is a 422 naming its field. A record
 /// the caller may not read is `not_found`, worded exactly as a missing one.
 pub fn check_references(db: &dyn Db, caller: &Caller, refs: &[(String, Reference)]) -> Result<(), CoreError> {
-    // Every reference is one column of ONE query (a request pays per statement where the
-    // database is remote); each check remembers how to report its column.
+    reference_query(caller, refs)?.run(db)
+}
+
+/// A condition that holds when every reference of `refs` does (`None` when there is nothing to
+/// check), for a write to carry (`INSERT ... SELECT ... WHERE`) so that checking costs no
+/// statement of its own; when the write then does nothing, [`check_references`] says why.
+pub fn reference_guard(
+    caller: &Caller,
+    refs: &[(String, Reference)],
+) -> Result<Option<(String, Vec<Value>)>, CoreError> {
+    let query = reference_query(caller, refs)?;
+    if query.checks.is_empty() {
+        return Ok(None);
+    }
+    let conditions: Vec<String> = query
+        .expressions
+        .iter()
+        .zip(&query.checks)
+        .map(|(expression, (_, check))| match check {
+            Check::Codes => format!("{expression} = '[]'"),
+            _ => expression.clone(),
+        })
+        .collect();
+    Ok(Some((conditions.join(" AND "), query.params)))
+}
+
+/// Every reference as one column of ONE query (a request pays per statement where the
+/// database is remote); each check remembers how to report its column.
+fn reference_query<'r>(caller: &Caller, refs: &'r [(String, Reference)]) -> Result<ReferenceQuery<'r>, CoreError> {
     let mut query = ReferenceQuery::default();
     for (path, reference) in refs {
         match reference {
@@ -150,7 +177,7 @@ pub fn check_references(db: &dyn Db, caller: &Caller, refs: &[(String, Reference
             }
         }
     }
-    query.run(db)
+    Ok(query)
 }
 
 /// What one column of a [`ReferenceQuery`] answers.
@@ -168,14 +195,14 @@ enum Check<'r> {
 /// Reference checks gathered into one `SELECT`, a column each.
 #[derive(Default)]
 struct ReferenceQuery<'r> {
-    columns: Vec<String>,
+    expressions: Vec<String>,
     params: Vec<Value>,
     checks: Vec<(&'r str, Check<'r>)>,
 }
 
 impl<'r> ReferenceQuery<'r> {
     fn add(&mut self, path: &'r str, check: Check<'r>, (expression, params): (String, Vec<Value>)) {
-        self.columns.push(format!("{expression} AS c{}", self.checks.len()));
+        self.expressions.push(expression);
         self.params.extend(params);
         self.checks.push((path, check));
     }
@@ -185,7 +212,13 @@ impl<'r> ReferenceQuery<'r> {
         if self.checks.is_empty() {
             return Ok(());
         }
-        let rows = db.query(&format!("SELECT {}", self.columns.join(", ")), &self.params)?;
+        let columns: Vec<String> = self
+            .expressions
+            .iter()
+            .enumerate()
+            .map(|(index, expression)| format!("{expression} AS c{index}"))
+            .collect();
+        let rows = db.query(&format!("SELECT {}", columns.join(", ")), &self.params)?;
         let row = rows
             .first()
             .ok_or_else(|| CoreError::Internal("a reference check returned no row".into()))?;

@@ -58,20 +58,36 @@ pub fn create(db: &dyn Db, caller: &Caller, def: &EntityDef, body: &Json) -> Res
             changes: &[],
         };
         hooks::run(HookPoint::BeforeCreate, &mut cx)?;
-        input::check_references(db, caller, &parsed.refs)?;
         let responsible = values.get("responsible_id").and_then(Value::as_i64);
         values.insert(
             store::RESPONSIBLE_DEPARTMENT.into(),
             access::department_of(db, caller, responsible)?.into(),
         );
         let acl = access::record_acl(def, &values);
-        if def.owned {
-            caller.check_add(def.acl, &acl)?;
+        let allowed = if def.owned {
+            caller.check_add(def.acl, &acl)
+        } else {
+            Ok(())
         }
-        if let Some(stage) = &acl.stage {
-            caller.check_move(def.acl, stage)?;
+        .and_then(|()| {
+            acl.stage
+                .as_ref()
+                .map_or(Ok(()), |stage| caller.check_move(def.acl, stage))
+        });
+        if let Err(refused) = allowed {
+            // A body with bad references is a 422 before it is a 403.
+            input::check_references(db, caller, &parsed.refs)?;
+            return Err(refused);
         }
-        let mut stored = store::insert(db, def, &values, caller.user_id)?;
+        // The references are checked by the INSERT itself; when it writes nothing, the check
+        // says which failed.
+        let guard = input::reference_guard(caller, &parsed.refs)?;
+        let Some(mut stored) = store::insert(db, def, &values, caller.user_id, guard)? else {
+            input::check_references(db, caller, &parsed.refs)?;
+            return Err(CoreError::Internal(
+                "an insert guarded by its references wrote nothing".into(),
+            ));
+        };
         let id = stored.get("id").and_then(Value::as_i64).unwrap_or_default();
         record_links(db, caller, def, id, &Values::new(), &stored)?;
         let mut cx = HookContext {

@@ -151,8 +151,16 @@ fn custom_json(def: &EntityDef, values: &Values) -> String {
 }
 
 /// Inserts a new record and its links in as few statements as it can (`INSERT ... RETURNING`,
-/// no reload unless links were written); returns the values as `load` would read them.
-pub fn insert(db: &dyn Db, def: &EntityDef, values: &Values, actor: i64) -> Result<Values, CoreError> {
+/// no reload unless links were written); returns the values as `load` would read them. With a
+/// `guard` (a condition and its parameters) the row is inserted only when it holds: `None`
+/// then means nothing was written.
+pub fn insert(
+    db: &dyn Db,
+    def: &EntityDef,
+    values: &Values,
+    actor: i64,
+    guard: Option<(String, Vec<Value>)>,
+) -> Result<Option<Values>, CoreError> {
     let now = crate::clock::now();
     let mut columns: Vec<&str> = Vec::new();
     let mut params: Vec<Value> = Vec::new();
@@ -182,18 +190,20 @@ pub fn insert(db: &dyn Db, def: &EntityDef, values: &Values, actor: i64) -> Resu
         columns.push(column);
         params.push(value);
     }
+    let (condition, guard_params) = guard.unwrap_or_else(|| ("1".into(), Vec::new()));
+    params.extend(guard_params);
     let rows = db.write(
         &format!(
-            "INSERT INTO {} ({}) VALUES ({}) RETURNING *",
+            "INSERT INTO {} ({}) SELECT {} WHERE {condition} RETURNING *",
             def.table,
             columns.join(", "),
             crate::resource::placeholders(columns.len())
         ),
         &params,
     )?;
-    let row = rows
-        .first()
-        .ok_or_else(|| CoreError::Internal("an insert returned no row".into()))?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
     let mut stored = row_values(def, &row);
     let id = stored
         .get("id")
@@ -219,7 +229,7 @@ pub fn insert(db: &dyn Db, def: &EntityDef, values: &Values, actor: i64) -> Resu
             stored.insert(field.name.clone(), Value::Null);
         }
     }
-    Ok(stored)
+    Ok(Some(stored))
 }
 
 /// Writes an update's changes to the row (one `UPDATE`, version + 1) and its links.
