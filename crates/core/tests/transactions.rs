@@ -222,3 +222,136 @@ fn print_the_statements_of_a_create() {
         );
     }
 }
+
+/// A form posting into leads with `settings` merged into its definition; its public key.
+fn a_form_with(db: &NativeDb, owner: i64, settings: serde_json::Value) -> String {
+    let admin = crm_core::acl::Caller::system(owner, None);
+    let mut body = json!({
+        "name": "Call me",
+        "fields": [{"name": "your-name", "target": "name", "label": {"en": "Your name"}, "required": true},
+                   {"name": "your-email", "target": "email", "label": {"en": "E-mail"}, "type": "email"}],
+        "responsible_ids": [owner]
+    });
+    for (key, value) in settings.as_object().expect("an object") {
+        body[key] = value.clone();
+    }
+    let made = form::create(db, &admin, &body, &client(), "https://crm.example").expect("form");
+    made["public_key"].as_str().expect("key").to_owned()
+}
+
+#[test]
+fn a_submission_into_one_lead_costs_nine_statements() {
+    let (_dir, db) = fresh();
+    let owner = user(&db, "owner@example.com", "manager");
+    let key = a_form_with(&db, owner.user_id, json!({}));
+    let form = by_key(&db, &key).expect("read").expect("the form");
+    let now = crm_core::clock::now();
+    // The first post of a minute also prunes old rate windows.
+    submit(
+        &db,
+        &form,
+        &post(br#"{"your-name": "Ann", "your-email": "ann@example.com"}"#),
+        now,
+    )
+    .expect("first");
+    let traced = Traced::new(&db);
+    let body = br#"{"your-name": "Bob", "your-email": "bob@example.com"}"#;
+    let answer = submit(&traced, &form, &post(body), now).expect("submitted");
+    assert!(matches!(answer, Outcome::Accepted { .. }), "{answer:?}");
+    let statements: Vec<String> = traced.log.borrow().iter().map(|(sql, _)| sql.clone()).collect();
+    // Rate counters, BEGIN, the turn and duplicates, SAVEPOINT, the lead, RELEASE, the round,
+    // the log row, COMMIT: where the database is remote, each is a round trip.
+    assert_eq!(statements.len(), 9, "{statements:#?}");
+    assert_eq!(count(&db, "SELECT count(*) FROM leads"), 2);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM record_channels WHERE entity = 'lead'"),
+        2
+    );
+}
+
+#[test]
+fn an_address_over_its_limit_does_not_use_up_the_forms_limit() {
+    let (_dir, db) = fresh();
+    let owner = user(&db, "owner@example.com", "manager");
+    let limits = json!({"ip_limit_per_minute": 1, "form_limit_per_minute": 3});
+    let key = a_form_with(&db, owner.user_id, limits);
+    let form = by_key(&db, &key).expect("read").expect("the form");
+    let now = crm_core::clock::now();
+    let from = |ip: &'static str, name: &str| {
+        let body = format!(r#"{{"your-name": "{name}"}}"#);
+        let incoming = Incoming {
+            content_type: Some("application/json"),
+            body: body.as_bytes(),
+            ip: Some(ip),
+            ..Incoming::default()
+        };
+        match submit(&db, &form, &incoming, now) {
+            Ok(Outcome::Accepted { .. }) => "accepted",
+            Err(CoreError::TooManyRequests { .. }) => "limited",
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert_eq!(from("10.0.0.1", "A"), "accepted");
+    assert_eq!(from("10.0.0.1", "A2"), "limited", "the address's limit");
+    assert_eq!(from("10.0.0.1", "A3"), "limited");
+    assert_eq!(
+        from("10.0.0.2", "B"),
+        "accepted",
+        "turned-away posts left the form's count alone"
+    );
+    assert_eq!(from("10.0.0.3", "C"), "accepted");
+    assert_eq!(from("10.0.0.4", "D"), "limited", "the form's own limit of three");
+    assert_eq!(count(&db, "SELECT count(*) FROM leads"), 3);
+}
+
+#[test]
+fn a_lead_create_is_one_insert_whose_triggers_write_the_derived_rows() {
+    let (_dir, db) = fresh();
+    let owner = user(&db, "owner@example.com", "manager");
+    let def = EntityDef::load(&db, "lead").expect("lead");
+    let traced = Traced::new(&db);
+    let body = json!({"title": "Ann", "status": "NEW", "emails": ["ann@example.com"], "phones": ["+7 999 123 45 67"]});
+    let created = service::create(&traced, &owner, &def, &body).expect("created");
+    let statements: Vec<String> = traced
+        .log
+        .borrow()
+        .iter()
+        .map(|(sql, _)| sql.clone())
+        .filter(|sql| !sql.starts_with("PRAGMA"))
+        .collect();
+    // BEGIN, the INSERT carrying its reference checks, COMMIT.
+    assert_eq!(statements.len(), 3, "{statements:#?}");
+    let id = created["id"].as_i64().expect("id");
+    assert_eq!(
+        count(
+            &db,
+            &format!("SELECT count(*) FROM record_channels WHERE entity = 'lead' AND record_id = {id}")
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM leads_search WHERE leads_search MATCH '\"9991234567\"*'"
+        ),
+        1,
+        "the phone is searchable by its digits"
+    );
+    assert_eq!(
+        count(
+            &db,
+            &format!("SELECT count(*) FROM timeline WHERE entity = 'lead' AND record_id = {id} AND kind = 'created'")
+        ),
+        1
+    );
+    let refused = service::create(&db, &owner, &def, &json!({"title": "Bob", "status": "NOPE"}));
+    let Err(CoreError::Validation(errors)) = refused else {
+        panic!("expected a validation error, got {refused:?}");
+    };
+    assert_eq!(errors.iter().next().map(|e| e.field.as_str()), Some("status"));
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM leads"),
+        1,
+        "nothing of the refused lead is kept"
+    );
+}

@@ -437,6 +437,7 @@ mod tests {
             ip_limit_per_minute: 20,
             form_limit_per_minute: 600,
             version: 1,
+            workspace: None,
         }
     }
 

@@ -71,6 +71,7 @@ fn form() -> Form {
         ip_limit_per_minute: 20,
         form_limit_per_minute: 600,
         version: 1,
+        workspace: None,
     }
 }
 

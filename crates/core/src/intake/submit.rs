@@ -476,7 +476,7 @@ fn turn_and_duplicate(
     db: &dyn Db,
     form: &Form,
     duplicate: Option<(String, Vec<Value>)>,
-) -> Result<(Turn, Option<(&'static str, i64)>), CoreError> {
+) -> Result<(Turn, Option<Matched>), CoreError> {
     let (duplicate, duplicate_params) = duplicate.unwrap_or_else(|| ("NULL".into(), Vec::new()));
     let mut params: Vec<Value> = vec![Json::from(form.responsible_ids.clone()).to_string().into()];
     params.extend(duplicate_params);
@@ -520,6 +520,9 @@ fn turn_and_duplicate(
         form.id
     )))
 }
+
+/// A record a submission duplicates: its entity and id.
+type Matched = (&'static str, i64);
 
 /// Whose turn a submission is, and where the round goes on from.
 struct Turn {
