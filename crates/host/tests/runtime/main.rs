@@ -103,7 +103,7 @@ fn the_most_specific_route_wins_and_spin_headers_describe_it() {
             ("/...", "root"),
             ("/api/...", "api"),
             ("/api/exact/headers", "exact"),
-            ("/users/:id/headers", "param"),
+            ("/users/:id/:Path_Segment/headers", "param"),
         ],
         "[component.root]\nsource = \"PROBE\"\n[component.api]\nsource = \"PROBE\"\n[component.exact]\nsource = \"PROBE\"\n[component.param]\nsource = \"PROBE\"\n",
     );
@@ -124,9 +124,24 @@ fn the_most_specific_route_wins_and_spin_headers_describe_it() {
     assert_eq!(h["spin-matched-route"], "/api/exact/headers");
     assert_eq!(h["spin-path-info"], "");
 
-    let h = json(&host, "/users/42/headers");
-    assert_eq!(h["spin-matched-route"], "/users/:id/headers");
-    assert_eq!(h["spin-path-match-id"], "42");
+    let h = json(&host, "/users/42/abc/headers?q=%20");
+    let client = h["spin-client-addr"].as_str().unwrap().to_string();
+    assert!(client.starts_with("127.0.0.1:"), "{client}");
+    assert_eq!(
+        h,
+        serde_json::json!({
+            "spin-base-path": "/",
+            "spin-client-addr": client,
+            "spin-component-route": "/users/:id/:Path_Segment/headers",
+            "spin-full-url": format!("http://{}/users/42/abc/headers?q=%20", host.addr),
+            "spin-matched-route": "/users/:id/:Path_Segment/headers",
+            "spin-path-info": "",
+            "spin-path-match-id": "42",
+            "spin-path-match-path-segment": "abc",
+            "spin-raw-component-route": "/users/:id/:Path_Segment/headers",
+        }),
+        "exactly Spin's headers: a `:name` header is lowercased with `_` as `-`"
+    );
 
     let h = json(&host, "/other/headers");
     assert_eq!(h["spin-matched-route"], "/...");
