@@ -4,18 +4,21 @@
 //! component is compiled and links (a look-up per component when the compile cache is
 //! warm), loads each component on its first request, and serves HTTP with Spin's semantics: Spin
 //! routing and `spin-*` headers, a fresh instance per request, the Spin SQLite,
-//! key-value and variables interfaces, read-only file mounts, outbound HTTP limited to
-//! `allowed_outbound_hosts`, and storage where `spin up` keeps it. One module per
+//! key-value and variables interfaces, read-only file mounts, outbound HTTP and
+//! `wasi:sockets` limited to `allowed_outbound_hosts`, and storage where `spin up` keeps it. One module per
 //! capability, as Spin splits its factors:
 //!
 //! - [`manifest`] reads and checks `spin.toml`; [`runtime_config`] places storage;
 //! - [`router`] maps paths to components; [`server`] runs HTTP and the instances;
 //! - [`limits`] bounds what a client may hold, enforced by [`connection`] (timeouts, the
 //!   connection cap) and [`body`] (request bodies read whole, within a size and time);
-//! - [`sqlite`], [`key_value`], [`variables`], [`outbound`], [`files`] are the capabilities;
+//! - [`sqlite`], [`key_value`], [`variables`], [`outbound`] (HTTP), [`sockets`] (TCP and UDP),
+//!   [`files`] are the capabilities; [`allowed_hosts`] is what outbound HTTP and sockets may
+//!   reach;
 //! - [`engine`] holds the wasmtime engine; [`compile_cache`] the compiled components on disk;
 //!   [`components`] checks them at start and loads each on its first request.
 
+pub mod allowed_hosts;
 pub mod body;
 pub mod checkpoint;
 pub mod compile_cache;
@@ -30,6 +33,7 @@ pub mod outbound;
 pub mod router;
 pub mod runtime_config;
 pub mod server;
+pub mod sockets;
 pub mod sqlite;
 pub mod state;
 pub mod variables;
@@ -41,6 +45,7 @@ use std::sync::Arc;
 
 use wasmtime::Engine;
 
+use crate::allowed_hosts::AllowedHosts;
 use crate::compile_cache::CompileCache;
 use crate::components::{AppComponent, Loader};
 use crate::manifest::{ComponentSpec, Manifest, Problems};
@@ -168,6 +173,18 @@ impl App {
                     continue;
                 }
             };
+            let allowed = match AllowedHosts::resolve(&spec.allowed_outbound_hosts, |t| variables.render(t)) {
+                Ok(allowed) => allowed,
+                Err(errors) => {
+                    for (entry, e) in errors {
+                        problems.push(
+                            format!("[component.{id}] allowed_outbound_hosts entry `{entry}`: {e}"),
+                            manifest::ALLOWED_HOSTS_HINT,
+                        );
+                    }
+                    continue;
+                }
+            };
             let caps = ComponentCaps {
                 id: id.to_string(),
                 sqlite_databases: spec.sqlite_databases.clone(),
@@ -175,7 +192,7 @@ impl App {
                 variables: variables.for_component(id),
                 environment: spec.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 mounts,
-                outbound: Arc::new(OutboundPolicy::new(id, &spec.allowed_outbound_hosts, Some(self_addr))),
+                outbound: Arc::new(OutboundPolicy::new(id, allowed, Some(self_addr))),
             };
             components.insert(id.to_string(), AppComponent::new(Arc::new(caps), prepared));
         }

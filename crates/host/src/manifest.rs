@@ -286,6 +286,9 @@ impl Manifest {
     }
 }
 
+/// How to write an `allowed_outbound_hosts` entry.
+pub const ALLOWED_HOSTS_HINT: &str = "write `scheme://host[:port]`, e.g. \"https://api.example.com\", \"https://*.example.com:443\", \"tcp://127.0.0.1:5000..5010\", \"*://10.0.0.0/8:*\" or \"http://self\"";
+
 /// Spin's rule for variable and component-variable names.
 pub fn is_valid_variable_name(name: &str) -> bool {
     let mut chars = name.chars();
@@ -458,10 +461,19 @@ fn check_component(
         }
     }
     for host in &c.allowed_outbound_hosts {
-        if let Err(e) = crate::outbound::AllowedHost::parse(host) {
+        // A templated entry is checked once its variables are known (`App::load`).
+        let checked = match crate::variables::template_references(host) {
+            Ok(refs) if refs.is_empty() => crate::allowed_hosts::AllowedHost::parse(host).map(|_| ()),
+            Ok(refs) => match refs.iter().find(|r| !app_vars.contains_key(*r)) {
+                Some(r) => Err(format!("it refers to `{{{{ {r} }}}}`, which is not in [variables]")),
+                None => Ok(()),
+            },
+            Err(e) => Err(e),
+        };
+        if let Err(e) = checked {
             problems.push(
                 format!("{at} allowed_outbound_hosts entry `{host}`: {e}"),
-                "write a URL such as \"https://api.example.com\", \"https://*.example.com:443\" or \"http://self\"",
+                ALLOWED_HOSTS_HINT,
             );
         }
     }

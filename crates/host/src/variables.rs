@@ -52,6 +52,7 @@ fn parse_template(template: &str) -> Result<Vec<Part>, String> {
 /// Resolved component variables, per component id.
 #[derive(Debug, Default)]
 pub struct ResolvedVariables {
+    app: HashMap<String, String>,
     by_component: HashMap<String, HashMap<String, String>>,
 }
 
@@ -94,7 +95,24 @@ impl ResolvedVariables {
             }
             by_component.insert(id.clone(), vars);
         }
-        ResolvedVariables { by_component }
+        let app = app.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        ResolvedVariables { app, by_component }
+    }
+
+    /// `template` with each `{{ name }}` replaced by the app variable's value (templated
+    /// `allowed_outbound_hosts` entries).
+    pub fn render(&self, template: &str) -> Result<String, String> {
+        let mut out = String::new();
+        for part in parse_template(template)? {
+            match part {
+                Part::Text(t) => out.push_str(&t),
+                Part::Var(v) => match self.app.get(&v) {
+                    Some(value) => out.push_str(value),
+                    None => return Err(format!("variable `{v}` has no value")),
+                },
+            }
+        }
+        Ok(out)
     }
 
     /// The variables of one component.
@@ -183,5 +201,10 @@ variables = { message = "{{ greeting }}, world", secret = "{{ token }}" }
         assert_eq!(get(&c, "secret").unwrap(), "s3cret");
         assert_eq!(get(&c, "nope"), Err(VariableError::Undefined("nope".into())));
         assert_eq!(get(&c, "Bad-Name"), Err(VariableError::InvalidName("Bad-Name".into())));
+        assert_eq!(
+            vars.render("https://{{ greeting }}.example:{{token}}").unwrap(),
+            "https://hi.example:s3cret"
+        );
+        assert!(vars.render("{{ nope }}").unwrap_err().contains("`nope`"));
     }
 }

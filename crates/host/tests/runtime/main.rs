@@ -10,6 +10,8 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+mod sockets;
+
 use crm_host::manifest::Problems;
 use crm_host::{HostOptions, RunningHost};
 use serde_json::Value;
