@@ -84,7 +84,7 @@ impl AllowedHost {
             (_, HostPattern::App) => PortPattern::Any,
             (Some(p), _) => parse_port(p)?,
             (None, _) => match scheme.as_deref().and_then(well_known_port) {
-                Some(p) => PortPattern::Range(p..p + 1),
+                Some(p) => PortPattern::Range(u32::from(p)..u32::from(p) + 1),
                 None => {
                     return Err(format!(
                         "it has no port, and `{}` has no well-known one (add `:PORT`, `:*` or `:START..END`)",
@@ -238,8 +238,8 @@ fn parse_port(port: &str) -> Result<PortPattern, String> {
     }
 }
 
-/// The port a scheme implies when an entry gives none.
-fn well_known_port(scheme: &str) -> Option<u32> {
+/// The port a scheme implies when an entry (or a service address) gives none.
+pub fn well_known_port(scheme: &str) -> Option<u16> {
     Some(match scheme {
         "http" => 80,
         "https" => 443,

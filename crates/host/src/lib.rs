@@ -15,6 +15,8 @@
 //! - [`sqlite`], [`key_value`], [`variables`], [`outbound`] (HTTP), [`sockets`] (TCP and UDP),
 //!   [`files`] are the capabilities; [`allowed_hosts`] is what outbound HTTP and sockets may
 //!   reach;
+//! - [`outbound_services`] (Redis, MQTT, PostgreSQL, MySQL) and [`llm`] are linked as Spin
+//!   links them and answer as Spin does without a backend, or refuse what is not allowed;
 //! - [`engine`] holds the wasmtime engine; [`compile_cache`] the compiled components on disk;
 //!   [`components`] checks them at start and loads each on its first request.
 
@@ -28,8 +30,10 @@ pub mod engine;
 pub mod files;
 pub mod key_value;
 pub mod limits;
+pub mod llm;
 pub mod manifest;
 pub mod outbound;
+pub mod outbound_services;
 pub mod router;
 pub mod runtime_config;
 pub mod server;
@@ -168,7 +172,7 @@ impl App {
                 Err(e) => {
                     problems.push(
                         format!("[component.{id}] cannot be loaded: {e:#}"),
-                        "build it for wasm32-wasip2 as a wasi:http component (spin-sdk #[http_component]); it may import only WASI 0.2, wasi:http and Spin's sqlite, key-value and variables interfaces",
+                        "build it for wasm32-wasip2 as a wasi:http component (spin-sdk #[http_component]); it may import only WASI 0.2, wasi:http and Spin's interfaces (fermyon:spin@2.0.0, spin:sqlite@3.0.0, spin:postgres@3.0.0 and @4.0.0, wasi:config)",
                     );
                     continue;
                 }
@@ -190,6 +194,7 @@ impl App {
                 sqlite_databases: spec.sqlite_databases.clone(),
                 key_value_stores: spec.key_value_stores.clone(),
                 variables: variables.for_component(id),
+                ai_models: spec.ai_models.clone(),
                 environment: spec.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 mounts,
                 outbound: Arc::new(OutboundPolicy::new(id, allowed, Some(self_addr))),

@@ -100,7 +100,7 @@ pub struct RawComponent {
     /// `[component.<id>.build]`: used by `spin build`, ignored when serving.
     #[serde(default)]
     pub build: Option<toml::Table>,
-    /// Other capabilities Spin knows but this runtime does not provide.
+    /// LLM models the component may use (linked, but this runtime runs no models).
     #[serde(default)]
     pub ai_models: Vec<String>,
     /// Deprecated Spin 1 key.
@@ -162,6 +162,8 @@ pub struct ComponentSpec {
     pub environment: BTreeMap<String, String>,
     /// Component variables (templates).
     pub variables: BTreeMap<String, String>,
+    /// LLM models it may use.
+    pub ai_models: Vec<String>,
 }
 
 /// A manifest that passed every check.
@@ -393,12 +395,6 @@ fn check_component(
     problems: &mut Problems,
 ) -> Option<ComponentSpec> {
     let at = format!("[component.{id}]");
-    if !c.ai_models.is_empty() {
-        problems.push(
-            format!("{at} asks for ai_models"),
-            "this runtime has no LLM; remove `ai_models`",
-        );
-    }
     if !c.allowed_http_hosts.is_empty() {
         problems.push(
             format!("{at} uses the Spin 1 key `allowed_http_hosts`"),
@@ -511,6 +507,7 @@ fn check_component(
         key_value_stores: c.key_value_stores.clone(),
         environment: c.environment.clone(),
         variables: c.variables.clone(),
+        ai_models: c.ai_models.clone(),
     })
 }
 

@@ -42,6 +42,8 @@ pub struct ComponentCaps {
     pub key_value_stores: Vec<String>,
     /// Its resolved variables.
     pub variables: HashMap<String, String>,
+    /// The LLM models it may use (`ai_models`).
+    pub ai_models: Vec<String>,
     /// Its guest environment.
     pub environment: Vec<(String, String)>,
     /// Read-only mounts: host directory -> guest path.

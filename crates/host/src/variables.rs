@@ -1,5 +1,5 @@
 //! Variables: `[variables]` of the app, component variable templates, and the
-//! `fermyon:spin/variables` interface.
+//! `fermyon:spin/variables` and `wasi:config/store` interfaces.
 //!
 //! Values come, as with `spin up`, from the environment (`SPIN_VARIABLE_<NAME>`)
 //! or the declared default; a `required` variable with no value stops start-up.
@@ -150,6 +150,35 @@ impl crate::bindings::fermyon::spin::variables::Host for crate::state::RequestSt
             VariableError::InvalidName(n) => Error::InvalidName(n),
             VariableError::Undefined(n) => Error::Undefined(n),
         }))
+    }
+}
+
+/// `wasi:config/store`, as Spin provides it: the component's variables. An undefined name is
+/// `none`; a name that cannot be a variable is an `upstream` error.
+impl crate::bindings::wasi::config::store::Host for crate::state::RequestState {
+    fn get(
+        &mut self,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<String>, crate::bindings::wasi::config::store::Error>> {
+        use crate::bindings::wasi::config::store::Error;
+        Ok(match get(&self.caps.variables, &key) {
+            Ok(value) => Ok(Some(value)),
+            Err(VariableError::Undefined(_)) => Ok(None),
+            Err(VariableError::InvalidName(n)) => Err(Error::Upstream(format!("`{n}` is not a valid variable name"))),
+        })
+    }
+
+    fn get_all(
+        &mut self,
+    ) -> wasmtime::Result<Result<Vec<(String, String)>, crate::bindings::wasi::config::store::Error>> {
+        let mut all: Vec<(String, String)> = self
+            .caps
+            .variables
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        all.sort();
+        Ok(Ok(all))
     }
 }
 
