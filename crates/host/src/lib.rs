@@ -1,7 +1,7 @@
 //! `crm-host`: a local runtime for Spin HTTP applications, on wasmtime.
 //!
 //! It reads any app's `spin.toml` (manifest v2), checks all of it up front, makes sure each
-//! component is compiled and links (a look-up per component when the compile cache is
+//! component (or core module, adapted as Spin adapts it) is compiled and links (a look-up per component when the compile cache is
 //! warm), loads each component on its first request, and serves HTTP with Spin's semantics: Spin
 //! routing and `spin-*` headers, a fresh instance per request, the Spin SQLite,
 //! key-value and variables interfaces, read-only file mounts, outbound HTTP and
@@ -17,13 +17,15 @@
 //!   reach;
 //! - [`outbound_services`] (Redis, MQTT, PostgreSQL, MySQL) and [`llm`] are linked as Spin
 //!   links them and answer as Spin does without a backend, or refuse what is not allowed;
-//! - [`engine`] holds the wasmtime engine; [`compile_cache`] the compiled components on disk;
+//! - [`engine`] holds the wasmtime engine; [`compile_cache`] the compiled components on disk,
+//!   core modules among them once [`componentize`] has adapted them;
 //!   [`components`] checks them at start and loads each on its first request.
 
 pub mod allowed_hosts;
 pub mod body;
 pub mod checkpoint;
 pub mod compile_cache;
+pub mod componentize;
 pub mod components;
 pub mod connection;
 pub mod engine;
@@ -172,7 +174,7 @@ impl App {
                 Err(e) => {
                     problems.push(
                         format!("[component.{id}] cannot be loaded: {e:#}"),
-                        "build it for wasm32-wasip2 as a wasi:http component (spin-sdk #[http_component]); it may import only WASI 0.2, wasi:http and Spin's interfaces (fermyon:spin@2.0.0, spin:sqlite@3.0.0, spin:postgres@3.0.0 and @4.0.0, wasi:config)",
+                        "build it as a wasi:http component or module (spin-sdk #[http_component]); it may import only WASI 0.2, wasi:http and Spin's interfaces (fermyon:spin@2.0.0, spin:sqlite@3.0.0, spin:postgres@3.0.0 and @4.0.0, wasi:config)",
                     );
                     continue;
                 }

@@ -1,8 +1,14 @@
 //! Runtime tests: real wasm components (the `fixture-probe` test component) on the real
-//! runtime over real HTTP on 127.0.0.1, one capability per test.
+//! runtime over real HTTP on 127.0.0.1, one capability per test, asserting the exact answers
+//! Spin gives (conformance-style: headers, permissions and their refusals).
 //!
-//! The probe is built by `cargo xtask test` before the tests run. Each test writes its own
-//! `spin.toml` into a temp dir, pointing at the probe, and starts the host in-process.
+//! The probe is built by `cargo xtask test` before the tests run: as a component for
+//! `wasm32-wasip2` (`PROBE` in a test's manifest) and as a core module for `wasm32-wasip1`
+//! (`PROBE_WASIP1`), and `fixture-bindgen-module` for `wasm32-unknown-unknown`
+//! (`PROBE_BINDGEN`). Each test writes its own
+//! `spin.toml` into a temp dir, pointing at the probe, and starts the host in-process. The
+//! modules: `sockets` (`wasi:sockets` by `allowed_outbound_hosts`), `services` (the Spin
+//! interfaces linked without a backend), `core_modules` (modules adapted as Spin adapts them).
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -10,6 +16,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+mod core_modules;
 mod services;
 mod sockets;
 
@@ -18,10 +25,15 @@ use crm_host::{HostOptions, RunningHost};
 use serde_json::Value;
 
 fn probe_wasm() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
+    fixture_wasm("wasm32-wasip2", "fixture_probe")
+}
+
+/// A fixture built for `target`: a component (`wasm32-wasip2`), or a core module.
+fn fixture_wasm(target: &str, file: &str) -> PathBuf {
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    let wasm = target.join("wasm32-wasip2/release/fixture_probe.wasm");
+    let wasm = target_dir.join(target).join("release").join(format!("{file}.wasm"));
     assert!(
         wasm.is_file(),
         "{} is missing: run `cargo xtask test`, which builds it",
@@ -47,8 +59,18 @@ impl TestApp {
                 "[[trigger.http]]\nroute = \"{route}\"\ncomponent = \"{component}\"\n"
             ));
         }
-        let wasm = probe_wasm().to_string_lossy().replace('\\', "/");
-        manifest.push_str(&components.replace("PROBE", &wasm));
+        let mut components = components.to_string();
+        for (placeholder, target, file) in [
+            ("PROBE_WASIP1", "wasm32-wasip1", "fixture_probe"),
+            ("PROBE_BINDGEN", "wasm32-unknown-unknown", "fixture_bindgen_module"),
+            ("PROBE", "wasm32-wasip2", "fixture_probe"),
+        ] {
+            if components.contains(placeholder) {
+                let wasm = fixture_wasm(target, file).to_string_lossy().replace('\\', "/");
+                components = components.replace(placeholder, &wasm);
+            }
+        }
+        manifest.push_str(&components);
         let path = dir.path().join("spin.toml");
         std::fs::write(&path, manifest).unwrap();
         let mut opts = HostOptions::new(path, "127.0.0.1:0".parse().unwrap());
