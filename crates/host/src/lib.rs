@@ -12,8 +12,8 @@
 //! - [`router`] maps paths to components; [`server`] runs HTTP and the instances;
 //! - [`limits`] bounds what a client may hold, enforced by [`connection`] (timeouts, the
 //!   connection cap) and [`body`] (request bodies read whole, within a size and time);
-//! - [`sqlite`], [`key_value`], [`variables`], [`outbound`] (HTTP), [`sockets`] (TCP and UDP),
-//!   [`files`] are the capabilities; [`allowed_hosts`] is what outbound HTTP and sockets may
+//! - [`sqlite`], [`key_value`] (and [`wasi_keyvalue`] over the same stores), [`variables`],
+//!   [`outbound`] (HTTP), [`sockets`] (TCP and UDP), [`files`] are the capabilities; [`allowed_hosts`] is what outbound HTTP and sockets may
 //!   reach;
 //! - [`outbound_services`] (Redis, MQTT, PostgreSQL, MySQL) and [`llm`] are linked as Spin
 //!   links them and answer as Spin does without a backend, or refuse what is not allowed;
@@ -43,6 +43,7 @@ pub mod sockets;
 pub mod sqlite;
 pub mod state;
 pub mod variables;
+pub mod wasi_keyvalue;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -71,6 +72,8 @@ pub mod bindings {
             "fermyon:spin/sqlite.connection": crate::sqlite::SqliteConnection,
             "spin:sqlite/sqlite.connection": crate::sqlite::SqliteConnection,
             "fermyon:spin/key-value.store": crate::key_value::KvHandle,
+            "wasi:keyvalue/store.bucket": crate::key_value::KvHandle,
+            "wasi:keyvalue/atomics.cas": crate::wasi_keyvalue::CasHandle,
         },
     });
 }
@@ -174,7 +177,7 @@ impl App {
                 Err(e) => {
                     problems.push(
                         format!("[component.{id}] cannot be loaded: {e:#}"),
-                        "build it as a wasi:http component or module (spin-sdk #[http_component]); it may import only WASI 0.2, wasi:http and Spin's interfaces (fermyon:spin@2.0.0, spin:sqlite@3.0.0, spin:postgres@3.0.0 and @4.0.0, wasi:config)",
+                        "build it as a wasi:http component or module (spin-sdk #[http_component]); it may import only WASI 0.2, wasi:http and Spin's interfaces (fermyon:spin@2.0.0, spin:sqlite@3.0.0, spin:postgres@3.0.0 and @4.0.0, wasi:config, wasi:keyvalue)",
                     );
                     continue;
                 }

@@ -8,7 +8,8 @@
 //! (`PROBE_BINDGEN`). Each test writes its own
 //! `spin.toml` into a temp dir, pointing at the probe, and starts the host in-process. The
 //! modules: `sockets` (`wasi:sockets` by `allowed_outbound_hosts`), `services` (the Spin
-//! interfaces linked without a backend), `core_modules` (modules adapted as Spin adapts them).
+//! interfaces linked without a backend), `wasi_keyvalue`, `core_modules` (modules adapted as
+//! Spin adapts them).
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 mod core_modules;
 mod services;
 mod sockets;
+mod wasi_keyvalue;
 
 use crm_host::manifest::Problems;
 use crm_host::{HostOptions, RunningHost};
