@@ -22,7 +22,10 @@
 //!   every acknowledged one must be stored exactly once.
 //!
 //! The components build for `wasm32-wasip2` into `target/wasm32-wasip2/release/`,
-//! exactly where `spin.toml` points, so `spin build && spin up` sees the same files.
+//! exactly where `spin.toml` points, so `spin build && spin up` sees the same files. For the
+//! runtime's tests two fixtures are also built as core modules (the probe for
+//! `wasm32-wasip1`, `fixture-bindgen-module` for `wasm32-unknown-unknown`), the targets added
+//! with rustup when missing.
 
 mod acl_bench;
 mod bench;
@@ -43,6 +46,12 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 const WASM_TARGET: &str = "wasm32-wasip2";
+
+/// The fixtures also built as core modules, and for which target (see `build_all`).
+const MODULE_FIXTURES: [(&str, &str); 2] = [
+    ("wasm32-wasip1", "fixture-probe"),
+    ("wasm32-unknown-unknown", "fixture-bindgen-module"),
+];
 
 fn main() -> std::process::ExitCode {
     match run() {
@@ -150,13 +159,21 @@ fn test() -> anyhow::Result<()> {
 
 /// Builds every wasm component (and the test fixtures if asked) and the runtime.
 pub fn build_all(with_fixtures: bool) -> anyhow::Result<()> {
-    ensure_wasm_target()?;
+    ensure_target(WASM_TARGET)?;
     let packages = wasm_packages(with_fixtures)?;
     let mut args = vec!["build", "--release", "--target", WASM_TARGET];
     for p in &packages {
         args.extend(["-p", p.as_str()]);
     }
     cargo(&args)?;
+    if with_fixtures {
+        // The runtime's tests also load core modules, as Spin loads modules of older
+        // toolchains: the probe for wasip1, and a wit-bindgen module importing no WASI.
+        for (target, package) in MODULE_FIXTURES {
+            ensure_target(target)?;
+            cargo(&["build", "--release", "--target", target, "-p", package])?;
+        }
+    }
     cargo(&["build", "--release", "-p", "crm-host"])?;
     mirror_wasm_into_target(&packages)
 }
@@ -213,26 +230,22 @@ fn mirror_wasm_into_target(packages: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn ensure_wasm_target() -> anyhow::Result<()> {
+/// Installs the standard library of `target` with rustup when it is missing, saying so.
+fn ensure_target(target: &str) -> anyhow::Result<()> {
     let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
     match installed {
-        Ok(out)
-            if String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .any(|l| l.trim() == WASM_TARGET) =>
-        {
-            Ok(())
-        }
+        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == target) => Ok(()),
         Ok(_) => {
-            let status = Command::new("rustup").args(["target", "add", WASM_TARGET]).status()?;
+            eprintln!("the {target} target is missing; adding it with `rustup target add {target}`");
+            let status = Command::new("rustup").args(["target", "add", target]).status()?;
             if status.success() {
                 Ok(())
             } else {
-                bail!("rustup target add {WASM_TARGET} failed")
+                bail!("rustup target add {target} failed")
             }
         }
         Err(_) => {
-            eprintln!("rustup not found; assuming the {WASM_TARGET} standard library is installed");
+            eprintln!("rustup not found; assuming the {target} standard library is installed");
             Ok(())
         }
     }

@@ -2,7 +2,9 @@
 //!
 //! Compiling a component is the slow part of a cold start, so its machine code (an
 //! *artifact*) is kept under a key made of the `.wasm` content hash and the engine's
-//! compatibility hash: a restart with unchanged components compiles nothing.
+//! compatibility hash: a restart with unchanged components compiles nothing. A core module is
+//! adapted into a component ([`crate::componentize`]) just before it is compiled, and keyed by
+//! its own content like a component, so a warm start adapts nothing either.
 //!
 //! Hashing every `.wasm` at each start would still cost time in proportion to the app's
 //! size, so once a component has been compiled *and has passed its check* (linking against
@@ -86,8 +88,8 @@ impl CompileCache {
         let component = match deserialize(engine, &compiled) {
             Some(component) => component,
             None => {
-                let component = Component::new(engine, &bytes)
-                    .map_err(anyhow::Error::from)
+                let component = crate::componentize::componentize(&bytes)
+                    .and_then(|wasm| Component::new(engine, &wasm).map_err(anyhow::Error::from))
                     .with_context(|| format!("compiling {}", source.display()))?;
                 if let Err(e) = self.store(&component, &compiled) {
                     eprintln!("could not cache the compiled component ({e:#}); it will be compiled again next start");

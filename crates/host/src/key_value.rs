@@ -1,4 +1,5 @@
-//! The key-value capability: `fermyon:spin/key-value@2.0.0` over SQLite files.
+//! The key-value capability: `fermyon:spin/key-value@2.0.0` over SQLite files (and the stores
+//! `wasi:keyvalue` opens, [`crate::wasi_keyvalue`]).
 //!
 //! Every label maps to a file (the `default` store to `<state-dir>/sqlite_key_value.db`);
 //! a file holds one table keyed by (store, key), so several labels may share a file.
@@ -111,10 +112,58 @@ impl KvStore {
             stmt.query_map([s], |r| r.get(0))?.collect()
         })
     }
+
+    /// Adds `delta` to the counter at `key` (absent is 0) and returns the sum, in one
+    /// transaction. A counter is an `i64` stored as its 8 little-endian bytes, as Spin stores
+    /// it; any other value is an error.
+    pub fn increment(&self, key: &str, delta: i64) -> Result<i64, Error> {
+        self.with_conn(|c, s| {
+            let tx = rusqlite::Transaction::new_unchecked(c, rusqlite::TransactionBehavior::Immediate)?;
+            let current: Option<Vec<u8>> = tx
+                .prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+                .query_row((s, key), |r| r.get(0))
+                .optional()?;
+            let base = match current.as_deref().map(<[u8; 8]>::try_from) {
+                None => 0,
+                Some(Ok(bytes)) => i64::from_le_bytes(bytes),
+                Some(Err(_)) => return Ok(Err(format!("the value of `{key}` is not a counter (an i64)"))),
+            };
+            let Some(sum) = base.checked_add(delta) else {
+                return Ok(Err(format!("incrementing `{key}` by {delta} overflows")));
+            };
+            tx.prepare_cached(UPSERT)?
+                .execute((s, key, sum.to_le_bytes().as_slice()))?;
+            tx.commit()?;
+            Ok(Ok(sum))
+        })?
+        .map_err(Error::Other)
+    }
+
+    /// Sets `key` to `value` only if its value is still `expected` (`None`: absent), in one
+    /// transaction; whether it did.
+    pub fn swap_if(&self, key: &str, expected: Option<&[u8]>, value: &[u8]) -> Result<bool, Error> {
+        self.with_conn(|c, s| {
+            let tx = rusqlite::Transaction::new_unchecked(c, rusqlite::TransactionBehavior::Immediate)?;
+            let current: Option<Vec<u8>> = tx
+                .prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+                .query_row((s, key), |r| r.get(0))
+                .optional()?;
+            if current.as_deref() != expected {
+                return Ok(false);
+            }
+            tx.prepare_cached(UPSERT)?.execute((s, key, value))?;
+            tx.commit()?;
+            Ok(true)
+        })
+    }
 }
 
-/// A guest's open store (the `store` resource).
-pub struct KvHandle(Arc<KvStore>);
+/// Sets a key, replacing any value.
+const UPSERT: &str = "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+     ON CONFLICT (store, key) DO UPDATE SET value = excluded.value";
+
+/// A guest's open store (the `store` resource, and `wasi:keyvalue`'s `bucket`).
+pub struct KvHandle(pub(crate) Arc<KvStore>);
 
 impl kv::Host for RequestState {}
 

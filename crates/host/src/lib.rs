@@ -1,38 +1,49 @@
 //! `crm-host`: a local runtime for Spin HTTP applications, on wasmtime.
 //!
 //! It reads any app's `spin.toml` (manifest v2), checks all of it up front, makes sure each
-//! component is compiled and links (a look-up per component when the compile cache is
+//! component (or core module, adapted as Spin adapts it) is compiled and links (a look-up per component when the compile cache is
 //! warm), loads each component on its first request, and serves HTTP with Spin's semantics: Spin
 //! routing and `spin-*` headers, a fresh instance per request, the Spin SQLite,
-//! key-value and variables interfaces, read-only file mounts, outbound HTTP limited to
-//! `allowed_outbound_hosts`, and storage where `spin up` keeps it. One module per
+//! key-value and variables interfaces, read-only file mounts, outbound HTTP and
+//! `wasi:sockets` limited to `allowed_outbound_hosts`, and storage where `spin up` keeps it. One module per
 //! capability, as Spin splits its factors:
 //!
 //! - [`manifest`] reads and checks `spin.toml`; [`runtime_config`] places storage;
 //! - [`router`] maps paths to components; [`server`] runs HTTP and the instances;
 //! - [`limits`] bounds what a client may hold, enforced by [`connection`] (timeouts, the
 //!   connection cap) and [`body`] (request bodies read whole, within a size and time);
-//! - [`sqlite`], [`key_value`], [`variables`], [`outbound`], [`files`] are the capabilities;
-//! - [`engine`] holds the wasmtime engine; [`compile_cache`] the compiled components on disk;
+//! - [`sqlite`], [`key_value`] (and [`wasi_keyvalue`] over the same stores), [`variables`],
+//!   [`outbound`] (HTTP), [`sockets`] (TCP and UDP), [`files`] are the capabilities; [`allowed_hosts`] is what outbound HTTP and sockets may
+//!   reach;
+//! - [`outbound_services`] (Redis, MQTT, PostgreSQL, MySQL) and [`llm`] are linked as Spin
+//!   links them and answer as Spin does without a backend, or refuse what is not allowed;
+//! - [`engine`] holds the wasmtime engine; [`compile_cache`] the compiled components on disk,
+//!   core modules among them once [`componentize`] has adapted them;
 //!   [`components`] checks them at start and loads each on its first request.
 
+pub mod allowed_hosts;
 pub mod body;
 pub mod checkpoint;
 pub mod compile_cache;
+pub mod componentize;
 pub mod components;
 pub mod connection;
 pub mod engine;
 pub mod files;
 pub mod key_value;
 pub mod limits;
+pub mod llm;
 pub mod manifest;
 pub mod outbound;
+pub mod outbound_services;
 pub mod router;
 pub mod runtime_config;
 pub mod server;
+pub mod sockets;
 pub mod sqlite;
 pub mod state;
 pub mod variables;
+pub mod wasi_keyvalue;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -41,6 +52,7 @@ use std::sync::Arc;
 
 use wasmtime::Engine;
 
+use crate::allowed_hosts::AllowedHosts;
 use crate::compile_cache::CompileCache;
 use crate::components::{AppComponent, Loader};
 use crate::manifest::{ComponentSpec, Manifest, Problems};
@@ -60,6 +72,8 @@ pub mod bindings {
             "fermyon:spin/sqlite.connection": crate::sqlite::SqliteConnection,
             "spin:sqlite/sqlite.connection": crate::sqlite::SqliteConnection,
             "fermyon:spin/key-value.store": crate::key_value::KvHandle,
+            "wasi:keyvalue/store.bucket": crate::key_value::KvHandle,
+            "wasi:keyvalue/atomics.cas": crate::wasi_keyvalue::CasHandle,
         },
     });
 }
@@ -163,8 +177,20 @@ impl App {
                 Err(e) => {
                     problems.push(
                         format!("[component.{id}] cannot be loaded: {e:#}"),
-                        "build it for wasm32-wasip2 as a wasi:http component (spin-sdk #[http_component]); it may import only WASI 0.2, wasi:http and Spin's sqlite, key-value and variables interfaces",
+                        "build it as a wasi:http component or module (spin-sdk #[http_component]); it may import only WASI 0.2, wasi:http and Spin's interfaces (fermyon:spin@2.0.0, spin:sqlite@3.0.0, spin:postgres@3.0.0 and @4.0.0, wasi:config, wasi:keyvalue)",
                     );
+                    continue;
+                }
+            };
+            let allowed = match AllowedHosts::resolve(&spec.allowed_outbound_hosts, |t| variables.render(t)) {
+                Ok(allowed) => allowed,
+                Err(errors) => {
+                    for (entry, e) in errors {
+                        problems.push(
+                            format!("[component.{id}] allowed_outbound_hosts entry `{entry}`: {e}"),
+                            manifest::ALLOWED_HOSTS_HINT,
+                        );
+                    }
                     continue;
                 }
             };
@@ -173,9 +199,10 @@ impl App {
                 sqlite_databases: spec.sqlite_databases.clone(),
                 key_value_stores: spec.key_value_stores.clone(),
                 variables: variables.for_component(id),
+                ai_models: spec.ai_models.clone(),
                 environment: spec.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 mounts,
-                outbound: Arc::new(OutboundPolicy::new(id, &spec.allowed_outbound_hosts, Some(self_addr))),
+                outbound: Arc::new(OutboundPolicy::new(id, allowed, Some(self_addr))),
             };
             components.insert(id.to_string(), AppComponent::new(Arc::new(caps), prepared));
         }

@@ -100,7 +100,7 @@ pub struct RawComponent {
     /// `[component.<id>.build]`: used by `spin build`, ignored when serving.
     #[serde(default)]
     pub build: Option<toml::Table>,
-    /// Other capabilities Spin knows but this runtime does not provide.
+    /// LLM models the component may use (linked, but this runtime runs no models).
     #[serde(default)]
     pub ai_models: Vec<String>,
     /// Deprecated Spin 1 key.
@@ -162,6 +162,8 @@ pub struct ComponentSpec {
     pub environment: BTreeMap<String, String>,
     /// Component variables (templates).
     pub variables: BTreeMap<String, String>,
+    /// LLM models it may use.
+    pub ai_models: Vec<String>,
 }
 
 /// A manifest that passed every check.
@@ -286,6 +288,9 @@ impl Manifest {
     }
 }
 
+/// How to write an `allowed_outbound_hosts` entry.
+pub const ALLOWED_HOSTS_HINT: &str = "write `scheme://host[:port]`, e.g. \"https://api.example.com\", \"https://*.example.com:443\", \"tcp://127.0.0.1:5000..5010\", \"*://10.0.0.0/8:*\" or \"http://self\"";
+
 /// Spin's rule for variable and component-variable names.
 pub fn is_valid_variable_name(name: &str) -> bool {
     let mut chars = name.chars();
@@ -390,12 +395,6 @@ fn check_component(
     problems: &mut Problems,
 ) -> Option<ComponentSpec> {
     let at = format!("[component.{id}]");
-    if !c.ai_models.is_empty() {
-        problems.push(
-            format!("{at} asks for ai_models"),
-            "this runtime has no LLM; remove `ai_models`",
-        );
-    }
     if !c.allowed_http_hosts.is_empty() {
         problems.push(
             format!("{at} uses the Spin 1 key `allowed_http_hosts`"),
@@ -458,10 +457,19 @@ fn check_component(
         }
     }
     for host in &c.allowed_outbound_hosts {
-        if let Err(e) = crate::outbound::AllowedHost::parse(host) {
+        // A templated entry is checked once its variables are known (`App::load`).
+        let checked = match crate::variables::template_references(host) {
+            Ok(refs) if refs.is_empty() => crate::allowed_hosts::AllowedHost::parse(host).map(|_| ()),
+            Ok(refs) => match refs.iter().find(|r| !app_vars.contains_key(*r)) {
+                Some(r) => Err(format!("it refers to `{{{{ {r} }}}}`, which is not in [variables]")),
+                None => Ok(()),
+            },
+            Err(e) => Err(e),
+        };
+        if let Err(e) = checked {
             problems.push(
                 format!("{at} allowed_outbound_hosts entry `{host}`: {e}"),
-                "write a URL such as \"https://api.example.com\", \"https://*.example.com:443\" or \"http://self\"",
+                ALLOWED_HOSTS_HINT,
             );
         }
     }
@@ -499,6 +507,7 @@ fn check_component(
         key_value_stores: c.key_value_stores.clone(),
         environment: c.environment.clone(),
         variables: c.variables.clone(),
+        ai_models: c.ai_models.clone(),
     })
 }
 

@@ -198,10 +198,16 @@ impl RouteMatch {
             ("spin-client-addr".to_string(), client_addr.to_string()),
         ];
         for (name, value) in &self.params {
-            headers.push((format!("spin-path-match-{name}"), value.clone()));
+            headers.push((path_match_header(name), value.clone()));
         }
         headers
     }
+}
+
+/// Spin's header for a `:name` segment: `spin-path-match-` and the name lowercased, with `_`
+/// written as `-` (`:User_Id` -> `spin-path-match-user-id`).
+pub fn path_match_header(name: &str) -> String {
+    format!("spin-path-match-{}", name.to_ascii_lowercase().replace('_', "-"))
 }
 
 #[cfg(test)]
@@ -287,6 +293,19 @@ mod tests {
         Router::build(&triggers, &mut problems);
         assert_eq!(problems.0.len(), 2, "{problems}");
         assert!(problems.0[0].message.contains("duplicates `/a/:x`"));
+    }
+
+    #[test]
+    fn path_match_headers_are_lowercase_with_dashes() {
+        let cases = [
+            ("id", "spin-path-match-id"),
+            ("path_segment", "spin-path-match-path-segment"),
+            ("User_Id", "spin-path-match-user-id"),
+            ("a-b", "spin-path-match-a-b"),
+        ];
+        for (name, header) in cases {
+            assert_eq!(path_match_header(name), header, "{name}");
+        }
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Per-request state: what one fresh instance of a component may reach.
 //!
 //! A [`RequestState`] is the data of one wasmtime `Store`, built for one request and
-//! dropped with it. It holds the WASI context (environment, read-only file mounts, no
-//! sockets), the `wasi:http` context with the component's outbound hooks, and the
+//! dropped with it. It holds the WASI context (environment, read-only file mounts, the
+//! sockets `allowed_outbound_hosts` allows), the `wasi:http` context with the component's outbound hooks, and the
 //! component's capabilities: which SQLite databases and key-value stores it may open
 //! and its resolved variables. Shared, long-lived things ([`Services`]) are behind `Arc`.
 
@@ -42,11 +42,13 @@ pub struct ComponentCaps {
     pub key_value_stores: Vec<String>,
     /// Its resolved variables.
     pub variables: HashMap<String, String>,
+    /// The LLM models it may use (`ai_models`).
+    pub ai_models: Vec<String>,
     /// Its guest environment.
     pub environment: Vec<(String, String)>,
     /// Read-only mounts: host directory -> guest path.
     pub mounts: Vec<(PathBuf, String)>,
-    /// Its outbound HTTP policy.
+    /// Its outbound HTTP and sockets policy.
     pub outbound: Arc<OutboundPolicy>,
 }
 
@@ -71,7 +73,7 @@ impl RequestState {
     pub fn new(caps: Arc<ComponentCaps>, services: Arc<Services>) -> wasmtime::Result<RequestState> {
         let mut wasi = WasiCtxBuilder::new();
         wasi.inherit_stdout().inherit_stderr().envs(&caps.environment);
-        wasi.allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
+        crate::sockets::configure(&mut wasi, &caps.outbound);
         // Mounted files are small local reads: doing them on this thread beats a round
         // trip through tokio's blocking pool for every open, stat and read.
         wasi.allow_blocking_current_thread(true);

@@ -1,5 +1,5 @@
 //! Variables: `[variables]` of the app, component variable templates, and the
-//! `fermyon:spin/variables` interface.
+//! `fermyon:spin/variables` and `wasi:config/store` interfaces.
 //!
 //! Values come, as with `spin up`, from the environment (`SPIN_VARIABLE_<NAME>`)
 //! or the declared default; a `required` variable with no value stops start-up.
@@ -52,6 +52,7 @@ fn parse_template(template: &str) -> Result<Vec<Part>, String> {
 /// Resolved component variables, per component id.
 #[derive(Debug, Default)]
 pub struct ResolvedVariables {
+    app: HashMap<String, String>,
     by_component: HashMap<String, HashMap<String, String>>,
 }
 
@@ -94,7 +95,24 @@ impl ResolvedVariables {
             }
             by_component.insert(id.clone(), vars);
         }
-        ResolvedVariables { by_component }
+        let app = app.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        ResolvedVariables { app, by_component }
+    }
+
+    /// `template` with each `{{ name }}` replaced by the app variable's value (templated
+    /// `allowed_outbound_hosts` entries).
+    pub fn render(&self, template: &str) -> Result<String, String> {
+        let mut out = String::new();
+        for part in parse_template(template)? {
+            match part {
+                Part::Text(t) => out.push_str(&t),
+                Part::Var(v) => match self.app.get(&v) {
+                    Some(value) => out.push_str(value),
+                    None => return Err(format!("variable `{v}` has no value")),
+                },
+            }
+        }
+        Ok(out)
     }
 
     /// The variables of one component.
@@ -132,6 +150,35 @@ impl crate::bindings::fermyon::spin::variables::Host for crate::state::RequestSt
             VariableError::InvalidName(n) => Error::InvalidName(n),
             VariableError::Undefined(n) => Error::Undefined(n),
         }))
+    }
+}
+
+/// `wasi:config/store`, as Spin provides it: the component's variables. An undefined name is
+/// `none`; a name that cannot be a variable is an `upstream` error.
+impl crate::bindings::wasi::config::store::Host for crate::state::RequestState {
+    fn get(
+        &mut self,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<String>, crate::bindings::wasi::config::store::Error>> {
+        use crate::bindings::wasi::config::store::Error;
+        Ok(match get(&self.caps.variables, &key) {
+            Ok(value) => Ok(Some(value)),
+            Err(VariableError::Undefined(_)) => Ok(None),
+            Err(VariableError::InvalidName(n)) => Err(Error::Upstream(format!("`{n}` is not a valid variable name"))),
+        })
+    }
+
+    fn get_all(
+        &mut self,
+    ) -> wasmtime::Result<Result<Vec<(String, String)>, crate::bindings::wasi::config::store::Error>> {
+        let mut all: Vec<(String, String)> = self
+            .caps
+            .variables
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        all.sort();
+        Ok(Ok(all))
     }
 }
 
@@ -183,5 +230,10 @@ variables = { message = "{{ greeting }}, world", secret = "{{ token }}" }
         assert_eq!(get(&c, "secret").unwrap(), "s3cret");
         assert_eq!(get(&c, "nope"), Err(VariableError::Undefined("nope".into())));
         assert_eq!(get(&c, "Bad-Name"), Err(VariableError::InvalidName("Bad-Name".into())));
+        assert_eq!(
+            vars.render("https://{{ greeting }}.example:{{token}}").unwrap(),
+            "https://hi.example:s3cret"
+        );
+        assert!(vars.render("{{ nope }}").unwrap_err().contains("`nope`"));
     }
 }

@@ -1,8 +1,15 @@
 //! Runtime tests: real wasm components (the `fixture-probe` test component) on the real
-//! runtime over real HTTP on 127.0.0.1, one capability per test.
+//! runtime over real HTTP on 127.0.0.1, one capability per test, asserting the exact answers
+//! Spin gives (conformance-style: headers, permissions and their refusals).
 //!
-//! The probe is built by `cargo xtask test` before the tests run. Each test writes its own
-//! `spin.toml` into a temp dir, pointing at the probe, and starts the host in-process.
+//! The probe is built by `cargo xtask test` before the tests run: as a component for
+//! `wasm32-wasip2` (`PROBE` in a test's manifest) and as a core module for `wasm32-wasip1`
+//! (`PROBE_WASIP1`), and `fixture-bindgen-module` for `wasm32-unknown-unknown`
+//! (`PROBE_BINDGEN`). Each test writes its own
+//! `spin.toml` into a temp dir, pointing at the probe, and starts the host in-process. The
+//! modules: `sockets` (`wasi:sockets` by `allowed_outbound_hosts`), `services` (the Spin
+//! interfaces linked without a backend), `wasi_keyvalue`, `core_modules` (modules adapted as
+//! Spin adapts them).
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -10,15 +17,25 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+mod core_modules;
+mod services;
+mod sockets;
+mod wasi_keyvalue;
+
 use crm_host::manifest::Problems;
 use crm_host::{HostOptions, RunningHost};
 use serde_json::Value;
 
 fn probe_wasm() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
+    fixture_wasm("wasm32-wasip2", "fixture_probe")
+}
+
+/// A fixture built for `target`: a component (`wasm32-wasip2`), or a core module.
+fn fixture_wasm(target: &str, file: &str) -> PathBuf {
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    let wasm = target.join("wasm32-wasip2/release/fixture_probe.wasm");
+    let wasm = target_dir.join(target).join("release").join(format!("{file}.wasm"));
     assert!(
         wasm.is_file(),
         "{} is missing: run `cargo xtask test`, which builds it",
@@ -44,8 +61,18 @@ impl TestApp {
                 "[[trigger.http]]\nroute = \"{route}\"\ncomponent = \"{component}\"\n"
             ));
         }
-        let wasm = probe_wasm().to_string_lossy().replace('\\', "/");
-        manifest.push_str(&components.replace("PROBE", &wasm));
+        let mut components = components.to_string();
+        for (placeholder, target, file) in [
+            ("PROBE_WASIP1", "wasm32-wasip1", "fixture_probe"),
+            ("PROBE_BINDGEN", "wasm32-unknown-unknown", "fixture_bindgen_module"),
+            ("PROBE", "wasm32-wasip2", "fixture_probe"),
+        ] {
+            if components.contains(placeholder) {
+                let wasm = fixture_wasm(target, file).to_string_lossy().replace('\\', "/");
+                components = components.replace(placeholder, &wasm);
+            }
+        }
+        manifest.push_str(&components);
         let path = dir.path().join("spin.toml");
         std::fs::write(&path, manifest).unwrap();
         let mut opts = HostOptions::new(path, "127.0.0.1:0".parse().unwrap());
@@ -103,7 +130,7 @@ fn the_most_specific_route_wins_and_spin_headers_describe_it() {
             ("/...", "root"),
             ("/api/...", "api"),
             ("/api/exact/headers", "exact"),
-            ("/users/:id/headers", "param"),
+            ("/users/:id/:Path_Segment/headers", "param"),
         ],
         "[component.root]\nsource = \"PROBE\"\n[component.api]\nsource = \"PROBE\"\n[component.exact]\nsource = \"PROBE\"\n[component.param]\nsource = \"PROBE\"\n",
     );
@@ -124,9 +151,24 @@ fn the_most_specific_route_wins_and_spin_headers_describe_it() {
     assert_eq!(h["spin-matched-route"], "/api/exact/headers");
     assert_eq!(h["spin-path-info"], "");
 
-    let h = json(&host, "/users/42/headers");
-    assert_eq!(h["spin-matched-route"], "/users/:id/headers");
-    assert_eq!(h["spin-path-match-id"], "42");
+    let h = json(&host, "/users/42/abc/headers?q=%20");
+    let client = h["spin-client-addr"].as_str().unwrap().to_string();
+    assert!(client.starts_with("127.0.0.1:"), "{client}");
+    assert_eq!(
+        h,
+        serde_json::json!({
+            "spin-base-path": "/",
+            "spin-client-addr": client,
+            "spin-component-route": "/users/:id/:Path_Segment/headers",
+            "spin-full-url": format!("http://{}/users/42/abc/headers?q=%20", host.addr),
+            "spin-matched-route": "/users/:id/:Path_Segment/headers",
+            "spin-path-info": "",
+            "spin-path-match-id": "42",
+            "spin-path-match-path-segment": "abc",
+            "spin-raw-component-route": "/users/:id/:Path_Segment/headers",
+        }),
+        "exactly Spin's headers: a `:name` header is lowercased with `_` as `-`"
+    );
 
     let h = json(&host, "/other/headers");
     assert_eq!(h["spin-matched-route"], "/...");
