@@ -119,10 +119,7 @@ impl KvStore {
     pub fn increment(&self, key: &str, delta: i64) -> Result<i64, Error> {
         self.with_conn(|c, s| {
             let tx = rusqlite::Transaction::new_unchecked(c, rusqlite::TransactionBehavior::Immediate)?;
-            let current: Option<Vec<u8>> = tx
-                .prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
-                .query_row((s, key), |r| r.get(0))
-                .optional()?;
+            let current = stored_value(&tx, s, key)?;
             let base = match current.as_deref().map(<[u8; 8]>::try_from) {
                 None => 0,
                 Some(Ok(bytes)) => i64::from_le_bytes(bytes),
@@ -144,10 +141,7 @@ impl KvStore {
     pub fn swap_if(&self, key: &str, expected: Option<&[u8]>, value: &[u8]) -> Result<bool, Error> {
         self.with_conn(|c, s| {
             let tx = rusqlite::Transaction::new_unchecked(c, rusqlite::TransactionBehavior::Immediate)?;
-            let current: Option<Vec<u8>> = tx
-                .prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
-                .query_row((s, key), |r| r.get(0))
-                .optional()?;
+            let current = stored_value(&tx, s, key)?;
             if current.as_deref() != expected {
                 return Ok(false);
             }
@@ -202,6 +196,13 @@ impl kv::HostStore for RequestState {
         self.table.delete(this)?;
         Ok(())
     }
+}
+
+/// The value of `key` in `store` as the transaction sees it.
+fn stored_value(tx: &rusqlite::Transaction<'_>, store: &str, key: &str) -> rusqlite::Result<Option<Vec<u8>>> {
+    tx.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+        .query_row((store, key), |r| r.get(0))
+        .optional()
 }
 
 #[cfg(test)]
