@@ -45,7 +45,7 @@ use serde_json::{Value as Json, json};
 
 use crate::records_bench::data::{COMMENTS, SOURCES};
 use crate::records_bench::{
-    CALLS, DAY, MANAGER, PASSWORD, Rng, USERS, company, http, http_with, ms, pairs, percentile, samples, sql, url_query,
+    DAY, MANAGER, PASSWORD, Rng, USERS, calls, company, http, http_with, ms, pairs, percentile, samples, sql, url_query,
 };
 
 /// Deals in all.
@@ -129,9 +129,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     );
     println!(
         "default pipeline: {OPEN_DEFAULT} open + {CLOSED_DEFAULT} won/lost deals; pipeline {}: {}; \
-         {CALLS} sequential requests per row (a new connection each); floor: the same core call natively on the same file\n",
+         {} sequential requests per row (a new connection each); floor: the same core call natively on the same file\n",
         fixture.second_pipeline,
-        DEALS - OPEN_DEFAULT - CLOSED_DEFAULT
+        DEALS - OPEN_DEFAULT - CLOSED_DEFAULT,
+        calls()
     );
     println!("| operation | p50 | p90 | native floor p50 | ratio | board p50 < 50 ms |");
     println!("|---|---|---|---|---|---|");
@@ -698,20 +699,20 @@ impl Db for Recorder<'_> {
 }
 
 /// The statements of each board case, natively: the column totals (`list::group_totals`)
-/// against the column pages and the rest, each the median of [`CALLS`] boards.
+/// against the column pages and the rest, each the median of [`calls`] boards.
 fn board_statements(path: &Path, cases: &[Case]) -> anyhow::Result<()> {
     let (db, _) = NativeDb::open_migrated(path)?;
     let (admin, manager) = (Caller::load(&db, 1)?, Caller::load(&db, MANAGER)?);
     let def = EntityDef::load(&db, "deal")?;
     let cx = service::parse_context(&db)?;
-    println!("\nwhere a board's time goes (natively, p50 of {CALLS} boards):\n");
+    println!("\nwhere a board's time goes (natively, p50 of {} boards):\n", calls());
     println!("| board | totals (GROUP BY) | column pages | other statements | statements |");
     println!("|---|---|---|---|---|");
     for case in cases {
         let Call::Board(query) = &case.call else { continue };
         let caller = if case.as_manager { &manager } else { &admin };
         let (mut totals, mut pages, mut other, mut count) = (Vec::new(), Vec::new(), Vec::new(), 0);
-        for _ in 0..=CALLS {
+        for _ in 0..=calls() {
             let recorder = Recorder {
                 db: &db,
                 log: RefCell::new(Vec::new()),
@@ -778,7 +779,7 @@ fn plan(conn: &rusqlite::Connection, sql_text: &str, params: &[Value]) -> anyhow
     Ok(out)
 }
 
-/// p50 of [`CALLS`] runs of a statement (all rows read).
+/// p50 of [`calls`] runs of a statement (all rows read).
 fn time_statement(
     conn: &rusqlite::Connection,
     sql_text: &str,
@@ -805,7 +806,8 @@ fn diagnose(path: &Path, cases: &[Case], http: &[Vec<Duration>]) -> anyhow::Resu
     let (db, _) = NativeDb::open_migrated(path)?;
     let (admin, manager) = (Caller::load(&db, 1)?, Caller::load(&db, MANAGER)?);
     println!(
-        "\nthe totals statement of each board over the target (`list::group_totals`), natively, p50 of {CALLS}:\n"
+        "\nthe totals statement of each board over the target (`list::group_totals`), natively, p50 of {}:\n",
+        calls()
     );
     for (case, times) in cases.iter().zip(http) {
         let Call::Board(query) = &case.call else { continue };
@@ -815,15 +817,19 @@ fn diagnose(path: &Path, cases: &[Case], http: &[Vec<Duration>]) -> anyhow::Resu
         let caller = if case.as_manager { &manager } else { &admin };
         let (statement, params) = totals_statement(&db, caller, query)?;
         let (took, _) = time_statement(db.connection(), &statement, &params)?;
-        let from = statement.rfind(" FROM ").context("no FROM")?;
-        let bare = format!("SELECT COUNT(*) AS n {}", &statement[from..]);
-        let bare = bare.split(" GROUP BY ").next().unwrap_or(&bare).to_string();
-        let (bare_took, _) = time_statement(db.connection(), &bare, &params)?;
+        // The bare count over the same rows, for a statement with one `FROM` (not per arm).
+        let bare = match statement.find(" FROM ") {
+            Some(from) if !statement.contains(" UNION ALL ") => {
+                let bare = format!("SELECT COUNT(*) AS n {}", &statement[from..]);
+                let bare = bare.split(" GROUP BY ").next().unwrap_or(&bare).to_string();
+                ms(time_statement(db.connection(), &bare, &params)?.0)
+            }
+            _ => "n/a".to_string(),
+        };
         println!(
-            "{}: {} (the bare `COUNT(*)` over the same rows: {}), params {params:?}\n```sql\n{statement}\n```\n```\n{}\n```",
+            "{}: {} (the bare `COUNT(*)` over the same rows: {bare}), params {params:?}\n```sql\n{statement}\n```\n```\n{}\n```",
             case.label,
             ms(took),
-            ms(bare_took),
             plan(db.connection(), &statement, &params)?.join("\n")
         );
     }

@@ -39,8 +39,15 @@ pub(crate) const USERS: i64 = 200;
 const DEPARTMENTS: i64 = 20;
 /// The user with the `manager` role (the administrator from setup is user 1).
 pub(crate) const MANAGER: i64 = 2;
-/// Calls per measured operation, after one untimed warm-up.
-pub(crate) const CALLS: u64 = 101;
+/// Calls per measured operation, after one untimed warm-up: 101, or `CRM_BENCH_CALLS` (a quicker
+/// run with coarser percentiles).
+pub(crate) fn calls() -> u64 {
+    std::env::var("CRM_BENCH_CALLS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(101)
+}
 /// Rows per transaction while generating.
 const BATCH: i64 = 100_000;
 pub(crate) const DAY: i64 = 86_400;
@@ -93,7 +100,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         size as f64 / (1 << 20) as f64
     );
     println!(
-        "{CALLS} sequential requests per row (a new connection each); floor: the same core call natively on the same file\n"
+        "{} sequential requests per row (a new connection each); floor: the same core call natively on the same file\n",
+        calls()
     );
     println!("| operation | p50 | p90 | native floor p50 | ratio | read p50 < 30 ms |");
     println!("|---|---|---|---|---|---|");
@@ -473,10 +481,10 @@ fn native_floors(path: &Path, cases: &[Case]) -> anyhow::Result<Vec<Vec<Duration
     Ok(floors)
 }
 
-/// [`CALLS`] timings of `call(i)`, after one untimed warm-up call, sorted.
+/// [`calls`] timings of `call(i)`, after one untimed warm-up call, sorted.
 pub(crate) fn samples(mut call: impl FnMut(u64) -> anyhow::Result<Duration>) -> anyhow::Result<Vec<Duration>> {
-    call(CALLS)?;
-    let mut times = (0..CALLS).map(&mut call).collect::<anyhow::Result<Vec<_>>>()?;
+    call(calls())?;
+    let mut times = (0..calls()).map(&mut call).collect::<anyhow::Result<Vec<_>>>()?;
     times.sort();
     Ok(times)
 }
