@@ -19,3 +19,10 @@ CREATE INDEX companies_opened_updated ON companies(updated_at, id) WHERE opened 
 CREATE INDEX companies_opened_title ON companies(title, id) WHERE opened = 1;
 CREATE INDEX deals_opened_updated ON deals(updated_at, id) WHERE opened = 1;
 CREATE INDEX activities_opened_updated ON activities(updated_at, id) WHERE opened = 1;
+
+-- Boards read the arms too (records/list/totals.rs and each column's page): a manager's deals
+-- by pipeline and stage, and the opened ones, without scanning the pipeline's board index.
+CREATE INDEX deals_responsible_board ON deals(responsible_id, pipeline_id, stage, currency, amount);
+CREATE INDEX deals_opened_board ON deals(pipeline_id, stage, currency, amount) WHERE opened = 1;
+CREATE INDEX leads_responsible_board ON leads(responsible_id, status, currency, amount);
+CREATE INDEX leads_opened_board ON leads(status, currency, amount) WHERE opened = 1;

@@ -3,7 +3,8 @@
 //! reference computed in Rust over the same rows: the same rows in the same order page by page
 //! through the keyset cursor, the same `total`, under every sort direction, ties and NULLs in
 //! the sort key, filters, `q` and a stage read limit, for a manager, a head of department and an
-//! administrator.
+//! administrator; and boards (column counts, sums and cards) the same way, from the running
+//! totals and from the records.
 
 mod common;
 
@@ -11,9 +12,9 @@ use std::cmp::Ordering;
 
 use common::fresh;
 use crm_core::acl::{Caller, Permissions};
-use crm_core::records::EntityDef;
 use crm_core::records::list::{RecordQuery, list};
 use crm_core::records::service;
+use crm_core::records::{EntityDef, board};
 use crm_core::{Db, Value};
 use serde_json::json;
 
@@ -50,6 +51,9 @@ struct Row {
     kind: String,
     created_at: i64,
     updated_at: i64,
+    /// A deal's amount in minor units and its currency (RUB, the base, or none).
+    amount: Option<i64>,
+    currency: Option<&'static str>,
 }
 
 /// A small deterministic generator (so a failure reproduces).
@@ -116,7 +120,7 @@ fn seed_rows(db: &dyn Db, entity: &str) -> Vec<Row> {
             None if entity == "deal" => Some("Deal".to_string()),
             None => None,
         };
-        let row = Row {
+        let mut row = Row {
             id,
             responsible: USERS.get(owner).map(|u| u.0),
             opened: rng.below(3) == 0,
@@ -124,7 +128,13 @@ fn seed_rows(db: &dyn Db, entity: &str) -> Vec<Row> {
             kind: kinds[rng.below(kinds.len() as u64) as usize].to_string(),
             created_at: 1_700_000_000 + 86_400 * rng.below(20) as i64,
             updated_at: 1_700_000_000 + 3_600 * rng.below(12) as i64,
+            amount: None,
+            currency: None,
         };
+        if entity == "deal" {
+            row.amount = (rng.below(10) != 0).then(|| 100 * (1 + rng.below(1000) as i64));
+            row.currency = (rng.below(4) != 0).then_some("RUB");
+        }
         let shared: [Value; 6] = [
             row.id.into(),
             row.responsible.into(),
@@ -150,10 +160,12 @@ fn seed_rows(db: &dyn Db, entity: &str) -> Vec<Row> {
         } else {
             let mut params = shared.to_vec();
             params.push(row.name.clone().map(Value::from).unwrap_or(Value::Null));
+            params.push(row.amount.into());
+            params.push(row.currency.into());
             exec(
                 db,
-                "INSERT INTO deals (id, responsible_id, opened, stage, created_at, updated_at, title, pipeline_id) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+                "INSERT INTO deals (id, responsible_id, opened, stage, created_at, updated_at, title, amount, currency, \
+                 pipeline_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
                 &params,
             );
         }
@@ -351,4 +363,59 @@ fn a_stage_read_limit_applies_to_both_arms() {
         },
     ];
     check(&db, &caller, "deal", &rows, &cases, Some(&["NEW", "WON"][..]));
+}
+
+/// A board's filter pairs and the rows they keep.
+type BoardFilter = (&'static [(&'static str, &'static str)], fn(&Row) -> bool);
+
+#[test]
+fn board_columns_count_sum_and_show_exactly_what_each_caller_reads() {
+    let (_dir, db) = fresh();
+    seed_users(&db);
+    let rows = seed_rows(&db, "deal");
+    let def = EntityDef::load(&db, "deal").expect("deal");
+    let cx = service::parse_context(&db).expect("cx");
+    // Unfiltered and by currency the running totals answer; by creation time the records do.
+    let filters: [BoardFilter; 4] = [
+        (&[], |_| true),
+        (&[("filter[currency][eq]", "RUB")], |r| r.currency == Some("RUB")),
+        (&[("filter[currency][ne]", "RUB")], |r| r.currency != Some("RUB")),
+        (&[("filter[created_at][gte]", "2023-11-24T22:13:20Z")], |r| {
+            r.created_at >= 1_700_864_000
+        }),
+    ];
+    for user in [MANAGER, HEAD, 1, 6] {
+        let caller = Caller::load(&db, user).expect("caller");
+        for (filter, keep) in filters {
+            let mut query: Vec<(String, String)> = filter.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            query.push(("per_column".into(), "5".into()));
+            let answer = board::board(&db, &caller, &def, &query, &cx).unwrap_or_else(|e| panic!("{query:?}: {e:?}"));
+            let columns = answer["columns"].as_array().expect("columns");
+            assert_eq!(columns.len(), 7, "the default pipeline's stages");
+            for column in columns {
+                let code = column["stage"]["code"].as_str().expect("code");
+                let mut chosen: Vec<&Row> = rows
+                    .iter()
+                    .filter(|r| r.kind == code && visible(user, r, None) && keep(r))
+                    .collect();
+                let sum: i64 = chosen.iter().filter_map(|r| r.amount).sum();
+                let what = format!("user {user}, {code}, {filter:?}");
+                assert_eq!(column["count"], json!(chosen.len()), "{what}: count");
+                assert_eq!(
+                    column["amount"],
+                    json!(format!("{}.{:02}", sum / 100, sum % 100)),
+                    "{what}: amount"
+                );
+                chosen.sort_by_key(|r| std::cmp::Reverse(r.id));
+                let first: Vec<i64> = chosen.iter().take(5).map(|r| r.id).collect();
+                let shown: Vec<i64> = column["items"]
+                    .as_array()
+                    .expect("items")
+                    .iter()
+                    .map(|r| r["id"].as_i64().expect("id"))
+                    .collect();
+                assert_eq!(shown, first, "{what}: cards");
+            }
+        }
+    }
 }
