@@ -226,4 +226,12 @@ impl Caller {
     pub fn list_filter(&self, entity: Entity, columns: &AclColumns) -> SqlFilter {
         filter::read_filter(self, entity, columns)
     }
+
+    /// [`Caller::list_filter`] as two disjoint conditions with the same union: the caller's own
+    /// (or their departments') rows, and opened rows that are not. `None` when the caller reads
+    /// all rows or none, or the table has no `opened` column. Each arm is one index range in a
+    /// list's sort order where `owner OR opened` is not.
+    pub fn list_arms(&self, entity: Entity, columns: &AclColumns) -> Option<[SqlFilter; 2]> {
+        filter::read_arms(self, entity, columns)
+    }
 }

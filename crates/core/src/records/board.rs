@@ -11,7 +11,7 @@
 use serde_json::{Value as Json, json};
 
 use super::EntityDef;
-use super::entity::BoardColumns;
+use super::entity::{BoardColumns, BoardTotals};
 use super::fields::ParseContext;
 use super::list::{self, RecordQuery};
 use super::values::format_wide_decimal;
@@ -63,6 +63,21 @@ fn header(row: &crate::db::Row) -> Json {
     })
 }
 
+/// Whether the running totals answer a board filtered by `pairs`: every pair filters one of the
+/// table's columns by `eq` (either spelling), `in` or `ne`, and no value is what the table
+/// stores for a record's NULL (0, ''), so each condition selects the same records there as in
+/// the record table. Anything else (`q`, other fields, ranges, `null`) reads the records.
+fn totals_answer(totals: &BoardTotals, pairs: &[(String, String)]) -> bool {
+    pairs.iter().all(|(key, value)| {
+        let Some(inner) = key.strip_prefix("filter[").and_then(|k| k.strip_suffix(']')) else {
+            return false;
+        };
+        let (field, op) = inner.split_once("][").unwrap_or((inner, "eq"));
+        let stand_in = |v: &str| v.trim().is_empty() || v.trim().parse::<i64>() == Ok(0);
+        totals.filters.contains(&field) && matches!(op, "eq" | "in" | "ne") && !value.split(',').any(stand_in)
+    })
+}
+
 /// The board of `def` for the list query `pairs` (plus `pipeline_id` and `per_column`).
 pub fn board(
     db: &dyn Db,
@@ -98,11 +113,7 @@ pub fn board(
     let base = RecordQuery::parse(def, &pairs, cx)?;
     // A board filtered only by columns a running-totals table keeps reads it (a few rows per
     // column) instead of every record.
-    let summary = def.traits.board_totals.filter(|totals| {
-        pairs
-            .iter()
-            .all(|(k, _)| totals.filters.iter().any(|f| k == &format!("filter[{f}]")))
-    });
+    let summary = def.traits.board_totals.filter(|totals| totals_answer(totals, &pairs));
     let totals = match summary {
         Some(totals) => list::group_totals_from(db, caller, def, &base, stage, totals.source)?,
         None => list::group_totals(db, caller, def, &base, stage)?,

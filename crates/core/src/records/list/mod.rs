@@ -1,7 +1,8 @@
 //! Record lists exactly as API.md's "Lists" says: `q` full-text search, `filter[field][op]`,
 //! `sort`, `limit`, a keyset `cursor`, `fields` and `count`, parsed strictly against the
 //! entity's definition (an unknown field, operator or sort key is a 400 naming it) and run as
-//! ONE parameterised query with the caller's ACL condition.
+//! ONE parameterised query with the caller's ACL condition (for a caller who reads own and
+//! opened records, that query reads the two apart, each in the sort's order: `plan.rs`).
 //!
 //! The cursor holds the last row's sort-key values (and a fingerprint of the sort it belongs
 //! to), so the next page is `WHERE (keys) > (last keys)` in the sort's order: page 1000 costs
@@ -12,6 +13,7 @@
 //! and combined and converted in `i128` ([`super::money`]).
 
 mod cursor;
+mod plan;
 mod query;
 mod sql;
 mod totals;
@@ -27,61 +29,22 @@ use crate::acl::{Action, Caller};
 use crate::db::{Db, Value};
 use crate::error::CoreError;
 use cursor::*;
+use plan::*;
 use query::*;
 use sql::*;
 
-/// The `WHERE` conditions of a list without its cursor: the caller's ACL, the filters, `q`.
-fn conditions(caller: &Caller, def: &EntityDef, query: &RecordQuery) -> Result<(Vec<String>, Vec<Value>), CoreError> {
-    caller.require(def.acl, Action::Read)?;
-    let acl = if def.owned {
-        caller.list_filter(def.acl, &def.acl_columns())
-    } else {
-        crate::acl::SqlFilter {
-            sql: "1".into(),
-            params: Vec::new(),
-        }
-    };
-    let mut clauses = vec![acl.sql];
-    let mut params = acl.params;
-    for (sql, values) in &query.conditions {
-        clauses.push(sql.clone());
-        params.extend(values.iter().cloned());
-    }
-    if let Some(q) = &query.q {
-        match index::match_query(q, &query.default_country) {
-            Some(fts) => {
-                clauses.push(format!(
-                    "t.id IN (SELECT rowid FROM {table}_search WHERE {table}_search MATCH ?)",
-                    table = def.table
-                ));
-                params.push(fts.into());
-            }
-            None => clauses.push("0".into()),
-        }
-    }
-    Ok((clauses, params))
-}
-
 /// One page of records the caller may read.
 pub fn list(db: &dyn Db, caller: &Caller, def: &EntityDef, query: &RecordQuery) -> Result<Json, CoreError> {
-    let (mut clauses, mut params) = conditions(caller, def, query)?;
+    let mut plan = Plan::new(caller, def, query)?;
     let total = if query.count {
-        let rows = db.query(
-            &format!(
-                "SELECT COUNT(*) AS n FROM {} t WHERE {}",
-                def.table,
-                clauses.join(" AND ")
-            ),
-            &params,
-        )?;
-        Some(rows.first_i64().unwrap_or_default())
+        let (sql, params) = plan.count_sql(def.table);
+        Some(db.query(&sql, &params)?.first_i64().unwrap_or_default())
     } else {
         None
     };
     if let Some(after) = &query.after {
         let (sql, values) = keyset(&query.sort, after);
-        clauses.push(sql);
-        params.extend(values);
+        plan.rest.push(sql, values);
     }
     let keys: Vec<String> = query
         .sort
@@ -94,12 +57,36 @@ pub fn list(db: &dyn Db, caller: &Caller, def: &EntityDef, query: &RecordQuery) 
         .iter()
         .map(|key| format!("{} {}", key.expr, if key.descending { "DESC" } else { "ASC" }))
         .collect();
-    params.push((query.limit + 1).into());
+    let order = order.join(", ");
+    let limit = Value::from(query.limit + 1);
+    let (condition, mut params) = match &plan.arms {
+        None => {
+            let whole = plan.whole();
+            (whole.text(), whole.params)
+        }
+        // Each arm's first page in the sort's order, then the first rows of the two.
+        Some(arms) => {
+            let mut params = Vec::new();
+            let pages: Vec<String> = arms
+                .iter()
+                .map(|arm| {
+                    let clauses = arm.and(&plan.rest);
+                    params.extend(clauses.params.iter().cloned());
+                    params.push(limit.clone());
+                    format!(
+                        "SELECT id FROM (SELECT t.id FROM {} t WHERE {} ORDER BY {order} LIMIT ?)",
+                        def.table,
+                        clauses.text()
+                    )
+                })
+                .collect();
+            (format!("t.id IN ({})", pages.join(" UNION ALL ")), params)
+        }
+    };
+    params.push(limit);
     let sql = format!(
-        "{} WHERE {} ORDER BY {} LIMIT ?",
+        "{} WHERE {condition} ORDER BY {order} LIMIT ?",
         store::select_with(def, &keys),
-        clauses.join(" AND "),
-        order.join(", ")
     );
     let rows = db.query(&sql, &params)?;
     let mut records: Vec<super::Values> = rows.iter().map(|r| store::row_values(def, &r)).collect();

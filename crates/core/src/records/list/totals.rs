@@ -47,22 +47,39 @@ pub fn group_totals_from(
     group: &str,
     source: TotalsSource,
 ) -> Result<Vec<(Value, i64, i128)>, CoreError> {
-    let (clauses, params) = super::conditions(caller, def, query)?;
+    let plan = Plan::new(caller, def, query)?;
     let (hi, lo) = match source.split {
         Some((hi, lo)) => (format!("t.{hi}"), format!("t.{lo}")),
         None => money::split_sums("t.amount"),
     };
-    let rows = db.query(
-        &format!(
+    let totals = |clauses: &Clauses| {
+        format!(
             "SELECT t.{group} AS g, COALESCE(t.currency, '') AS c, {count} AS n, \
              COALESCE(SUM({hi}), 0) AS hi, COALESCE(SUM({lo}), 0) AS lo \
              FROM {table} t WHERE {} GROUP BY t.{group}, COALESCE(t.currency, '')",
-            clauses.join(" AND "),
+            clauses.text(),
             count = source.count,
             table = source.table,
-        ),
-        &params,
-    )?;
+        )
+    };
+    let (sql, params) = match &plan.arms {
+        None => {
+            let whole = plan.whole();
+            (totals(&whole), whole.params)
+        }
+        // Each arm counted through its own index, then added up per group and currency (so
+        // each currency's sum is still converted once).
+        Some([own, opened]) => {
+            let (own, opened) = (own.and(&plan.rest), opened.and(&plan.rest));
+            let sql = format!(
+                "SELECT g, c, SUM(n) AS n, SUM(hi) AS hi, SUM(lo) AS lo FROM ({} UNION ALL {}) GROUP BY g, c",
+                totals(&own),
+                totals(&opened)
+            );
+            (sql, own.params.into_iter().chain(opened.params).collect())
+        }
+    };
+    let rows = db.query(&sql, &params)?;
     let rates = crate::records::dictionaries::currency_rates(db)?;
     let mut totals: Vec<(Value, i64, i128)> = Vec::new();
     for row in rows.iter() {
