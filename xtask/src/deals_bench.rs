@@ -157,41 +157,13 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             p50.as_secs_f64() / floor.as_secs_f64()
         );
     }
-    manager_ratios(&cases, &http, &native);
+    let labels: Vec<&str> = cases.iter().map(|c| c.label.as_str()).collect();
+    crate::records_bench::manager_ratios("request", &labels, &http, &native);
     board_statements(&path, &cases)?;
     if missed {
         diagnose(&path, &cases, &http)?;
     }
     Ok(())
-}
-
-/// Each manager board and list against the administrator's same request in the same run (the
-/// floor), natively and over HTTP.
-fn manager_ratios(cases: &[Case], http: &[Vec<Duration>], native: &[Vec<Duration>]) {
-    println!(
-        "\n| request | manager p50 natively | admin p50 natively (floor) | ratio | manager over HTTP | admin over HTTP | ratio |"
-    );
-    println!("|---|---|---|---|---|---|---|");
-    for (i, case) in cases.iter().enumerate().filter(|(_, c)| c.as_manager) {
-        let Some(label) = case.label.strip_prefix("manager: ") else {
-            continue;
-        };
-        let admin = format!("admin: {label}");
-        let Some(j) = cases.iter().position(|c| c.label == admin) else {
-            continue;
-        };
-        let (manager_native, admin_native) = (percentile(&native[i], 50), percentile(&native[j], 50));
-        let (manager_http, admin_http) = (percentile(&http[i], 50), percentile(&http[j], 50));
-        println!(
-            "| {label} | {} | {} | {:.2} | {} | {} | {:.2} |",
-            ms(manager_native),
-            ms(admin_native),
-            manager_native.as_secs_f64() / admin_native.as_secs_f64(),
-            ms(manager_http),
-            ms(admin_http),
-            manager_http.as_secs_f64() / admin_http.as_secs_f64()
-        );
-    }
 }
 
 /// What the measurements need from the generated database.

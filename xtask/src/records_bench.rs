@@ -121,24 +121,25 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             p50.as_secs_f64() / floor.as_secs_f64()
         );
     }
-    manager_ratios(&cases, &http, &native);
+    let labels: Vec<&str> = cases.iter().map(|c| c.label.as_str()).collect();
+    manager_ratios("list", &labels, &http, &native);
     Ok(())
 }
 
-/// Each list's cost to a manager (own and opened records) against the same list's cost to the
-/// administrator in the same run (the floor): issue 14's target is a manager's first page
-/// within 2x the administrator's.
-fn manager_ratios(cases: &[Case], http: &[Vec<Duration>], native: &[Vec<Duration>]) {
+/// Each request a manager made (label `manager: <x>`) against the administrator's same request
+/// (`admin: <x>`) in the same run (the floor), natively and over HTTP: issue 14's target is a
+/// manager's first page within 2x the administrator's. `heading` names the first column.
+pub(crate) fn manager_ratios(heading: &str, labels: &[&str], http: &[Vec<Duration>], native: &[Vec<Duration>]) {
     println!(
-        "\n| list | manager p50 natively | admin p50 natively (floor) | ratio | manager over HTTP | admin over HTTP | ratio |"
+        "\n| {heading} | manager p50 natively | admin p50 natively (floor) | ratio | manager over HTTP | admin over HTTP | ratio |"
     );
     println!("|---|---|---|---|---|---|---|");
-    for (i, case) in cases.iter().enumerate().filter(|(_, c)| c.as_manager) {
-        let Some(label) = case.label.strip_prefix("manager: ") else {
+    for (i, full) in labels.iter().enumerate() {
+        let Some(label) = full.strip_prefix("manager: ") else {
             continue;
         };
         let admin = format!("admin: {label}");
-        let Some(j) = cases.iter().position(|c| c.label == admin) else {
+        let Some(j) = labels.iter().position(|l| *l == admin) else {
             continue;
         };
         let (manager_native, admin_native) = (percentile(&native[i], 50), percentile(&native[j], 50));
