@@ -90,7 +90,10 @@ async function render() {
     return navigate(safeNext(url.searchParams.get("next")), { replace: true });
   }
   renderShell({ me: session.me, path: url.pathname, onLanguage, onLogout: logout, navigate });
+  // The old screen stays in sight while the new one loads, but it no longer takes input: a
+  // click on it would act on the state the user just left (a stale filter, a stale sort).
   main.setAttribute("aria-busy", "true");
+  main.inert = true;
   let view;
   try {
     view = found
@@ -102,6 +105,7 @@ async function render() {
   }
   if (count !== renderCount) return undefined;
   main.removeAttribute("aria-busy");
+  main.inert = false;
   mount(main, view);
   markDrawn(url.pathname);
   const heading = main.querySelector("h1");

@@ -19,6 +19,7 @@ export default async function ({ page, config, shot, check, results }) {
   // Sort by a column: the header button, state in the URL.
   await page.getByRole("button", { name: "Lead name" }).click();
   await eventually(() => new URL(page.url()).searchParams.get("sort") === "title", "sorted by title");
+  await page.locator('th[aria-sort="ascending"]', { hasText: "Lead name" }).waitFor();
 
   await page.getByRole("button", { name: "Save view" }).click();
   const dialog = page.getByRole("dialog", { name: "Save this list as a view" });
