@@ -6,8 +6,9 @@
 //!   lead, with its search row and channels) to a form without rate limits, on crm-host. Accepted
 //!   submissions per second are counted in the database (log rows added / wrk's duration), the
 //!   latency percentiles are wrk's;
-//! - **the floor**: the SQL writes one accepted submission performs (forms round-robin update,
-//!   the lead row, its full-text row and channels, its `created` timeline entry, the log row),
+//! - **the floor**: the SQL writes one accepted submission performs (the lead row, whose
+//!   triggers write its full-text row, channels and `created` timeline entry; the log row, which
+//!   carries the form's next round-robin turn),
 //!   one transaction per submission, with prepared statements on a native rusqlite connection,
 //!   over a copy of the same database (same migrations, same form), single-threaded and with as
 //!   many threads as the concurrency (taking turns on a mutex, as SQLite has one writer); the
@@ -599,19 +600,15 @@ struct Floor {
 
 impl Floor {
     /// The statements, in order, with a label for the profile.
-    const STATEMENTS: [(&'static str, &'static str); 5] = [
+    const STATEMENTS: [(&'static str, &'static str); 4] = [
         ("BEGIN IMMEDIATE", "BEGIN IMMEDIATE"),
-        (
-            "forms round-robin",
-            "UPDATE forms SET next_responsible = ? WHERE id = ?",
-        ),
         (
             "lead row (its triggers write the search, channel and timeline rows)",
             "INSERT INTO leads (title, first_name, last_name, status, source, source_description, phones, emails, comments, responsible_id, opened, custom, version, created_at, updated_at, created_by, updated_by, search_body, channel_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         ),
         (
             "log row",
-            "INSERT INTO form_submissions (form_id, received_at, outcome, reason, content_type, payload, ip, user_agent, page_url, referrer, utm, consent, submission_key, lead_id, contact_id, deal_id, matched_entity, matched_id, activity_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO form_submissions (form_id, received_at, outcome, reason, content_type, payload, ip, user_agent, page_url, referrer, utm, consent, submission_key, lead_id, contact_id, deal_id, matched_entity, matched_id, activity_id, next_turn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         ),
         ("COMMIT", "COMMIT"),
     ];
@@ -652,9 +649,8 @@ impl Floor {
         let text = |s: &str| SqlValue::Text(s.to_string());
         let int = SqlValue::Integer;
         self.step(0, &[])?;
-        self.step(1, &[int(0), int(self.form_id)])?;
         self.step(
-            2,
+            1,
             &[
                 text(&format!("Contact us: {name}")),
                 text("Bench"),
@@ -683,7 +679,7 @@ impl Floor {
         )?;
         let lead = self.conn.last_insert_rowid();
         self.step(
-            3,
+            2,
             &[
                 int(self.form_id),
                 int(now),
@@ -704,9 +700,10 @@ impl Floor {
                 SqlValue::Null,
                 SqlValue::Null,
                 SqlValue::Null,
+                int(0),
             ],
         )?;
-        self.step(4, &[])
+        self.step(3, &[])
     }
 }
 

@@ -257,8 +257,19 @@ impl DbError {
 /// The settings are deferred because only writes need them (`busy_timeout`, `foreign_keys`,
 /// `synchronous`): on a fresh connection per request, as Spin opens them, a read then sends no
 /// `PRAGMA` at all.
+///
+/// Savepoints are lazy: a nested [`transaction`] sends its `SAVEPOINT` only before its first
+/// write, and a level that wrote nothing sends neither it nor its `RELEASE` (a read-only or
+/// single-statement step inside a transaction costs no extra round trips; a failing statement
+/// undoes itself).
 #[derive(Debug, Default)]
-pub struct Nesting(Cell<u32>, std::cell::RefCell<Vec<&'static str>>);
+pub struct Nesting {
+    /// Open [`transaction`] levels.
+    depth: Cell<u32>,
+    /// Levels whose `BEGIN` or `SAVEPOINT` has been sent (never more than `depth`).
+    opened: Cell<u32>,
+    before_writes: std::cell::RefCell<Vec<&'static str>>,
+}
 
 impl Nesting {
     /// A connection outside any transaction.
@@ -268,21 +279,35 @@ impl Nesting {
 
     /// The number of open [`transaction`] calls.
     pub fn depth(&self) -> u32 {
-        self.0.get()
+        self.depth.get()
     }
 
     /// Runs `statement` before the connection's next write ([`Db::execute`], which every
     /// write and `BEGIN` goes through), once.
     pub fn before_writes(&self, statement: &'static str) {
-        let mut pending = self.1.borrow_mut();
+        let mut pending = self.before_writes.borrow_mut();
         if !pending.contains(&statement) {
             pending.push(statement);
         }
     }
 
-    fn take_before_writes(&self) -> Vec<&'static str> {
-        std::mem::take(&mut *self.1.borrow_mut())
+    /// What must be sent before a write: the deferred settings, then the `SAVEPOINT` of every
+    /// open level that has not sent its own yet (outermost first).
+    fn take_before_writes(&self) -> Vec<std::borrow::Cow<'static, str>> {
+        let mut out: Vec<std::borrow::Cow<'static, str>> = std::mem::take(&mut *self.before_writes.borrow_mut())
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        let (opened, depth) = (self.opened.get(), self.depth.get());
+        out.extend((opened.max(1)..depth).map(|outer| format!("SAVEPOINT {}", savepoint_name(outer)).into()));
+        self.opened.set(depth.max(opened));
+        out
     }
+}
+
+/// The name of the savepoint a [`transaction`] opens inside `outer` levels.
+fn savepoint_name(outer: u32) -> String {
+    format!("crm_{outer}")
 }
 
 /// A connection to one SQLite database.
@@ -307,7 +332,7 @@ pub trait Db {
     /// the connection's first write sent first (as [`Db::execute`] does).
     fn write(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError> {
         for statement in self.nesting().take_before_writes() {
-            self.query(statement, &[])?;
+            self.query(&statement, &[])?;
         }
         self.query(sql, params)
     }
@@ -363,7 +388,9 @@ where
         return savepoint(db, depth, f);
     }
     db.execute("BEGIN IMMEDIATE", &[])?;
+    db.nesting().opened.set(1);
     let result = Level::enter(db.nesting(), depth).run(|| f(db));
+    db.nesting().opened.set(0);
     match result {
         Ok(value) => match db.execute("COMMIT", &[]) {
             Ok(()) => Ok(value),
@@ -379,15 +406,20 @@ where
     }
 }
 
-/// The nested form of [`transaction`]: `SAVEPOINT`, then `RELEASE` or `ROLLBACK TO` and `RELEASE`.
+/// The nested form of [`transaction`]: `SAVEPOINT` (sent lazily, before the level's first
+/// write: see [`Nesting`]), then `RELEASE` or `ROLLBACK TO` and `RELEASE` if it was sent.
 fn savepoint<D, T, E>(db: &D, depth: u32, f: impl FnOnce(&D) -> Result<T, E>) -> Result<T, E>
 where
     D: Db + ?Sized,
     E: From<DbError>,
 {
-    let name = format!("crm_{depth}");
-    db.execute(&format!("SAVEPOINT {name}"), &[])?;
+    let name = savepoint_name(depth);
     let result = Level::enter(db.nesting(), depth).run(|| f(db));
+    let opened = &db.nesting().opened;
+    if opened.get() <= depth {
+        return result; // nothing was written at this level: nothing to release or undo
+    }
+    opened.set(depth);
     match result {
         Ok(value) => {
             db.execute(&format!("RELEASE {name}"), &[])?;
@@ -409,7 +441,7 @@ struct Level<'n> {
 
 impl<'n> Level<'n> {
     fn enter(nesting: &'n Nesting, outer: u32) -> Self {
-        nesting.0.set(outer + 1);
+        nesting.depth.set(outer + 1);
         Level { nesting, outer }
     }
 
@@ -420,7 +452,7 @@ impl<'n> Level<'n> {
 
 impl Drop for Level<'_> {
     fn drop(&mut self) {
-        self.nesting.0.set(self.outer);
+        self.nesting.depth.set(self.outer);
     }
 }
 
@@ -582,6 +614,47 @@ mod tests {
             ]
         );
         assert!(db.failed().is_empty(), "{:?}", db.failed());
+    }
+
+    #[test]
+    fn a_savepoint_is_sent_only_before_its_levels_first_write() {
+        let db = Script::default();
+        let result: Result<(), DbError> = transaction(&db, |db| {
+            // A level that only reads, and one that refuses before writing: no savepoint.
+            transaction(db, |db| db.query("SELECT a", &[]).map(drop))?;
+            let refused: Result<(), DbError> = transaction(db, |db| {
+                db.query("SELECT b", &[])?;
+                Err(DbError::Other("refused".into()))
+            });
+            assert!(refused.is_err());
+            // Writes two levels down open both savepoints, outermost first.
+            transaction(db, |db| {
+                db.query("SELECT c", &[])?;
+                transaction(db, |db| db.execute("INSERT d", &[]))?;
+                db.execute("INSERT e", &[])
+            })?;
+            db.execute("INSERT f", &[])
+        });
+        assert_eq!(result, Ok(()));
+        assert_eq!(
+            db.statements(),
+            [
+                "BEGIN IMMEDIATE",
+                "SELECT a",
+                "SELECT b",
+                "SELECT c",
+                "SAVEPOINT crm_1",
+                "SAVEPOINT crm_2",
+                "INSERT d",
+                "RELEASE crm_2",
+                "INSERT e",
+                "RELEASE crm_1",
+                "INSERT f",
+                "COMMIT"
+            ]
+        );
+        assert!(db.failed().is_empty(), "{:?}", db.failed());
+        assert_eq!(db.nesting().depth(), 0);
     }
 
     #[test]

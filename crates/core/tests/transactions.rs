@@ -143,9 +143,9 @@ fn a_value_the_engine_refuses_rolls_back_the_records_alone_and_is_logged_in_the_
         "the log row is written in the same transaction"
     );
     assert_eq!(
-        traced.starting("ROLLBACK TO"),
-        1,
-        "only the records' savepoint is undone"
+        traced.starting("SAVEPOINT"),
+        0,
+        "refused before any record was written: no savepoint to undo"
     );
     assert_eq!(count(&db, "SELECT count(*) FROM leads"), 0, "nothing half-written");
     assert_eq!(
@@ -153,9 +153,9 @@ fn a_value_the_engine_refuses_rolls_back_the_records_alone_and_is_logged_in_the_
         1
     );
     assert_eq!(
-        count(&db, "SELECT next_responsible FROM forms"),
+        count(&db, "SELECT count(*) FROM form_submissions WHERE next_turn IS NOT NULL"),
         0,
-        "the round-robin step was undone with the records"
+        "an invalid submission does not move the round"
     );
 }
 
@@ -177,8 +177,12 @@ fn a_create_remembered_by_its_idempotency_key_sends_one_begin_and_no_failing_sta
     assert!(matches!(outcome, idempotency::Outcome::Fresh(_)));
     assert_eq!(traced.failed(), Vec::<String>::new());
     assert_eq!(traced.starting("BEGIN"), 1);
-    assert_eq!(traced.starting("SAVEPOINT"), traced.starting("RELEASE"));
-    assert!(traced.starting("SAVEPOINT") >= 1);
+    assert_eq!(
+        traced.starting("SAVEPOINT"),
+        0,
+        "a create that writes one row is one statement: no savepoint"
+    );
+    assert_eq!(traced.starting("RELEASE"), 0);
 }
 
 #[test]
@@ -240,7 +244,7 @@ fn a_form_with(db: &NativeDb, owner: i64, settings: serde_json::Value) -> String
 }
 
 #[test]
-fn a_submission_into_one_lead_costs_nine_statements() {
+fn a_submission_into_one_lead_costs_six_statements() {
     let (_dir, db) = fresh();
     let owner = user(&db, "owner@example.com", "manager");
     let key = a_form_with(&db, owner.user_id, json!({}));
@@ -259,9 +263,9 @@ fn a_submission_into_one_lead_costs_nine_statements() {
     let answer = submit(&traced, &form, &post(body), now).expect("submitted");
     assert!(matches!(answer, Outcome::Accepted { .. }), "{answer:?}");
     let statements: Vec<String> = traced.log.borrow().iter().map(|(sql, _)| sql.clone()).collect();
-    // Rate counters, BEGIN, the turn and duplicates, SAVEPOINT, the lead, RELEASE, the round,
-    // the log row, COMMIT: where the database is remote, each is a round trip.
-    assert_eq!(statements.len(), 9, "{statements:#?}");
+    // Rate counters, BEGIN, the turn and duplicates, the lead, the log row (it carries the
+    // round's next turn), COMMIT: where the database is remote, each is a round trip.
+    assert_eq!(statements.len(), 6, "{statements:#?}");
     assert_eq!(count(&db, "SELECT count(*) FROM leads"), 2);
     assert_eq!(
         count(&db, "SELECT count(*) FROM record_channels WHERE entity = 'lead'"),
@@ -319,8 +323,9 @@ fn a_lead_create_is_one_insert_whose_triggers_write_the_derived_rows() {
         .map(|(sql, _)| sql.clone())
         .filter(|sql| !sql.starts_with("PRAGMA"))
         .collect();
-    // BEGIN, the INSERT carrying its reference checks, COMMIT.
-    assert_eq!(statements.len(), 3, "{statements:#?}");
+    // The INSERT carrying its reference checks, atomic on its own: no BEGIN, no COMMIT.
+    assert_eq!(statements.len(), 1, "{statements:#?}");
+    assert!(statements[0].starts_with("INSERT INTO leads"), "{statements:#?}");
     let id = created["id"].as_i64().expect("id");
     assert_eq!(
         count(

@@ -160,15 +160,19 @@ impl DbPool {
     }
 }
 
-/// Whether a statement may wait long: `BEGIN` (it waits for the write lock, up to the busy
-/// timeout). Handing a worker's other tasks over costs about 0.4 ms, far more than a read from
-/// the page cache, so only such statements (and every statement when a delay stands in for a
-/// round trip) run under [`blocking`].
-fn may_wait(statement: &str) -> bool {
-    statement
+/// Whether a statement may wait long for the write lock (up to the busy timeout): a `BEGIN`, or
+/// a write sent outside a transaction (an autocommitted `INSERT`, `UPDATE`, `DELETE` or
+/// `REPLACE`, atomic on its own). Handing a worker's other tasks over costs about 0.4 ms, far
+/// more than a read from the page cache, so only such statements (and every statement when a
+/// delay stands in for a round trip) run under [`blocking`].
+fn may_wait(statement: &str, autocommit: bool) -> bool {
+    let first = statement
         .trim_start()
-        .get(..5)
-        .is_some_and(|w| w.eq_ignore_ascii_case("BEGIN"))
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or_default();
+    let is = |word: &str| first.eq_ignore_ascii_case(word);
+    is("BEGIN") || (autocommit && (is("INSERT") || is("UPDATE") || is("DELETE") || is("REPLACE")))
 }
 
 /// Runs `work` where blocking is allowed: on a multi-threaded runtime the worker hands its
@@ -202,12 +206,14 @@ impl Drop for SqliteConnection {
 }
 
 impl SqliteConnection {
-    /// Runs one statement: a `BEGIN` on a pooled connection first waits for the writer's turn
-    /// (off the async worker), and the turn is given back once the transaction has ended.
+    /// Runs one statement: a `BEGIN` (or a write outside a transaction) on a pooled connection
+    /// first waits for the writer's turn (off the async worker), and the turn is given back once
+    /// the transaction (or the autocommitted statement) has ended.
     fn run(&mut self, statement: &str, params: Vec<Cell>) -> Result<(Vec<String>, Vec<Vec<Cell>>), SqlError> {
         let delay = self.pool.cost.statement_delay;
-        let turn = may_wait(statement) && !self.writing && self.pool.cost.mode == ConnectionMode::Pooled;
         let conn = self.conn.as_ref().expect("present until drop");
+        let turn =
+            may_wait(statement, conn.is_autocommit()) && !self.writing && self.pool.cost.mode == ConnectionMode::Pooled;
         let work = || {
             let taken = turn && self.pool.writer.take();
             if !delay.is_zero() {
@@ -409,3 +415,22 @@ macro_rules! sqlite_interface {
 
 sqlite_interface!(v2);
 sqlite_interface!(v3);
+
+#[cfg(test)]
+mod tests {
+    use super::may_wait;
+
+    #[test]
+    fn a_begin_or_an_autocommitted_write_may_wait_for_the_lock() {
+        assert!(may_wait("BEGIN IMMEDIATE", false));
+        assert!(may_wait("  begin", true));
+        assert!(may_wait("INSERT INTO leads (title) SELECT ? WHERE 1 RETURNING *", true));
+        assert!(may_wait("update forms SET x = 1", true));
+        assert!(may_wait("DELETE FROM t", true));
+        // Inside a transaction the lock is already held; reads and settings never wait.
+        assert!(!may_wait("INSERT INTO t VALUES (1)", false));
+        assert!(!may_wait("SELECT 1", true));
+        assert!(!may_wait("PRAGMA foreign_keys=ON", true));
+        assert!(!may_wait("INSERTED_ROWS", true), "a whole word, not a prefix");
+    }
+}

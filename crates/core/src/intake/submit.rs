@@ -138,8 +138,8 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
         }
         // If the record engine refuses a value, what `accept` wrote is undone alone and the
         // payload is logged in this same transaction: a savepoint, where `accept` writes more
-        // than one record. A single record's create writes nothing when it refuses (and is a
-        // savepoint of its own), and `accept` writes the rest only after it.
+        // than one record. A single record's create writes nothing when it refuses (its
+        // guarded `INSERT` is one statement), and `accept` writes the log row only after it.
         let one_record = form.creates != "contact_deal" && form.notify_minutes.is_none();
         let accepted = if one_record {
             accept(db, form, &pairs, &log, now)
@@ -156,7 +156,8 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
     })
 }
 
-/// The ids a submission created or matched.
+/// What an accepted submission did: the ids it created or matched, and where it moved the
+/// form's round-robin (the next submission reads it from this log row).
 #[derive(Debug, Default, Clone)]
 struct Ids {
     lead: Option<i64>,
@@ -164,6 +165,7 @@ struct Ids {
     deal: Option<i64>,
     matched: Option<(&'static str, i64)>,
     activity: Option<i64>,
+    next_turn: Option<i64>,
 }
 
 /// A log row in the making.
@@ -244,7 +246,7 @@ impl LogEntry {
         db.write(
             "INSERT INTO form_submissions (form_id, received_at, outcome, reason, content_type, payload, ip, user_agent, \
              page_url, referrer, utm, consent, submission_key, lead_id, contact_id, deal_id, matched_entity, matched_id, \
-             activity_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             activity_id, next_turn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             &[
                 self.form_id.into(),
                 self.now.into(),
@@ -266,6 +268,7 @@ impl LogEntry {
                 ids.matched.map(|(e, _)| e).into(),
                 ids.matched.map(|(_, id)| id).into(),
                 ids.activity.into(),
+                ids.next_turn.into(),
             ],
         )?
         .first_i64()
@@ -483,7 +486,9 @@ fn turn_and_duplicate(
     params.push(form.id.into());
     let rows = db.query(
         &format!(
-            "SELECT f.next_responsible, \
+            "SELECT COALESCE((SELECT s.next_turn FROM form_submissions s \
+                              WHERE s.form_id = f.id AND s.next_turn IS NOT NULL \
+                              ORDER BY s.id DESC LIMIT 1), f.next_responsible) AS next_responsible, \
                     (SELECT json_group_array(json_array(u.id, u.department_id)) FROM users u \
                      WHERE u.id IN (SELECT value FROM json_each(?)) AND u.active = 1) AS active, \
                     {duplicate} AS duplicate \
@@ -524,22 +529,11 @@ fn turn_and_duplicate(
 /// A record a submission duplicates: its entity and id.
 type Matched = (&'static str, i64);
 
-/// Whose turn a submission is, and where the round goes on from.
+/// Whose turn a submission is, and where the round goes on from (kept on its log row).
 struct Turn {
     user: i64,
     department: Option<i64>,
     next: i64,
-}
-
-impl Turn {
-    /// Moves the form's round on (in the submission's transaction).
-    fn take(&self, db: &dyn Db, form: &Form) -> Result<(), CoreError> {
-        db.execute(
-            "UPDATE forms SET next_responsible = ? WHERE id = ?",
-            &[self.next.into(), form.id.into()],
-        )?;
-        Ok(())
-    }
 }
 
 /// An SQL expression (and its parameters) for the first existing contact or lead with the
@@ -634,6 +628,7 @@ fn accept(
     let system = Caller::system(responsible, turn.department);
     let mut ids = Ids {
         matched,
+        next_turn: Some(turn.next),
         ..Ids::default()
     };
     let summary_text = mapped
@@ -710,7 +705,6 @@ fn accept(
         let activity = service::create(db, &system, &activity_def, &task)?;
         ids.activity = activity["id"].as_i64();
     }
-    turn.take(db, form)?;
     let outcome = if attach { "duplicate" } else { "accepted" };
     let submission_id = log.write(db, outcome, None, &ids)?;
     Ok(Outcome::Accepted {

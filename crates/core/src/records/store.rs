@@ -217,8 +217,11 @@ pub fn insert(
     for field in &def.fields {
         if let Storage::Link(link) = field.storage {
             let ids = linked_ids(values.get(&field.name));
-            linked |= !ids.is_empty();
-            set_links(db, link, id, &ids)?;
+            // A new record has no links yet: an empty set costs no statement.
+            if !ids.is_empty() {
+                linked = true;
+                set_links(db, link, id, &ids)?;
+            }
         }
     }
     if linked {
@@ -230,6 +233,14 @@ pub fn insert(
         }
     }
     Ok(Some(stored))
+}
+
+/// Whether [`insert`] of `values` sends one statement: the row (its triggers write the derived
+/// rows), no links.
+pub fn insert_is_one_statement(def: &EntityDef, values: &Values) -> bool {
+    def.fields
+        .iter()
+        .all(|field| !matches!(field.storage, Storage::Link(_)) || linked_ids(values.get(&field.name)).is_empty())
 }
 
 /// Writes an update's changes to the row (one `UPDATE`, version + 1) and its links.
