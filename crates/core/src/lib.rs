@@ -19,7 +19,6 @@ pub mod idempotency;
 pub mod intake;
 pub mod kv;
 pub mod migrate;
-pub mod rate;
 pub mod records;
 pub mod resource;
 pub mod settings;

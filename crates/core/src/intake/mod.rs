@@ -6,6 +6,8 @@
 //! - [`payload`]: a body of any content type a form sends, read into name/value pairs, with the
 //!   form-tool dialects (Elementor's `fields[id][value]`, Tilda's ping) understood;
 //! - [`submit`]: one submission, start to end, in ONE transaction with its log row;
+//! - [`situation`]: what a submission reads in that transaction, in one statement (a retry's
+//!   earlier answer, the rate windows, whose turn, the duplicate);
 //! - [`log`]: the submission log and releasing quarantined submissions.
 //!
 //! What a visitor sees (the hosted page, the thank-you and error pages, the embed script) is
@@ -14,6 +16,7 @@
 pub mod form;
 pub mod log;
 pub mod payload;
+mod situation;
 pub mod submit;
 pub mod token;
 

@@ -1,8 +1,9 @@
 //! One web-form submission, start to end. The order matters and reads top-down:
 //!
-//! 1. rate limits (per IP and per form, atomic counters in SQLite, [`crate::rate`]): 429;
-//! 2. the body read into pairs ([`super::payload`]); Tilda's `test=test` ping: 200, nothing kept;
-//! 3. a retry (`Idempotency-Key` or `submission_id` seen before): the first answer again;
+//! 1. the body read into pairs ([`super::payload`]); Tilda's `test=test` ping: 200, nothing kept;
+//! 2. in the transaction, one read ([`super::situation`]): a retry (`Idempotency-Key` or
+//!    `submission_id` seen before) gets the first answer again; over a rate limit (per IP and
+//!    per form, a sliding minute of the form's log rows): 429;
 //! 4. spam: a filled honeypot or a forged or too fast time token is quarantined — logged, not
 //!    a lead, answered like a success;
 //! 5. validation (required fields, consent, then every value through the record engine): an
@@ -16,6 +17,7 @@
 use serde_json::{Map, Value as Json, json};
 
 use super::form::Form;
+use super::situation::Situation;
 use super::token::{self, Verdict};
 use super::{CONSENT, HONEYPOT, MAX_BODY, SUBMISSION_ID, TIME_TOKEN, payload};
 use crate::acl::Caller;
@@ -90,9 +92,6 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
     if incoming.body.len() > MAX_BODY {
         return Err(CoreError::TooLarge { limit: MAX_BODY });
     }
-    if let Some(retry_after) = rate_limited(db, form, incoming.ip.unwrap_or("unknown"), now)? {
-        return Err(CoreError::TooManyRequests { retry_after });
-    }
     let pairs = match payload::parse(incoming.content_type, incoming.body) {
         Ok(pairs) => pairs,
         Err(payload::PayloadError::Unsupported(m)) => return Err(CoreError::UnsupportedMediaType(m)),
@@ -113,19 +112,28 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
         .or_else(|| value(SUBMISSION_ID))
         .map(|k| k.chars().take(200).collect::<String>());
     let log = LogEntry::new(form, incoming, &pairs, key.clone(), now);
+    let mapped = map_pairs(form, &pairs);
+    // The definition the submission fills (it carries the firm's parse settings).
+    let first_def = definition(
+        db,
+        form,
+        if form.creates == "contact_deal" {
+            "contact"
+        } else {
+            "lead"
+        },
+    )?;
+    let duplicate = duplicate_expression(&mapped, &first_def.parse.default_country);
     transaction(db, |db| {
-        if let Some(key) = &key
-            && let Some(id) = db
-                .query(
-                    "SELECT id FROM form_submissions WHERE form_id = ? AND submission_key = ?",
-                    &[form.id.into(), key.as_str().into()],
-                )?
-                .first_i64()
-        {
+        let found = Situation::read(db, form, key.as_deref(), incoming.ip, now, duplicate)?;
+        if let Some(submission_id) = found.replay {
             return Ok(Outcome::Accepted {
-                submission_id: id,
+                submission_id,
                 replayed: true,
             });
+        }
+        if let Some(retry_after) = found.retry_after {
+            return Err(CoreError::TooManyRequests { retry_after });
         }
         if let Some(reason) = spam_reason(form, &pairs, now).filter(|_| judge_spam) {
             let submission_id = log.write(db, "quarantined", Some(reason), &Ids::default())?;
@@ -142,9 +150,9 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
         // guarded `INSERT` is one statement), and `accept` writes the log row only after it.
         let one_record = form.creates != "contact_deal" && form.notify_minutes.is_none();
         let accepted = if one_record {
-            accept(db, form, &pairs, &log, now)
+            accept(db, form, &mapped, &first_def, &found, &log, now)
         } else {
-            transaction(db, |db| accept(db, form, &pairs, &log, now))
+            transaction(db, |db| accept(db, form, &mapped, &first_def, &found, &log, now))
         };
         match accepted {
             Err(CoreError::Validation(errors)) => {
@@ -154,6 +162,15 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
             other => other,
         }
     })
+}
+
+/// The definition of entity `name`: from the form's workspace (read with the form), else from
+/// the database.
+fn definition(db: &dyn Db, form: &Form, name: &str) -> Result<EntityDef, CoreError> {
+    match &form.workspace {
+        Some(workspace) => workspace.entity(name),
+        None => EntityDef::load(db, name),
+    }
 }
 
 /// What an accepted submission did: the ids it created or matched, and where it moved the
@@ -274,34 +291,6 @@ impl LogEntry {
         .first_i64()
         .ok_or_else(|| CoreError::Internal("the log row returned no id".into()))
     }
-}
-
-/// Counts this submission against the per-IP and per-form limits of the current minute, both
-/// in one statement ([`crate::rate::hit_all`], atomic, so concurrent posts cannot exceed a
-/// limit); `Some(seconds)` when over either (the fixed window ends then). A post the per-IP
-/// limit turns away is taken back from the form's count, so one address cannot use up the
-/// form's limit for everyone.
-fn rate_limited(db: &dyn Db, form: &Form, ip: &str, now: i64) -> Result<Option<u64>, CoreError> {
-    let ip_key = format!("form:{}:ip:{ip}", form.id);
-    let form_key = format!("form:{}", form.id);
-    let limits: Vec<(i64, &str)> = [
-        (form.ip_limit_per_minute, ip_key.as_str()),
-        (form.form_limit_per_minute, form_key.as_str()),
-    ]
-    .into_iter()
-    .filter(|(limit, _)| *limit > 0)
-    .collect();
-    let keys: Vec<&str> = limits.iter().map(|(_, key)| *key).collect();
-    let counts = crate::rate::hit_all(db, &keys, 60, now)?;
-    for (index, ((limit, _), count)) in limits.iter().zip(&counts).enumerate() {
-        if count > limit {
-            for (_, later) in &limits[index + 1..] {
-                crate::rate::take_back(db, later, 60, now)?;
-            }
-            return Ok(Some(crate::rate::retry_after(60, now)));
-        }
-    }
-    Ok(None)
 }
 
 fn spam_reason(form: &Form, pairs: &[(String, String)], now: i64) -> Option<&'static str> {
@@ -472,70 +461,6 @@ fn custom_value(def: &EntityDef, code: &str, text: &str) -> Json {
     }
 }
 
-/// What a submission reads before it writes, in one statement: whose turn it is (round-robin
-/// over the form's active users, with their department), and the contact or lead it
-/// duplicates (the `[entity, id]` of [`duplicate_expression`]).
-fn turn_and_duplicate(
-    db: &dyn Db,
-    form: &Form,
-    duplicate: Option<(String, Vec<Value>)>,
-) -> Result<(Turn, Option<Matched>), CoreError> {
-    let (duplicate, duplicate_params) = duplicate.unwrap_or_else(|| ("NULL".into(), Vec::new()));
-    let mut params: Vec<Value> = vec![Json::from(form.responsible_ids.clone()).to_string().into()];
-    params.extend(duplicate_params);
-    params.push(form.id.into());
-    let rows = db.query(
-        &format!(
-            "SELECT COALESCE((SELECT s.next_turn FROM form_submissions s \
-                              WHERE s.form_id = f.id AND s.next_turn IS NOT NULL \
-                              ORDER BY s.id DESC LIMIT 1), f.next_responsible) AS next_responsible, \
-                    (SELECT json_group_array(json_array(u.id, u.department_id)) FROM users u \
-                     WHERE u.id IN (SELECT value FROM json_each(?)) AND u.active = 1) AS active, \
-                    {duplicate} AS duplicate \
-             FROM forms f WHERE f.id = ?"
-        ),
-        &params,
-    )?;
-    let row = rows.first().ok_or(CoreError::NotFound)?;
-    let matched = row
-        .str("duplicate")
-        .and_then(|d| serde_json::from_str::<(String, i64)>(d).ok())
-        .map(|(entity, id)| (if entity == "contact" { "contact" } else { "lead" }, id));
-    let start = row.i64("next_responsible").unwrap_or(0);
-    let active: Vec<(i64, Option<i64>)> = serde_json::from_str(row.str("active").unwrap_or("[]"))
-        .map_err(|e| CoreError::Internal(format!("the form's users do not read: {e}")))?;
-    let n = form.responsible_ids.len().max(1) as i64;
-    for step in 0..n {
-        let candidate = form
-            .responsible_ids
-            .get(((start + step) % n) as usize)
-            .copied()
-            .unwrap_or(0);
-        if let Some((user, department)) = active.iter().find(|(id, _)| *id == candidate) {
-            let turn = Turn {
-                user: *user,
-                department: *department,
-                next: (start + step + 1) % n,
-            };
-            return Ok((turn, matched));
-        }
-    }
-    Err(CoreError::Unavailable(format!(
-        "form {} has no active responsible user",
-        form.id
-    )))
-}
-
-/// A record a submission duplicates: its entity and id.
-type Matched = (&'static str, i64);
-
-/// Whose turn a submission is, and where the round goes on from (kept on its log row).
-struct Turn {
-    user: i64,
-    department: Option<i64>,
-    next: i64,
-}
-
 /// An SQL expression (and its parameters) for the first existing contact or lead with the
 /// same normalised e-mail or phone, as `[entity, id]` JSON: contacts before leads, then the
 /// order the values were posted in. `None` when nothing posted can match.
@@ -606,24 +531,14 @@ fn by_posted_name(error: CoreError, mapped: &Mapped) -> CoreError {
 fn accept(
     db: &dyn Db,
     form: &Form,
-    pairs: &[(String, String)],
+    mapped: &Mapped,
+    first_def: &EntityDef,
+    found: &Situation,
     log: &LogEntry,
     now: i64,
 ) -> Result<Outcome, CoreError> {
-    let mapped = map_pairs(form, pairs);
-    // The definitions come with the form (its workspace), else from the database.
-    let definition = |name: &str| match &form.workspace {
-        Some(workspace) => workspace.entity(name),
-        None => EntityDef::load(db, name),
-    };
-    // The definition the submission fills (it carries the firm's parse settings).
-    let first_def = definition(if form.creates == "contact_deal" {
-        "contact"
-    } else {
-        "lead"
-    })?;
-    let duplicate = duplicate_expression(&mapped, &first_def.parse.default_country);
-    let (turn, matched) = turn_and_duplicate(db, form, duplicate)?;
+    let turn = found.turn(form)?;
+    let matched = found.matched;
     let responsible = turn.user;
     let system = Caller::system(responsible, turn.department);
     let mut ids = Ids {
@@ -645,14 +560,14 @@ fn accept(
             let contact_id = match matched {
                 Some(("contact", id)) if attach => id,
                 _ => {
-                    let mut body = record_body(form, &mapped, &contact_def, log);
+                    let mut body = record_body(form, mapped, contact_def, log);
                     body["responsible_id"] = json!(responsible);
-                    let contact = service::create(db, &system, &contact_def, &body)?;
+                    let contact = service::create(db, &system, contact_def, &body)?;
                     contact["id"].as_i64().unwrap_or_default()
                 }
             };
             ids.contact = Some(contact_id);
-            let deal_def = definition("deal")?;
+            let deal_def = definition(db, form, "deal")?;
             let title = format!("{}: {}", form.name, crate::clock::rfc3339(now));
             let mut body = json!({"title": title, "contact_ids": [contact_id], "responsible_id": responsible,
                                   "source": form.source, "comments": summary_text});
@@ -666,15 +581,15 @@ fn accept(
             ids.deal = deal["id"].as_i64();
         } else if !attach {
             let lead_def = first_def;
-            let mut body = record_body(form, &mapped, &lead_def, log);
+            let mut body = record_body(form, mapped, lead_def, log);
             body["responsible_id"] = json!(responsible);
-            let lead = service::create(db, &system, &lead_def, &body)?;
+            let lead = service::create(db, &system, lead_def, &body)?;
             ids.lead = lead["id"].as_i64();
         }
         Ok(())
     })();
     if let Err(error) = result {
-        return match by_posted_name(error, &mapped) {
+        return match by_posted_name(error, mapped) {
             CoreError::Validation(errors) => Err(CoreError::Validation(errors)),
             other => Err(other),
         };
@@ -692,7 +607,7 @@ fn accept(
             (_, _, _, Some(found)) => found,
             _ => ("lead", 0),
         };
-        let activity_def = definition("activity")?;
+        let activity_def = definition(db, form, "activity")?;
         let task = json!({
             "type": "TASK",
             "subject": format!("Call the client: web form \"{}\"", form.name),
