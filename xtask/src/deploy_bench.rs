@@ -10,7 +10,9 @@
 //!
 //! Each endpoint is called sequentially (one client, a new TCP connection per request, the same
 //! for every mode) and reported as its p50 beside the statements it took (the runtime counts
-//! them: `--report-sql-statements`). A benchmark, never a test: it prints figures.
+//! them: `--report-sql-statements`). Beside them, the floor every request pays on Spin: a fresh
+//! native connection to the same file and its first statement (the schema parse). A benchmark,
+//! never a test: it prints figures.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -40,6 +42,7 @@ struct Figure {
 pub fn run(root: &Path) -> anyhow::Result<()> {
     crate::build_all(true)?;
     let mut rows: Vec<(String, Vec<Figure>)> = Vec::new();
+    let mut floor = None;
     for (index, (_, flags)) in MODES.iter().enumerate() {
         let state = root.join("target").join("bench-deploy").join(index.to_string());
         let _ = std::fs::remove_dir_all(&state);
@@ -48,6 +51,9 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         let (host, _) = crate::bench::start_host_args(&state, &args)?;
         let measured = measure(&host.1, if index == 2 { 40 } else { 200 });
         crate::bench::stop(host);
+        if index == 1 {
+            floor = Some(fresh_connection_floor(&state.join("sqlite_db.db"), 200)?);
+        }
         for (name, figure) in measured? {
             match rows.iter_mut().find(|(n, _)| *n == name) {
                 Some((_, figures)) => figures.push(figure),
@@ -81,7 +87,29 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             p50(2),
         );
     }
+    if let Some(floor) = floor {
+        println!(
+            "\nThe floor of every request on Spin, natively on the same file: a fresh connection and \
+             its first statement (which parses the schema), p50 {:.2} ms.",
+            floor.as_secs_f64() * 1e3
+        );
+    }
     Ok(())
+}
+
+/// What a fresh connection costs before any work: open the database file natively and run
+/// one statement that needs the schema, `n` times; the p50.
+fn fresh_connection_floor(path: &Path, n: usize) -> anyhow::Result<Duration> {
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let started = Instant::now();
+        let conn = rusqlite::Connection::open(path)?;
+        conn.query_row("SELECT count(*) FROM users WHERE id = 0", [], |_| Ok(()))?;
+        drop(conn);
+        times.push(started.elapsed());
+    }
+    times.sort_unstable();
+    Ok(times[n / 2])
 }
 
 /// Sets the app up (an administrator, a lead, a web form), then times each endpoint `n` times.
