@@ -173,6 +173,15 @@ fn stored(db: &dyn Db, def: &EntityDef, id: i64) -> Result<Vec<(Option<i64>, Ite
     Ok(rows.iter().map(|r| (r.i64("id"), Item::from_row(&r))).collect())
 }
 
+/// A record's stored items, in order (for a writer that compares before replacing them).
+pub fn items_of(db: &dyn Db, entity: &str, id: i64) -> Result<Vec<Item>, CoreError> {
+    let rows = db.query(
+        "SELECT * FROM record_products WHERE entity = ? AND record_id = ? ORDER BY sort, id",
+        &[entity.into(), id.into()],
+    )?;
+    Ok(rows.iter().map(|r| Item::from_row(&r)).collect())
+}
+
 /// A record's items (read access to the record needed).
 pub fn get(db: &dyn Db, caller: &Caller, def: &EntityDef, id: i64) -> Result<Json, CoreError> {
     let values = access::load_checked(db, caller, def, id, Action::Read)?;
