@@ -763,3 +763,120 @@ fn order_sources_refuse_bad_definitions_by_field() {
     }
     assert_eq!(count(&app, "SELECT count(*) FROM order_sources"), 0);
 }
+
+/// Delivers one generic order until it is acknowledged (a fresh timestamp per attempt, the same
+/// delivery id, as a store retries); whether it was, and how many attempts it took.
+fn deliver_until_acknowledged(
+    base: &std::sync::RwLock<String>,
+    key: &str,
+    secret: &str,
+    id: &str,
+    acknowledged: &std::sync::atomic::AtomicUsize,
+) -> (bool, u32) {
+    let client = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let body = serde_json::to_vec(
+        &json!({"id": id, "updated_at": "2026-11-22T08:30:00Z", "currency": "EUR",
+        "total": "10.00", "status": "paid", "customer": {"email": format!("{id}@example.com")},
+        "items": [{"name": "Thing", "price": "10.00", "quantity": 1}]}),
+    )
+    .expect("json");
+    let started = std::time::Instant::now();
+    let mut attempts = 0;
+    while started.elapsed() < std::time::Duration::from_secs(20) {
+        attempts += 1;
+        let at = now();
+        let signature = format!(
+            "sha256={}",
+            hex::encode(hmac(secret, &[format!("{at}.").as_bytes(), &body]))
+        );
+        let answer = client
+            .post(format!("{}/hooks/orders/{key}", base.read().expect("base")))
+            .header("content-type", "application/json")
+            .header("x-signature", signature)
+            .header("x-timestamp", at.to_string())
+            .header("x-delivery-id", id)
+            .body(body.clone())
+            .send()
+            .and_then(|r| Ok((r.status().as_u16(), r.json::<Value>()?)));
+        if let Ok((200, answer)) = &answer
+            && (answer["status"] == "processed" || answer["status"] == "duplicate")
+        {
+            acknowledged.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            return (true, attempts);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    (false, attempts)
+}
+
+#[test]
+fn every_acknowledged_delivery_survives_a_sigkill_and_is_processed_once() {
+    use std::sync::RwLock;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const ORDERS: usize = 200;
+    const KILL_AFTER: usize = 60;
+    let mut app = spawn_app();
+    let admin = app.setup_admin();
+    let created = source(&app, &admin, "generic", json!({}));
+    let secret = created["secret"].as_str().expect("secret").to_string();
+    let key = key(&created);
+    let base = RwLock::new(app.base.clone());
+    let next = AtomicUsize::new(0);
+    let acknowledged = AtomicUsize::new(0);
+    let (fates, at_kill) = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut fates = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        if i >= ORDERS {
+                            return fates;
+                        }
+                        let id = format!("order-{i:04}");
+                        let fate = deliver_until_acknowledged(&base, &key, &secret, &id, &acknowledged);
+                        fates.push((id, fate));
+                    }
+                })
+            })
+            .collect();
+        while acknowledged.load(Ordering::SeqCst) < KILL_AFTER && !clients.iter().all(|c| c.is_finished()) {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+        let at_kill = acknowledged.load(Ordering::SeqCst);
+        app.kill_hard_and_restart();
+        *base.write().expect("base") = app.base.clone();
+        let fates: Vec<(String, (bool, u32))> = clients
+            .into_iter()
+            .flat_map(|c| c.join().expect("client thread"))
+            .collect();
+        (fates, at_kill)
+    });
+    assert!(at_kill < ORDERS, "the kill came after the load ended");
+    assert!(
+        fates.iter().all(|(_, (ok, _))| *ok),
+        "every delivery is acknowledged in the end"
+    );
+    let db = app.db();
+    let per_order = |sql: &str| -> std::collections::HashMap<String, i64> {
+        let mut statement = db.prepare(sql).expect("prepare");
+        statement
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect()
+    };
+    let rows =
+        per_order("SELECT delivery_id, count(*) FROM order_inbox WHERE status = 'processed' GROUP BY delivery_id");
+    let links = per_order("SELECT order_id, count(*) FROM deal_orders GROUP BY order_id");
+    for (id, _) in &fates {
+        assert_eq!(rows.get(id), Some(&1), "{id}: one processed inbox row");
+        assert_eq!(links.get(id), Some(&1), "{id}: one deal");
+    }
+    assert_eq!(count(&app, "SELECT count(*) FROM order_inbox"), ORDERS as i64);
+    assert_eq!(count(&app, "SELECT count(*) FROM deals"), ORDERS as i64);
+    assert_eq!(count(&app, "SELECT count(*) FROM record_products"), ORDERS as i64);
+}

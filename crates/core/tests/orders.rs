@@ -124,3 +124,37 @@ fn a_bad_signature_stores_nothing_but_a_count() {
     assert_eq!(count(&db, "SELECT count(*) FROM order_inbox"), 0);
     assert_eq!(count(&db, "SELECT failed_signatures FROM order_sources"), 1);
 }
+
+#[test]
+fn a_stage_set_by_hand_stays_until_the_store_state_changes() {
+    let (_dir, db) = fresh();
+    let source = shopify_source(&db);
+    let Outcome::Stored { deal_id, .. } = deliver(&db, &source, SHOPIFY, "d1") else {
+        panic!("stored");
+    };
+    let deal_id = deal_id.expect("deal");
+    let stage = |db: &dyn Db| {
+        db.query("SELECT stage FROM deals WHERE id = ?", &[deal_id.into()])
+            .expect("stage")
+            .first_str()
+            .map(str::to_owned)
+    };
+    assert_eq!(stage(&db).as_deref(), Some("PREPARATION"));
+    let admin = crm_core::acl::Caller::load(&db, 1).expect("admin");
+    let def = crm_core::records::EntityDef::load(&db, "deal").expect("def");
+    crm_core::records::service::update(&db, &admin, &def, deal_id, &json!({"stage": "EXECUTING"}), None)
+        .expect("moved by hand");
+    let edited = variant(json!({"note": "Leave at the door", "updated_at": "2025-03-14T11:00:00+03:00"}));
+    deliver(&db, &source, &edited, "d2");
+    assert_eq!(stage(&db).as_deref(), Some("EXECUTING"), "still paid: the stage stays");
+    let fulfilled = variant(json!({"fulfillment_status": "fulfilled", "updated_at": "2025-03-14T12:00:00+03:00"}));
+    deliver(&db, &source, &fulfilled, "d3");
+    assert_eq!(stage(&db).as_deref(), Some("WON"));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM timeline WHERE entity = 'deal' AND kind = 'store_order'"
+        ),
+        3
+    );
+}

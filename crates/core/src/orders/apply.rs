@@ -8,7 +8,8 @@
 //! total differs from the lines by, so the items always add up to the amount.
 //!
 //! `deal_orders` links the deal to (source, order id), so a later delivery updates the same
-//! deal (its fields, items and stage, each change on the timeline) — unless it is older than
+//! deal (its fields and items, and its stage when the store's state changed; each
+//! change on the timeline) — unless it is older than
 //! the last one applied (by the order's update time), or the same version again (same time and
 //! same body): then it is skipped and nothing changes. Concurrent deliveries queue on the
 //! write lock (`BEGIN IMMEDIATE`), so the second one finds the first one's link.
@@ -50,7 +51,7 @@ pub fn apply(db: &dyn Db, source: &OrderSource, order: &Order, hash: &str, now: 
         ));
     }
     let link = db.query(
-        "SELECT o.deal_id, o.order_updated_at, o.body_sha256, d.responsible_id FROM deal_orders o \
+        "SELECT o.deal_id, o.order_updated_at, o.body_sha256, o.status, d.responsible_id FROM deal_orders o \
          LEFT JOIN deals d ON d.id = o.deal_id WHERE o.source_id = ? AND o.order_id = ?",
         &[source.id.into(), order.id.as_str().into()],
     )?;
@@ -60,6 +61,7 @@ pub fn apply(db: &dyn Db, source: &OrderSource, order: &Order, hash: &str, now: 
             r.i64("order_updated_at").unwrap_or_default(),
             r.str("body_sha256").unwrap_or_default().to_string(),
             r.i64("responsible_id"),
+            r.str("status").map(str::to_owned),
         )
     });
     let definition = |name: &str| match &source.workspace {
@@ -68,17 +70,17 @@ pub fn apply(db: &dyn Db, source: &OrderSource, order: &Order, hash: &str, now: 
     };
     let deal_def = definition("deal")?;
     let existing = match &link {
-        Some((deal_id, updated_at, stored_hash, Some(responsible))) => {
+        Some((deal_id, updated_at, stored_hash, Some(responsible), state)) => {
             if order.updated_at < *updated_at || (order.updated_at == *updated_at && stored_hash == hash) {
                 return Ok(Applied::Skipped { deal_id: *deal_id });
             }
-            Some((*deal_id, *responsible))
+            Some((*deal_id, *responsible, state.clone()))
         }
         // The deal was deleted in the CRM: the order makes a new one.
         _ => None,
     };
-    let responsible = match existing {
-        Some((_, responsible)) => responsible,
+    let responsible = match &existing {
+        Some((_, responsible, _)) => *responsible,
         None => take_turn(db, source)?,
     };
     let department = db
@@ -93,11 +95,16 @@ pub fn apply(db: &dyn Db, source: &OrderSource, order: &Order, hash: &str, now: 
         "currency": order.currency,
         "source_description": source_description(source, order),
     });
-    if let Some(stage) = stage {
+    // The stage follows the store's state when the state changes (or on create), so a stage a
+    // manager set by hand stays while the store only edits the order.
+    let state_changed = existing
+        .as_ref()
+        .is_none_or(|(_, _, state)| state.as_deref() != Some(order.state.as_str()));
+    if let Some(stage) = stage.filter(|_| state_changed) {
         deal["stage"] = json!(stage);
     }
     let deal_id = match existing {
-        Some((deal_id, _)) => {
+        Some((deal_id, _, _)) => {
             service::update(db, &system, &deal_def, deal_id, &deal, None)?;
             deal_id
         }
