@@ -65,3 +65,8 @@ CREATE TABLE deal_orders (
     body_sha256 TEXT NOT NULL,
     PRIMARY KEY (source_id, order_id)
 ) WITHOUT ROWID;
+-- A deleted deal lets go of its order (deal ids are reused), so the order's next update makes
+-- a new deal and no other order's deal is ever taken for it.
+CREATE TRIGGER deal_orders_deal_deleted AFTER DELETE ON deals BEGIN
+    DELETE FROM deal_orders WHERE deal_id = OLD.id;
+END;

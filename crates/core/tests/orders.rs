@@ -158,3 +158,37 @@ fn a_stage_set_by_hand_stays_until_the_store_state_changes() {
         3
     );
 }
+
+#[test]
+fn an_order_whose_deal_was_deleted_makes_a_new_one_on_its_next_update() {
+    let (_dir, db) = fresh();
+    let source = shopify_source(&db);
+    let Outcome::Stored { deal_id, .. } = deliver(&db, &source, SHOPIFY, "d1") else {
+        panic!("stored");
+    };
+    let admin = crm_core::acl::Caller::load(&db, 1).expect("admin");
+    let def = crm_core::records::EntityDef::load(&db, "deal").expect("def");
+    crm_core::records::service::delete(&db, &admin, &def, deal_id.expect("deal"), None).expect("deleted");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM deal_orders"),
+        0,
+        "the link goes with the deal"
+    );
+    let newer = variant(json!({"updated_at": "2025-03-14T11:00:00+03:00"}));
+    let Outcome::Stored {
+        status, deal_id: again, ..
+    } = deliver(&db, &source, &newer, "d2")
+    else {
+        panic!("stored");
+    };
+    assert_eq!(status, "processed");
+    assert_eq!(count(&db, "SELECT count(*) FROM deals"), 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM deal_orders o JOIN deals d ON d.id = o.deal_id"
+        ),
+        1
+    );
+    assert!(again.is_some());
+}

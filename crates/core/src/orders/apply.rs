@@ -51,7 +51,7 @@ pub fn apply(db: &dyn Db, source: &OrderSource, order: &Order, hash: &str, now: 
         ));
     }
     let link = db.query(
-        "SELECT o.deal_id, o.order_updated_at, o.body_sha256, o.status, d.responsible_id FROM deal_orders o \
+        "SELECT o.deal_id, o.order_updated_at, o.body_sha256, o.status, d.id AS live, d.responsible_id FROM deal_orders o \
          LEFT JOIN deals d ON d.id = o.deal_id WHERE o.source_id = ? AND o.order_id = ?",
         &[source.id.into(), order.id.as_str().into()],
     )?;
@@ -60,7 +60,7 @@ pub fn apply(db: &dyn Db, source: &OrderSource, order: &Order, hash: &str, now: 
             r.i64("deal_id").unwrap_or_default(),
             r.i64("order_updated_at").unwrap_or_default(),
             r.str("body_sha256").unwrap_or_default().to_string(),
-            r.i64("responsible_id"),
+            r.i64("live").map(|_| r.i64("responsible_id")),
             r.str("status").map(str::to_owned),
         )
     });
@@ -76,12 +76,12 @@ pub fn apply(db: &dyn Db, source: &OrderSource, order: &Order, hash: &str, now: 
             }
             Some((*deal_id, *responsible, state.clone()))
         }
-        // The deal was deleted in the CRM: the order makes a new one.
+        // No deal (a deleted deal's link goes with it, sql/0017): the order makes a new one.
         _ => None,
     };
     let responsible = match &existing {
-        Some((_, responsible, _)) => *responsible,
-        None => take_turn(db, source)?,
+        Some((_, Some(responsible), _)) => *responsible,
+        _ => take_turn(db, source)?,
     };
     let department = db
         .query("SELECT department_id FROM users WHERE id = ?", &[responsible.into()])?
