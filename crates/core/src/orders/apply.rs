@@ -19,7 +19,7 @@ use serde_json::{Value as Json, json};
 use super::order::Order;
 use super::source::OrderSource;
 use crate::acl::Caller;
-use crate::db::{Db, Value};
+use crate::db::Db;
 use crate::error::{CoreError, FieldErrors};
 use crate::records::line_items::{self, Item};
 use crate::records::values::{self, format_decimal};
@@ -127,12 +127,16 @@ pub fn apply(db: &dyn Db, source: &OrderSource, order: &Order, hash: &str, now: 
         }
     };
     let items = items(db, &system, source, order)?;
-    let stored = line_items::items_of(db, "deal", deal_id)?;
+    // A new deal has no items yet; an existing one's are replaced only when they differ.
+    let stored = match existing {
+        Some(_) => line_items::items_of(db, "deal", deal_id)?,
+        None => Vec::new(),
+    };
     if stored != items {
-        line_items::remove(db, "deal", deal_id)?;
-        for (sort, item) in items.iter().enumerate() {
-            line_items::insert(db, "deal", deal_id, item, sort as i64)?;
+        if !stored.is_empty() {
+            line_items::remove(db, "deal", deal_id)?;
         }
+        line_items::insert_all(db, "deal", deal_id, &items)?;
         timeline::append(db, "deal", deal_id, "products", None, &json!({ "count": items.len() }))?;
     }
     let utm: serde_json::Map<String, Json> = order.utm.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
@@ -308,10 +312,34 @@ fn company(db: &dyn Db, system: &Caller, title: &str, def: &EntityDef) -> Result
 
 /// The deal's items: products (matched by SKU), the extras, and an adjustment to the total.
 fn items(db: &dyn Db, system: &Caller, source: &OrderSource, order: &Order) -> Result<Vec<Item>, CoreError> {
+    // Every SKU's product in one query (a SKU names one product, whatever its case).
+    let skus: Vec<&str> = order.items.iter().filter_map(|l| l.sku.as_deref()).collect();
+    let mut known = std::collections::HashMap::new();
+    if !skus.is_empty() {
+        let rows = db.query(
+            "SELECT id, sku FROM products WHERE sku COLLATE NOCASE IN (SELECT value FROM json_each(?))",
+            &[Json::from(skus).to_string().into()],
+        )?;
+        for row in rows.iter() {
+            if let (Some(id), Some(sku)) = (row.i64("id"), row.str("sku")) {
+                known.insert(sku.to_ascii_lowercase(), id);
+            }
+        }
+    }
     let mut items = Vec::new();
     for (i, line) in order.items.iter().enumerate() {
         let product_id = match &line.sku {
-            Some(sku) => product(db, system, source, order, line, sku, i)?,
+            Some(sku) => match known.get(&sku.to_ascii_lowercase()) {
+                Some(id) => Some(*id),
+                None if source.create_products => {
+                    let id = product(db, system, source, order, line, sku, i)?;
+                    if let Some(id) = id {
+                        known.insert(sku.to_ascii_lowercase(), id);
+                    }
+                    id
+                }
+                None => None,
+            },
             None => None,
         };
         items.push(Item {
@@ -368,7 +396,7 @@ fn extra_item(name: &str, amount: i64) -> Item {
     }
 }
 
-/// The catalog product with this SKU; created from the line when the source allows.
+/// A new catalog product from the line (the source allows it; no product has the SKU).
 fn product(
     db: &dyn Db,
     system: &Caller,
@@ -378,18 +406,6 @@ fn product(
     sku: &str,
     i: usize,
 ) -> Result<Option<i64>, CoreError> {
-    if let Some(id) = db
-        .query(
-            "SELECT id FROM products WHERE sku = ? COLLATE NOCASE",
-            &[Value::from(sku)],
-        )?
-        .first_i64()
-    {
-        return Ok(Some(id));
-    }
-    if !source.create_products {
-        return Ok(None);
-    }
     let def = match &source.workspace {
         Some(workspace) => workspace.entity("product")?,
         None => EntityDef::load(db, "product")?,
