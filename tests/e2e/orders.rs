@@ -312,6 +312,36 @@ fn the_woocommerce_sample_becomes_a_deal_and_its_ping_creates_nothing() {
     );
     assert_eq!(items["totals"]["total"], "5240.00");
     assert_eq!(items["items"].as_array().map(Vec::len), Some(3));
+    // What wp_json_encode really sends (`\/`, `\uXXXX`), verified over its own bytes.
+    let escaped = br#"{"id":1584,"status":"completed","currency":"RUB","total":"790.00","date_modified_gmt":"2025-03-14T08:00:00","billing":{"first_name":"\u041e\u043b\u044c\u0433\u0430","email":"olga@example.com"},"line_items":[{"name":"\u0427\u0430\u0439 1\/2","quantity":1,"subtotal":"790.00","sku":"TEA-1\/2"}]}"#;
+    let (status, answer) = woo(&app, &key(&created), escaped, "php");
+    assert_eq!(
+        (status, answer["status"].as_str()),
+        (200, Some("processed")),
+        "{answer}"
+    );
+    let deal_id = answer["deal_id"].as_i64().expect("deal");
+    let deal = call(&app, &admin, Method::GET, &format!("/api/deals/{deal_id}"), None, 200);
+    assert_eq!(deal["stage"], "WON", "completed maps to won");
+    let items = call(
+        &app,
+        &admin,
+        Method::GET,
+        &format!("/api/deals/{deal_id}/products"),
+        None,
+        200,
+    );
+    assert_eq!(items["items"][0]["name"], "Чай 1/2");
+    let contact_id = deal["contact_ids"][0].as_i64().expect("contact");
+    let contact = call(
+        &app,
+        &admin,
+        Method::GET,
+        &format!("/api/contacts/{contact_id}"),
+        None,
+        200,
+    );
+    assert_eq!(contact["first_name"], "Ольга");
 }
 
 #[test]
