@@ -16,6 +16,7 @@ mod health;
 mod helpers;
 mod intake;
 mod money;
+mod orders;
 mod products;
 mod records;
 mod reliability;

@@ -81,6 +81,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     }
     stop(host);
     crate::intake_bench::run(root)?;
+    crate::orders_bench::run(root)?;
     crate::records_bench::run(root)?;
     crate::deals_bench::run(root)?;
     crate::deploy_bench::run(root)?;

@@ -10,6 +10,7 @@
 //!   `cargo xtask bench records`: only the record engine over a million leads and contacts;
 //!   `cargo xtask bench deals`: only deals and the kanban board over a million deals.
 //!   `cargo xtask bench intake`: only web-form submissions against their native floor.
+//!   `cargo xtask bench orders`: only store orders (20-item deliveries) against their native floor.
 //!   `cargo xtask bench deploy`: each endpoint's cost pooled, on Spin's fresh connections and
 //!   with a remote database's round trip per statement, with its statements per request.
 //!   `cargo xtask bench startup`: a restart's first answer, with the app and with more
@@ -33,6 +34,7 @@ mod deals_bench;
 mod deploy_bench;
 mod intake_bench;
 mod invariants;
+mod orders_bench;
 mod records_bench;
 mod reliability;
 mod startup_bench;
@@ -74,6 +76,7 @@ fn run() -> anyhow::Result<()> {
         Some("bench") if args.get(1).map(String::as_str) == Some("records") => records_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("deals") => deals_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("intake") => intake_bench::run(&root),
+        Some("bench") if args.get(1).map(String::as_str) == Some("orders") => orders_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("ui") => ui_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("deploy") => deploy_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("startup") => startup_bench::run(&root, &args[2..]),
@@ -85,7 +88,7 @@ fn run() -> anyhow::Result<()> {
         Some("bench") => bench::run(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | intake | ui | deploy | startup [--host PATH]] | reliability | sizes"
+                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | intake | orders | ui | deploy | startup [--host PATH]] | reliability | sizes"
             );
             std::process::exit(2);
         }

@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod intake;
 pub mod kv;
 pub mod migrate;
+pub mod orders;
 pub mod records;
 pub mod resource;
 pub mod settings;

@@ -173,6 +173,15 @@ fn stored(db: &dyn Db, def: &EntityDef, id: i64) -> Result<Vec<(Option<i64>, Ite
     Ok(rows.iter().map(|r| (r.i64("id"), Item::from_row(&r))).collect())
 }
 
+/// A record's stored items, in order (for a writer that compares before replacing them).
+pub fn items_of(db: &dyn Db, entity: &str, id: i64) -> Result<Vec<Item>, CoreError> {
+    let rows = db.query(
+        "SELECT * FROM record_products WHERE entity = ? AND record_id = ? ORDER BY sort, id",
+        &[entity.into(), id.into()],
+    )?;
+    Ok(rows.iter().map(|r| Item::from_row(&r)).collect())
+}
+
 /// A record's items (read access to the record needed).
 pub fn get(db: &dyn Db, caller: &Caller, def: &EntityDef, id: i64) -> Result<Json, CoreError> {
     let values = access::load_checked(db, caller, def, id, Action::Read)?;
@@ -486,6 +495,41 @@ pub fn insert(db: &dyn Db, entity: &str, record_id: i64, item: &Item, sort: i64)
             sort.into(),
         ],
     )?;
+    Ok(())
+}
+
+/// Stores a record's items in order, several rows per statement (a store order's 20 items are
+/// one statement, not 20).
+pub fn insert_all(db: &dyn Db, entity: &str, record_id: i64, items: &[Item]) -> Result<(), CoreError> {
+    const ROWS: usize = 50;
+    for (chunk_index, chunk) in items.chunks(ROWS).enumerate() {
+        let mut params: Vec<Value> = Vec::with_capacity(chunk.len() * 13);
+        for (i, item) in chunk.iter().enumerate() {
+            params.extend([
+                entity.into(),
+                record_id.into(),
+                item.product_id.into(),
+                item.name.as_str().into(),
+                item.price.into(),
+                item.quantity.into(),
+                item.discount_type.as_str().into(),
+                item.discount_rate.into(),
+                item.discount_sum.into(),
+                item.tax_rate.into(),
+                item.tax_included.into(),
+                item.unit.as_deref().into(),
+                ((chunk_index * ROWS + i) as i64).into(),
+            ]);
+        }
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        db.execute(
+            &format!(
+                "INSERT INTO record_products (entity, record_id, product_id, name, price, quantity, discount_type, \
+                 discount_rate, discount_sum, tax_rate, tax_included, unit, sort) VALUES {rows}"
+            ),
+            &params,
+        )?;
+    }
     Ok(())
 }
 
