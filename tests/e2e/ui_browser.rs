@@ -1084,6 +1084,10 @@ fn a_generic_store_source_made_in_settings_takes_orders_and_replays_a_failed_one
         "{source}"
     );
     assert!(source.get("secret").is_none(), "the secret is never read back: {source}");
+    assert!(
+        source["previous_secret_expires_at"].is_string(),
+        "the secret was rotated in the edit dialog: {source}"
+    );
     let me = get(&app, &admin, "/api/me");
     assert_eq!(source["responsible_ids"], json!([me["id"]]), "{source}");
     assert_eq!(source["stage_map"]["paid"], results["mapped_paid"], "the mapping saved: {source}");
@@ -1109,7 +1113,16 @@ fn a_generic_store_source_made_in_settings_takes_orders_and_replays_a_failed_one
             )
         })
         .collect();
-    assert_eq!(seen, [("A-1001", "processed", 1), ("A-1002", "processed", 2)], "{inbox}");
+    assert_eq!(
+        seen,
+        [
+            ("A-1001", "processed", 1),
+            ("A-1002", "processed", 2),
+            ("A-201", "processed", 1),
+            ("A-202", "processed", 1)
+        ],
+        "the two orders, then one under the old and one under the rotated secret: {inbox}"
+    );
     for (entry, link, amount, currency) in [
         (&entries[0], &results["good_deal_link"], "37.50", "EUR"),
         (&entries[1], &results["replayed_deal_link"], "20.00", "GBP"),

@@ -4,7 +4,8 @@
 // one in a currency the CRM lacks: the inbox shows one processed with its deal and one failed
 // with its error. The currency is added through the API, Replay on the failed row processes it
 // (announced) and the row links its deal; the raw body shows as text in a dialog; a status is
-// mapped to another stage; after a reload the secret is nowhere on the page.
+// mapped to another stage; after a reload the secret is nowhere on the page. Edit rotates the
+// secret (the old one still verifies), Deactivate turns the URL off and Reactivate back on.
 import { createHmac } from "node:crypto";
 import { signIn, open, eventually } from "./lib.mjs";
 
@@ -118,6 +119,29 @@ export default async function ({ page, config, shot, api, check, results }) {
   const values = await page.locator("input, textarea").evaluateAll((list) => list.map((e) => e.value));
   check(!text.includes(secret) && !values.some((v) => v.includes(secret)), "the secret is nowhere on the page");
   check((await page.getByRole("region", { name: "Order statuses and deal stages" }).getByLabel("Store status “paid”").inputValue()) === results.mapped_paid, "the mapping was kept");
+
+  // Edit: an empty secret keeps it; a new one rotates it, the old one verifying for the grace.
+  await page.getByRole("button", { name: "Edit source" }).click();
+  const edit = page.getByRole("dialog", { name: "Edit source" });
+  await edit.getByText("Leave empty to keep the current secret.", { exact: false }).waitFor();
+  check((await edit.getByLabel("Signing secret").inputValue()) === "", "the secret is not read back into the form");
+  await edit.getByLabel("Signing secret").fill("rotated-secret-from-the-store");
+  await edit.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByText("The previous secret still verifies until", { exact: false }).waitFor();
+  const order = (n) => ({ id: `A-20${n}`, updated_at: "2026-11-22T10:00:00Z", currency: "EUR", total: "5.00", items: [{ sku: "PEN-1", name: "Pen", price: "5.00", quantity: 1 }] });
+  const old = await deliver(url, secret, order(1), "ui-3");
+  const rotated = await deliver(url, "rotated-secret-from-the-store", order(2), "ui-4");
+  check(old.status === 200 && rotated.status === 200, `both secrets verify in the grace period: ${old.status} ${rotated.status}`);
+
+  // Deactivate (asked first): the URL stops taking orders; then reactivate.
+  await page.getByRole("button", { name: "Deactivate Petrov shop" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Deactivate", exact: true }).click();
+  await page.getByText("This source is inactive", { exact: false }).waitFor();
+  const refused = await deliver(url, "rotated-secret-from-the-store", order(3), "ui-5");
+  check(refused.status === 404, `an inactive source's URL answers 404: ${refused.status}`);
+  await shot("order-sources-inactive");
+  await page.getByRole("button", { name: "Reactivate" }).click();
+  await page.getByRole("button", { name: "Deactivate Petrov shop" }).waitFor();
 
   // The list shows the source.
   await open(page, config, "/settings/order-sources", "Store orders");
