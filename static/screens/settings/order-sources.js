@@ -91,7 +91,7 @@ async function sourceList(ctx) {
     t("settings.section.order-sources"),
     html`<button type="button" @click=${create}>${t("orders.new")}</button>`,
     html`<p class="hint">${t("orders.intro")}</p>`,
-    table(items, columns, { caption: t("settings.section.order-sources") }),
+    el`<div class="order-sources-list">${table(items, columns, { caption: t("settings.section.order-sources") })}</div>`,
   );
 }
 
