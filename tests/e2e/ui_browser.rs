@@ -218,9 +218,20 @@ fn at_360_px_nothing_scrolls_sideways_and_lists_become_cards() {
         "/api/deals",
         json!({"title": "Phone deal", "amount": "120000.00", "currency": "RUB"}),
     );
+    let me = get(&app, &admin, "/api/me");
+    let source = post(
+        &app,
+        &admin,
+        "/api/order-sources",
+        json!({"name": "Интернет-магазин Петрова", "kind": "generic", "responsible_ids": [me["id"]]}),
+    );
     let mut config = admin_config(&admin);
     config["title"] = json!(title);
     config["viewport"] = json!({"width": 360, "height": 740});
+    config["source_id"] = source["id"].clone();
+    config["source_name"] = source["name"].clone();
+    config["secret"] = source["secret"].clone();
+    config["hook"] = source["webhook_url"].clone();
     run_ui(&app, "narrow", config);
 }
 
