@@ -122,18 +122,23 @@ async function sourcePage(ctx) {
     mount(
       actions,
       html`<a href=${BASE}>${t("orders.all")}</a>
-      <button type="button" class="secondary" @click=${edit}>${t("orders.edit")}</button>
+      <button type="button" class="secondary" data-act="edit" @click=${edit}>${t("orders.edit")}</button>
       ${item.active
-        ? html`<button type="button" class="danger" aria-label=${t("orders.deactivate_named", { name: item.name })} @click=${deactivate}>${t("orders.deactivate")}</button>`
-        : html`<button type="button" class="secondary" @click=${reactivate}>${t("orders.reactivate")}</button>`}`,
+        ? html`<button type="button" class="danger" data-act="toggle" aria-label=${t("orders.deactivate_named", { name: item.name })} @click=${deactivate}>${t("orders.deactivate")}</button>`
+        : html`<button type="button" class="secondary" data-act="toggle" @click=${reactivate}>${t("orders.reactivate")}</button>`}`,
     );
     mount(connection, connectionPanel(item, Boolean(secret)));
-    mount(mapping, mappingPanel(item, refs, show));
+    mount(mapping, mappingPanel(item, refs, (saved) => {
+      show(saved);
+      refocus(mapping, "button[type=submit]");
+    }));
   };
   const edit = async () => {
     const save = (body) => api(`/api/order-sources/${item.id}`, { method: "PATCH", body, ifMatch: item.version });
     const saved = await editDialog(t("orders.edit"), fieldsFor(refs, false), item, save);
-    if (saved) show(saved);
+    if (!saved) return;
+    show(saved);
+    refocus(actions, "[data-act=edit]");
   };
   const deactivate = async () => {
     const done = await confirmThen(
@@ -142,13 +147,16 @@ async function sourcePage(ctx) {
       () => api(`/api/order-sources/${item.id}`, { method: "DELETE", ifMatch: item.version }),
       alert,
     );
-    if (done) show(await api(`/api/order-sources/${item.id}`));
+    if (!done) return;
+    show(await api(`/api/order-sources/${item.id}`));
+    refocus(actions, "[data-act=toggle]");
   };
   const reactivate = async () => {
     let saved = null;
     if (await attempt(alert, async () => (saved = await api(`/api/order-sources/${item.id}`, { method: "PATCH", body: { active: true }, ifMatch: item.version })))) {
       announce(t("settings.done"));
       show(saved);
+      refocus(actions, "[data-act=toggle]");
     }
   };
 
@@ -163,6 +171,11 @@ async function sourcePage(ctx) {
   </section>`;
   show(item);
   return view;
+}
+
+/** Puts the focus back on the control matching `selector` in `where` after it was redrawn. */
+function refocus(where, selector) {
+  where.querySelector(selector)?.focus();
 }
 
 /** The generated secret, once, with a Copy button and the warning that it will not come back. */

@@ -140,6 +140,7 @@ export default async function ({ page, config, shot, api, check, results }) {
   const refused = await deliver(url, "rotated-secret-from-the-store", order(3), "ui-5");
   check(refused.status === 404, `an inactive source's URL answers 404: ${refused.status}`);
   await shot("order-sources-inactive");
+  check(await page.getByRole("button", { name: "Reactivate" }).evaluate((b) => b === document.activeElement), "the focus is on Reactivate");
   await page.getByRole("button", { name: "Reactivate" }).click();
   await page.getByRole("button", { name: "Deactivate Petrov shop" }).waitFor();
 
