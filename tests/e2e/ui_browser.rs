@@ -1090,24 +1090,38 @@ fn a_generic_store_source_made_in_settings_takes_orders_and_replays_a_failed_one
     let id = results["source_id"].as_i64().expect("the source's id");
     let source = get(&app, &admin, &format!("/api/order-sources/{id}"));
     assert_eq!(
-        (source["name"].as_str(), source["kind"].as_str(), source["active"].as_bool()),
+        (
+            source["name"].as_str(),
+            source["kind"].as_str(),
+            source["active"].as_bool()
+        ),
         (Some("Petrov shop"), Some("generic"), Some(true)),
         "{source}"
     );
-    assert!(source.get("secret").is_none(), "the secret is never read back: {source}");
+    assert!(
+        source.get("secret").is_none(),
+        "the secret is never read back: {source}"
+    );
     assert!(
         source["previous_secret_expires_at"].is_string(),
         "the secret was rotated in the edit dialog: {source}"
     );
     let me = get(&app, &admin, "/api/me");
     assert_eq!(source["responsible_ids"], json!([me["id"]]), "{source}");
-    assert_eq!(source["stage_map"]["paid"], results["mapped_paid"], "the mapping saved: {source}");
+    assert_eq!(
+        source["stage_map"]["paid"], results["mapped_paid"],
+        "the mapping saved: {source}"
+    );
     assert!(
-        results["listed"].as_str().is_some_and(|s| s.contains("Petrov shop") && s.contains("Active")),
+        results["listed"]
+            .as_str()
+            .is_some_and(|s| s.contains("Petrov shop") && s.contains("Active")),
         "{results}"
     );
     assert!(
-        results["error_shown"].as_str().is_some_and(|e| e.contains("unknown currency GBP")),
+        results["error_shown"]
+            .as_str()
+            .is_some_and(|e| e.contains("unknown currency GBP")),
         "{results}"
     );
 
