@@ -218,9 +218,20 @@ fn at_360_px_nothing_scrolls_sideways_and_lists_become_cards() {
         "/api/deals",
         json!({"title": "Phone deal", "amount": "120000.00", "currency": "RUB"}),
     );
+    let me = get(&app, &admin, "/api/me");
+    let source = post(
+        &app,
+        &admin,
+        "/api/order-sources",
+        json!({"name": "Интернет-магазин Петрова", "kind": "generic", "responsible_ids": [me["id"]]}),
+    );
     let mut config = admin_config(&admin);
     config["title"] = json!(title);
     config["viewport"] = json!({"width": 360, "height": 740});
+    config["source_id"] = source["id"].clone();
+    config["source_name"] = source["name"].clone();
+    config["secret"] = source["secret"].clone();
+    config["hook"] = source["webhook_url"].clone();
     run_ui(&app, "narrow", config);
 }
 
@@ -1069,4 +1080,85 @@ fn a_web_form_built_in_settings_takes_a_lead_from_another_site() {
     assert_eq!(results["payload_elements"], 0, "the payload is shown as text");
     let released = get(&app, &admin, &format!("/api/leads/{}", entries[2]["lead_id"]));
     assert_eq!(released["first_name"], "Maria", "{released}");
+}
+
+#[test]
+fn a_generic_store_source_made_in_settings_takes_orders_and_replays_a_failed_one() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let results = run_ui(&app, "order_sources", admin_config(&admin));
+    let id = results["source_id"].as_i64().expect("the source's id");
+    let source = get(&app, &admin, &format!("/api/order-sources/{id}"));
+    assert_eq!(
+        (
+            source["name"].as_str(),
+            source["kind"].as_str(),
+            source["active"].as_bool()
+        ),
+        (Some("Petrov shop"), Some("generic"), Some(true)),
+        "{source}"
+    );
+    assert!(
+        source.get("secret").is_none(),
+        "the secret is never read back: {source}"
+    );
+    assert!(
+        source["previous_secret_expires_at"].is_string(),
+        "the secret was rotated in the edit dialog: {source}"
+    );
+    let me = get(&app, &admin, "/api/me");
+    assert_eq!(source["responsible_ids"], json!([me["id"]]), "{source}");
+    assert_eq!(
+        source["stage_map"]["paid"], results["mapped_paid"],
+        "the mapping saved: {source}"
+    );
+    assert!(
+        results["listed"]
+            .as_str()
+            .is_some_and(|s| s.contains("Petrov shop") && s.contains("Active")),
+        "{results}"
+    );
+    assert!(
+        results["error_shown"]
+            .as_str()
+            .is_some_and(|e| e.contains("unknown currency GBP")),
+        "{results}"
+    );
+
+    // Both deliveries processed, the second after its replay, each with its deal.
+    let inbox = get(&app, &admin, &format!("/api/order-sources/{id}/inbox"));
+    let entries = inbox["items"].as_array().cloned().unwrap_or_default();
+    let seen: Vec<(&str, &str, i64)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["order_id"].as_str().unwrap_or_default(),
+                e["status"].as_str().unwrap_or_default(),
+                e["attempts"].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("A-1001", "processed", 1),
+            ("A-1002", "processed", 2),
+            ("A-201", "processed", 1),
+            ("A-202", "processed", 1)
+        ],
+        "the two orders, then one under the old and one under the rotated secret: {inbox}"
+    );
+    for (entry, link, amount, currency) in [
+        (&entries[0], &results["good_deal_link"], "37.50", "EUR"),
+        (&entries[1], &results["replayed_deal_link"], "20.00", "GBP"),
+    ] {
+        let deal_id = entry["deal_id"].as_i64().expect("a deal");
+        assert_eq!(link, &json!(format!("/deals/{deal_id}")), "the inbox links the deal");
+        let deal = get(&app, &admin, &format!("/api/deals/{deal_id}"));
+        assert_eq!(
+            (deal["amount"].as_str(), deal["currency"].as_str()),
+            (Some(amount), Some(currency)),
+            "{deal}"
+        );
+    }
 }

@@ -286,8 +286,11 @@ export function copyButton(text, label = t("settings.copy"), ariaLabel = null) {
       await navigator.clipboard.writeText(text);
       announce(t("settings.copied"));
     } catch {
-      // No clipboard permission: select the text next to the button instead.
-      event.target.previousElementSibling?.select?.();
+      // No clipboard permission: select the text next to the button instead, and say so.
+      const field = event.target.previousElementSibling;
+      field?.focus?.();
+      field?.select?.();
+      announce(t("settings.copy_fallback"));
     }
   }}>${label}</button>`;
 }
