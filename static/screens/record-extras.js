@@ -44,6 +44,34 @@ export function relatedPanels(resource, record, me) {
     });
 }
 
+/**
+ * The store order a deal was made from (`/api/deals/<id>/store-order`): its number and store,
+ * its status there and a link to it in the store's admin. Hidden for a deal no order made.
+ */
+export function storeOrderPanel(record) {
+  const body = el`<div></div>`;
+  const panel = el`<section class="panel" aria-labelledby="store-order" hidden><h2 id="store-order">${t("store_order.title")}</h2>${body}</section>`;
+  api(`/api/deals/${record.id}/store-order`).then(
+    (order) => {
+      const link = /^https?:\/\//i.test(order.admin_url || "")
+        ? html`<p><a href=${order.admin_url} target="_blank" rel="noopener noreferrer">${t("store_order.open")}</a></p>`
+        : null;
+      mount(
+        body,
+        html`<p>${t("store_order.line", { number: order.number || order.order_id, source: order.source?.name || "" })}</p>
+          ${order.state ? html`<p class="muted">${t("store_order.state", { state: order.state })}</p>` : null}
+          ${order.updated_at ? html`<p class="muted">${t("store_order.updated", { time: formatDateTime(order.updated_at) })}</p>` : null}
+          ${link}`,
+      );
+      panel.hidden = false;
+    },
+    () => {
+      /* not made from a store order: nothing to show */
+    },
+  );
+  return panel;
+}
+
 /** The line-items editor; `changed()` is called after a save (the record's amount follows). */
 export function lineItems(resource, record, me, changed) {
   const mayEdit = can(me, resource === "deals" ? "deal" : "lead", "update");

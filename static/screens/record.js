@@ -12,7 +12,7 @@ import { announce } from "../ui/shell.js";
 import { errorMessage, showFieldErrors, clearFieldErrors } from "../ui/forms.js";
 import { confirmDialog } from "../ui/dialog.js";
 import { recordPicker } from "../ui/picker.js";
-import { relatedPanels, lineItems, activitiesPanel, convertLead, findDuplicates, duplicatesNotice } from "./record-extras.js";
+import { relatedPanels, lineItems, activitiesPanel, convertLead, findDuplicates, duplicatesNotice, storeOrderPanel } from "./record-extras.js";
 
 function setValue(body, field, value) {
   if (field.custom) {
@@ -241,6 +241,7 @@ export async function recordScreen({ params: [resource, idText], me, navigate })
     history.reload();
   }
   const extras = [
+    ...(resource === "deals" ? [storeOrderPanel(record)] : []),
     ...(resource === "deals" || resource === "leads" ? [lineItems(resource, record, me, changed)] : []),
     ...(["leads", "contacts", "companies", "deals"].includes(resource) && can(me, "activity", "read")
       ? [activitiesPanel(entity, record, me, changed)]

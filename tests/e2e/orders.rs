@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::helpers::{Auth, TestApp, assert_problem, call, root, spawn_app};
+use crate::helpers::{Auth, PASSWORD, TestApp, assert_problem, call, root, spawn_app};
 
 const SECRET: &str = "test_secret";
 
@@ -260,6 +260,39 @@ fn the_shopify_sample_becomes_a_deal_with_its_customer_company_and_items() {
         (row["status"].as_str(), row["order_id"].as_str()),
         (Some("processed"), Some("5790124523811"))
     );
+
+    // The deal card's store order: its number, store and admin link, for whoever reads the deal.
+    let order = call(
+        &app,
+        &admin,
+        Method::GET,
+        &format!("/api/deals/{deal_id}/store-order"),
+        None,
+        200,
+    );
+    assert_eq!(order["number"], "#1042", "{order}");
+    assert_eq!(order["order_id"], "5790124523811", "{order}");
+    assert_eq!(order["source"]["kind"], "shopify", "{order}");
+    assert_eq!(
+        order["admin_url"], "https://demo-shop.myshopify.com/admin/orders/5790124523811",
+        "{order}"
+    );
+    let other = call(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/deals",
+        Some(json!({"title": "Made by hand"})),
+        201,
+    );
+    let path = format!("/api/deals/{}/store-order", other["id"]);
+    call(&app, &admin, Method::GET, &path, None, 404);
+    // A manager who may not read the deal learns nothing of its order.
+    app.create_user(&admin, "boris@example.com", &["manager"], None);
+    let boris = app.login("boris@example.com", PASSWORD);
+    let path = format!("/api/deals/{deal_id}/store-order");
+    let refused = call(&app, &boris, Method::GET, &path, None, 404);
+    assert!(refused.get("number").is_none(), "{refused}");
 }
 
 #[test]

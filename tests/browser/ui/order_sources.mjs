@@ -150,4 +150,11 @@ export default async function ({ page, config, shot, api, check, results }) {
   await listed.getByText(url).waitFor();
   results.listed = await listed.innerText();
   await shot("order-sources-list");
+
+  // The deal the replayed order made shows its store order on its card.
+  await page.goto(`${config.base}${results.replayed_deal_link}`);
+  const card = page.getByRole("region", { name: "Store order" });
+  await card.getByText("Order A-1002 from Petrov shop", { exact: false }).waitFor();
+  results.store_order_card = await card.innerText();
+  await shot("deal-store-order");
 }

@@ -80,3 +80,24 @@ pub fn replay(db: &dyn Db, caller: &Caller, source_id: i64, id: i64) -> Result<J
         rows.first().map(|r| entry(&r)).ok_or(CoreError::NotFound)
     })
 }
+
+/// The store order deal `deal_id` was made from, for its card: the source's name and kind, the
+/// order's id, number, state and admin link, and when the store last changed it; `None` for a
+/// deal no order made. (The caller checks the deal is readable.)
+pub fn order_of_deal(db: &dyn Db, deal_id: i64) -> Result<Option<Json>, CoreError> {
+    let rows = db.query(
+        "SELECT s.id AS source_id, s.name, s.kind, o.order_id, o.order_number, o.status, o.admin_url, \
+         o.order_updated_at FROM deal_orders o JOIN order_sources s ON s.id = o.source_id WHERE o.deal_id = ?",
+        &[deal_id.into()],
+    )?;
+    Ok(rows.first().map(|row| {
+        json!({
+            "source": {"id": row.i64("source_id"), "name": row.str("name"), "kind": row.str("kind")},
+            "order_id": row.str("order_id"),
+            "number": row.str("order_number"),
+            "state": row.str("status"),
+            "admin_url": row.str("admin_url"),
+            "updated_at": row.i64("order_updated_at").map(crate::clock::rfc3339),
+        })
+    }))
+}
