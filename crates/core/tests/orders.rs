@@ -192,3 +192,29 @@ fn an_order_whose_deal_was_deleted_makes_a_new_one_on_its_next_update() {
     );
     assert!(again.is_some());
 }
+
+#[test]
+fn an_order_nobody_can_take_is_kept_and_replays_once_someone_can() {
+    let (_dir, db) = fresh();
+    let source = shopify_source(&db);
+    let admin = crm_core::acl::Caller::load(&db, 1).expect("admin");
+    db.execute("UPDATE users SET active = 0 WHERE id = 1", &[])
+        .expect("deactivated");
+    let Outcome::Stored {
+        inbox_id,
+        status,
+        error,
+        ..
+    } = deliver(&db, &source, SHOPIFY, "d1")
+    else {
+        panic!("stored");
+    };
+    assert_eq!(status, "failed");
+    assert!(error.is_some_and(|e| e.contains("no active responsible user")));
+    assert_eq!(count(&db, "SELECT count(*) FROM deals"), 0);
+    db.execute("UPDATE users SET active = 1 WHERE id = 1", &[])
+        .expect("reactivated");
+    let row = crm_core::orders::inbox::replay(&db, &admin, source.id, inbox_id).expect("replayed");
+    assert_eq!(row["status"], "processed", "{row}");
+    assert_eq!(count(&db, "SELECT count(*) FROM deals"), 1);
+}

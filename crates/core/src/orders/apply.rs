@@ -226,10 +226,12 @@ fn take_turn(db: &dyn Db, source: &OrderSource) -> Result<i64, CoreError> {
             return Ok(candidate);
         }
     }
-    Err(CoreError::Unavailable(format!(
-        "order source {} has no active responsible user",
-        source.id
-    )))
+    // Kept on the inbox row (not a 5xx the store would retry into disabling the hook): give
+    // the source an active user, then replay.
+    Err(invalid(
+        "responsible_ids",
+        format!("order source {} has no active responsible user", source.id),
+    ))
 }
 
 /// The customer's contact: the first whose normalised e-mail or phone matches, else a new one
