@@ -1087,6 +1087,11 @@ fn a_generic_store_source_made_in_settings_takes_orders_and_replays_a_failed_one
     let app = spawn_app();
     let admin = app.setup_admin();
     let results = run_ui(&app, "order_sources", admin_config(&admin));
+    let card = results["store_order_card"].as_str().unwrap_or_default();
+    assert!(
+        card.contains("Status in the store: paid"),
+        "the deal card shows its store order: {card}"
+    );
     let id = results["source_id"].as_i64().expect("the source's id");
     let source = get(&app, &admin, &format!("/api/order-sources/{id}"));
     assert_eq!(

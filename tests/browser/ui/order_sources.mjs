@@ -154,7 +154,7 @@ export default async function ({ page, config, shot, api, check, results }) {
   // The deal the replayed order made shows its store order on its card.
   await page.goto(`${config.base}${results.replayed_deal_link}`);
   const card = page.getByRole("region", { name: "Store order" });
-  await card.getByText("Order A-1002 from Petrov shop", { exact: false }).waitFor();
+  await card.getByText("Order 1002 from Petrov shop", { exact: false }).waitFor();
   results.store_order_card = await card.innerText();
   await shot("deal-store-order");
 }
