@@ -493,7 +493,7 @@ fn concurrent_deliveries_of_one_order_make_one_deal() {
     let created = source(&app, &admin, "shopify", json!({}));
     let key = key(&created);
     std::thread::scope(|scope| {
-        for i in 0..24 {
+        for i in 0..100 {
             let (app, key) = (&app, &key);
             scope.spawn(move || {
                 let at = format!("2025-03-14T10:{:02}:00+03:00", i % 6);

@@ -334,32 +334,12 @@ pub fn html_escape(text: &str) -> String {
 /// The active or inactive form with this public key, with the firm's workspace. A database
 /// not on this build's schema is [`CoreError::Unavailable`]: migrate, then ask again.
 pub fn by_key(db: &dyn Db, key: &str) -> Result<Option<Form>, CoreError> {
-    if key.is_empty() || key.len() > 64 {
+    let Some((rows, workspace)) = crate::records::workspace::by_public_key(db, "forms", key)? else {
         return Ok(None);
-    }
-    // The form, the schema check and the firm's workspace in one statement (a submission pays
-    // per statement where the database is remote).
-    let rows = db.query(
-        concat!(
-            "SELECT ",
-            crate::migrate::state_columns!(),
-            ", ",
-            crate::records::workspace::workspace_columns!(),
-            ", f.* FROM (SELECT 1) LEFT JOIN forms f ON f.public_key = ?"
-        ),
-        &[key.into()],
-    )?;
-    let row = rows
-        .first()
-        .ok_or_else(|| CoreError::Internal("the form query returned no row".into()))?;
-    if !crate::migrate::accept_state(db, &row) {
-        return Err(CoreError::Unavailable(crate::acl::SCHEMA_OUTDATED.into()));
-    }
-    if row.i64("id").is_none() {
-        return Ok(None);
-    }
+    };
+    let Some(row) = rows.first() else { return Ok(None) };
     let mut form = Form::from_row(&row);
-    form.workspace = Some(Workspace::from_row(&row)?);
+    form.workspace = Some(workspace);
     Ok(Some(form))
 }
 

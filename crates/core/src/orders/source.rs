@@ -221,29 +221,13 @@ impl OrderSource {
 /// The source with this public key (active or not), with the firm's workspace. A database
 /// not on this build's schema is [`CoreError::Unavailable`]: migrate, then ask again.
 pub fn by_key(db: &dyn Db, key: &str) -> Result<Option<OrderSource>, CoreError> {
-    if key.is_empty() || key.len() > 64 {
-        return Ok(None);
-    }
-    let rows = db.query(
-        concat!(
-            "SELECT ",
-            crate::migrate::state_columns!(),
-            ", ",
-            crate::records::workspace::workspace_columns!(),
-            ", s.* FROM (SELECT 1) LEFT JOIN order_sources s ON s.public_key = ?"
-        ),
-        &[key.into()],
-    )?;
-    let row = rows
-        .first()
-        .ok_or_else(|| CoreError::Internal("the source query returned no row".into()))?;
-    if !crate::migrate::accept_state(db, &row) {
-        return Err(CoreError::Unavailable(crate::acl::SCHEMA_OUTDATED.into()));
-    }
-    let Some(mut source) = OrderSource::from_row(&row) else {
+    let Some((rows, workspace)) = crate::records::workspace::by_public_key(db, "order_sources", key)? else {
         return Ok(None);
     };
-    source.workspace = Some(Workspace::from_row(&row)?);
+    let Some(mut source) = rows.first().and_then(|row| OrderSource::from_row(&row)) else {
+        return Ok(None);
+    };
+    source.workspace = Some(workspace);
     Ok(Some(source))
 }
 

@@ -25,6 +25,40 @@ macro_rules! workspace_columns {
 }
 pub(crate) use workspace_columns;
 
+/// A public endpoint's first and only read before it works (a web form's `/f/<key>`, a store's
+/// `/hooks/orders/<key>`): the row of `table` (a name from code, never input) whose
+/// `public_key` is `key`, the schema check and the firm's workspace, in one statement (a request
+/// pays per statement where the database is remote). `None` when no row has the key; a
+/// database not on this build's schema is [`CoreError::Unavailable`]: migrate, then ask again.
+pub fn by_public_key(
+    db: &dyn crate::db::Db,
+    table: &'static str,
+    key: &str,
+) -> Result<Option<(Rows, Workspace)>, CoreError> {
+    if key.is_empty() || key.len() > 64 {
+        return Ok(None);
+    }
+    let rows = db.query(
+        &format!(
+            "SELECT {}, {}, t.* FROM (SELECT 1) LEFT JOIN {table} t ON t.public_key = ?",
+            crate::migrate::state_columns!(),
+            workspace_columns!(),
+        ),
+        &[key.into()],
+    )?;
+    let row = rows
+        .first()
+        .ok_or_else(|| CoreError::Internal(format!("the {table} query returned no row")))?;
+    if !crate::migrate::accept_state(db, &row) {
+        return Err(CoreError::Unavailable(crate::acl::SCHEMA_OUTDATED.into()));
+    }
+    if row.i64("id").is_none() {
+        return Ok(None);
+    }
+    let workspace = Workspace::from_row(&row)?;
+    Ok(Some((rows, workspace)))
+}
+
 /// The parse settings and the custom fields of every entity, as one request found them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Workspace {
