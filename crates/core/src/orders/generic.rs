@@ -16,7 +16,7 @@
 
 use serde_json::Value as Json;
 
-use super::order::{self, Customer, Extra, Line, Order, OrderError, cut, money, text};
+use super::order::{self, Customer, Extra, Line, Order, OrderError, array, cut, money, text};
 
 /// Reads a generic order.
 pub fn parse(body: &Json) -> Result<Order, OrderError> {
@@ -94,10 +94,6 @@ pub fn parse(body: &Json) -> Result<Order, OrderError> {
         note: text(body.get("note")).map(|n| cut(&n, 2000)),
         id,
     })
-}
-
-fn array<'a>(body: &'a Json, key: &str) -> &'a [Json] {
-    body.get(key).and_then(Json::as_array).map_or(&[], Vec::as_slice)
 }
 
 #[cfg(test)]

@@ -217,6 +217,11 @@ pub fn cut(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
+/// The array at `key` of a JSON object (empty when absent or not an array).
+pub fn array<'a>(body: &'a Json, key: &str) -> &'a [Json] {
+    body.get(key).and_then(Json::as_array).map_or(&[], Vec::as_slice)
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -9,7 +9,7 @@
 
 use serde_json::Value as Json;
 
-use super::order::{self, Customer, Extra, Line, Order, OrderError, cut, money, money_or_zero, text};
+use super::order::{self, Customer, Extra, Line, Order, OrderError, array, cut, money, money_or_zero, text};
 
 /// Reads a Shopify order.
 pub fn parse(body: &Json) -> Result<Order, OrderError> {
@@ -133,10 +133,6 @@ pub fn admin_url(domain: &str, order_id: &str) -> Option<String> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
     valid.then(|| format!("https://{domain}/admin/orders/{order_id}"))
-}
-
-fn array<'a>(body: &'a Json, key: &str) -> &'a [Json] {
-    body.get(key).and_then(Json::as_array).map_or(&[], Vec::as_slice)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 
 use serde_json::Value as Json;
 
-use super::order::{self, Customer, Extra, Line, Order, OrderError, cut, money, money_or_zero, text};
+use super::order::{self, Customer, Extra, Line, Order, OrderError, array, cut, money, money_or_zero, text};
 
 /// Reads a WooCommerce order.
 pub fn parse(body: &Json) -> Result<Order, OrderError> {
@@ -131,10 +131,6 @@ pub fn admin_url(source: &str, order_id: &str) -> Option<String> {
     Some(format!(
         "{base}/wp-admin/admin.php?page=wc-orders&action=edit&id={order_id}"
     ))
-}
-
-fn array<'a>(body: &'a Json, key: &str) -> &'a [Json] {
-    body.get(key).and_then(Json::as_array).map_or(&[], Vec::as_slice)
 }
 
 #[cfg(test)]
