@@ -10,13 +10,13 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::acl::{Caller, Entity};
 use crate::audit::ClientInfo;
-use crate::db::{Db, Row, Value};
+use crate::db::{Db, Row};
 use crate::error::{CoreError, FieldErrors};
 use crate::records::workspace::Workspace;
 use crate::records::{EntityDef, values};
+use crate::resource::public::{new_public_key, new_secret, read_active};
 use crate::resource::{
-    Access, Audit, Body, Cx, Default, Detail, Field, Hooks, ID, Key, ListQuery, Page, Patch, Resource, Store,
-    service_functions,
+    Access, Audit, Cx, Default, Detail, Field, Hooks, ID, Key, ListQuery, Page, Resource, Store, service_functions,
 };
 
 /// Filters `GET /api/forms` accepts.
@@ -397,27 +397,6 @@ fn with_links(mut record: Json, base_url: &str) -> Json {
 fn show_as_read(row: &Row, record: &mut Map<String, Json>) -> Result<(), CoreError> {
     *record = Form::from_row(row).record();
     Ok(())
-}
-
-/// `active` as given; anything but `false` is `true`.
-fn read_active(b: &mut Body, key: &'static str, _creating: bool) -> Patch<Json> {
-    match b.get(key) {
-        None => Patch::Absent,
-        Some(value) => Patch::Set(Json::Bool(value.as_bool().unwrap_or(true))),
-    }
-}
-
-fn new_public_key(_: &dyn Db, _: &[(&'static str, Value)]) -> Result<Json, CoreError> {
-    let key: String = crate::auth::random_secret()?
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(24)
-        .collect();
-    Ok(Json::from(key))
-}
-
-fn new_secret(_: &dyn Db, _: &[(&'static str, Value)]) -> Result<Json, CoreError> {
-    Ok(Json::from(crate::auth::random_secret()?))
 }
 
 /// The `before` hook: the form as it will be, checked whole.

@@ -385,16 +385,9 @@ fn items(db: &dyn Db, system: &Caller, source: &OrderSource, order: &Order) -> R
 
 fn extra_item(name: &str, amount: i64) -> Item {
     Item {
-        product_id: None,
         name: name.to_string(),
         price: amount,
-        quantity: 1000,
-        discount_type: "percent".into(),
-        discount_rate: 0,
-        discount_sum: 0,
-        tax_rate: None,
-        tax_included: false,
-        unit: None,
+        ..Item::blank()
     }
 }
 

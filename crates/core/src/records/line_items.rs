@@ -115,7 +115,7 @@ impl Item {
     }
 
     /// A free-text item before the request's values: no price, one unit, no discount or tax.
-    fn blank() -> Item {
+    pub(crate) fn blank() -> Item {
         Item {
             product_id: None,
             name: String::new(),
@@ -425,13 +425,8 @@ pub fn replace(db: &dyn Db, caller: &Caller, def: &EntityDef, id: i64, body: &Js
             }
         }
         errors.into_result()?;
-        db.execute(
-            "DELETE FROM record_products WHERE entity = ? AND record_id = ?",
-            &[def.name.into(), id.into()],
-        )?;
-        for (sort, item) in items.iter().enumerate() {
-            insert(db, def.name, id, item, sort as i64)?;
-        }
+        remove(db, def.name, id)?;
+        insert_all(db, def.name, id, &items)?;
         if !items.is_empty() {
             let total = items_total(&items)?;
             let mut after = before.clone();
@@ -472,30 +467,6 @@ fn items_total(items: &[Item]) -> Result<i64, CoreError> {
             Err(CoreError::Validation(errors))
         }
     }
-}
-
-/// Stores one item of a record.
-pub fn insert(db: &dyn Db, entity: &str, record_id: i64, item: &Item, sort: i64) -> Result<(), CoreError> {
-    db.execute(
-        "INSERT INTO record_products (entity, record_id, product_id, name, price, quantity, discount_type, \
-         discount_rate, discount_sum, tax_rate, tax_included, unit, sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        &[
-            entity.into(),
-            record_id.into(),
-            item.product_id.into(),
-            item.name.as_str().into(),
-            item.price.into(),
-            item.quantity.into(),
-            item.discount_type.as_str().into(),
-            item.discount_rate.into(),
-            item.discount_sum.into(),
-            item.tax_rate.into(),
-            item.tax_included.into(),
-            item.unit.as_deref().into(),
-            sort.into(),
-        ],
-    )?;
-    Ok(())
 }
 
 /// Stores a record's items in order, several rows per statement (a store order's 20 items are
@@ -539,10 +510,9 @@ pub fn copy(db: &dyn Db, from: (&str, i64), to: (&str, i64)) -> Result<usize, Co
         "SELECT * FROM record_products WHERE entity = ? AND record_id = ? ORDER BY sort, id",
         &[from.0.into(), from.1.into()],
     )?;
-    for (sort, row) in rows.iter().enumerate() {
-        insert(db, to.0, to.1, &Item::from_row(&row), sort as i64)?;
-    }
-    Ok(rows.len())
+    let items: Vec<Item> = rows.iter().map(|row| Item::from_row(&row)).collect();
+    insert_all(db, to.0, to.1, &items)?;
+    Ok(items.len())
 }
 
 /// Removes a record's items (when the record is deleted).

@@ -52,6 +52,7 @@ pub mod field;
 pub mod list;
 pub mod names;
 pub mod patch;
+pub mod public;
 pub mod read;
 pub mod rules;
 pub mod service;
