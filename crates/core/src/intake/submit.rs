@@ -114,15 +114,12 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
     let log = LogEntry::new(form, incoming, &pairs, key.clone(), now);
     let mapped = map_pairs(form, &pairs);
     // The definition the submission fills (it carries the firm's parse settings).
-    let first_def = definition(
-        db,
-        form,
-        if form.creates == "contact_deal" {
-            "contact"
-        } else {
-            "lead"
-        },
-    )?;
+    let first = if form.creates == "contact_deal" {
+        "contact"
+    } else {
+        "lead"
+    };
+    let first_def = EntityDef::load_in(db, form.workspace.as_ref(), first)?;
     let duplicate = duplicate_expression(&mapped, &first_def.parse.default_country);
     transaction(db, |db| {
         let found = Situation::read(db, form, key.as_deref(), incoming.ip, now, duplicate)?;
@@ -162,15 +159,6 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
             other => other,
         }
     })
-}
-
-/// The definition of entity `name`: from the form's workspace (read with the form), else from
-/// the database.
-fn definition(db: &dyn Db, form: &Form, name: &str) -> Result<EntityDef, CoreError> {
-    match &form.workspace {
-        Some(workspace) => workspace.entity(name),
-        None => EntityDef::load(db, name),
-    }
 }
 
 /// What an accepted submission did: the ids it created or matched, and where it moved the
@@ -567,7 +555,7 @@ fn accept(
                 }
             };
             ids.contact = Some(contact_id);
-            let deal_def = definition(db, form, "deal")?;
+            let deal_def = EntityDef::load_in(db, form.workspace.as_ref(), "deal")?;
             let title = format!("{}: {}", form.name, crate::clock::rfc3339(now));
             let mut body = json!({"title": title, "contact_ids": [contact_id], "responsible_id": responsible,
                                   "source": form.source, "comments": summary_text});
@@ -607,7 +595,7 @@ fn accept(
             (_, _, _, Some(found)) => found,
             _ => ("lead", 0),
         };
-        let activity_def = definition(db, form, "activity")?;
+        let activity_def = EntityDef::load_in(db, form.workspace.as_ref(), "activity")?;
         let task = json!({
             "type": "TASK",
             "subject": format!("Call the client: web form \"{}\"", form.name),

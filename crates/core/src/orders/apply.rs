@@ -64,10 +64,7 @@ pub fn apply(db: &dyn Db, source: &OrderSource, order: &Order, hash: &str, now: 
             r.str("status").map(str::to_owned),
         )
     });
-    let definition = |name: &str| match &source.workspace {
-        Some(workspace) => workspace.entity(name),
-        None => EntityDef::load(db, name),
-    };
+    let definition = |name: &str| EntityDef::load_in(db, source.workspace.as_ref(), name);
     let deal_def = definition("deal")?;
     let existing = match &link {
         Some((deal_id, updated_at, stored_hash, Some(responsible), state)) => {
@@ -401,10 +398,7 @@ fn product(
     sku: &str,
     i: usize,
 ) -> Result<Option<i64>, CoreError> {
-    let def = match &source.workspace {
-        Some(workspace) => workspace.entity("product")?,
-        None => EntityDef::load(db, "product")?,
-    };
+    let def = EntityDef::load_in(db, source.workspace.as_ref(), "product")?;
     let body = json!({"name": line.name, "sku": sku, "price": format_decimal(line.price.max(0), 2),
                       "currency": order.currency});
     match service::create(db, system, &def, &body) {

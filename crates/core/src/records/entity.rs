@@ -147,7 +147,17 @@ impl EntityDef {
     /// The definition of entity `name` as the caller's request found it (no statement), or as
     /// stored now for a caller made without a query.
     pub fn load_for(db: &dyn Db, caller: &crate::acl::Caller, name: &str) -> Result<EntityDef, CoreError> {
-        match &caller.workspace {
+        EntityDef::load_in(db, caller.workspace.as_ref(), name)
+    }
+
+    /// The definition of entity `name` from `workspace` when a request read one (no
+    /// statement), else as stored now.
+    pub fn load_in(
+        db: &dyn Db,
+        workspace: Option<&super::workspace::Workspace>,
+        name: &str,
+    ) -> Result<EntityDef, CoreError> {
+        match workspace {
             Some(workspace) => workspace.entity(name),
             None => EntityDef::load(db, name),
         }
