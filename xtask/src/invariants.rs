@@ -13,7 +13,6 @@
 //! failing on a planted violation.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{Context, bail};
 
@@ -144,7 +143,7 @@ pub fn forbidden_dependencies(dependencies: &[String]) -> Vec<Finding> {
 
 /// Every package `crm-core` depends on, transitively (normal and build dependencies).
 fn core_dependencies(root: &Path) -> anyhow::Result<Vec<String>> {
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let out = crate::cargo_command()
         .current_dir(root)
         .args([
             "tree",

@@ -254,12 +254,34 @@ fn ensure_target(target: &str) -> anyhow::Result<()> {
     }
 }
 
+/// A `cargo` command with the environment a shell would give it. `cargo xtask` runs under
+/// `cargo run`, which sets `CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME`... to xtask's; build scripts
+/// that read them (ring's does) ask cargo to rebuild when they change, so a build started from
+/// xtask and one started from a shell (or from a clone at another path) kept rebuilding ring,
+/// rustls and wasmtime-wasi-http for each other.
+pub fn cargo_command() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_")
+            || matches!(
+                &*name,
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_BIN_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+            )
+        {
+            command.env_remove(&*name);
+        }
+    }
+    command
+}
+
 fn cargo(args: &[&str]) -> anyhow::Result<()> {
     eprintln!("$ cargo {}", args.join(" "));
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(args)
-        .status()
-        .context("running cargo")?;
+    let status = cargo_command().args(args).status().context("running cargo")?;
     if !status.success() {
         bail!("`cargo {}` failed", args.join(" "));
     }
