@@ -899,3 +899,49 @@ fn line_items_stage_history_leads_and_activities_are_entities_too() {
             .any(|f| f["name"] == "custom.uf_region" && f["group"] == true)
     );
 }
+
+#[test]
+fn every_field_of_every_entity_groups_measures_and_filters_without_a_failure() {
+    let (_dir, db, d) = dataset();
+    for entity in crm_core::reports::fields::ENTITIES {
+        let described = crm_core::reports::fields(&db, &d.admin, entity, "en").expect("fields");
+        let fields = described["fields"].as_array().expect("fields");
+        let measures: Vec<Value> = std::iter::once(json!({"fn": "count"}))
+            .chain(
+                fields
+                    .iter()
+                    .filter(|f| !f["measure"].as_array().unwrap().is_empty())
+                    .flat_map(|f| ["sum", "avg", "min", "max"].map(|func| json!({"fn": func, "field": f["name"]}))),
+            )
+            .take(10)
+            .collect();
+        for field in fields {
+            let name = field["name"].as_str().unwrap();
+            if field["group"] == true {
+                let group = match field["buckets"].is_array() {
+                    true => json!({"field": name, "bucket": "week"}),
+                    false => json!({"field": name}),
+                };
+                let definition = json!({"entity": entity, "group_by": [group], "measures": measures});
+                for caller in [&d.admin, &d.m2] {
+                    saved::run_unsaved(&db, caller, &json!({"definition": definition}), &[], "ru")
+                        .unwrap_or_else(|e| panic!("{definition}: {e:?}"));
+                }
+            }
+            if field["filter"] == true {
+                for value in [
+                    json!(null),
+                    json!({"null": false}),
+                    json!("1"),
+                    json!({"in": ["1", "2"]}),
+                ] {
+                    let definition = json!({"entity": entity, "filter": {name: value}});
+                    match saved::run_unsaved(&db, &d.admin, &json!({"definition": definition}), &[], "en") {
+                        Ok(_) | Err(crm_core::CoreError::Validation(_)) => {}
+                        Err(e) => panic!("{definition}: {e:?}"),
+                    }
+                }
+            }
+        }
+    }
+}
