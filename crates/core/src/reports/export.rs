@@ -39,6 +39,52 @@ fn columns(result: &Json) -> Vec<&Json> {
         .unwrap_or_default()
 }
 
+/// A funnel Result (`stages`, `won`; `statuses` for leads) as a table Result with `columns`
+/// and `rows`, so it downloads like any report; other Results as they are.
+pub fn tabular(result: &Json) -> Json {
+    type Measures = &'static [(&'static str, &'static str, &'static str)];
+    let (list, measures): (&str, Measures) = if result["stages"].is_array() {
+        (
+            "stages",
+            &[
+                ("reached", "Reached", "number"),
+                ("now", "Now", "number"),
+                ("amount", "Amount", "money"),
+                ("share", "Share", "percent"),
+                ("conversion", "Conversion", "percent"),
+            ],
+        )
+    } else if result["statuses"].is_array() {
+        (
+            "statuses",
+            &[
+                ("reached", "Reached", "number"),
+                ("now", "Now", "number"),
+                ("share", "Share", "percent"),
+            ],
+        )
+    } else {
+        return result.clone();
+    };
+    let mut columns = vec![serde_json::json!({"key": "stage", "label": "Stage", "role": "group", "type": "stage"})];
+    for (key, label, kind) in measures {
+        columns.push(serde_json::json!({"key": key, "label": label, "role": "measure", "type": kind}));
+    }
+    let mut items: Vec<Json> = result[list].as_array().cloned().unwrap_or_default();
+    if result["won"].is_object() {
+        items.push(result["won"].clone());
+    }
+    let rows: Vec<Json> = items
+        .iter()
+        .map(|item| {
+            let mut cells = vec![serde_json::json!({"value": item["code"], "label": item["name"]})];
+            cells.extend(measures.iter().map(|(key, _, _)| item[*key].clone()));
+            serde_json::json!({"cells": cells})
+        })
+        .collect();
+    serde_json::json!({"report": result["report"], "currency": result["currency"], "columns": columns, "rows": rows, "totals": []})
+}
+
 fn rows(result: &Json) -> Vec<Vec<Json>> {
     result["rows"]
         .as_array()
@@ -52,6 +98,7 @@ fn rows(result: &Json) -> Vec<Vec<Json>> {
 
 /// The Result as CSV bytes (CRLF line ends, as RFC 4180 says).
 pub fn csv(result: &Json) -> Vec<u8> {
+    let result = &tabular(result);
     let mut out = String::from("\u{FEFF}");
     let header: Vec<String> = columns(result)
         .iter()
@@ -102,6 +149,7 @@ fn xlsx_error(e: XlsxError) -> CoreError {
 
 /// The Result as an XLSX workbook: one sheet, the header bold, then the rows and the totals.
 pub fn xlsx(result: &Json) -> Result<Vec<u8>, CoreError> {
+    let result = &tabular(result);
     let currency = result["currency"].as_str().unwrap_or_default();
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format(format!("#,##0.00\\ \"{currency}\""));
@@ -187,4 +235,23 @@ fn write_cell(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_funnel_downloads_as_a_table_of_its_stages_and_won() {
+        let funnel = json!({"report": {"name": "Sales funnel"}, "currency": "RUB",
+            "stages": [{"code": "NEW", "name": "New", "reached": 120, "now": 30, "amount": "1500000.00", "share": 1.0, "conversion": null}],
+            "won": {"code": "WON", "name": "Won", "reached": 30, "amount": "450000.00", "share": 0.25, "conversion": 0.5}});
+        let text = String::from_utf8(csv(&funnel)).expect("utf-8");
+        assert_eq!(
+            text,
+            "\u{FEFF}Stage,Reached,Now,Amount,Share,Conversion\r\nNew,120,30,1500000.00,1.0,\r\nWon,30,,450000.00,0.25,0.5\r\n"
+        );
+        assert!(xlsx(&funnel).expect("xlsx").starts_with(b"PK"));
+    }
 }
