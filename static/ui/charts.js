@@ -1,7 +1,7 @@
-// Charts written here: bar, stacked bar and line as SVG, and the funnel as bars whose length is
-// the share. The SVG is built with `createElementNS`/`setAttribute`/`createTextNode` (`svg()`
-// below, the SVG counterpart of `html.js`): data is only ever text or an attribute value. Each
-// chart is `role="img"` with an `aria-label`; the table beside it is the accessible data.
+// Charts: bar, stacked bar and line as SVG, the funnel as bars as long as their share. `svg()`
+// is the SVG counterpart of `html.js` (`createElementNS`, `setAttribute`, text nodes): data is
+// only text or attribute values. A chart is `role="img"` + `aria-label`; the table beside it
+// is the accessible data.
 
 import { html } from "./html.js";
 import { loc } from "../i18n/i18n.js";
@@ -15,7 +15,7 @@ const PAD = { left: 64, right: 12, top: 12, bottom: 56 };
 export function svg(name, attrs = {}, ...children) {
   const node = document.createElementNS(NS, name);
   for (const [key, value] of Object.entries(attrs)) if (value !== null && value !== undefined) node.setAttribute(key, String(value));
-  for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  for (const child of children.flat(Infinity)) if (child !== null && child !== undefined) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   return node;
 }
 
@@ -26,17 +26,17 @@ function ticks(low, high) {
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
   const out = [];
-  for (let v = Math.floor(low / step) * step; v < high + step / 2; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
+  for (let v = Math.floor(low / step) * step; ; v += step) {
+    out.push(Number(v.toPrecision(12)));
+    if (v >= high) return out;
+  }
 }
 
 const clip = (text) => (text.length > 14 ? `${text.slice(0, 13)}…` : text);
 
 /**
- * A chart of `kind` ("bar": bars side by side per category, "stacked_bar", "line") over
- * `categories` (x labels) and `series` ([{name, values}], one value per category, null for
- * none); `format(n)` writes a value, `label` is the chart's accessible name. A legend names the
- * series when there are several.
+ * A `kind` ("bar", "stacked_bar", "line") chart of `series` ([{name, values}], a value or null
+ * per category); `format(n, compact)` writes values; a legend names several series.
  */
 export function chart(kind, { categories, series, format, label }) {
   const stacked = kind === "stacked_bar";
@@ -99,7 +99,7 @@ export function chart(kind, { categories, series, format, label }) {
 
 const COLOR = /^#[0-9a-f]{3,8}$/i;
 
-/** Sets a bar's length (the share, 0..1) and colour as CSS custom properties (CSSOM: the CSP allows it). */
+/** A bar's length (share 0..1) and colour as CSS custom properties (CSSOM, as the CSP allows). */
 function bar(share, color) {
   return (node) => {
     node.style.setProperty("--share", String(Math.max(0, Math.min(1, Number(share) || 0))));
@@ -107,10 +107,7 @@ function bar(share, color) {
   };
 }
 
-/**
- * The funnel: one row per step (`{name, color, share, ...}`), its bar as long as its share of
- * the first step; `lines(step)` gives the step's figures as text, `href(step)` a drill-down.
- */
+/** The funnel: a row per step (`{code, name, color, share}`), `lines(step)` its figures, `href(step)` its list. */
 export function funnelBars(steps, { lines, href = () => null, label }) {
   return html`<ol class="funnel" aria-label=${label}>
     ${steps.map((s) => {

@@ -94,7 +94,7 @@ export default {
   "home.deals_list": "Deals",
   "home.funnel": "Sales funnel",
   "home.funnel_all": "Open the funnel report",
-  "home.funnel_reached": { one: "{count} reached", other: "{count} reached" },
+  "home.funnel_reached": "reached: {count}",
 
   "list.count": { one: "{count} record", other: "{count} records" },
   "list.more": "Load more",

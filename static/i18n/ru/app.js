@@ -99,7 +99,7 @@ export default {
   "home.deals_list": "Сделки",
   "home.funnel": "Воронка продаж",
   "home.funnel_all": "Открыть отчёт по воронке",
-  "home.funnel_reached": { one: "дошла {count}", few: "дошли {count}", many: "дошли {count}", other: "дошли {count}" },
+  "home.funnel_reached": "дошли: {count}",
 
   "list.count": { one: "{count} запись", few: "{count} записи", many: "{count} записей", other: "{count} записи" },
   "list.more": "Показать ещё",

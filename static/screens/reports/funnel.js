@@ -64,7 +64,7 @@ export async function dealsFunnel({ url, navigate }, id = null, loaded = null) {
 
 export async function leadsFunnel({ url, navigate }, id = null, loaded = null) {
   const result = await (loaded || load("leads-funnel", url, id));
-  const days = (v) => (v === null || v === undefined ? "—" : t("reports.days", { count: Number(v), n: formatNumber(Number(v), { maximumFractionDigits: 1 }) }));
+  const days = (v) => (v === null || v === undefined ? "—" : t("reports.days", { n: formatNumber(Number(v), { maximumFractionDigits: 1 }) }));
   const summary = [
     [t("reports.converted"), `${formatNumber(result.converted?.count ?? 0)} (${percent(result.converted?.share)})`],
     [t("reports.junk"), `${formatNumber(result.junk?.count ?? 0)} (${percent(result.junk?.share)})`],

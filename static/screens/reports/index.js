@@ -40,7 +40,7 @@ function copyButton(report, navigate) {
       status.hidden = false;
     }
   };
-  return html`<button type="button" class="secondary small" aria-label=${t("reports.copy_named", { name: loc(report.name) })}
+  return html`<button type="button" class="secondary" aria-label=${t("reports.copy_named", { name: loc(report.name) })}
     @click=${copy}>${t("reports.copy")}</button>${status}`;
 }
 

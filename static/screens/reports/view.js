@@ -1,15 +1,13 @@
-// A report's Result drawn: the chart its definition asks for (from the first group, the second
-// group as the legend's series, one measure) and the table — columns by type (money through
-// Intl in the result's currency, percent, date buckets), a totals row, and each group cell a
-// link to the list of the records behind its row. Also the period picker the result and the
-// funnel share.
+// A Result drawn: the chart (first group along the axis, the second as series, one measure)
+// and the table (money, percent and date buckets through Intl; totals; group cells link to the
+// list of the records behind the row). Also the period picker.
 
 import { html, el } from "../../ui/html.js";
 import { t, loc, lang, formatMoney, formatNumber, formatDate } from "../../i18n/i18n.js";
 import { ENTITIES } from "../../ui/reference.js";
 import { chart } from "../../ui/charts.js";
 
-/** A date bucket's first day (`YYYY-MM-DD`) as the bucket reads: "Mar 2026", "Q1 2026"... */
+/** A bucket's first day (`YYYY-MM-DD`) as "Mar 2026", "Q1 2026"... */
 export function bucketLabel(bucket, value) {
   const [y, m] = String(value).split("-").map(Number);
   if (!y || !m) return String(value);
@@ -39,7 +37,7 @@ export function groupText(column, cell) {
   return loc(cell.label) || String(cell.value);
 }
 
-/** The chart of a result, or null (no group, or the table is the chart). */
+/** The chart of a result, or null (no group, or a table). */
 function resultChart(result, kind, measureKey) {
   const groups = result.columns.filter((c) => c.role === "group");
   const at = (key) => result.columns.findIndex((c) => c.key === key);
@@ -67,7 +65,7 @@ function resultChart(result, kind, measureKey) {
   });
 }
 
-/** The table of a result; group cells link to `/<entity>?<drill>` where the entity has a list. */
+/** The table; group cells link to `/<entity>?<drill>` where the entity has a list. */
 function resultTable(result, entity) {
   const list = ENTITIES[entity] ? entity : null;
   const cell = (column, value, row, i) => {
@@ -93,7 +91,7 @@ function resultTable(result, entity) {
   </div>`;
 }
 
-/** Chart (with a measure picker when there are several) and table of a designer result. */
+/** Chart (a measure picker when there are several) and table. */
 export function resultView(result, { entity, chartKind }) {
   const kind = chartKind || result.report?.chart || "table";
   const measures = result.columns.filter((c) => c.role === "measure");
@@ -125,7 +123,7 @@ function presets() {
   ].map(([key, from, to]) => [key, iso(from), iso(to)]);
 }
 
-/** The period: from/to dates and presets; `go({from, to})` re-runs (the caller puts them in the URL). */
+/** From/to and presets; `go({from, to})` re-runs. */
 export function periodPicker({ from, to, go }) {
   const fromInput = el`<input type="date" id="period-from" .value=${from || ""}>`;
   const toInput = el`<input type="date" id="period-to" .value=${to || ""}>`;
