@@ -23,3 +23,4 @@ mod reliability;
 mod sabotage;
 mod ui;
 mod ui_browser;
+mod ui_reports;

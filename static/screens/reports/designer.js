@@ -65,7 +65,9 @@ function placeErrors(root, error) {
     const box = find(path);
     box.textContent = box.hidden ? message : `${box.textContent}; ${message}`;
     box.hidden = false;
-    root.querySelector(`[id="f-${CSS.escape(path)}"]`)?.setAttribute("aria-invalid", "true");
+    const control = root.querySelector(`[id="f-${CSS.escape(path)}"]`);
+    control?.setAttribute("aria-invalid", "true");
+    control?.setAttribute("aria-describedby", box.id);
   }
   return rest;
 }
