@@ -58,6 +58,7 @@ export default {
   "reports.chart.bar": "Bars",
   "reports.chart.stacked_bar": "Stacked bars",
   "reports.chart.line": "Line",
+  "reports.chart.funnel": "Funnel",
   "reports.chart.table": "Table only",
   "reports.filters": "Filters",
   "reports.period_field": "Period by",

@@ -58,6 +58,7 @@ export default {
   "reports.chart.bar": "Столбцы",
   "reports.chart.stacked_bar": "Столбцы с накоплением",
   "reports.chart.line": "Линия",
+  "reports.chart.funnel": "Воронка",
   "reports.chart.table": "Только таблица",
   "reports.filters": "Фильтры",
   "reports.period_field": "Период по полю",

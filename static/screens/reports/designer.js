@@ -31,14 +31,14 @@ function filterOf(rows) {
   return out;
 }
 
-/** The filterable fields: the list's own where the entity has a list, else the report's. */
+/** The filterable fields: the list's own where the entity has a list, then the report's others. */
 async function filterFields(entity, fields, me) {
-  if (!ENTITIES[entity]) {
-    const ops = (f) => (DATES.includes(f.type) || f.measure?.length ? ["eq", "gte", "lte"] : ["eq", "in", "null"]);
-    return { fields: fields.filter((f) => f.filter).map((f) => ({ ...f, path: f.name, operators: ops(f) })), lookups: {} };
-  }
-  const meta = await fieldsOf(entity);
-  return { fields: [...meta.fields, ...META_FIELDS].filter((f) => f.operators?.length), lookups: await lookupsFor(meta.fields, me) };
+  const ops = (f) => (DATES.includes(f.type) || f.measure?.length ? ["eq", "gte", "lte"] : ["eq", "in", "null"]);
+  const own = fields.filter((f) => f.filter).map((f) => ({ ...f, path: f.name, operators: ops(f) }));
+  const list = ENTITIES[entity] ? await fieldsOf(entity) : { fields: [] };
+  const known = [...list.fields, ...(ENTITIES[entity] ? META_FIELDS : [])].filter((f) => f.operators?.length);
+  const extra = own.filter((f) => !known.some((k) => k.path === f.path));
+  return { fields: [...known, ...extra], lookups: await lookupsFor([...list.fields, ...extra], me) };
 }
 
 /** `definition.group_by.1.field` or `group_by[1].field` -> `group_by[1].field` and its parents. */
@@ -135,11 +135,11 @@ export async function designer({ me, navigate }, id) {
     const sorts = keys().flatMap(([k, l]) => [[k, `${l} ↑`], [`-${k}`, `${l} ↓`]]);
     return html`<div class="designer-row">
         ${field("entity", t("reports.entity"), select("entity", catalog.entities.map((e) => [e, t(ENTITIES[e] ? `nav.${e}` : `reports.entity.${e}`)]), def.entity))}
-        ${field("chart", t("reports.chart"), select("chart", ["bar", "stacked_bar", "line", "table"].map((c) => [c, t(`reports.chart.${c}`)]), def.chart || "table"))}
+        ${field("chart", t("reports.chart"), select("chart", ["bar", "stacked_bar", "line", "funnel", "table"].map((c) => [c, t(`reports.chart.${c}`)]), def.chart || "table"))}
       </div>
       <fieldset><legend>${t("reports.filters")}</legend>${filterBox}${errorBox("filter")}</fieldset>
       <fieldset><legend>${t("reports.period")}</legend><div class="designer-row">
-        ${field("period.field", t("reports.period_field"), select("period.field", [none, ...options(catalog.fields.filter((f) => DATES.includes(f.type)))], period.field))}
+        ${field("period.field", t("reports.period_field"), select("period.field", [none, ...options(catalog.fields.filter((f) => f.buckets || DATES.includes(f.type)))], period.field))}
         ${period.field ? field("period.last", t("reports.range"), select("period.last", ["dates", "30d", "12m"].map((r) => [r === "dates" ? "" : r, t(`reports.range.${r}`)]), period.last)) : null}
         ${period.field && !period.last
           ? html`${field("period.from", t("reports.from"), el`<input type="date" id="f-period.from" .value=${period.from || ""}>`)}

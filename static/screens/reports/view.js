@@ -5,7 +5,7 @@
 import { html, el } from "../../ui/html.js";
 import { t, loc, lang, formatMoney, formatNumber, formatDate } from "../../i18n/i18n.js";
 import { ENTITIES } from "../../ui/reference.js";
-import { chart } from "../../ui/charts.js";
+import { chart, funnelBars } from "../../ui/charts.js";
 
 /** A bucket's first day (`YYYY-MM-DD`) as "Mar 2026", "Q1 2026"... */
 export function bucketLabel(bucket, value) {
@@ -42,8 +42,17 @@ function resultChart(result, kind, measureKey) {
   const groups = result.columns.filter((c) => c.role === "group");
   const at = (key) => result.columns.findIndex((c) => c.key === key);
   const mi = measureKey ? at(measureKey) : result.columns.findIndex((c) => c.role === "measure");
-  if (!groups.length || mi < 0 || !result.rows.length || !["bar", "stacked_bar", "line"].includes(kind)) return null;
+  if (!groups.length || mi < 0 || !result.rows.length || !["bar", "stacked_bar", "line", "funnel"].includes(kind)) return null;
   const g1 = at(groups[0].key);
+  const column = result.columns[mi];
+  const label = t("reports.chart_label", { name: loc(result.report?.name) || t("reports.preview"), measure: column.label });
+  if (kind === "funnel") {
+    // Bars as long as each row's share of the largest.
+    const values = result.rows.map((r) => Number(r.cells[mi]) || 0);
+    const top = Math.max(...values) || 1;
+    const steps = result.rows.map((r, i) => ({ code: String(i), name: groupText(groups[0], r.cells[g1]), share: values[i] / top, text: measureText(column, r.cells[mi], result.currency) }));
+    return funnelBars(steps, { label, lines: (s) => [s.text] });
+  }
   const g2 = groups[1] ? at(groups[1].key) : -1;
   const categories = [];
   const names = [];
@@ -56,12 +65,11 @@ function resultChart(result, kind, measureKey) {
     const v = row.cells[mi];
     values.set(`${c}\u0000${s}`, v === null || v === undefined ? null : Number(v));
   }
-  const column = result.columns[mi];
   return chart(kind, {
     categories,
     series: names.map((name) => ({ name, values: categories.map((c) => values.get(`${c}\u0000${name}`) ?? null) })),
     format: (v, compact) => measureText(column, v, result.currency, compact),
-    label: t("reports.chart_label", { name: loc(result.report?.name) || t("reports.preview"), measure: column.label }),
+    label,
   });
 }
 
