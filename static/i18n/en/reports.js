@@ -26,7 +26,6 @@ export default {
   "reports.total": "Total",
   "reports.no_rows": "No records match.",
   "reports.truncated": "Only the first rows are shown: {count}.",
-  "reports.chart_label": "{name}: {measure}",
   "reports.chart_measure": "Chart of",
   "reports.quarter": "Q{q} {year}",
   "reports.week_of": "Week of {date}",

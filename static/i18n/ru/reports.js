@@ -26,7 +26,6 @@ export default {
   "reports.total": "Итого",
   "reports.no_rows": "Подходящих записей нет.",
   "reports.truncated": "Показаны только первые строки: {count}.",
-  "reports.chart_label": "{name}: {measure}",
   "reports.chart_measure": "График по",
   "reports.quarter": "{q} кв. {year}",
   "reports.week_of": "Неделя с {date}",

@@ -7,7 +7,7 @@ import { api } from "../../api.js";
 import { html, el } from "../../ui/html.js";
 import { t, loc, useMessages } from "../../i18n/i18n.js";
 import { errorMessage } from "../../ui/forms.js";
-import { resultView, periodPicker, withQuery } from "./view.js";
+import { resultView, periodPicker, withQuery, runQuery } from "./view.js";
 import { dealsFunnel, leadsFunnel } from "./funnel.js";
 
 export async function reportsScreen(ctx) {
@@ -58,7 +58,7 @@ async function reportList({ me, navigate }) {
       <thead><tr><th scope="col">${t("reports.name")}</th><th scope="col">${t("reports.kind")}</th><th scope="col">${t("reports.actions")}</th></tr></thead>
       <tbody>${items.map((r) => html`<tr>
         <th scope="row" class="title-cell"><a href=${`/reports/${r.id}`}>${loc(r.name)}</a>
-          ${r.description ? html`<span class="muted small block">${loc(r.description)}</span>` : null}</th>
+          ${r.description ? html`<p class="hint">${loc(r.description)}</p>` : null}</th>
         <td data-label=${t("reports.kind")}>${whose(r, me)}</td>
         <td data-label=${t("reports.actions")}>${copyButton(r, navigate)}</td>
       </tr>`)}</tbody>
@@ -68,11 +68,10 @@ async function reportList({ me, navigate }) {
 
 async function reportResult(ctx, id) {
   const { url, me, navigate } = ctx;
-  const query = {};
-  for (const key of ["from", "to", "pipeline_id"]) if (url.searchParams.get(key)) query[key] = url.searchParams.get(key);
+  const query = runQuery(url);
   const [report, result] = await Promise.all([api(`/api/reports/${id}`), api(`/api/reports/${id}/run`, { query })]);
-  if (report.kind === "funnel") return dealsFunnel(ctx, id, result);
-  if (report.kind === "leads_funnel") return leadsFunnel(ctx, id, result);
+  if (report.kind === "funnel") return dealsFunnel(ctx, result);
+  if (report.kind === "leads_funnel") return leadsFunnel(ctx, result);
   const file = (format) => `/api/reports/${id}/run?${new URLSearchParams({ format, ...query })}`;
   const mine = !report.system && report.owner_id === me.id;
   return html`<section class="screen report">

@@ -45,7 +45,7 @@ function resultChart(result, kind, measureKey) {
   if (!groups.length || mi < 0 || !result.rows.length || !["bar", "stacked_bar", "line", "funnel"].includes(kind)) return null;
   const g1 = at(groups[0].key);
   const column = result.columns[mi];
-  const label = t("reports.chart_label", { name: loc(result.report?.name) || t("reports.preview"), measure: column.label });
+  const label = `${loc(result.report?.name) || t("reports.preview")}: ${column.label}`;
   if (kind === "funnel") {
     // Bars as long as each row's share of the largest.
     const values = result.rows.map((r) => Number(r.cells[mi]) || 0);
@@ -146,6 +146,13 @@ export function periodPicker({ from, to, go }) {
     <div class="actions presets">${presets().map(([key, f, tt]) => html`<button type="button" class="secondary small"
       aria-pressed=${String(f === from && tt === to)} @click=${() => go({ from: f, to: tt })}>${t(`reports.preset.${key}`)}</button>`)}</div>
   </form>`;
+}
+
+/** What the address gives a run: `from`, `to`, `pipeline_id`. */
+export function runQuery(url) {
+  const query = {};
+  for (const key of ["from", "to", "pipeline_id"]) if (url.searchParams.get(key)) query[key] = url.searchParams.get(key);
+  return query;
 }
 
 /** `url`'s path with `change` applied to its query (empty values dropped). */
