@@ -28,6 +28,7 @@ export async function dealsFunnel({ url, navigate }, loaded = null) {
   const money = (v) => formatMoney(v ?? "0.00", result.currency);
   const drill = result.drill || {};
   const steps = [...result.stages, ...(result.won ? [{ ...result.won, won: true }] : [])];
+  const lost = (result.lost || []).filter((l) => l.count);
   const count = t("reports.count");
   const amount = t("reports.amount");
   const picker = html`<div class="field"><label for="funnel-pipeline">${t("reports.pipeline")}</label>
@@ -46,10 +47,10 @@ export async function dealsFunnel({ url, navigate }, loaded = null) {
       ].filter(Boolean),
     })}
     <h2>${t("reports.lost")}</h2>
-    ${result.lost?.length
+    ${lost.length
       ? html`<table class="records">
           <thead><tr><th scope="col">${t("reports.lost_at")}</th><th scope="col" class="num">${count}</th><th scope="col" class="num">${amount}</th></tr></thead>
-          <tbody>${result.lost.map((l) => html`<tr><th scope="row">${loc(l.name) || l.code}</th>
+          <tbody>${lost.map((l) => html`<tr><th scope="row">${loc(l.name) || l.code}</th>
             <td class="num" data-label=${count}>${formatNumber(l.count)}</td><td class="num" data-label=${amount}>${money(l.amount)}</td></tr>`)}</tbody>
         </table>`
       : html`<p class="muted">${t("reports.no_lost")}</p>`}`);
