@@ -19,14 +19,14 @@ export default async function ({ page, config, check, shot, api, results }) {
   check(group, `the entity offers ${config.regroup}`);
   const label = english(group.label);
   check(first.head[0] !== label, `the copy starts grouped otherwise: ${first.head}`);
-  await page.getByLabel("Group 1").selectOption(config.regroup);
+  await page.getByLabel("Group 1", { exact: true }).selectOption(config.regroup);
   const regrouped = await eventually(async () => {
     const table = await tableOf(preview);
     return table.head[0] === label ? table : null;
   }, `the preview is grouped by ${label}`);
   results.regrouped = regrouped;
   await shot("reports-designer");
-  await page.getByLabel("Name").fill(config.new_name);
+  await page.getByLabel("Name", { exact: true }).fill(config.new_name);
   await page.getByRole("button", { name: "Save" }).click();
   await page.getByRole("heading", { level: 1, name: config.new_name }).waitFor();
   const saved = await tableOf(page);
@@ -38,7 +38,7 @@ export default async function ({ page, config, check, shot, api, results }) {
   // A limit of 5000: the API's message beside the limit.
   await open(page, config, "/reports/new", "New report");
   await tableOf(preview);
-  const limit = page.getByLabel("Rows at most");
+  const limit = page.getByLabel("Rows at most", { exact: true });
   await limit.fill("5000");
   await eventually(async () => (await limit.getAttribute("aria-invalid")) === "true", "the limit is marked invalid");
   const shown = await limit.evaluate((input) => document.getElementById(input.getAttribute("aria-describedby")).textContent);
