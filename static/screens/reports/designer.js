@@ -88,7 +88,7 @@ export async function designer({ me, navigate }, id) {
   let filters = await filterFields(def.entity, catalog.fields, me);
   const box = el`<div class="designer-parts"></div>`;
   const filterBox = el`<div class="designer-filters"></div>`;
-  const preview = el`<div class="preview" aria-live="polite"></div>`;
+  const preview = el`<div class="preview"></div>`;
   const previewAlert = el`<p class="notice error" role="alert" hidden></p>`;
   const byName = (name) => catalog.fields.find((f) => f.name === name);
   const label = (name) => loc(byName(name)?.label) || name;

@@ -29,13 +29,13 @@ function notFound() {
 /** "Copy": a private copy, opened in the designer. */
 function copyButton(report, navigate) {
   const status = el`<span class="field-error" role="alert" hidden></span>`;
-  const copy = async (event) => {
-    event.currentTarget.disabled = true;
+  const copy = async ({ currentTarget: button }) => {
+    button.disabled = true;
     try {
       const made = await api(`/api/reports/${report.id}/copy`, { method: "POST" });
       navigate(`/reports/${made.id}/edit`);
     } catch (error) {
-      event.target.disabled = false;
+      button.disabled = false;
       status.textContent = errorMessage(error);
       status.hidden = false;
     }
