@@ -21,6 +21,7 @@ pub mod kv;
 pub mod migrate;
 pub mod orders;
 pub mod records;
+pub mod reports;
 pub mod resource;
 pub mod settings;
 pub mod sqlsplit;
