@@ -1,6 +1,6 @@
 //! The CRM domain core: the [`Db`](db::Db) seam over SQLite, the migration runner, the domain
 //! error type, access control ([`acl`]), authentication ([`auth`]), the record engine
-//! ([`records`]), web-form intake ([`intake`]) and the settings around them.
+//! ([`records`]), web-form intake ([`intake`]), [`reports`] and the settings around them.
 //!
 //! Architecture invariant: this crate knows nothing of Spin, wasmtime, rusqlite or HTTP. It
 //! compiles for `wasm32-wasip2` (inside components) and natively (tests, tools) alike; the
