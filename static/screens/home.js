@@ -9,7 +9,7 @@ import { can } from "../ui/reference.js";
 import { announce } from "../ui/shell.js";
 import { errorMessage } from "../ui/forms.js";
 import { optionLabel } from "../ui/fields.js";
-import { funnelBars } from "../ui/charts.js";
+import { funnelBars } from "../ui/funnel.js";
 
 /** A section that failed shows why, the others still show. */
 function settle(promise) {

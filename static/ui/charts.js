@@ -1,10 +1,9 @@
-// Charts: bar, stacked bar and line as SVG, the funnel as bars as long as their share. `svg()`
-// is the SVG counterpart of `html.js` (`createElementNS`, `setAttribute`, text nodes): data is
-// only text or attribute values. A chart is `role="img"` + `aria-label`; the table beside it
-// is the accessible data.
+// Charts: bar, stacked bar and line as SVG (the funnel is `funnel.js`). `svg()` is the SVG
+// counterpart of `html.js` (`createElementNS`, `setAttribute`, text nodes): data is only text
+// or attribute values. A chart is `role="img"` + `aria-label`; the table beside it is the
+// accessible data.
 
 import { html } from "./html.js";
-import { loc } from "../i18n/i18n.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const W = 640;
@@ -95,27 +94,4 @@ export function chart(kind, { categories, series, format, label }) {
     ? html`<ul class="legend">${series.map((s, n) => html`<li><i class=${`s${n % 8}`}></i>${s.name}</li>`)}</ul>`
     : null;
   return html`<figure class="chart-box">${picture}${legend}</figure>`;
-}
-
-const COLOR = /^#[0-9a-f]{3,8}$/i;
-
-/** A bar's length (share 0..1) and colour as CSS custom properties (CSSOM, as the CSP allows). */
-function bar(share, color) {
-  return (node) => {
-    node.style.setProperty("--share", String(Math.max(0, Math.min(1, Number(share) || 0))));
-    if (COLOR.test(color || "")) node.style.setProperty("--c", color);
-  };
-}
-
-/** The funnel: a row per step (`{code, name, color, share}`), `lines(step)` its figures, `href(step)` its list. */
-export function funnelBars(steps, { lines, href = () => null, label }) {
-  return html`<ol class="funnel" aria-label=${label}>
-    ${steps.map((s) => {
-      const name = loc(s.name) || s.code;
-      return html`<li class="funnel-step" data-code=${s.code}>
-        <p class="funnel-text"><b>${href(s) ? html`<a href=${href(s)}>${name}</a>` : name}</b> ${lines(s).map((l) => html`<span>${l}</span>`)}</p>
-        <div class="funnel-track"><div class="funnel-bar" data-share=${s.share ?? 0} ref=${bar(s.share, s.color)}></div></div>
-      </li>`;
-    })}
-  </ol>`;
 }

@@ -8,7 +8,7 @@ import { api } from "../../api.js";
 import { html } from "../../ui/html.js";
 import { t, loc, formatMoney, formatNumber } from "../../i18n/i18n.js";
 import { pipelines } from "../../ui/reference.js";
-import { funnelBars } from "../../ui/charts.js";
+import { funnelBars } from "../../ui/funnel.js";
 import { periodPicker, withQuery, runQuery } from "./view.js";
 
 const percent = (v) => (v === null || v === undefined ? "—" : formatNumber(Number(v), { style: "percent", maximumFractionDigits: 1 }));

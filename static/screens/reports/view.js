@@ -5,7 +5,8 @@
 import { html, el } from "../../ui/html.js";
 import { t, loc, lang, formatMoney, formatNumber, formatDate } from "../../i18n/i18n.js";
 import { ENTITIES } from "../../ui/reference.js";
-import { chart, funnelBars } from "../../ui/charts.js";
+import { chart } from "../../ui/charts.js";
+import { funnelBars } from "../../ui/funnel.js";
 
 /** A bucket's first day (`YYYY-MM-DD`) as "Mar 2026", "Q1 2026"... */
 export function bucketLabel(bucket, value) {

@@ -29,8 +29,18 @@ export default async function ({ page, config, check, shot, api, results }) {
   const after = await tableOf(page);
   check(JSON.stringify(after.rows) === JSON.stringify(before.rows), `this year's rows: ${JSON.stringify(after.rows)}`);
 
-  // Downloads, with the session cookie.
+  // Downloads, with the session cookie: CSV, then Excel.
+  const csv = await page.request.get(config.base + (await page.getByRole("link", { name: "CSV" }).getAttribute("href")));
+  const text = await csv.text();
+  results.csv = { status: csv.status(), type: csv.headers()["content-type"], first: text.split("\n")[0] };
+  check(csv.status() === 200 && csv.headers()["content-type"].includes("text/csv"), `csv: ${csv.status()} ${csv.headers()["content-type"]}`);
+  check(text.startsWith(`\uFEFF${before.head[0]}`), `the CSV (with a BOM) starts with ${before.head[0]}: ${text.slice(0, 80)}`);
   const excel = page.getByRole("link", { name: "Excel" });
+  const xlsx = await page.request.get(config.base + (await excel.getAttribute("href")));
+  results.xlsx = { status: xlsx.status(), type: xlsx.headers()["content-type"] };
+  check(xlsx.status() === 200, `xlsx status ${xlsx.status()}: ${await xlsx.text()}`);
+  check(xlsx.headers()["content-type"].includes("spreadsheetml"), `xlsx type ${xlsx.headers()["content-type"]}`);
+  // The link itself downloads (the browser, not the app's router, follows it).
   const [download] = await Promise.all([page.waitForEvent("download"), excel.click()]);
   const bytes = await new Promise((resolve, reject) => {
     download.createReadStream().then((stream) => {
@@ -41,13 +51,5 @@ export default async function ({ page, config, check, shot, api, results }) {
     }, reject);
   });
   check(bytes.subarray(0, 2).toString("latin1") === "PK", "the Excel file is a zip (xlsx)");
-  const xlsx = await page.request.get(await excel.getAttribute("href"));
-  results.xlsx = { status: xlsx.status(), type: xlsx.headers()["content-type"], size: bytes.length };
-  check(xlsx.status() === 200, `xlsx status ${xlsx.status()}`);
-  check(xlsx.headers()["content-type"].includes("spreadsheetml"), `xlsx type ${xlsx.headers()["content-type"]}`);
-  const csv = await page.request.get(await page.getByRole("link", { name: "CSV" }).getAttribute("href"));
-  const text = await csv.text();
-  results.csv = { status: csv.status(), type: csv.headers()["content-type"], first: text.split("\n")[0] };
-  check(csv.status() === 200 && csv.headers()["content-type"].includes("text/csv"), `csv: ${csv.status()} ${csv.headers()["content-type"]}`);
-  check(text.replace(/^\uFEFF/, "").startsWith(before.head[0]), `the CSV's header starts with ${before.head[0]}: ${text.slice(0, 80)}`);
+  results.xlsx.size = bytes.length;
 }

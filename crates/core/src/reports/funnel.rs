@@ -59,7 +59,11 @@ impl Period {
     fn drill(&self) -> String {
         let at = |unix: i64| {
             jiff::Timestamp::from_second(unix)
-                .map(|t| t.to_zoned(self.time_zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+                .map(|t| {
+                    t.to_zoned(self.time_zone.clone())
+                        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                        .to_string()
+                })
                 .unwrap_or_default()
                 .replace('+', "%2B")
         };
@@ -78,9 +82,7 @@ fn firm_time_zone(db: &dyn Db) -> Result<TimeZone, CoreError> {
         .iter()
         .next()
         .and_then(|r| r.str("value").map(str::to_owned));
-    Ok(name
-        .and_then(|n| TimeZone::get(&n).ok())
-        .unwrap_or(TimeZone::UTC))
+    Ok(name.and_then(|n| TimeZone::get(&n).ok()).unwrap_or(TimeZone::UTC))
 }
 
 /// The period of `params`: both dates valid, `from` not after `to`; a missing `from` is the
@@ -91,7 +93,10 @@ fn period(db: &dyn Db, params: &FunnelParams) -> Result<Period, CoreError> {
     let mut errors = FieldErrors::new();
     let mut parse = |name: &str, text: &Option<String>| -> Option<Date> {
         let text = text.as_deref()?;
-        match crate::records::values::parse_date(text).ok().and_then(|t| t.parse::<Date>().ok()) {
+        match crate::records::values::parse_date(text)
+            .ok()
+            .and_then(|t| t.parse::<Date>().ok())
+        {
             Some(date) => Some(date),
             None => {
                 errors.push(name, "invalid_date", "expected a date YYYY-MM-DD");
@@ -131,10 +136,12 @@ fn period(db: &dyn Db, params: &FunnelParams) -> Result<Period, CoreError> {
 /// The caller's language for names: `ru` or `en` (`users.language`).
 fn language(db: &dyn Db, user_id: i64) -> Result<&'static str, CoreError> {
     let rows = db.query("SELECT language FROM users WHERE id = ?", &[user_id.into()])?;
-    Ok(match rows.iter().next().and_then(|r| r.str("language").map(str::to_owned)) {
-        Some(l) if l.starts_with("ru") => "ru",
-        _ => "en",
-    })
+    Ok(
+        match rows.iter().next().and_then(|r| r.str("language").map(str::to_owned)) {
+            Some(l) if l.starts_with("ru") => "ru",
+            _ => "en",
+        },
+    )
 }
 
 /// `n / of`, rounded to four places; `None` when `of` is 0.
