@@ -67,8 +67,9 @@ export function chart(kind, { categories, series, format, label }) {
       });
     });
   } else {
-    const gap = band * 0.15;
-    const width = stacked ? band - 2 * gap : (band - 2 * gap) / Math.max(1, series.length);
+    const per = stacked ? 1 : Math.max(1, series.length);
+    const width = Math.min(band * 0.7, 64 * per) / per;
+    const gap = (band - width * per) / 2;
     categories.forEach((_, i) => {
       let base = 0;
       series.forEach((s, n) => {

@@ -87,7 +87,7 @@ function resultTable(result, entity) {
     <table class="report-table">
       <thead><tr>${result.columns.map((c) => html`<th scope="col" class=${c.role === "measure" ? "num" : null}>${c.label}</th>`)}</tr></thead>
       <tbody>${result.rows.map((row) => html`<tr>${result.columns.map((c, i) => cell(c, row.cells[i], row, i))}</tr>`)}</tbody>
-      ${result.totals
+      ${result.totals && result.columns[0]?.role === "group"
         ? html`<tfoot><tr>${result.columns.map((c, i) =>
             i === 0 && c.role === "group"
               ? html`<th scope="row">${t("reports.total")}</th>`
@@ -135,7 +135,9 @@ function presets() {
 /** From/to and presets; `go({from, to})` re-runs. */
 export function periodPicker({ from, to, go }) {
   const fromInput = el`<input type="date" id="period-from" .value=${from || ""}>`;
-  const toInput = el`<input type="date" id="period-to" .value=${to || ""}>`;
+  // `min` makes the browser refuse an inverted period before it is sent.
+  const toInput = el`<input type="date" id="period-to" min=${from || null} .value=${to || ""}>`;
+  fromInput.addEventListener("change", () => (toInput.min = fromInput.value));
   const submit = (event) => {
     event.preventDefault();
     go({ from: fromInput.value, to: toInput.value });
