@@ -48,7 +48,7 @@ export async function dealsFunnel({ url, navigate }, loaded = null) {
     })}
     <h2>${t("reports.lost")}</h2>
     ${lost.length
-      ? html`<table class="records">
+      ? html`<table class="stages">
           <thead><tr><th scope="col">${t("reports.lost_at")}</th><th scope="col" class="num">${count}</th><th scope="col" class="num">${amount}</th></tr></thead>
           <tbody>${lost.map((l) => html`<tr><th scope="row">${loc(l.name) || l.code}</th>
             <td class="num" data-label=${count}>${formatNumber(l.count)}</td><td class="num" data-label=${amount}>${money(l.amount)}</td></tr>`)}</tbody>
