@@ -242,6 +242,7 @@ fn value_text(value: &Value) -> String {
 /// `filter[...]` pairs of the list language selecting the rows of a group value, or `None`
 /// where the list cannot say it.
 fn drill_pairs(
+    db: &dyn Db,
     def: &Definition,
     compiled: &Compiled,
     i: usize,
@@ -250,7 +251,8 @@ fn drill_pairs(
     let group = &def.groups[i];
     let name = match &group.field.filter {
         super::fields::FilterBy::List(name) => name.clone(),
-        _ => return Ok(None),
+        _ if value.is_null() => return Ok(None),
+        _ => return list_equivalent(db, def, &group.field, "eq", &value_text(value)),
     };
     if value.is_null() {
         return Ok(Some(vec![(format!("filter[{name}][null]"), "true".into())]));
@@ -281,12 +283,16 @@ fn drill_pairs(
 }
 
 /// The definition's own filter and period as list pairs, or `None` if the list cannot say them.
-fn base_pairs(def: &Definition, compiled: &Compiled, overrides: &Overrides) -> Option<Vec<(String, String)>> {
+fn base_pairs(
+    db: &dyn Db,
+    def: &Definition,
+    compiled: &Compiled,
+    overrides: &Overrides,
+) -> Result<Option<Vec<(String, String)>>, CoreError> {
     let mut pairs = Vec::new();
     for (key, value) in &def.filter {
-        let field = def.source.field(key)?;
-        let super::fields::FilterBy::List(name) = &field.filter else {
-            return None;
+        let Some(field) = def.source.field(key) else {
+            return Ok(None);
         };
         let ops: Vec<(String, &Json)> = match value {
             Json::Object(ops) => ops.iter().map(|(op, v)| (op.clone(), v)).collect(),
@@ -303,13 +309,19 @@ fn base_pairs(def: &Definition, compiled: &Compiled, overrides: &Overrides) -> O
                     .join(","),
                 other => json_text(other, field, compiled),
             };
-            pairs.push((format!("filter[{name}][{op}]"), text));
+            match &field.filter {
+                super::fields::FilterBy::List(name) => pairs.push((format!("filter[{name}][{op}]"), text)),
+                _ => match list_equivalent(db, def, field, &op, &text)? {
+                    Some(more) => pairs.extend(more),
+                    None => return Ok(None),
+                },
+            }
         }
     }
     pairs.extend(overrides.filter.iter().cloned());
     if let Some((field, range)) = &compiled.period {
         let super::fields::FilterBy::List(name) = &field.filter else {
-            return None;
+            return Ok(None);
         };
         match field.kind {
             Kind::Date => {
@@ -330,7 +342,55 @@ fn base_pairs(def: &Definition, compiled: &Compiled, overrides: &Overrides) -> O
             }
         }
     }
-    Some(pairs)
+    Ok(Some(pairs))
+}
+
+/// A derived field's `eq`/`in` filter said in the list language: a stage semantic as the
+/// stages (statuses) that have it, a department as its users; `None` where the list cannot say
+/// it (a primary contact, other operators, more than 100 values).
+fn list_equivalent(
+    db: &dyn Db,
+    def: &Definition,
+    field: &Field,
+    op: &str,
+    text: &str,
+) -> Result<Option<Vec<(String, String)>>, CoreError> {
+    if !matches!(op, "eq" | "in") {
+        return Ok(None);
+    }
+    let values: Vec<Value> = text.split(',').map(|v| Value::from(v.trim())).collect();
+    let list = vec!["?"; values.len()].join(", ");
+    let (column, sql, params) = match &field.kind {
+        Kind::Semantic(columns) => {
+            let Some(stage) = def.source.def.stage() else {
+                return Ok(None);
+            };
+            let sql = match columns {
+                crate::records::entity::BoardColumns::PipelineStages => {
+                    format!("SELECT code AS v FROM pipeline_stages WHERE semantic IN ({list}) ORDER BY id")
+                }
+                crate::records::entity::BoardColumns::Dictionary(kind) => format!(
+                    "SELECT code AS v FROM dictionary_entries WHERE kind = '{kind}' AND semantic IN ({list}) ORDER BY sort"
+                ),
+            };
+            (stage, sql, values)
+        }
+        Kind::Department => (
+            "responsible_id",
+            format!("SELECT id AS v FROM users WHERE department_id IN ({list}) ORDER BY id"),
+            values
+                .iter()
+                .map(|v| Value::from(value_text(v).parse::<i64>().unwrap_or_default()))
+                .collect(),
+        ),
+        _ => return Ok(None),
+    };
+    let rows = db.query(&sql, &params)?;
+    let found: Vec<String> = rows.iter().filter_map(|r| r.get("v").map(value_text)).collect();
+    if found.is_empty() || found.len() > 100 {
+        return Ok(None);
+    }
+    Ok(Some(vec![(format!("filter[{column}][in]"), found.join(","))]))
 }
 
 fn json_text(value: &Json, field: &Field, compiled: &Compiled) -> String {
@@ -429,7 +489,7 @@ pub fn run(
     rows.truncate(def.limit as usize);
 
     let base = if def.source.drill {
-        base_pairs(def, &compiled, overrides)
+        base_pairs(db, def, &compiled, overrides)?
     } else {
         None
     };
@@ -452,7 +512,7 @@ pub fn run(
             };
             cells.push(json!({"value": value_json(value), "label": label}));
             if let Some(pairs) = drill.as_mut() {
-                match drill_pairs(def, &compiled, i, value)? {
+                match drill_pairs(db, def, &compiled, i, value)? {
                     Some(more) => pairs.extend(more),
                     None => drill = None,
                 }
