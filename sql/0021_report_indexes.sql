@@ -39,8 +39,14 @@ SELECT pipeline_id, created_at / 86400, stage, funnel_entered, COALESCE(currency
        COALESCE(SUM(amount / 1000000000), 0), COALESCE(SUM(amount % 1000000000), 0)
 FROM deals GROUP BY 1, 2, 3, 4, 5;
 
--- The edge days of a period, and a caller's own deals in a period.
+-- A period's deals with what the funnel reads of them, from the index alone: all of them (the
+-- edge days of an administrator's period), a caller's own or department's (the list ACL's
+-- first arm, `responsible_id = ? OR responsible_id IN (...)`, read as one range per user), and
+-- the ones opened to everyone (its second arm).
 CREATE INDEX deals_funnel ON deals(pipeline_id, created_at, stage, funnel_entered, currency, amount);
+CREATE INDEX deals_funnel_owner ON deals(responsible_id, pipeline_id, created_at, stage, funnel_entered, currency, amount);
+CREATE INDEX deals_funnel_opened ON deals(pipeline_id, created_at, stage, funnel_entered, currency, amount, responsible_id, opened)
+    WHERE opened = 1;
 
 CREATE TRIGGER deals_funnel_insert AFTER INSERT ON deals BEGIN
     INSERT INTO deal_funnel_days (pipeline_id, day, stage, entered, currency, n, amount_hi, amount_lo)

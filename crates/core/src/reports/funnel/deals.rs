@@ -262,11 +262,25 @@ fn grouped_rows(
             ];
             (group(&format!("{kept} UNION ALL {edge} UNION ALL {edge}")), params)
         }
-        Source::Kept => {
-            let mut params: Vec<Value> = vec![pipeline_id.into(), period.start.into(), period.end.into()];
-            params.extend(acl.params);
-            (group(&rows_in("t.funnel_entered", &acl.sql)), params)
-        }
+        // Some deals: the list ACL's two disjoint arms (own or department; opened to everyone),
+        // each an index range (deals_funnel_owner, deals_funnel_opened), else its condition.
+        Source::Kept => match caller.list_arms(Entity::Deal, &def.acl_columns()) {
+            Some(arms) => {
+                let mut params: Vec<Value> = Vec::new();
+                let mut parts = Vec::new();
+                for arm in arms {
+                    params.extend([pipeline_id.into(), period.start.into(), period.end.into()]);
+                    params.extend(arm.params);
+                    parts.push(rows_in("t.funnel_entered", &arm.sql));
+                }
+                (group(&parts.join(" UNION ALL ")), params)
+            }
+            None => {
+                let mut params: Vec<Value> = vec![pipeline_id.into(), period.start.into(), period.end.into()];
+                params.extend(acl.params);
+                (group(&rows_in("t.funnel_entered", &acl.sql)), params)
+            }
+        },
     };
     Ok(db.query(&sql, &params)?)
 }
