@@ -207,6 +207,14 @@ impl RecordQuery {
     }
 }
 
+impl RecordQuery {
+    /// The filters as SQL conditions over alias `t`, with their parameters (reports AND them
+    /// into their own query).
+    pub fn conditions(&self) -> &[(String, Vec<Value>)] {
+        &self.conditions
+    }
+}
+
 pub(super) fn parse_limit(value: &str) -> Result<u32, CoreError> {
     match value.parse::<u32>() {
         Ok(n) if (1..=MAX_LIMIT).contains(&n) && value.bytes().all(|b| b.is_ascii_digit()) => Ok(n),

@@ -1,0 +1,566 @@
+//! A checked definition and the caller -> ONE SQL query with bound values: the rows of the
+//! source under the caller's list ACL condition (`crate::acl::filter`), the filter (record
+//! fields through the records list's own parser, `RecordQuery`, so there is one filter
+//! language; derived fields by conditions of their own), the period, grouped by the groups and,
+//! when a money measure is asked for, by each money field's currency too, with each measure's
+//! parts: sums split in two as `records::money` does (so SQL never overflows), counts, extremes
+//! and share numerators. Labels of the groups (users, stages, dictionary entries, records) are
+//! read in the same statement, once per group. [`super::run`] converts each currency's sums
+//! to the base currency exactly and shapes the result.
+
+use jiff::tz::TimeZone;
+use serde_json::{Map, Value as Json};
+
+use super::buckets;
+use super::definition::{Definition, Func};
+use super::fields::{Field, FilterBy, Kind, Source};
+use super::period::{self, Range};
+use crate::acl::Caller;
+use crate::db::{Db, Value};
+use crate::error::{CoreError, FieldErrors};
+use crate::records::EntityDef;
+use crate::records::entity::BoardColumns;
+use crate::records::list::RecordQuery;
+use crate::records::money::SPLIT;
+
+/// The most groups a query may produce before the report asks for a narrower one.
+pub const MAX_GROUPS: usize = 50_000;
+
+/// What a run may override: the period's dates and list filters (`filter[...]` pairs).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// The first day.
+    pub from: Option<String>,
+    /// The last day, inclusive.
+    pub to: Option<String>,
+    /// `filter[...]` pairs, ANDed.
+    pub filter: Vec<(String, String)>,
+}
+
+/// The query and what reading its rows needs.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// The SQL.
+    pub sql: String,
+    /// Its parameters, in order.
+    pub params: Vec<Value>,
+    /// For each measure, the index of its currency column (`c<k>`), if it is money.
+    pub currency_of: Vec<Option<usize>>,
+    /// The period in force.
+    pub period: Option<(Field, Range)>,
+    /// The firm's zone.
+    pub zone: TimeZone,
+}
+
+/// Conditions ANDed: SQL pieces and their parameters.
+#[derive(Debug, Default, Clone)]
+struct Conditions {
+    parts: Vec<String>,
+    params: Vec<Value>,
+}
+
+impl Conditions {
+    fn push(&mut self, sql: String, params: Vec<Value>) {
+        self.parts.push(sql);
+        self.params.extend(params);
+    }
+
+    fn text(&self) -> String {
+        if self.parts.is_empty() {
+            "1".into()
+        } else {
+            self.parts
+                .iter()
+                .map(|p| format!("({p})"))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        }
+    }
+}
+
+/// A filter value as the list language's text (`in` lists comma-joined), relative dates
+/// resolved in `zone`.
+fn value_text(field: &Field, value: &Json, zone: &TimeZone) -> Result<String, String> {
+    let one = |v: &Json| -> Result<String, String> {
+        let text = match v {
+            Json::String(s) => s.clone(),
+            Json::Number(n) => n.to_string(),
+            Json::Bool(b) => b.to_string(),
+            _ => return Err("expected text, a number or true/false".into()),
+        };
+        date_text(field, &text, zone)
+    };
+    match value {
+        Json::Array(items) => Ok(items.iter().map(one).collect::<Result<Vec<_>, _>>()?.join(",")),
+        other => one(other),
+    }
+}
+
+/// A date filter's text with `today`, `today-30d`... resolved; a plain date on a time field
+/// means that day's first instant in the firm's zone.
+fn date_text(field: &Field, text: &str, zone: &TimeZone) -> Result<String, String> {
+    let dated = match field.kind {
+        Kind::Date => true,
+        Kind::Datetime => text.starts_with("today") || text.len() == 10,
+        _ => false,
+    };
+    if !dated {
+        return Ok(text.to_string());
+    }
+    let date = period::parse_date(text, period::today(zone))?;
+    Ok(match field.kind {
+        Kind::Date => date.to_string(),
+        _ => crate::clock::rfc3339(period::day_start(zone, date).map_err(|e| e.to_string())?),
+    })
+}
+
+/// A filter object as (field, op, text) triples in the list language, or errors by key.
+fn triples<'s>(
+    source: &'s Source,
+    filter: &Map<String, Json>,
+    zone: &TimeZone,
+    path: &str,
+    errors: &mut FieldErrors,
+) -> Vec<(&'s Field, String, String)> {
+    let mut out = Vec::new();
+    for (key, value) in filter {
+        let at = format!("{path}.{key}");
+        let Some(field) = source.field(key) else {
+            errors.push(at, "unknown_field", format!("{key:?} is no field of {}", source.entity));
+            continue;
+        };
+        if field.filter == FilterBy::No {
+            errors.push(at, "not_filterable", format!("{key:?} cannot be filtered"));
+            continue;
+        }
+        let ops: Vec<(String, &Json)> = match value {
+            Json::Object(ops) => ops.iter().map(|(op, v)| (op.clone(), v)).collect(),
+            Json::Null => vec![("null".into(), &Json::Bool(true))],
+            Json::Array(_) => vec![("in".into(), value)],
+            other => vec![("eq".into(), other)],
+        };
+        if ops.is_empty() {
+            errors.push(at.clone(), "invalid_filter", "expected a value or {op: value}");
+        }
+        for (op, v) in ops {
+            match value_text(field, v, zone) {
+                Ok(text) => out.push((field, op, text)),
+                Err(message) => errors.push(format!("{at}.{op}"), "invalid_filter", message),
+            }
+        }
+    }
+    out
+}
+
+/// The SQL of one filter triple, or the message naming what is wrong.
+fn condition(source: &Source, field: &Field, op: &str, text: &str) -> Result<(String, Vec<Value>), String> {
+    match &field.filter {
+        FilterBy::List(name) => {
+            let key = format!("filter[{name}][{op}]");
+            let query = RecordQuery::parse(&source.def, &[(key, text.to_string())], &source.def.parse).map_err(
+                |e| match e {
+                    CoreError::BadRequest(message) => message,
+                    other => other.to_string(),
+                },
+            )?;
+            Ok(query.conditions().first().cloned().unwrap_or(("1".into(), Vec::new())))
+        }
+        FilterBy::Own => own_condition(&source.def, field, op, text),
+        FilterBy::No => Err("this field cannot be filtered".into()),
+    }
+}
+
+/// A derived or own field's condition: `eq ne gt gte lt lte in null` (and `like` on text).
+fn own_condition(def: &EntityDef, field: &Field, op: &str, text: &str) -> Result<(String, Vec<Value>), String> {
+    let parse = |t: &str| -> Result<Value, String> {
+        let t = t.trim();
+        match &field.kind {
+            Kind::Number(scale) | Kind::Money(scale, _) => crate::records::values::parse_decimal_text(t, *scale)
+                .map(Value::Integer)
+                .map_err(|e| e.message),
+            Kind::User | Kind::Department | Kind::Pipeline | Kind::Record(_) => t
+                .parse::<i64>()
+                .map(Value::Integer)
+                .map_err(|_| "expected an integer".into()),
+            Kind::Boolean => match t {
+                "true" | "1" => Ok(Value::Integer(1)),
+                "false" | "0" => Ok(Value::Integer(0)),
+                _ => Err("expected true or false".into()),
+            },
+            Kind::Date => crate::records::values::parse_date(t)
+                .map(Value::Text)
+                .map_err(|e| e.message),
+            Kind::Datetime => crate::records::values::parse_datetime(t)
+                .map(Value::Integer)
+                .map_err(|e| e.message),
+            Kind::Semantic(columns) => {
+                let known: &[&str] = match columns {
+                    BoardColumns::PipelineStages => &["progress", "won", "lost"],
+                    BoardColumns::Dictionary(_) => &["open", "success", "failure"],
+                };
+                if known.contains(&t) {
+                    Ok(Value::from(t))
+                } else {
+                    Err(format!("expected one of {}", known.join(", ")))
+                }
+            }
+            _ => Ok(Value::from(t)),
+        }
+    };
+    let expr = &field.expr;
+    if op == "null" {
+        return match text {
+            "true" | "1" => Ok((format!("{expr} IS NULL"), Vec::new())),
+            "false" | "0" => Ok((format!("{expr} IS NOT NULL"), Vec::new())),
+            _ => Err("expected true or false".into()),
+        };
+    }
+    let values: Vec<Value> = if op == "in" {
+        let items: Vec<&str> = text.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+        if items.is_empty() || items.len() > 100 {
+            return Err("expected a comma list of 1 to 100 values".into());
+        }
+        items.into_iter().map(parse).collect::<Result<_, _>>()?
+    } else if op == "like" {
+        vec![Value::from(format!("%{}%", text.trim()))]
+    } else {
+        vec![parse(text)?]
+    };
+    let list = vec!["?"; values.len()].join(", ");
+    // A stage semantic reads the stages (or statuses) of that semantic, so the record's own
+    // stage index answers.
+    if let (Kind::Semantic(columns), Some((_, column))) = (&field.kind, def.stage_field)
+        && matches!(op, "eq" | "in" | "ne")
+    {
+        let codes = match columns {
+            BoardColumns::PipelineStages => format!("SELECT code FROM pipeline_stages WHERE semantic IN ({list})"),
+            BoardColumns::Dictionary(kind) => {
+                format!("SELECT code FROM dictionary_entries WHERE kind = '{kind}' AND semantic IN ({list})")
+            }
+        };
+        let not = if op == "ne" { "NOT " } else { "" };
+        return Ok((format!("{column} {not}IN ({codes})"), values));
+    }
+    let sql = match op {
+        "eq" => format!("{expr} = ?"),
+        "ne" => format!("{expr} IS NOT ?"),
+        "gt" => format!("{expr} > ?"),
+        "gte" => format!("{expr} >= ?"),
+        "lt" => format!("{expr} < ?"),
+        "lte" => format!("{expr} <= ?"),
+        "in" => format!("{expr} IN ({list})"),
+        "like" if field.kind == Kind::Text => format!("{expr} LIKE ?"),
+        "like" => return Err("like applies only to text fields".into()),
+        _ => return Err(format!("unknown filter operator {op:?}")),
+    };
+    Ok((sql, values))
+}
+
+/// The conditions of a filter object; bad parts pushed to `errors` under `path`.
+fn filter_conditions(
+    db: &dyn Db,
+    source: &Source,
+    filter: &Map<String, Json>,
+    zone: &TimeZone,
+    path: &str,
+    errors: &mut FieldErrors,
+) -> Result<Conditions, CoreError> {
+    let mut out = Conditions::default();
+    for (field, op, text) in triples(source, filter, zone, path, errors) {
+        let at = format!("{path}.{}", field.name);
+        match condition(source, field, &op, &text) {
+            Ok((sql, params)) => {
+                if field.kind == Kind::Pipeline && matches!(op.as_str(), "eq" | "in") {
+                    let unknown = unknown_pipelines(db, &params)?;
+                    if !unknown.is_empty() {
+                        errors.push(
+                            at,
+                            "unknown_pipeline",
+                            format!("no pipeline with id {}", unknown.join(", ")),
+                        );
+                        continue;
+                    }
+                }
+                out.push(sql, params);
+            }
+            Err(message) => errors.push(at, "invalid_filter", message),
+        }
+    }
+    Ok(out)
+}
+
+fn unknown_pipelines(db: &dyn Db, ids: &[Value]) -> Result<Vec<String>, CoreError> {
+    let mut unknown = Vec::new();
+    for id in ids {
+        if db
+            .query("SELECT 1 FROM pipelines WHERE id = ?", std::slice::from_ref(id))?
+            .is_empty()
+        {
+            unknown.push(id.as_i64().map(|i| i.to_string()).unwrap_or_default());
+        }
+    }
+    Ok(unknown)
+}
+
+/// Pushes every bad part of the definition's filters and period to `errors` (part of
+/// [`super::definition::check`]).
+pub fn check_filters(
+    db: &dyn Db,
+    def: &Definition,
+    zone: &TimeZone,
+    prefix: &str,
+    errors: &mut FieldErrors,
+) -> Result<(), CoreError> {
+    filter_conditions(db, &def.source, &def.filter, zone, &format!("{prefix}filter"), errors)?;
+    for (i, measure) in def.measures.iter().enumerate() {
+        if let Some(filter) = &measure.filter {
+            filter_conditions(
+                db,
+                &def.source,
+                filter,
+                zone,
+                &format!("{prefix}measures[{i}].filter"),
+                errors,
+            )?;
+        }
+    }
+    if let Some(p) = &def.period
+        && let Err(CoreError::Validation(e)) = period_range(p, &Overrides::default(), zone, prefix)
+    {
+        errors.0.extend(e.0);
+    }
+    Ok(())
+}
+
+/// The period in force: the overrides' dates if given, else the definition's.
+fn period_range(
+    p: &super::definition::Period,
+    overrides: &Overrides,
+    zone: &TimeZone,
+    prefix: &str,
+) -> Result<Range, CoreError> {
+    if overrides.from.is_some() || overrides.to.is_some() {
+        return period::bounds_in(zone, overrides.from.as_deref(), overrides.to.as_deref(), ("from", "to"));
+    }
+    match &p.last {
+        Some(last) => period::last(zone, last, &format!("{prefix}period.last")),
+        None => period::bounds_in(
+            zone,
+            p.from.as_deref(),
+            p.to.as_deref(),
+            (&format!("{prefix}period.from"), &format!("{prefix}period.to")),
+        ),
+    }
+}
+
+/// The SQL of a period on `field` over `range`.
+fn period_condition(field: &Field, range: &Range) -> Conditions {
+    let mut out = Conditions::default();
+    let expr = &field.expr;
+    match field.kind {
+        Kind::Date => {
+            if let Some(from) = &range.from {
+                out.push(format!("{expr} >= ?"), vec![from.as_str().into()]);
+            }
+            if let Some(to) = &range.to {
+                out.push(format!("{expr} <= ?"), vec![to.as_str().into()]);
+            }
+        }
+        _ => {
+            if let Some(start) = range.start {
+                out.push(format!("{expr} >= ?"), vec![start.into()]);
+            }
+            if let Some(end) = range.end {
+                out.push(format!("{expr} < ?"), vec![end.into()]);
+            }
+        }
+    }
+    out
+}
+
+/// The label and order expressions of a group's value `g` (a column of the grouped rows), with
+/// their parameters, in `lang`.
+fn label_sql(kind: &Kind, g: &str, lang: &str) -> Option<(String, Option<String>, Vec<Value>)> {
+    let name = if lang == "ru" { "name_ru" } else { "name_en" };
+    Some(match kind {
+        Kind::User => (format!("(SELECT name FROM users WHERE id = {g})"), None, Vec::new()),
+        Kind::Department => (
+            format!("(SELECT name FROM departments WHERE id = {g})"),
+            None,
+            Vec::new(),
+        ),
+        Kind::Pipeline => (
+            format!("(SELECT {name} FROM pipelines WHERE id = {g})"),
+            Some(format!("(SELECT printf('%010d', sort) FROM pipelines WHERE id = {g})")),
+            Vec::new(),
+        ),
+        Kind::Stage => (
+            format!("(SELECT {name} FROM pipeline_stages WHERE code = {g})"),
+            Some(format!(
+                "(SELECT printf('%010d %010d %010d', p.sort, p.id, s.sort) FROM pipeline_stages s \
+                 JOIN pipelines p ON p.id = s.pipeline_id WHERE s.code = {g})"
+            )),
+            Vec::new(),
+        ),
+        Kind::Dictionary(dictionary) => (
+            format!("(SELECT {name} FROM dictionary_entries WHERE kind = ? AND code = {g})"),
+            Some(format!(
+                "(SELECT printf('%010d', sort) FROM dictionary_entries WHERE kind = ? AND code = {g})"
+            )),
+            vec![dictionary.as_str().into(), dictionary.as_str().into()],
+        ),
+        Kind::Record(entity) => {
+            let def = EntityDef::builtin(entity)?;
+            let title: Vec<String> = def.title_fields.iter().map(|f| format!("COALESCE({f}, '')")).collect();
+            (
+                format!(
+                    "(SELECT TRIM({}) FROM {} WHERE id = {g})",
+                    title.join(" || ' ' || "),
+                    def.table
+                ),
+                None,
+                Vec::new(),
+            )
+        }
+        _ => return None,
+    })
+}
+
+/// Compiles `def` for the caller with `overrides` into one query.
+pub fn compile(
+    db: &dyn Db,
+    caller: &Caller,
+    def: &Definition,
+    overrides: &Overrides,
+    lang: &str,
+) -> Result<Compiled, CoreError> {
+    let zone = period::firm_zone(db)?;
+    let source = &def.source;
+    let mut errors = FieldErrors::new();
+    let mut filters = filter_conditions(db, source, &def.filter, &zone, "definition.filter", &mut errors)?;
+    // The run's own filters are the list's query parameters (`filter[stage]=WON`).
+    for (key, value) in &overrides.filter {
+        let query = RecordQuery::parse(&source.def, &[(key.clone(), value.clone())], &source.def.parse)?;
+        for (sql, params) in query.conditions() {
+            filters.push(sql.clone(), params.clone());
+        }
+    }
+    let period = match (&def.period, overrides.from.is_some() || overrides.to.is_some()) {
+        (Some(p), _) => Some((p.field.clone(), period_range(p, overrides, &zone, "definition.")?)),
+        (None, true) => {
+            let field = source
+                .field("created_at")
+                .cloned()
+                .ok_or_else(|| CoreError::Internal("a source without created_at".into()))?;
+            let range = period::bounds_in(
+                &zone,
+                overrides.from.as_deref(),
+                overrides.to.as_deref(),
+                ("from", "to"),
+            )?;
+            Some((field, range))
+        }
+        (None, false) => None,
+    };
+    if let Some((field, range)) = &period {
+        let c = period_condition(field, range);
+        filters.push(c.text(), c.params);
+    }
+    let acl = caller.list_filter(source.def.acl, &source.def.acl_columns());
+    filters.push(acl.sql, acl.params);
+
+    let (start, end) = period.as_ref().map_or((None, None), |(_, r)| (r.start, r.end));
+    let mut select: Vec<String> = Vec::new();
+    let mut select_params: Vec<Value> = Vec::new();
+    let mut group_by: Vec<String> = Vec::new();
+    for (i, group) in def.groups.iter().enumerate() {
+        let (sql, params) = match (group.bucket, &group.field.kind) {
+            (Some(bucket), Kind::Date) => (buckets::of_date(bucket, &group.field.expr), Vec::new()),
+            (Some(bucket), _) => buckets::of_time(bucket, &group.field.expr, &zone, start, end),
+            (None, _) => (group.field.expr.clone(), Vec::new()),
+        };
+        select.push(format!("{sql} AS g{i}"));
+        select_params.extend(params);
+        group_by.push(format!("g{i}"));
+    }
+    let mut currencies: Vec<String> = Vec::new();
+    let mut currency_of = Vec::new();
+    for measure in &def.measures {
+        currency_of.push(match measure.field.as_ref().map(|f| &f.kind) {
+            Some(Kind::Money(_, currency)) => Some(match currencies.iter().position(|c| c == currency) {
+                Some(k) => k,
+                None => {
+                    currencies.push(currency.clone());
+                    currencies.len() - 1
+                }
+            }),
+            _ => None,
+        });
+    }
+    for (k, currency) in currencies.iter().enumerate() {
+        select.push(format!("COALESCE({currency}, '') AS c{k}"));
+        group_by.push(format!("c{k}"));
+    }
+    select.push("COUNT(*) AS n".into());
+    for (i, measure) in def.measures.iter().enumerate() {
+        let expr = measure.field.as_ref().map(|f| f.expr.as_str()).unwrap_or("NULL");
+        match measure.func {
+            Func::Count => {}
+            Func::Sum | Func::Avg => select.push(format!(
+                "SUM({expr} / {SPLIT}) AS m{i}h, SUM({expr} % {SPLIT}) AS m{i}l, COUNT({expr}) AS m{i}n"
+            )),
+            Func::Min => select.push(format!("MIN({expr}) AS m{i}v")),
+            Func::Max => select.push(format!("MAX({expr}) AS m{i}v")),
+            Func::Share => {
+                let filter = measure.filter.clone().unwrap_or_default();
+                let c = filter_conditions(
+                    db,
+                    source,
+                    &filter,
+                    &zone,
+                    &format!("definition.measures[{i}].filter"),
+                    &mut errors,
+                )?;
+                select.push(format!("SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS m{i}v", c.text()));
+                select_params.extend(c.params);
+            }
+        }
+    }
+    errors.into_result()?;
+    let inner = format!(
+        "SELECT {} FROM {} WHERE {}{}",
+        select.join(", "),
+        source.from,
+        filters.text(),
+        if group_by.is_empty() {
+            String::new()
+        } else {
+            format!(" GROUP BY {}", group_by.join(", "))
+        }
+    );
+    let mut outer = vec!["x.*".to_string()];
+    let mut outer_params = Vec::new();
+    for (i, group) in def.groups.iter().enumerate() {
+        if group.bucket.is_some() {
+            continue;
+        }
+        if let Some((label, order, params)) = label_sql(&group.field.kind, &format!("x.g{i}"), lang) {
+            outer.push(format!("{label} AS l{i}"));
+            if let Some(order) = order {
+                outer.push(format!("{order} AS o{i}"));
+            }
+            outer_params.extend(params);
+        }
+    }
+    let sql = format!("SELECT {} FROM ({inner}) x LIMIT {}", outer.join(", "), MAX_GROUPS + 1);
+    let mut params = outer_params;
+    params.extend(select_params);
+    params.extend(filters.params);
+    Ok(Compiled {
+        sql,
+        params,
+        currency_of,
+        period,
+        zone,
+    })
+}

@@ -1,0 +1,190 @@
+//! A report Result as a download: CSV (UTF-8 with a BOM, so spreadsheet programs read Cyrillic
+//! right; the header is the column labels; numbers and money unformatted, group cells by their
+//! label) and XLSX (`rust_xlsxwriter`, typed cells: numbers as numbers, money with the base
+//! currency's number format, date buckets as dates, shares as percents; the header bold; the
+//! report's name as the sheet's).
+
+use serde_json::Value as Json;
+
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
+
+use crate::error::CoreError;
+
+/// The text of one cell for CSV: a group's label, a measure's value.
+fn cell_text(cell: &Json) -> String {
+    match cell {
+        Json::Null => String::new(),
+        Json::String(s) => s.clone(),
+        Json::Object(map) => match map.get("label") {
+            Some(Json::String(s)) => s.clone(),
+            _ => String::new(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// A CSV field, quoted when it holds a separator, a quote or a line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+fn columns(result: &Json) -> Vec<&Json> {
+    result["columns"]
+        .as_array()
+        .map(|c| c.iter().collect())
+        .unwrap_or_default()
+}
+
+fn rows(result: &Json) -> Vec<Vec<Json>> {
+    result["rows"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| r["cells"].as_array().cloned().unwrap_or_default())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The Result as CSV bytes (CRLF line ends, as RFC 4180 says).
+pub fn csv(result: &Json) -> Vec<u8> {
+    let mut out = String::from("\u{FEFF}");
+    let header: Vec<String> = columns(result)
+        .iter()
+        .map(|c| csv_field(c["label"].as_str().unwrap_or_default()))
+        .collect();
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    for cells in rows(result) {
+        let line: Vec<String> = cells.iter().map(|c| csv_field(&cell_text(c))).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
+}
+
+/// A file name for the download: the report's name with only safe characters.
+pub fn file_name(result: &Json, extension: &str) -> String {
+    let name: String = result["report"]["name"]
+        .as_str()
+        .unwrap_or("report")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .take(60)
+        .collect();
+    let name = if name.trim_matches('_').is_empty() {
+        "report".to_string()
+    } else {
+        name
+    };
+    format!("{name}.{extension}")
+}
+
+/// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`.
+fn sheet_name(result: &Json) -> String {
+    let name: String = result["report"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !"[]:*?/\\'".contains(*c))
+        .take(31)
+        .collect();
+    if name.trim().is_empty() { "Report".into() } else { name }
+}
+
+fn xlsx_error(e: XlsxError) -> CoreError {
+    CoreError::Internal(format!("writing the workbook: {e}"))
+}
+
+/// The Result as an XLSX workbook: one sheet, the header bold, then the rows and the totals.
+pub fn xlsx(result: &Json) -> Result<Vec<u8>, CoreError> {
+    let currency = result["currency"].as_str().unwrap_or_default();
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format(format!("#,##0.00\\ \"{currency}\""));
+    let percent = Format::new().set_num_format("0.00%");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(sheet_name(result)).map_err(xlsx_error)?;
+    let columns = columns(result);
+    for (c, column) in columns.iter().enumerate() {
+        let col = u16::try_from(c).map_err(|_| CoreError::Internal("too many columns".into()))?;
+        sheet
+            .write_string_with_format(0, col, column["label"].as_str().unwrap_or_default(), &bold)
+            .map_err(xlsx_error)?;
+        sheet.set_column_width(col, 18).map_err(xlsx_error)?;
+    }
+    let mut lines = rows(result);
+    if let Some(totals) = result["totals"].as_array() {
+        lines.push(totals.clone());
+    }
+    for (r, cells) in lines.iter().enumerate() {
+        let row = u32::try_from(r + 1).map_err(|_| CoreError::Internal("too many rows".into()))?;
+        for (c, cell) in cells.iter().enumerate() {
+            let col = u16::try_from(c).map_err(|_| CoreError::Internal("too many columns".into()))?;
+            let kind = columns.get(c).and_then(|k| k["type"].as_str()).unwrap_or_default();
+            write_cell(sheet, row, col, kind, cell, (&money, &percent, &date)).map_err(xlsx_error)?;
+        }
+    }
+    workbook.save_to_buffer().map_err(xlsx_error)
+}
+
+/// One typed cell: a group's date bucket as a date, other groups as their label; money with
+/// the currency format, shares as percents, numbers as numbers.
+fn write_cell(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    col: u16,
+    kind: &str,
+    cell: &Json,
+    (money, percent, date): (&Format, &Format, &Format),
+) -> Result<(), XlsxError> {
+    match cell {
+        Json::Null => {}
+        Json::Object(map) => {
+            let value = map.get("value").and_then(Json::as_str).unwrap_or_default();
+            let parsed = (kind == "date")
+                .then(|| {
+                    let mut parts = value.splitn(3, '-').map(|p| p.parse::<u16>().ok());
+                    Some((parts.next()??, parts.next()??, parts.next()??))
+                })
+                .flatten();
+            match parsed {
+                Some((y, m, d)) => {
+                    let day = ExcelDateTime::from_ymd(y, u8::try_from(m).unwrap_or(1), u8::try_from(d).unwrap_or(1))?;
+                    sheet.write_datetime_with_format(row, col, &day, date)?;
+                }
+                None => {
+                    sheet.write_string(row, col, map.get("label").and_then(Json::as_str).unwrap_or_default())?;
+                }
+            }
+        }
+        Json::String(text) => match text.parse::<f64>() {
+            Ok(n) if kind == "money" => {
+                sheet.write_number_with_format(row, col, n, money)?;
+            }
+            Ok(n) => {
+                sheet.write_number(row, col, n)?;
+            }
+            Err(_) => {
+                sheet.write_string(row, col, text)?;
+            }
+        },
+        Json::Number(n) => {
+            let n = n.as_f64().unwrap_or_default();
+            if kind == "percent" {
+                sheet.write_number_with_format(row, col, n, percent)?;
+            } else {
+                sheet.write_number(row, col, n)?;
+            }
+        }
+        other => {
+            sheet.write_string(row, col, other.to_string())?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,598 @@
+//! Reports against real SQLite files with every migration, over a hand-built dataset whose
+//! right answers are computed here by hand: deals in two currencies (USD at the stored 92.5),
+//! a deal moved back and forth between stages, lost deals, a deleted deal (gone from every
+//! report), a manager who sees their own deals and a head who sees their department's. Each
+//! standard report end to end, designer definitions with every dimension and measure kind,
+//! every 422, date buckets across DST in two zones checked against a recomputation in Rust,
+//! and the CSV and XLSX downloads.
+
+mod common;
+
+use common::{client, errors, fresh, user, user_in};
+
+use crm_core::Db;
+use crm_core::acl::Caller;
+use crm_core::records::{EntityDef, custom, service};
+use crm_core::reports::saved;
+use serde_json::{Value, json};
+
+/// 2026-03-15T12:00:00Z.
+const MARCH_15: i64 = 1_773_576_000;
+
+struct Data {
+    admin: Caller,
+    head: Caller,
+    m1: Caller,
+    m2: Caller,
+    m3: Caller,
+    acme: i64,
+    globex: i64,
+    ivan: i64,
+    deals: Vec<i64>,
+}
+
+fn def(db: &dyn Db, entity: &str) -> EntityDef {
+    EntityDef::load(db, entity).expect("entity")
+}
+
+fn create(db: &dyn Db, caller: &Caller, entity: &str, body: Value) -> i64 {
+    service::create(db, caller, &def(db, entity), &body).unwrap_or_else(|e| panic!("create {body}: {e:?}"))["id"]
+        .as_i64()
+        .expect("id")
+}
+
+fn move_to(db: &dyn Db, caller: &Caller, deal: i64, stage: &str) {
+    service::update(db, caller, &def(db, "deal"), deal, &json!({"stage": stage}), None)
+        .unwrap_or_else(|e| panic!("move {deal} to {stage}: {e:?}"));
+}
+
+fn set(db: &dyn Db, sql: &str, params: &[crm_core::Value]) {
+    db.execute(sql, params).expect(sql);
+}
+
+/// The dataset (firm zone Europe/Moscow):
+///
+/// | deal | manager | amount | stage | company | contact | close_date | closed_at |
+/// |---|---|---|---|---|---|---|---|
+/// | D1 | m1 | 1000.00 RUB | WON | Acme | Ivan | 2026-03-31 | 2026-03-31T21:30Z (April in Moscow, March in New York) |
+/// | D2 | m1 | 100.00 USD = 9250.00 RUB | WON | Acme | Ivan | 2026-05-10 | 2026-05-10T10:00Z |
+/// | D3 | m2 | 500.00 RUB, p=20 | NEW -> PREPARATION -> NEW | Globex | Olga | 2026-01-10 (overdue) | |
+/// | D4 | m2 | 200.00 EUR = 20040.00 RUB | LOSE | Globex | | | 2026-06-01 |
+/// | D5 | m3 | 300.00 RUB, p=60 | EXECUTING | — | | 2099-12-01 | |
+/// | D6 | m1 | 777.00 RUB | WON, then deleted | Acme | | | |
+///
+/// m1, m2 and the head are in Sales, m3 in Support. Every deal was created 2026-03-15.
+fn dataset() -> (tempfile::TempDir, crm_sqlite::NativeDb, Data) {
+    let (dir, db) = fresh();
+    set(
+        &db,
+        "INSERT INTO app_settings (key, value) VALUES ('time_zone', 'Europe/Moscow')",
+        &[],
+    );
+    let admin = user(&db, "admin@x.test", "administrator");
+    for body in [
+        json!({"entity": "deal", "code": "uf_region", "label": {"en": "Region", "ru": "Регион"}, "type": "enumeration", "options": ["north", "south"]}),
+        json!({"entity": "deal", "code": "uf_budget", "label": {"en": "Budget", "ru": "Бюджет"}, "type": "money"}),
+    ] {
+        custom::create(&db, &admin, &body, &client()).expect("custom field");
+    }
+    let admin = Caller::load(&db, admin.user_id).expect("admin with the custom fields");
+    set(
+        &db,
+        "INSERT INTO departments (id, name, created_at, updated_at) VALUES (1, 'Sales', 0, 0), (2, 'Support', 0, 0)",
+        &[],
+    );
+    let head = user_in(&db, "head@x.test", "head", Some(1));
+    let m1 = user_in(&db, "m1@x.test", "manager", Some(1));
+    let m2 = user_in(&db, "m2@x.test", "manager", Some(1));
+    let m3 = user_in(&db, "m3@x.test", "manager", Some(2));
+    let acme = create(&db, &admin, "company", json!({"title": "Acme"}));
+    let globex = create(&db, &admin, "company", json!({"title": "Globex"}));
+    let ivan = create(
+        &db,
+        &admin,
+        "contact",
+        json!({"first_name": "Ivan", "last_name": "Petrov"}),
+    );
+    let olga = create(
+        &db,
+        &admin,
+        "contact",
+        json!({"first_name": "Olga", "last_name": "Sidorova"}),
+    );
+    let deal = |title: &str, who: &Caller, amount: &str, currency: &str, extra: Value| {
+        let mut body = json!({"title": title, "responsible_id": who.user_id, "amount": amount, "currency": currency});
+        for (k, v) in extra.as_object().expect("object") {
+            body[k] = v.clone();
+        }
+        create(&db, &admin, "deal", body)
+    };
+    let d1 = deal(
+        "D1",
+        &m1,
+        "1000.00",
+        "RUB",
+        json!({"company_id": acme, "contact_ids": [ivan], "close_date": "2026-03-31", "source": "CALL",
+               "custom": {"uf_region": "north", "uf_budget": {"amount": "10.00", "currency": "USD"}}}),
+    );
+    let d2 = deal(
+        "D2",
+        &m1,
+        "100.00",
+        "USD",
+        json!({"company_id": acme, "contact_ids": [ivan], "close_date": "2026-05-10", "source": "CALL",
+               "custom": {"uf_region": "south"}}),
+    );
+    let d3 = deal(
+        "D3",
+        &m2,
+        "500.00",
+        "RUB",
+        json!({"company_id": globex, "contact_ids": [olga], "close_date": "2026-01-10",
+               "custom": {"uf_region": "north", "uf_budget": {"amount": "50.00", "currency": "RUB"}}}),
+    );
+    let d4 = deal("D4", &m2, "200.00", "EUR", json!({"company_id": globex}));
+    let d5 = deal(
+        "D5",
+        &m3,
+        "300.00",
+        "RUB",
+        json!({"close_date": "2099-12-01", "probability": 60}),
+    );
+    let d6 = deal("D6", &m1, "777.00", "RUB", json!({"company_id": acme}));
+    for d in [d1, d2, d6] {
+        move_to(&db, &admin, d, "WON");
+    }
+    move_to(&db, &admin, d3, "PREPARATION");
+    move_to(&db, &admin, d3, "NEW");
+    move_to(&db, &admin, d4, "LOSE");
+    move_to(&db, &admin, d5, "EXECUTING");
+    set(&db, "UPDATE deals SET probability = 60 WHERE id = ?", &[d5.into()]);
+    set(&db, "UPDATE deals SET probability = 20 WHERE id = ?", &[d3.into()]);
+    set(&db, "UPDATE deals SET created_at = ?", &[MARCH_15.into()]);
+    set(
+        &db,
+        "UPDATE deals SET closed_at = 1774992600 WHERE id = ?",
+        &[d1.into()],
+    );
+    set(
+        &db,
+        "UPDATE deals SET closed_at = 1778407200 WHERE id = ?",
+        &[d2.into()],
+    );
+    set(
+        &db,
+        "UPDATE deals SET closed_at = 1780272000 WHERE id = ?",
+        &[d4.into()],
+    );
+    // Line items (as stored; amounts stay as set): Widget x2 at 300.00 on D1, Widget x1.5 at
+    // 10.00 USD and a free-text "Setup" at 5.00 USD on D2, Widget on the lost D4 and the
+    // deleted D6.
+    let widget = create(
+        &db,
+        &admin,
+        "product",
+        json!({"name": "Widget", "price": "300.00", "currency": "RUB"}),
+    );
+    for (deal, product, name, price, quantity) in [
+        (d1, Some(widget), "Widget", 30_000, 2_000),
+        (d2, Some(widget), "Widget", 1_000, 1_500),
+        (d2, None, "Setup", 500, 1_000),
+        (d4, Some(widget), "Widget", 9_900, 1_000),
+        (d6, Some(widget), "Widget", 9_900, 1_000),
+    ] {
+        set(
+            &db,
+            "INSERT INTO record_products (entity, record_id, product_id, name, price, quantity) VALUES ('deal', ?, ?, ?, ?, ?)",
+            &[
+                deal.into(),
+                product.into(),
+                name.into(),
+                i64::from(price).into(),
+                i64::from(quantity).into(),
+            ],
+        );
+    }
+    service::delete(&db, &admin, &def(&db, "deal"), d6, None).expect("delete D6");
+    let data = Data {
+        admin,
+        head,
+        m1,
+        m2,
+        m3,
+        acme,
+        globex,
+        ivan,
+        deals: vec![d1, d2, d3, d4, d5],
+    };
+    (dir, db, data)
+}
+
+fn run(db: &dyn Db, caller: &Caller, definition: Value) -> Value {
+    saved::run_unsaved(db, caller, &json!({"definition": definition}), &[], "en")
+        .unwrap_or_else(|e| panic!("run {definition}: {e:?}"))
+}
+
+fn run_with(db: &dyn Db, caller: &Caller, definition: Value, pairs: &[(&str, &str)]) -> Value {
+    let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    saved::run_unsaved(db, caller, &json!({"definition": definition}), &pairs, "en")
+        .unwrap_or_else(|e| panic!("run {definition}: {e:?}"))
+}
+
+/// Rows as (group labels..., measure values...) for compact comparison.
+fn table(result: &Value) -> Vec<Vec<Value>> {
+    result["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|row| {
+            row["cells"]
+                .as_array()
+                .expect("cells")
+                .iter()
+                .map(|c| if c.is_object() { c["label"].clone() } else { c.clone() })
+                .collect()
+        })
+        .collect()
+}
+
+fn system(db: &dyn Db, caller: &Caller, code: &str, pairs: &[(&str, &str)]) -> Value {
+    let report = saved::by_code(db, caller, code, "en").expect("system report");
+    let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    saved::run_report(db, caller, &report, &pairs, "en").unwrap_or_else(|e| panic!("run {code}: {e:?}"))
+}
+
+const YEAR: &[(&str, &str)] = &[("from", "2026-01-01"), ("to", "2026-12-31")];
+
+#[test]
+fn deals_by_manager_counts_converts_and_scopes_by_role() {
+    let (_dir, db, d) = dataset();
+    let result = system(&db, &d.admin, "deals_by_manager", YEAR);
+    assert_eq!(result["currency"], "RUB");
+    assert_eq!(
+        table(&result),
+        vec![
+            vec![json!("m2@x.test"), json!(2), json!("20540.00"), json!(0.0)],
+            vec![json!("m1@x.test"), json!(2), json!("10250.00"), json!(1.0)],
+            vec![json!("m3@x.test"), json!(1), json!("300.00"), json!(0.0)],
+        ]
+    );
+    assert_eq!(result["totals"], json!([null, 5, "31090.00", 0.4]));
+    assert_eq!(result["rows"][1]["cells"][0]["value"], json!(d.m1.user_id));
+    assert_eq!(
+        result["period"],
+        json!({"field": "created_at", "from": "2026-01-01", "to": "2026-12-31"})
+    );
+    let drill = result["rows"][1]["drill"].as_str().expect("drill");
+    assert!(
+        drill.contains(&format!("filter[responsible_id]={}", d.m1.user_id)),
+        "{drill}"
+    );
+    assert!(
+        drill.contains("filter[created_at][gte]=2025-12-31T21:00:00Z"),
+        "{drill}"
+    );
+
+    let mine = system(&db, &d.m1, "deals_by_manager", YEAR);
+    assert_eq!(
+        table(&mine),
+        vec![vec![json!("m1@x.test"), json!(2), json!("10250.00"), json!(1.0)]]
+    );
+    let department = system(&db, &d.head, "deals_by_manager", YEAR);
+    assert_eq!(department["totals"], json!([null, 4, "30790.00", 0.5]));
+    let other = system(&db, &d.m3, "deals_by_manager", YEAR);
+    assert_eq!(other["totals"], json!([null, 1, "300.00", 0.0]));
+    let _ = (&d.m2, d.acme, d.globex, d.ivan, &d.deals);
+}
+
+#[test]
+fn bad_definitions_name_every_bad_part() {
+    let (_dir, db, d) = dataset();
+    let bad = |definition: Value| {
+        errors(saved::run_unsaved(
+            &db,
+            &d.admin,
+            &json!({"definition": definition}),
+            &[],
+            "en",
+        ))
+    };
+    assert_eq!(
+        bad(json!({"entity": "invoices"})),
+        vec![("definition.entity".to_string(), "unknown_entity".to_string())]
+    );
+    let found = bad(json!({
+        "entity": "deals",
+        "filter": {"nope": 1, "pipeline_id": 99, "amount": {"gte": "x"}},
+        "period": {"field": "created_at", "from": "2026-02-01", "to": "2026-01-01"},
+        "group_by": [{"field": "title2"}, {"field": "closed_at", "bucket": "decade"}, {"field": "stage"}],
+        "measures": [{"fn": "sum", "field": "title"}, {"fn": "avg", "field": "nope"}, {"fn": "median"}],
+        "sort": "-nothing",
+        "limit": 5000,
+        "chart": "pie",
+    }));
+    let expected = [
+        ("definition.group_by", "too_many"),
+        ("definition.group_by[0].field", "unknown_field"),
+        ("definition.group_by[1].bucket", "invalid_choice"),
+        ("definition.measures[0].field", "not_numeric"),
+        ("definition.measures[1].field", "unknown_field"),
+        ("definition.measures[2].fn", "invalid_choice"),
+        ("definition.limit", "out_of_range"),
+        ("definition.chart", "invalid_choice"),
+        ("definition.sort", "unknown_sort_key"),
+        ("definition.filter.nope", "unknown_field"),
+        ("definition.filter.pipeline_id", "unknown_pipeline"),
+        ("definition.filter.amount", "invalid_filter"),
+        ("definition.period.to", "inverted_period"),
+    ];
+    for (field, code) in expected {
+        assert!(
+            found.contains(&(field.to_string(), code.to_string())),
+            "{field} {code} missing from {found:?}"
+        );
+    }
+    assert_eq!(found.len(), expected.len(), "{found:?}");
+    // A group on records the caller may not read: a role without company read.
+    db.execute(
+        "INSERT INTO roles (code, name, is_system, permissions, created_at, updated_at) VALUES ('nocompany', 'No companies', 0, \
+         '{\"entities\":{\"deal\":{\"read\":\"all\"}},\"stages\":{}}', 0, 0)",
+        &[],
+    )
+    .expect("role");
+    let blind = user(&db, "blind@x.test", "nocompany");
+    let found = errors(saved::run_unsaved(
+        &db,
+        &blind,
+        &json!({"definition": {"entity": "deals", "group_by": [{"field": "company_id"}]}}),
+        &[],
+        "en",
+    ));
+    assert_eq!(
+        found,
+        vec![("definition.group_by[0].field".to_string(), "forbidden".to_string())]
+    );
+    let _ = client();
+    let _ = run;
+    let _ = run_with;
+}
+
+#[test]
+fn each_standard_report_gives_the_hand_computed_rows() {
+    let (_dir, db, d) = dataset();
+    let admin = &d.admin;
+    let rows = |code: &str, pairs: &[(&str, &str)]| table(&system(&db, admin, code, pairs));
+    // Primary contacts: D1 and D2 Ivan, D3 Olga, D4 and D5 none (20040.00 + 300.00).
+    assert_eq!(
+        rows("deals_by_contact", YEAR),
+        vec![
+            vec![json!("—"), json!(2), json!("20340.00")],
+            vec![json!("Ivan Petrov"), json!(2), json!("10250.00")],
+            vec![json!("Olga Sidorova"), json!(1), json!("500.00")],
+        ]
+    );
+    assert_eq!(
+        rows("deals_by_company", YEAR),
+        vec![
+            vec![json!("Globex"), json!(2), json!("20540.00")],
+            vec![json!("Acme"), json!(2), json!("10250.00")],
+            vec![json!("—"), json!(1), json!("300.00")],
+        ]
+    );
+    // Won deals only (D4 is lost, D6 deleted).
+    assert_eq!(
+        rows("company_profitability", YEAR),
+        vec![vec![json!("Acme"), json!("10250.00"), json!(2)]]
+    );
+    // D1 closed 2026-03-31T21:30Z: 1 April in Moscow.
+    assert_eq!(
+        rows("won_deals", YEAR),
+        vec![
+            vec![json!("2026-04"), json!(1), json!("1000.00")],
+            vec![json!("2026-05"), json!(1), json!("9250.00")],
+        ]
+    );
+    // Only D3 is open with its close date passed (D5 closes in 2099).
+    assert_eq!(
+        rows("overdue_deals", &[]),
+        vec![vec![json!("m2@x.test"), json!(1), json!("500.00")]]
+    );
+    // D3: 500.00 at 20 % = 100.00; D5: 300.00 at 60 % = 180.00.
+    assert_eq!(
+        rows("expected_sales", &[]),
+        vec![
+            vec![json!("2026-01"), json!("500.00"), json!("100.00"), json!(1)],
+            vec![json!("2099-12"), json!("300.00"), json!("180.00"), json!(1)],
+        ]
+    );
+    assert_eq!(
+        rows("open_deals_by_stage", &[]),
+        vec![
+            vec![json!("New"), json!(1), json!("500.00")],
+            vec![json!("In progress"), json!(1), json!("300.00")],
+        ]
+    );
+    // Won deals' items: Widget 2 x 300.00 + 1.5 x 10.00 USD (1387.50); Setup 5.00 USD (462.50).
+    assert_eq!(
+        rows("product_income", YEAR),
+        vec![
+            vec![json!("Widget"), json!(3.5), json!("1987.50")],
+            vec![json!("—"), json!(1.0), json!("462.50")],
+        ]
+    );
+    // The manager's share of the same reports.
+    let mine = table(&system(&db, &d.m2, "open_deals_by_stage", &[]));
+    assert_eq!(mine, vec![vec![json!("New"), json!(1), json!("500.00")]]);
+    let mine = table(&system(&db, &d.m1, "product_income", YEAR));
+    assert_eq!(mine.len(), 2);
+    let theirs = table(&system(&db, &d.m3, "product_income", YEAR));
+    assert!(theirs.is_empty(), "{theirs:?}");
+}
+
+#[test]
+fn the_firms_zone_moves_a_deal_across_a_month_boundary() {
+    let (_dir, db, d) = dataset();
+    db.execute(
+        "UPDATE app_settings SET value = 'America/New_York' WHERE key = 'time_zone'",
+        &[],
+    )
+    .expect("zone");
+    let result = system(&db, &d.admin, "won_deals", YEAR);
+    // 2026-03-31T21:30Z is 17:30 EDT on 31 March.
+    assert_eq!(
+        table(&result),
+        vec![
+            vec![json!("2026-03"), json!(1), json!("1000.00")],
+            vec![json!("2026-05"), json!(1), json!("9250.00")],
+        ]
+    );
+    let drill = result["rows"][0]["drill"].as_str().expect("drill");
+    // March in New York starts at 05:00Z (EST) and April at 04:00Z (EDT).
+    assert!(drill.contains("filter[closed_at][gte]=2026-03-01T05:00:00Z"), "{drill}");
+    assert!(drill.contains("filter[closed_at][lt]=2026-04-01T04:00:00Z"), "{drill}");
+}
+
+#[test]
+fn designer_reports_group_by_every_kind_of_dimension() {
+    let (_dir, db, d) = dataset();
+    let admin = &d.admin;
+    let by = |field: &str, measures: Value| {
+        table(&run_with(
+            &db,
+            admin,
+            json!({"entity": "deals", "group_by": [{"field": field}], "measures": measures}),
+            YEAR,
+        ))
+    };
+    let count_amount = json!([{"fn": "count"}, {"fn": "sum", "field": "amount"}]);
+    // Dictionary (source), with the empty group.
+    assert_eq!(
+        by("source", count_amount.clone()),
+        vec![
+            vec![json!("—"), json!(3), json!("20840.00")],
+            vec![json!("Call"), json!(2), json!("10250.00")],
+        ]
+    );
+    // Department of the responsible user.
+    assert_eq!(
+        by("department_id", count_amount.clone()),
+        vec![
+            vec![json!("Sales"), json!(4), json!("30790.00")],
+            vec![json!("Support"), json!(1), json!("300.00")],
+        ]
+    );
+    // Pipeline, stage semantic, stage (in the pipeline's order).
+    assert_eq!(
+        by("pipeline_id", json!([{"fn": "count"}])),
+        vec![vec![json!("Sales"), json!(5)]]
+    );
+    assert_eq!(
+        by("stage_semantic", json!([{"fn": "count"}])),
+        vec![
+            vec![json!("Lost"), json!(1)],
+            vec![json!("In progress"), json!(2)],
+            vec![json!("Won"), json!(2)],
+        ]
+    );
+    assert_eq!(
+        by("stage", json!([{"fn": "count"}])),
+        vec![
+            vec![json!("New"), json!(1)],
+            vec![json!("In progress"), json!(1)],
+            vec![json!("Won"), json!(2)],
+            vec![json!("Lost"), json!(1)],
+        ]
+    );
+    // A custom enumeration and a custom money field (10.00 USD = 925.00 plus 50.00 RUB).
+    assert_eq!(
+        by(
+            "custom.uf_region",
+            json!([{"fn": "count"}, {"fn": "sum", "field": "custom.uf_budget"}])
+        ),
+        vec![
+            vec![json!("—"), json!(2), json!("0.00")],
+            vec![json!("north"), json!(2), json!("975.00")],
+            vec![json!("south"), json!(1), json!("0.00")],
+        ]
+    );
+    // Every measure: avg probability of the open deals (20, 60), min and max amount in the base
+    // currency across currencies, the won share.
+    let result = run_with(
+        &db,
+        admin,
+        json!({"entity": "deals", "measures": [
+            {"fn": "count"},
+            {"fn": "avg", "field": "probability"},
+            {"fn": "min", "field": "amount"},
+            {"fn": "max", "field": "amount"},
+            {"fn": "avg", "field": "amount"},
+            {"fn": "share", "filter": {"stage_semantic": "won"}},
+            {"fn": "share", "filter": {"amount": {"gte": "500.00"}}, "key": "big"},
+        ]}),
+        YEAR,
+    );
+    let keys: Vec<&str> = result["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "count",
+            "avg_probability",
+            "min_amount",
+            "max_amount",
+            "avg_amount",
+            "share_1",
+            "big"
+        ]
+    );
+    // Probabilities after the moves: 100, 100, 20, 0, 60. Filters compare amounts in their own
+    // units, as the list does: of 1000.00 RUB, 100.00 USD, 500.00 RUB, 200.00 EUR, 300.00 RUB
+    // two are at least 500.00.
+    assert_eq!(
+        table(&result),
+        vec![vec![
+            json!(5),
+            json!(56.0),
+            json!("300.00"),
+            json!("20040.00"),
+            json!("6218.00"),
+            json!(0.4),
+            json!(0.4)
+        ]]
+    );
+    // Two groups: manager x close month, a cross-tab.
+    let result = run_with(
+        &db,
+        admin,
+        json!({"entity": "deals", "filter": {"stage_semantic": "won"},
+               "group_by": [{"field": "responsible_id"}, {"field": "closed_at", "bucket": "month"}],
+               "measures": [{"fn": "count"}]}),
+        YEAR,
+    );
+    assert_eq!(
+        table(&result),
+        vec![
+            vec![json!("m1@x.test"), json!("2026-04"), json!(1)],
+            vec![json!("m1@x.test"), json!("2026-05"), json!(1)]
+        ]
+    );
+    assert_eq!(result["columns"][1]["bucket"], "month");
+    assert_eq!(result["rows"][0]["cells"][1]["value"], "2026-04-01");
+}
+
+#[test]
+fn the_average_probability_counts_only_deals_with_one() {
+    let (_dir, db, d) = dataset();
+    // Probabilities after the moves: WON 100, 100; D3 20; LOSE 0; D5 60 -> (100+100+20+0+60)/5.
+    let result = run_with(
+        &db,
+        &d.admin,
+        json!({"entity": "deals", "measures": [{"fn": "avg", "field": "probability"}]}),
+        YEAR,
+    );
+    assert_eq!(table(&result), vec![vec![json!(56.0)]]);
+}
