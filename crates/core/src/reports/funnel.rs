@@ -102,6 +102,12 @@ fn language(db: &dyn Db, user_id: i64) -> Result<&'static str, CoreError> {
     })
 }
 
+/// The Result's `report` head: the system report `code`'s id (sql/0020), `name`, `kind`.
+fn report_head(db: &dyn Db, code: &str, name: &str, kind: &str) -> Result<serde_json::Value, CoreError> {
+    let id = db.query("SELECT id FROM reports WHERE code = ?", &[code.into()])?.first_i64();
+    Ok(serde_json::json!({"id": id, "code": code, "name": name, "kind": kind, "chart": "funnel"}))
+}
+
 /// `n / of`, rounded to four places; `None` when `of` is 0.
 fn ratio(n: i64, of: i64) -> Option<f64> {
     (of > 0).then(|| (n as f64 / of as f64 * 10_000.0).round() / 10_000.0)

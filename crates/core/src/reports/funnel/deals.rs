@@ -198,7 +198,7 @@ fn deals_from(db: &dyn Db, caller: &Caller, params: &FunnelParams, source: Sourc
     }
     let title = if lang == "ru" { "Воронка продаж" } else { "Sales funnel" };
     Ok(json!({
-        "report": {"id": null, "name": title, "kind": "funnel", "chart": "funnel"},
+        "report": super::report_head(db, "funnel", title, "funnel")?,
         "currency": base,
         "pipeline": {"id": pipeline_id, "name": pipeline_name},
         "period": period.json(),
