@@ -20,6 +20,7 @@ use anyhow::{Context, bail};
 use crm_core::acl::Caller;
 use crm_core::reports::funnel::{self, FunnelParams};
 use crm_core::reports::{saved, standard};
+use crm_core::Db;
 use crm_sqlite::NativeDb;
 use serde_json::{Value as Json, json};
 
