@@ -10,6 +10,7 @@ mod auth;
 mod browser;
 mod deals;
 mod dictionaries;
+mod funnel;
 mod fuzz;
 mod hardening;
 mod health;

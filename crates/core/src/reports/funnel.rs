@@ -19,12 +19,12 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use crate::db::Db;
-use crate::error::{CoreError, FieldErrors};
+use crate::error::CoreError;
 use crate::records::dictionaries::{self, Rate};
 use crate::records::money;
 use crate::records::values::format_wide_decimal;
 
-pub use deals::deals;
+pub use deals::{deals, deals_recomputed};
 pub use leads::leads;
 
 /// What a funnel is asked for: the pipeline (deals only; the default one when `None`) and the
@@ -40,7 +40,7 @@ pub struct FunnelParams {
 }
 
 /// A period as the answer names it and as unix-second bounds `[start, end)`.
-struct Period {
+pub(super) struct Period {
     from: String,
     to: String,
     start: i64,
@@ -59,11 +59,7 @@ impl Period {
     fn drill(&self) -> String {
         let at = |unix: i64| {
             jiff::Timestamp::from_second(unix)
-                .map(|t| {
-                    t.to_zoned(self.time_zone.clone())
-                        .strftime("%Y-%m-%dT%H:%M:%S%:z")
-                        .to_string()
-                })
+                .map(|t| t.to_zoned(self.time_zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
                 .unwrap_or_default()
                 .replace('+', "%2B")
         };
@@ -75,73 +71,41 @@ impl Period {
     }
 }
 
-/// The firm's time zone (`app_settings.time_zone`, UTC when unset or unknown).
-fn firm_time_zone(db: &dyn Db) -> Result<TimeZone, CoreError> {
-    let name = db
-        .query("SELECT value FROM app_settings WHERE key = 'time_zone'", &[])?
-        .iter()
-        .next()
-        .and_then(|r| r.str("value").map(str::to_owned));
-    Ok(name.and_then(|n| TimeZone::get(&n).ok()).unwrap_or(TimeZone::UTC))
-}
-
-/// The period of `params`: both dates valid, `from` not after `to`; a missing `from` is the
-/// first of January of the current (or `to`'s) year, a missing `to` the 31st of December of
-/// `from`'s. Bad dates and an inverted period are a 422 naming `from`/`to`.
+/// The period of `params` (dates as `reports::period` reads them: `YYYY-MM-DD` or relative to
+/// today); a missing `from` is the 1st of January of `to`'s year (else the current one), a
+/// missing `to` the 31st of December of `from`'s. A bad date or an inverted period is a 422
+/// naming `from`/`to`.
 fn period(db: &dyn Db, params: &FunnelParams) -> Result<Period, CoreError> {
-    let time_zone = firm_time_zone(db)?;
-    let mut errors = FieldErrors::new();
-    let mut parse = |name: &str, text: &Option<String>| -> Option<Date> {
-        let text = text.as_deref()?;
-        match crate::records::values::parse_date(text)
-            .ok()
-            .and_then(|t| t.parse::<Date>().ok())
-        {
-            Some(date) => Some(date),
-            None => {
-                errors.push(name, "invalid_date", "expected a date YYYY-MM-DD");
-                None
-            }
-        }
-    };
-    let (from, to) = (parse("from", &params.from), parse("to", &params.to));
-    errors.into_result()?;
-    let this_year = jiff::Timestamp::from_second(crate::clock::now())
-        .map(|t| t.to_zoned(time_zone.clone()).year())
-        .unwrap_or(2000);
-    let from = from.unwrap_or_else(|| Date::constant(to.map_or(this_year, |d| d.year()), 1, 1));
-    let to = to.unwrap_or_else(|| Date::constant(from.year(), 12, 31));
-    if from > to {
-        let mut errors = FieldErrors::new();
-        errors.push("to", "inverted_period", "the period ends before it starts");
-        return Err(CoreError::Validation(errors));
-    }
-    let midnight = |date: Date| -> Result<i64, CoreError> {
-        date.to_zoned(time_zone.clone())
-            .map(|z| z.timestamp().as_second())
-            .map_err(|e| CoreError::Internal(format!("local midnight of {date}: {e}")))
-    };
-    let after = to
-        .tomorrow()
-        .map_err(|e| CoreError::Internal(format!("the day after {to}: {e}")))?;
+    let zone = super::period::firm_zone(db)?;
+    let given = super::period::bounds_in(&zone, params.from.as_deref(), params.to.as_deref(), ("from", "to"))?;
+    let date = |text: &Option<String>| text.as_deref().and_then(|t| t.parse::<Date>().ok());
+    let (first, last) = (date(&given.from), date(&given.to));
+    let year = last.map_or_else(|| super::period::today(&zone).year(), |d| d.year());
+    let first = first.unwrap_or_else(|| Date::constant(year, 1, 1));
+    let last = last.unwrap_or_else(|| Date::constant(first.year(), 12, 31));
+    let range = super::period::range(&zone, Some(first), Some(last))?;
     Ok(Period {
-        from: from.to_string(),
-        to: to.to_string(),
-        start: midnight(from)?,
-        end: midnight(after)?,
-        time_zone,
+        from: first.to_string(),
+        to: last.to_string(),
+        start: range.start.unwrap_or_default(),
+        end: range.end.unwrap_or_default(),
+        time_zone: zone,
     })
 }
 
 /// The caller's language for names: `ru` or `en` (`users.language`).
 fn language(db: &dyn Db, user_id: i64) -> Result<&'static str, CoreError> {
     let rows = db.query("SELECT language FROM users WHERE id = ?", &[user_id.into()])?;
-    Ok(
-        match rows.iter().next().and_then(|r| r.str("language").map(str::to_owned)) {
-            Some(l) if l.starts_with("ru") => "ru",
-            _ => "en",
-        },
-    )
+    Ok(match rows.iter().next().and_then(|r| r.str("language").map(str::to_owned)) {
+        Some(l) if l.starts_with("ru") => "ru",
+        _ => "en",
+    })
+}
+
+/// The Result's `report` head: the system report `code`'s id (sql/0020), `name`, `kind`.
+fn report_head(db: &dyn Db, code: &str, name: &str, kind: &str) -> Result<serde_json::Value, CoreError> {
+    let id = db.query("SELECT id FROM reports WHERE code = ?", &[code.into()])?.first_i64();
+    Ok(serde_json::json!({"id": id, "code": code, "name": name, "kind": kind, "chart": "funnel"}))
 }
 
 /// `n / of`, rounded to four places; `None` when `of` is 0.
@@ -179,12 +143,6 @@ impl Sums {
 /// The stored rates and the base currency's code.
 fn currency(db: &dyn Db) -> Result<(std::collections::HashMap<String, Rate>, String), CoreError> {
     Ok((dictionaries::currency_rates(db)?, dictionaries::base_currency(db)?))
-}
-
-/// The SQL of `amount`'s two parts, for [`money::combine`].
-fn split_columns(column: &str) -> String {
-    let (hi, lo) = money::split_sums(column);
-    format!("COALESCE(SUM({hi}), 0) AS hi, COALESCE(SUM({lo}), 0) AS lo")
 }
 
 /// `?, ?, ...` for `n` values.

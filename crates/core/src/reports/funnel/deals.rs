@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value as Json, json};
 
-use super::{FunnelParams, Sums, language, period, placeholders, ratio, split_columns};
+use super::{FunnelParams, Period, Sums, language, period, ratio};
 use crate::acl::{Caller, Entity};
 use crate::db::{Db, Value};
 use crate::error::{CoreError, FieldErrors};
@@ -75,8 +75,29 @@ fn pipeline(db: &dyn Db, id: Option<i64>, lang: &str) -> Result<(i64, String, Ve
     Ok((id, name, stages))
 }
 
+/// Where a funnel reads each deal's entered stages from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The kept `deals.funnel_entered` and, for a caller who reads every deal, the kept
+    /// `deal_funnel_days` (sql/0021).
+    Kept,
+    /// Recomputed from `deal_stage_history` for every deal (what the kept data must equal).
+    Recomputed,
+}
+
 /// The deals funnel (the contract's "Funnel Result").
 pub fn deals(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> Result<Json, CoreError> {
+    deals_from(db, caller, params, Source::Kept)
+}
+
+/// [`deals`] recomputed from the stage history of every deal, bypassing the kept columns and
+/// aggregate: slow, for tests and benchmarks that check the kept data against it.
+#[doc(hidden)]
+pub fn deals_recomputed(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> Result<Json, CoreError> {
+    deals_from(db, caller, params, Source::Recomputed)
+}
+
+fn deals_from(db: &dyn Db, caller: &Caller, params: &FunnelParams, source: Source) -> Result<Json, CoreError> {
     let lang = language(db, caller.user_id)?;
     let (pipeline_id, pipeline_name, stages) = pipeline(db, params.pipeline_id, lang)?;
     let period = period(db, params)?;
@@ -91,37 +112,7 @@ pub fn deals(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> Result<Json
         .chain(won.map(|w| (w.code.as_str(), n)))
         .collect();
 
-    let def = EntityDef::load_for(db, caller, "deal")?;
-    let acl = caller.list_filter(Entity::Deal, &def.acl_columns());
-    // The rank of a history row's stage, as a CASE over bound codes.
-    let mut params: Vec<Value> = Vec::new();
-    let mut case = String::from("CASE h.to_stage");
-    for (code, r) in &rank {
-        case.push_str(" WHEN ? THEN ?");
-        params.extend([Value::from(*code), Value::from(*r)]);
-    }
-    case.push_str(" END");
-    let progress_codes: Vec<Value> = progress.iter().map(|s| Value::from(s.code.as_str())).collect();
-    let lost_codes: Vec<Value> = lost.iter().map(|s| Value::from(s.code.as_str())).collect();
-    params.extend(lost_codes.iter().cloned());
-    params.extend(progress_codes.iter().cloned());
-    params.extend([pipeline_id.into(), period.start.into(), period.end.into()]);
-    params.extend(acl.params);
-    let sql = format!(
-        "SELECT d.top, d.stage, d.lost_at, d.c, COUNT(*) AS n, {sums} FROM (
-           SELECT t.stage, COALESCE(t.currency, '') AS c, t.amount,
-             (SELECT MAX({case}) FROM deal_stage_history h WHERE h.deal_id = t.id) AS top,
-             CASE WHEN t.stage IN ({lost}) THEN
-               (SELECT h.to_stage FROM deal_stage_history h WHERE h.deal_id = t.id AND h.to_stage IN ({progress})
-                ORDER BY h.at DESC, h.id DESC LIMIT 1) END AS lost_at
-           FROM deals t WHERE t.pipeline_id = ? AND t.created_at >= ? AND t.created_at < ? AND {acl}
-         ) d GROUP BY d.top, d.stage, d.lost_at, d.c",
-        sums = split_columns("d.amount"),
-        lost = placeholders(lost_codes.len()),
-        progress = placeholders(progress_codes.len()),
-        acl = acl.sql,
-    );
-    let rows = db.query(&sql, &params)?;
+    let rows = grouped_rows(db, caller, pipeline_id, &period, source)?;
 
     let mut tallies: Vec<Tally> = progress.iter().map(|_| Tally::default()).collect();
     let mut won_tally = Tally::default();
@@ -131,8 +122,12 @@ pub fn deals(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> Result<Json
         let currency = row.str("c").unwrap_or_default();
         let count = row.i64("n").unwrap_or_default();
         let sum = crate::records::money::combine(row.i64("hi").unwrap_or_default(), row.i64("lo").unwrap_or_default());
+        let entered: Vec<&str> = row.str("entered").unwrap_or_default().split(',').collect();
         let current = rank.get(stage).copied().unwrap_or(-1);
-        let top = row.i64("top").unwrap_or(0).max(current).max(0);
+        let top = entered
+            .iter()
+            .filter_map(|c| rank.get(c).copied())
+            .fold(current.max(0), i64::max);
         for (k, tally) in tallies.iter_mut().enumerate() {
             if top >= k as i64 {
                 tally.reached += count;
@@ -152,7 +147,12 @@ pub fn deals(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> Result<Json
             won_tally.amount.add(currency, sum);
         }
         if lost.iter().any(|s| s.code == stage) && !lost_tally.is_empty() {
-            let at = row.str("lost_at").and_then(|c| rank.get(c)).copied().unwrap_or(0);
+            // The progress stage entered last (the list is in order of last entry).
+            let at = entered
+                .iter()
+                .rev()
+                .find_map(|c| rank.get(c).copied().filter(|r| *r < n))
+                .unwrap_or(0);
             let entry = &mut lost_tally[at as usize];
             entry.0 += count;
             entry.1.add(currency, sum);
@@ -214,7 +214,7 @@ pub fn deals(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> Result<Json
         "Sales funnel"
     };
     Ok(json!({
-        "report": {"id": null, "name": title, "kind": "funnel", "chart": "funnel"},
+        "report": super::report_head(db, "funnel", title, "funnel")?,
         "currency": base,
         "pipeline": {"id": pipeline_id, "name": pipeline_name},
         "period": period.json(),
@@ -225,6 +225,83 @@ pub fn deals(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> Result<Json
         "drill": drill,
     }))
 }
+
+/// The stages a deal's history entered, each once, in order of their last entry: what
+/// `deals.funnel_entered` keeps (the same expression as sql/0021's trigger).
+const ENTERED: &str = "COALESCE((SELECT group_concat(to_stage, ',') FROM (\
+     SELECT h.to_stage FROM deal_stage_history h WHERE h.deal_id = t.id \
+     GROUP BY h.to_stage ORDER BY MAX(h.at), MAX(h.id))), '')";
+
+/// The deals of the pipeline created in the period that the caller may read, counted and
+/// summed per (current stage, entered stages, currency): columns `stage`, `entered`, `c`, `n`,
+/// `hi`, `lo`.
+fn grouped_rows(
+    db: &dyn Db,
+    caller: &Caller,
+    pipeline_id: i64,
+    period: &Period,
+    source: Source,
+) -> Result<crate::db::Rows, CoreError> {
+    let def = EntityDef::load_for(db, caller, "deal")?;
+    let acl = caller.list_filter(Entity::Deal, &def.acl_columns());
+    let parts = "COALESCE(t.amount / 1000000000, 0)";
+    let (hi, lo) = (parts, "COALESCE(t.amount % 1000000000, 0)");
+    let rows_in = |entered: &str, condition: &str| {
+        format!(
+            "SELECT t.stage AS stage, {entered} AS entered, COALESCE(t.currency, '') AS c, 1 AS n, {hi} AS hi, {lo} AS lo \
+             FROM deals t WHERE t.pipeline_id = ? AND t.created_at >= ? AND t.created_at < ? AND {condition}"
+        )
+    };
+    let group = |inner: &str| format!("SELECT stage, entered, c, SUM(n) AS n, SUM(hi) AS hi, SUM(lo) AS lo FROM ({inner}) GROUP BY stage, entered, c");
+    let (whole_from, whole_to) = ((period.start + DAY - 1).div_euclid(DAY), period.end.div_euclid(DAY));
+    let (sql, params): (String, Vec<Value>) = match source {
+        Source::Recomputed => {
+            let mut params: Vec<Value> = vec![pipeline_id.into(), period.start.into(), period.end.into()];
+            params.extend(acl.params);
+            (group(&rows_in(ENTERED, &acl.sql)), params)
+        }
+        // Every deal: the whole UTC days from the kept aggregate, the edges from the deals.
+        Source::Kept if acl.sql == "1" && whole_from < whole_to => {
+            let kept = "SELECT stage, entered, currency AS c, n, amount_hi AS hi, amount_lo AS lo FROM deal_funnel_days \
+                        WHERE pipeline_id = ? AND day >= ? AND day < ?";
+            let edge = rows_in("t.funnel_entered", "1");
+            let params = vec![
+                pipeline_id.into(),
+                whole_from.into(),
+                whole_to.into(),
+                pipeline_id.into(),
+                period.start.into(),
+                (whole_from * DAY).into(),
+                pipeline_id.into(),
+                (whole_to * DAY).into(),
+                period.end.into(),
+            ];
+            (group(&format!("{kept} UNION ALL {edge} UNION ALL {edge}")), params)
+        }
+        // Some deals: the list ACL's two disjoint arms (own or department; opened to everyone),
+        // each an index range (deals_funnel_owner, deals_funnel_opened), else its condition.
+        Source::Kept => match caller.list_arms(Entity::Deal, &def.acl_columns()) {
+            Some(arms) => {
+                let mut params: Vec<Value> = Vec::new();
+                let mut parts = Vec::new();
+                for arm in arms {
+                    params.extend([pipeline_id.into(), period.start.into(), period.end.into()]);
+                    params.extend(arm.params);
+                    parts.push(rows_in("t.funnel_entered", &arm.sql));
+                }
+                (group(&parts.join(" UNION ALL ")), params)
+            }
+            None => {
+                let mut params: Vec<Value> = vec![pipeline_id.into(), period.start.into(), period.end.into()];
+                params.extend(acl.params);
+                (group(&rows_in("t.funnel_entered", &acl.sql)), params)
+            }
+        },
+    };
+    Ok(db.query(&sql, &params)?)
+}
+
+const DAY: i64 = 86_400;
 
 /// The drill-down query of the deals now in stage `code`.
 fn stage_drill(base: &str, code: &str) -> String {

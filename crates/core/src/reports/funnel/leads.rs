@@ -155,7 +155,7 @@ pub fn leads(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> Result<Json
         "Leads funnel"
     };
     Ok(json!({
-        "report": {"id": null, "name": title, "kind": "leads_funnel", "chart": "funnel"},
+        "report": super::report_head(db, "leads_funnel", title, "leads_funnel")?,
         "period": period.json(),
         "total": total,
         "statuses": out,
