@@ -461,7 +461,7 @@ fn every_message_exists_in_english_and_russian() {
 }
 
 /// The default pipeline's stages as `(code, English name)`.
-pub(crate) fn default_stages(app: &TestApp, auth: &Auth) -> Vec<(String, String)> {
+fn default_stages(app: &TestApp, auth: &Auth) -> Vec<(String, String)> {
     let pipes = get(app, auth, "/api/pipelines");
     let pipe = pipes["items"]
         .as_array()
