@@ -1,6 +1,6 @@
 //! The reports screens in a real browser (`tests/browser/ui/reports_*.mjs`, run as the other UI
 //! scenarios are): the funnel's bars as long as the API's shares, a standard report over a
-//! changed period with its chart, table and downloads, a copy regrouped in the designer and
+//! changed period with its chart, table, drill-down and downloads, a copy regrouped in the designer and
 //! saved, a 422 beside the part it names, a manager's report covering only their deals, and a
 //! phone's width.
 
@@ -99,7 +99,7 @@ fn the_funnel_draws_each_stage_as_long_as_its_share() {
 }
 
 #[test]
-fn a_standard_report_follows_its_period_and_downloads_as_excel_and_csv() {
+fn a_standard_report_follows_its_period_drills_down_and_downloads_as_excel_and_csv() {
     let app = spawn_app();
     let admin = app.setup_admin();
     funnel_deals(&app, &admin, "Standard");
@@ -108,6 +108,11 @@ fn a_standard_report_follows_its_period_and_downloads_as_excel_and_csv() {
     let results = run_ui(&app, "reports_standard", config);
     assert_eq!(results["xlsx"]["status"], json!(200));
     assert_eq!(results["csv"]["status"], json!(200));
+    assert_eq!(
+        results["drilled"].as_array().map(Vec::len),
+        Some(4),
+        "the owner's four deals: {results}"
+    );
 }
 
 #[test]

@@ -21,6 +21,9 @@ export default async function ({ page, config, check, shot, api, results }) {
   await shot("reports-narrow-report");
   await open(page, config, "/reports/funnel", "Sales funnel");
   await noSideways(page, check, "funnel");
+  await open(page, config, "/reports/leads-funnel", "Leads funnel");
+  await page.getByRole("list", { name: "Leads funnel" }).getByRole("listitem").first().waitFor();
+  await noSideways(page, check, "leads funnel");
   await open(page, config, "/reports/new", "New report");
   await page.getByRole("region", { name: "Preview" }).getByRole("table").waitFor();
   await noSideways(page, check, "designer");

@@ -1,6 +1,6 @@
 // The owner opens a standard report from the list, changes its period (the rows go and come
 // back), sees the chart and the table, and downloads it as Excel and CSV.
-import { signIn, open, eventually } from "./lib.mjs";
+import { signIn, open, eventually, rowTitles } from "./lib.mjs";
 import { english, reportByCode, tableOf } from "./reports_lib.mjs";
 
 export default async function ({ page, config, check, shot, api, results }) {
@@ -52,4 +52,12 @@ export default async function ({ page, config, check, shot, api, results }) {
   });
   check(bytes.subarray(0, 2).toString("latin1") === "PK", "the Excel file is a zip (xlsx)");
   results.xlsx.size = bytes.length;
+
+  // A group cell drills down to the list of exactly the records behind its row.
+  const count = Number(before.rows[0][before.head.indexOf("Count")]);
+  await page.getByRole("table").getByRole("link", { name: before.rows[0][0], exact: true }).click();
+  await page.getByRole("heading", { level: 1, name: "Deals", exact: true }).waitFor();
+  const titles = await eventually(async () => ((await rowTitles(page)).length ? rowTitles(page) : null), "the deals list");
+  results.drilled = titles;
+  check(titles.length === count, `the drill-down lists ${titles.length} deals, the row counts ${count}`);
 }
