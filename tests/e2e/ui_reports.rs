@@ -1,8 +1,8 @@
 //! The reports screens in a real browser (`tests/browser/ui/reports_*.mjs`, run as the other UI
 //! scenarios are): the funnel's bars as long as the API's shares, a standard report over a
-//! changed period with its chart, table, drill-down and downloads, a copy regrouped in the designer and
-//! saved, a 422 beside the part it names, a manager's report covering only their deals, and a
-//! phone's width.
+//! changed period with its chart, table, drill-down and downloads, a copy regrouped in the
+//! designer and saved, a 422 beside the part it names, a manager's report covering only their
+//! deals, and a phone's width.
 
 use reqwest::Method;
 use serde_json::{Value, json};
