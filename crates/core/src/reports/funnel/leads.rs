@@ -133,7 +133,9 @@ pub fn leads(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> Result<Json
             .map(|s| now.get(&s.code).copied().unwrap_or_default())
             .sum()
     };
-    let first = open.first().and_then(|f| statuses.iter().position(|s| s.code == f.code));
+    let first = open
+        .first()
+        .and_then(|f| statuses.iter().position(|s| s.code == f.code));
     let first_reached = first.map_or(total, |i| reached[i]);
     let out: Vec<Json> = statuses
         .iter()
@@ -147,7 +149,11 @@ pub fn leads(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> Result<Json
         })
         .collect();
     let (converted, junk) = (count_of("success"), count_of("failure"));
-    let title = if lang == "ru" { "Воронка лидов" } else { "Leads funnel" };
+    let title = if lang == "ru" {
+        "Воронка лидов"
+    } else {
+        "Leads funnel"
+    };
     Ok(json!({
         "report": super::report_head(db, "leads_funnel", title, "leads_funnel")?,
         "period": period.json(),
