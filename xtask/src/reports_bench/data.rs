@@ -87,8 +87,11 @@ fn generate(path: &Path) -> anyhow::Result<Fixture> {
     })
 }
 
+/// A pipeline's id, its progress stages in order, its won stage and its lost stage.
+type Pipeline = (i64, Vec<String>, String, String);
+
 /// Each pipeline's progress stages in order, and its won and lost stage.
-fn pipelines(db: &NativeDb) -> anyhow::Result<Vec<(i64, Vec<String>, String, String)>> {
+fn pipelines(db: &NativeDb) -> anyhow::Result<Vec<Pipeline>> {
     let conn = db.connection();
     let ids: Vec<i64> = conn
         .prepare("SELECT id FROM pipelines ORDER BY id")?

@@ -175,7 +175,7 @@ fn time_to_convert(days: &mut [f64]) -> Json {
     let tenth = |d: f64| (d * 10.0).round() / 10.0;
     let avg = days.iter().sum::<f64>() / days.len() as f64;
     let mid = days.len() / 2;
-    let median = if days.len() % 2 == 0 {
+    let median = if days.len().is_multiple_of(2) {
         (days[mid - 1] + days[mid]) / 2.0
     } else {
         days[mid]
