@@ -61,7 +61,14 @@ fn the_funnel_counts_stage_history_per_caller() {
     let m2 = app.create_user(&admin, "m2@example.com", &["manager"], None);
     // d1: back and forth, then a jump to EXECUTING; d2: 10 USD (925.00 at 92.5) straight to
     // won; d3: lost at PREPARATION; d4: deleted.
-    deal(&app, &admin, m1, "1000.00", "RUB", &["NEW", "PREPARATION", "NEW", "EXECUTING"]);
+    deal(
+        &app,
+        &admin,
+        m1,
+        "1000.00",
+        "RUB",
+        &["NEW", "PREPARATION", "NEW", "EXECUTING"],
+    );
     deal(&app, &admin, m1, "10.00", "USD", &["NEW", "WON"]);
     deal(&app, &admin, m2, "500.00", "RUB", &["NEW", "PREPARATION", "LOSE"]);
     let d4 = deal(&app, &admin, m2, "300.00", "RUB", &["NEW", "PREPAYMENT_INVOICE"]);
@@ -81,8 +88,16 @@ fn the_funnel_counts_stage_history_per_caller() {
             triple("FINAL_INVOICE", 1, 0),
         ]
     );
-    let shares: Vec<Value> = all["stages"].as_array().expect("stages").iter().map(|s| s["share"].clone()).collect();
-    assert_eq!(shares, vec![json!(1.0), json!(1.0), json!(0.6667), json!(0.6667), json!(0.3333)]);
+    let shares: Vec<Value> = all["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .map(|s| s["share"].clone())
+        .collect();
+    assert_eq!(
+        shares,
+        vec![json!(1.0), json!(1.0), json!(0.6667), json!(0.6667), json!(0.3333)]
+    );
     assert_eq!(all["stages"][4]["conversion"], json!(0.5));
     assert_eq!(all["stages"][3]["amount"], "1000.00");
     assert_eq!(all["stages"][0]["reached_amount"], "2425.00");
@@ -163,7 +178,12 @@ fn the_leads_funnel_counts_statuses_and_conversions() {
     let app = spawn_app();
     let admin = app.setup_admin();
     let lead = |title: &str, statuses: &[&str]| {
-        let id = post(&app, &admin, "/api/leads", json!({"title": title, "status": statuses[0]}))["id"]
+        let id = post(
+            &app,
+            &admin,
+            "/api/leads",
+            json!({"title": title, "status": statuses[0]}),
+        )["id"]
             .as_i64()
             .expect("id");
         for status in &statuses[1..] {

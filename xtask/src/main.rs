@@ -80,7 +80,10 @@ fn run() -> anyhow::Result<()> {
         Some("bench") if args.get(1).map(String::as_str) == Some("intake") => intake_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("orders") => orders_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("ui") => ui_bench::run(&root),
-        Some("bench") if args.get(1).map(String::as_str) == Some("reports") => reports_bench::run(&root),
+        Some("bench") if args.get(1).map(String::as_str) == Some("reports") => match args.get(2).map(String::as_str) {
+            Some("plans") => reports_bench::plans(&root),
+            _ => reports_bench::run(&root),
+        },
         Some("bench") if args.get(1).map(String::as_str) == Some("deploy") => deploy_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("startup") => startup_bench::run(&root, &args[2..]),
         Some("reliability") => reliability::run(&root),

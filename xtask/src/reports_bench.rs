@@ -17,10 +17,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use crm_core::Db;
 use crm_core::acl::Caller;
 use crm_core::reports::funnel::{self, FunnelParams};
 use crm_core::reports::{saved, standard};
-use crm_core::Db;
 use crm_sqlite::NativeDb;
 use serde_json::{Value as Json, json};
 
@@ -210,4 +210,42 @@ fn native(path: &Path, cases: &[Case], pairs: &[(String, String)]) -> anyhow::Re
         })?);
     }
     Ok(out)
+}
+
+/// Each designer report's compiled SQL and its query plan, as the administrator and as a
+/// manager (`cargo xtask bench reports plans`): what an index would have to serve.
+pub fn plans(root: &Path) -> anyhow::Result<()> {
+    let path = root
+        .join("target")
+        .join("bench-state")
+        .join("reports-v1")
+        .join("sqlite_db.db");
+    let (db, _) = NativeDb::open_migrated(&path)?;
+    let (from, to) = year();
+    let overrides = crm_core::reports::Overrides {
+        from: Some(from.clone()),
+        to: Some(to.clone()),
+        filter: Vec::new(),
+    };
+    let mut definitions: Vec<(String, Json)> = standard::CODES
+        .iter()
+        .filter_map(|code| Some((code.to_string(), standard::definition(code)?)))
+        .collect();
+    definitions.push(("designer".into(), designer(&from, &to)));
+    for user in [1, MANAGER] {
+        let caller = Caller::load(&db, user)?;
+        for (code, raw) in &definitions {
+            let def = crm_core::reports::check(&db, &caller, raw, "definition.")?;
+            let compiled = crm_core::reports::compile::compile(&db, &caller, &def, &overrides, "en")?;
+            println!(
+                "\n### {code} (user {user})\n{}\nparams: {:?}",
+                compiled.sql, compiled.params
+            );
+            let plan = db.query(&format!("EXPLAIN QUERY PLAN {}", compiled.sql), &compiled.params)?;
+            for row in plan.iter() {
+                println!("  {}", row.str("detail").unwrap_or_default());
+            }
+        }
+    }
+    Ok(())
 }

@@ -9,10 +9,10 @@ mod common;
 
 use common::{count, errors, fresh, user_in};
 
+use crm_core::Db;
 use crm_core::acl::Caller;
 use crm_core::records::{EntityDef, service};
 use crm_core::reports::funnel::{self, FunnelParams};
-use crm_core::Db;
 use serde_json::{Value, json};
 
 const DAY: i64 = 86_400;
@@ -22,8 +22,7 @@ fn def(db: &dyn Db, entity: &str) -> EntityDef {
 }
 
 fn create(db: &dyn Db, caller: &Caller, entity: &str, body: Value) -> i64 {
-    service::create(db, caller, &def(db, entity), &body)
-        .unwrap_or_else(|e| panic!("create {body}: {e:?}"))["id"]
+    service::create(db, caller, &def(db, entity), &body).unwrap_or_else(|e| panic!("create {body}: {e:?}"))["id"]
         .as_i64()
         .expect("id")
 }
@@ -163,7 +162,14 @@ fn firm(db: &dyn Db) -> Firm {
     let other = user_in(db, "m2@example.com", "manager", Some(2));
     let (m1, m2, m3) = (manager.user_id, other.user_id, colleague.user_id);
     // d1: back and forth, now EXECUTING.
-    deal(db, &admin, m1, "1000.00", "RUB", &["NEW", "PREPARATION", "NEW", "PREPARATION", "EXECUTING"]);
+    deal(
+        db,
+        &admin,
+        m1,
+        "1000.00",
+        "RUB",
+        &["NEW", "PREPARATION", "NEW", "PREPARATION", "EXECUTING"],
+    );
     // d2: jumps from NEW to FINAL_INVOICE, then won; 10 USD at 92.5 = 925.00.
     deal(db, &admin, m1, "10.00", "USD", &["NEW", "FINAL_INVOICE", "WON"]);
     // d3: lost at PREPARATION.
@@ -211,8 +217,22 @@ fn the_administrators_funnel_counts_every_deal_by_its_furthest_stage() {
     );
     let won = &result["won"];
     assert_eq!(
-        (&won["code"], &won["reached"], &won["now"], &won["amount"], &won["share"], &won["conversion"]),
-        (&json!("WON"), &json!(1), &json!(1), &json!("925.00"), &json!(0.1429), &json!(1.0))
+        (
+            &won["code"],
+            &won["reached"],
+            &won["now"],
+            &won["amount"],
+            &won["share"],
+            &won["conversion"]
+        ),
+        (
+            &json!("WON"),
+            &json!(1),
+            &json!(1),
+            &json!("925.00"),
+            &json!(0.1429),
+            &json!(1.0)
+        )
     );
     assert_eq!(
         lost(&result),
@@ -226,7 +246,8 @@ fn the_administrators_funnel_counts_every_deal_by_its_furthest_stage() {
     );
     let drill = result["drill"]["stage:EXECUTING"].as_str().expect("drill");
     assert!(
-        drill.starts_with("filter[pipeline_id]=1&filter[created_at][gte]=") && drill.ends_with("&filter[stage]=EXECUTING"),
+        drill.starts_with("filter[pipeline_id]=1&filter[created_at][gte]=")
+            && drill.ends_with("&filter[stage]=EXECUTING"),
         "{drill}"
     );
     kept_equals_recomputed(&db, &[&firm.admin, &firm.head, &firm.manager]);
@@ -274,7 +295,13 @@ fn the_kept_data_follows_every_change_and_equals_a_recomputation() {
     // Amount and currency changes, a reopened won deal, a stage deleted with its deals moved,
     // a second pipeline, a deal deleted after moves.
     let d1 = 1;
-    set(&db, &firm.admin, "deal", d1, json!({"amount": "1500.00", "currency": "USD"}));
+    set(
+        &db,
+        &firm.admin,
+        "deal",
+        d1,
+        json!({"amount": "1500.00", "currency": "USD"}),
+    );
     set(&db, &firm.admin, "deal", 2, json!({"stage": "PREPARATION"}));
     kept_equals_recomputed(&db, &[&firm.admin, &firm.head, &firm.manager]);
     let after = funnel::deals(&db, &firm.admin, &recent()).expect("funnel");
@@ -290,10 +317,29 @@ fn the_kept_data_follows_every_change_and_equals_a_recomputation() {
     .expect("pipeline");
     let second = pipeline["id"].as_i64().expect("id");
     // A deal of the default pipeline moved to the new one, and won there.
-    let moved = deal(&db, &firm.admin, firm.manager.user_id, "50.00", "RUB", &["NEW", "PREPARATION"]);
-    crm_core::records::entities::deal::move_to_pipeline(&db, &firm.admin, &deal_def, moved, &json!({"pipeline_id": second}))
-        .expect("move to the second pipeline");
-    set(&db, &firm.admin, "deal", moved, json!({"stage": format!("C{second}:WON")}));
+    let moved = deal(
+        &db,
+        &firm.admin,
+        firm.manager.user_id,
+        "50.00",
+        "RUB",
+        &["NEW", "PREPARATION"],
+    );
+    crm_core::records::entities::deal::move_to_pipeline(
+        &db,
+        &firm.admin,
+        &deal_def,
+        moved,
+        &json!({"pipeline_id": second}),
+    )
+    .expect("move to the second pipeline");
+    set(
+        &db,
+        &firm.admin,
+        "deal",
+        moved,
+        json!({"stage": format!("C{second}:WON")}),
+    );
     kept_equals_recomputed(&db, &[&firm.admin, &firm.head, &firm.manager]);
     let wholesale = funnel::deals(
         &db,
@@ -306,7 +352,10 @@ fn the_kept_data_follows_every_change_and_equals_a_recomputation() {
     .expect("second pipeline");
     assert_eq!(wholesale["total"], 1);
     assert_eq!(wholesale["won"]["reached"], 1);
-    assert!(stages(&wholesale).iter().all(|s| s.1 == 1), "a won deal passed every stage");
+    assert!(
+        stages(&wholesale).iter().all(|s| s.1 == 1),
+        "a won deal passed every stage"
+    );
     let before = funnel::deals(&db, &firm.admin, &recent()).expect("funnel");
     assert_eq!(before["total"], 6);
 }
@@ -315,8 +364,11 @@ fn the_kept_data_follows_every_change_and_equals_a_recomputation() {
 fn a_period_is_in_the_firms_time_zone() {
     let (_dir, db) = fresh();
     let admin = user_in(&db, "admin@example.com", "administrator", None);
-    db.execute("INSERT OR REPLACE INTO app_settings (key, value) VALUES ('time_zone', 'Europe/Moscow')", &[])
-        .expect("zone");
+    db.execute(
+        "INSERT OR REPLACE INTO app_settings (key, value) VALUES ('time_zone', 'Europe/Moscow')",
+        &[],
+    )
+    .expect("zone");
     let id = deal(&db, &admin, admin.user_id, "1.00", "RUB", &["NEW"]);
     // 2026-03-31T22:30:00Z is 1 April, 01:30 in Moscow (UTC+3).
     db.execute("UPDATE deals SET created_at = 1775082600 WHERE id = ?", &[id.into()])

@@ -87,8 +87,11 @@ fn generate(path: &Path) -> anyhow::Result<Fixture> {
     })
 }
 
+/// A pipeline's id, its progress stages in order, its won stage and its lost stage.
+type Pipeline = (i64, Vec<String>, String, String);
+
 /// Each pipeline's progress stages in order, and its won and lost stage.
-fn pipelines(db: &NativeDb) -> anyhow::Result<Vec<(i64, Vec<String>, String, String)>> {
+fn pipelines(db: &NativeDb) -> anyhow::Result<Vec<Pipeline>> {
     let conn = db.connection();
     let ids: Vec<i64> = conn
         .prepare("SELECT id FROM pipelines ORDER BY id")?
@@ -96,12 +99,17 @@ fn pipelines(db: &NativeDb) -> anyhow::Result<Vec<(i64, Vec<String>, String, Str
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for id in ids {
-        let mut stages = conn.prepare("SELECT code, semantic FROM pipeline_stages WHERE pipeline_id = ? ORDER BY sort, id")?;
+        let mut stages =
+            conn.prepare("SELECT code, semantic FROM pipeline_stages WHERE pipeline_id = ? ORDER BY sort, id")?;
         let rows: Vec<(String, String)> = stages
             .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         let pick = |semantic: &str| rows.iter().find(|(_, s)| s == semantic).map(|(c, _)| c.clone());
-        let progress = rows.iter().filter(|(_, s)| s == "progress").map(|(c, _)| c.clone()).collect();
+        let progress = rows
+            .iter()
+            .filter(|(_, s)| s == "progress")
+            .map(|(c, _)| c.clone())
+            .collect();
         out.push((
             id,
             progress,
@@ -122,7 +130,9 @@ fn stage_paths(db: &NativeDb, rng: &mut Rng) -> anyhow::Result<()> {
     let pipelines = pipelines(db)?;
     let deals: Vec<(i64, i64, String, i64, i64, Option<i64>)> = conn
         .prepare("SELECT id, pipeline_id, stage, created_at, updated_at, responsible_id FROM deals ORDER BY id")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })?
         .collect::<Result<_, _>>()?;
     let mut insert = conn.prepare(
         "INSERT INTO deal_stage_history (deal_id, pipeline_id, from_stage, to_stage, actor_id, at) VALUES (?, ?, ?, ?, ?, ?)",

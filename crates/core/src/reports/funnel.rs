@@ -59,7 +59,11 @@ impl Period {
     fn drill(&self) -> String {
         let at = |unix: i64| {
             jiff::Timestamp::from_second(unix)
-                .map(|t| t.to_zoned(self.time_zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+                .map(|t| {
+                    t.to_zoned(self.time_zone.clone())
+                        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                        .to_string()
+                })
                 .unwrap_or_default()
                 .replace('+', "%2B")
         };
@@ -96,15 +100,19 @@ fn period(db: &dyn Db, params: &FunnelParams) -> Result<Period, CoreError> {
 /// The caller's language for names: `ru` or `en` (`users.language`).
 fn language(db: &dyn Db, user_id: i64) -> Result<&'static str, CoreError> {
     let rows = db.query("SELECT language FROM users WHERE id = ?", &[user_id.into()])?;
-    Ok(match rows.iter().next().and_then(|r| r.str("language").map(str::to_owned)) {
-        Some(l) if l.starts_with("ru") => "ru",
-        _ => "en",
-    })
+    Ok(
+        match rows.iter().next().and_then(|r| r.str("language").map(str::to_owned)) {
+            Some(l) if l.starts_with("ru") => "ru",
+            _ => "en",
+        },
+    )
 }
 
 /// The Result's `report` head: the system report `code`'s id (sql/0020), `name`, `kind`.
 fn report_head(db: &dyn Db, code: &str, name: &str, kind: &str) -> Result<serde_json::Value, CoreError> {
-    let id = db.query("SELECT id FROM reports WHERE code = ?", &[code.into()])?.first_i64();
+    let id = db
+        .query("SELECT id FROM reports WHERE code = ?", &[code.into()])?
+        .first_i64();
     Ok(serde_json::json!({"id": id, "code": code, "name": name, "kind": kind, "chart": "funnel"}))
 }
 

@@ -45,7 +45,10 @@ fn pipeline(db: &dyn Db, id: Option<i64>, lang: &str) -> Result<(i64, String, Ve
     };
     let name_column = if lang == "ru" { "name_ru" } else { "name_en" };
     let name = db
-        .query(&format!("SELECT {name_column} AS name FROM pipelines WHERE id = ?"), &[id.into()])?
+        .query(
+            &format!("SELECT {name_column} AS name FROM pipelines WHERE id = ?"),
+            &[id.into()],
+        )?
         .iter()
         .next()
         .and_then(|r| r.str("name").map(str::to_owned));
@@ -172,11 +175,17 @@ fn deals_from(db: &dyn Db, caller: &Caller, params: &FunnelParams, source: Sourc
             "conversion": previous.and_then(|p| ratio(tally.reached, p)),
         }));
         previous = Some(tally.reached);
-        drill.insert(format!("stage:{}", stage.code), json!(stage_drill(&drill_base, &stage.code)));
+        drill.insert(
+            format!("stage:{}", stage.code),
+            json!(stage_drill(&drill_base, &stage.code)),
+        );
     }
     let won_json = match won {
         Some(stage) => {
-            drill.insert(format!("stage:{}", stage.code), json!(stage_drill(&drill_base, &stage.code)));
+            drill.insert(
+                format!("stage:{}", stage.code),
+                json!(stage_drill(&drill_base, &stage.code)),
+            );
             json!({
                 "code": stage.code, "name": stage.name, "color": stage.color,
                 "reached": won_tally.reached, "now": won_tally.now,
@@ -188,7 +197,10 @@ fn deals_from(db: &dyn Db, caller: &Caller, params: &FunnelParams, source: Sourc
         None => Json::Null,
     };
     for stage in &lost {
-        drill.insert(format!("stage:{}", stage.code), json!(stage_drill(&drill_base, &stage.code)));
+        drill.insert(
+            format!("stage:{}", stage.code),
+            json!(stage_drill(&drill_base, &stage.code)),
+        );
     }
     let mut out_lost = Vec::new();
     for (stage, (count, sums)) in progress.iter().zip(&lost_tally) {
@@ -196,7 +208,11 @@ fn deals_from(db: &dyn Db, caller: &Caller, params: &FunnelParams, source: Sourc
             "code": stage.code, "name": stage.name, "count": count, "amount": sums.in_base(&rates)?,
         }));
     }
-    let title = if lang == "ru" { "Воронка продаж" } else { "Sales funnel" };
+    let title = if lang == "ru" {
+        "Воронка продаж"
+    } else {
+        "Sales funnel"
+    };
     Ok(json!({
         "report": super::report_head(db, "funnel", title, "funnel")?,
         "currency": base,
@@ -236,7 +252,11 @@ fn grouped_rows(
              FROM deals t WHERE t.pipeline_id = ? AND t.created_at >= ? AND t.created_at < ? AND {condition}"
         )
     };
-    let group = |inner: &str| format!("SELECT stage, entered, c, SUM(n) AS n, SUM(hi) AS hi, SUM(lo) AS lo FROM ({inner}) GROUP BY stage, entered, c");
+    let group = |inner: &str| {
+        format!(
+            "SELECT stage, entered, c, SUM(n) AS n, SUM(hi) AS hi, SUM(lo) AS lo FROM ({inner}) GROUP BY stage, entered, c"
+        )
+    };
     let (whole_from, whole_to) = ((period.start + DAY - 1).div_euclid(DAY), period.end.div_euclid(DAY));
     let (sql, params): (String, Vec<Value>) = match source {
         Source::Recomputed => {

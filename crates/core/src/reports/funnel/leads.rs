@@ -133,7 +133,9 @@ pub fn leads(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> Result<Json
             .map(|s| now.get(&s.code).copied().unwrap_or_default())
             .sum()
     };
-    let first = open.first().and_then(|f| statuses.iter().position(|s| s.code == f.code));
+    let first = open
+        .first()
+        .and_then(|f| statuses.iter().position(|s| s.code == f.code));
     let first_reached = first.map_or(total, |i| reached[i]);
     let out: Vec<Json> = statuses
         .iter()
@@ -147,7 +149,11 @@ pub fn leads(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> Result<Json
         })
         .collect();
     let (converted, junk) = (count_of("success"), count_of("failure"));
-    let title = if lang == "ru" { "Воронка лидов" } else { "Leads funnel" };
+    let title = if lang == "ru" {
+        "Воронка лидов"
+    } else {
+        "Leads funnel"
+    };
     Ok(json!({
         "report": super::report_head(db, "leads_funnel", title, "leads_funnel")?,
         "period": period.json(),
@@ -169,7 +175,7 @@ fn time_to_convert(days: &mut [f64]) -> Json {
     let tenth = |d: f64| (d * 10.0).round() / 10.0;
     let avg = days.iter().sum::<f64>() / days.len() as f64;
     let mid = days.len() / 2;
-    let median = if days.len() % 2 == 0 {
+    let median = if days.len().is_multiple_of(2) {
         (days[mid - 1] + days[mid]) / 2.0
     } else {
         days[mid]
