@@ -17,6 +17,9 @@ import { profileScreen } from "./screens/profile.js";
 import { boardScreen } from "./screens/board.js";
 import { agendaScreen } from "./screens/agenda.js";
 
+/** The reports area loads when first opened (`import()`), as the settings sections do. */
+const reportsScreen = async (ctx) => (await import("./screens/reports/index.js")).reportsScreen(ctx);
+
 const session = { me: null, setupNeeded: false };
 const main = document.getElementById("main");
 let renderCount = 0;
@@ -27,6 +30,7 @@ const routes = [
   { path: /^\/$/, screen: homeScreen },
   { path: /^\/settings(?:\/([a-z-]+))?(?:\/(new|\d+))?$/, screen: settingsScreen },
   { path: /^\/profile$/, screen: profileScreen },
+  { path: /^\/reports(?:\/(new|funnel|leads-funnel|\d+))?(?:\/(edit))?$/, screen: reportsScreen },
   { path: /^\/activities\/my$/, screen: agendaScreen },
   { path: /^\/(deals|leads)\/board$/, screen: boardScreen, entity: true },
   { path: /^\/([a-z]+)$/, screen: listScreen, entity: true },

@@ -1,5 +1,6 @@
 // The start page: my open activities (overdue first, marked done in place), new leads assigned
-// to me, and my open deals by stage with totals — one round of parallel calls.
+// to me, my open deals by stage with totals, and a small sales funnel (the default pipeline,
+// linking to the funnel report) — one round of parallel calls.
 
 import { api } from "../api.js";
 import { html, el } from "../ui/html.js";
@@ -8,6 +9,7 @@ import { can } from "../ui/reference.js";
 import { announce } from "../ui/shell.js";
 import { errorMessage } from "../ui/forms.js";
 import { optionLabel } from "../ui/fields.js";
+import { funnelBars } from "../ui/funnel.js";
 
 /** A section that failed shows why, the others still show. */
 function settle(promise) {
@@ -19,7 +21,7 @@ function settle(promise) {
 
 export async function homeScreen({ me }) {
   const mine = String(me.id);
-  const [activities, leads, board] = await Promise.all([
+  const [activities, leads, board, funnel] = await Promise.all([
     can(me, "activity", "read") ? settle(api("/api/activities/my", { query: { limit: 50 } })) : null,
     can(me, "lead", "read")
       ? settle(
@@ -31,6 +33,7 @@ export async function homeScreen({ me }) {
     can(me, "deal", "read")
       ? settle(api("/api/deals/board", { query: { "filter[responsible_id]": mine, per_column: 5 } }))
       : null,
+    can(me, "deal", "read") ? settle(api("/api/reports/funnel")) : null,
   ]);
   return html`<section class="screen">
     <h1>${t("home.title", { name: me.name })}</h1>
@@ -38,6 +41,7 @@ export async function homeScreen({ me }) {
       ${activities ? activitiesSection(activities) : null}
       ${leads ? leadsSection(leads) : null}
       ${board ? dealsSection(board) : null}
+      ${funnel ? funnelSection(funnel) : null}
     </div>
   </section>`;
 }
@@ -125,5 +129,17 @@ function dealsSection({ value, error }) {
         )}
       </tbody>
     </table>
+  </section>`;
+}
+
+function funnelSection({ value, error }) {
+  return html`<section class="panel">
+    <h2 id="home-funnel"><a href="/reports/funnel">${t("home.funnel")}</a></h2>
+    ${error
+      ? failed(error)
+      : html`${funnelBars(value.stages, {
+          label: t("home.funnel"),
+          lines: (s) => [t("home.funnel_reached", { count: s.reached }), formatMoney(s.amount, value.currency)],
+        })}<p><a href="/reports/funnel">${t("home.funnel_all")}</a></p>`}
   </section>`;
 }

@@ -41,6 +41,7 @@ export function renderShell({ me, path, onLanguage, onLogout }) {
     <ul>
       <li><a href="/" aria-current=${section === "" ? "page" : null}>${t("nav.home")}</a></li>
       ${links.map((r) => html`<li><a href=${`/${r}`} aria-current=${section === r ? "page" : null}>${t(`nav.${r}`)}</a></li>`)}
+      <li><a href="/reports" aria-current=${section === "reports" ? "page" : null}>${t("nav.reports")}</a></li>
       ${can(me, "settings", "read")
         ? html`<li><a href="/settings" aria-current=${section === "settings" ? "page" : null}>${t("nav.settings")}</a></li>`
         : null}

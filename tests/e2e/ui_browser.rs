@@ -24,7 +24,7 @@ fn screenshots_dir() -> PathBuf {
 /// Runs scenario `name` with `config` (plus the app's base and the screenshots dir); returns
 /// the scenario's `results`. Panics with everything the browser saw if it failed, if the page
 /// broke its CSP, threw, or opened a JavaScript dialog.
-fn run_ui(app: &TestApp, name: &str, mut config: Value) -> Value {
+pub(crate) fn run_ui(app: &TestApp, name: &str, mut config: Value) -> Value {
     config["base"] = json!(app.base);
     config["shots"] = json!(screenshots_dir());
     let (outcome, stderr) = run_node(&["ui/run.mjs", name], &config);
@@ -47,7 +47,7 @@ fn run_ui(app: &TestApp, name: &str, mut config: Value) -> Value {
 /// The administrator's name as `setup_admin` makes it.
 const ADMIN_NAME: &str = "Anna Admin";
 
-fn admin_config(token: &Auth) -> Value {
+pub(crate) fn admin_config(token: &Auth) -> Value {
     json!({"email": ADMIN_EMAIL, "password": PASSWORD, "name": ADMIN_NAME, "token": token.bearer})
 }
 

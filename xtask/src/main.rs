@@ -9,6 +9,7 @@
 //!   `cargo xtask bench acl`: only the native ACL list figures;
 //!   `cargo xtask bench records`: only the record engine over a million leads and contacts;
 //!   `cargo xtask bench deals`: only deals and the kanban board over a million deals.
+//!   `cargo xtask bench reports`: only the funnel and the reports over a year of a million deals.
 //!   `cargo xtask bench intake`: only web-form submissions against their native floor.
 //!   `cargo xtask bench orders`: only store orders (20-item deliveries) against their native floor.
 //!   `cargo xtask bench deploy`: each endpoint's cost pooled, on Spin's fresh connections and
@@ -37,6 +38,7 @@ mod invariants;
 mod orders_bench;
 mod records_bench;
 mod reliability;
+mod reports_bench;
 mod startup_bench;
 mod tooling;
 mod ui_bench;
@@ -78,6 +80,10 @@ fn run() -> anyhow::Result<()> {
         Some("bench") if args.get(1).map(String::as_str) == Some("intake") => intake_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("orders") => orders_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("ui") => ui_bench::run(&root),
+        Some("bench") if args.get(1).map(String::as_str) == Some("reports") => match args.get(2).map(String::as_str) {
+            Some("plans") => reports_bench::plans(&root),
+            _ => reports_bench::run(&root),
+        },
         Some("bench") if args.get(1).map(String::as_str) == Some("deploy") => deploy_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("startup") => startup_bench::run(&root, &args[2..]),
         Some("reliability") => reliability::run(&root),
@@ -88,7 +94,7 @@ fn run() -> anyhow::Result<()> {
         Some("bench") => bench::run(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | intake | orders | ui | deploy | startup [--host PATH]] | reliability | sizes"
+                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | reports | intake | orders | ui | deploy | startup [--host PATH]] | reliability | sizes"
             );
             std::process::exit(2);
         }

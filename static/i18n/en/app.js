@@ -8,6 +8,7 @@ export default {
   "nav.deals": "Deals",
   "nav.activities": "Activities",
   "nav.products": "Products",
+  "nav.reports": "Reports",
   "nav.settings": "Settings",
   "new.leads": "New lead",
   "new.contacts": "New contact",
@@ -91,6 +92,9 @@ export default {
   "home.count": "Count",
   "home.amount": "Amount",
   "home.deals_list": "Deals",
+  "home.funnel": "Sales funnel",
+  "home.funnel_all": "Open the funnel report",
+  "home.funnel_reached": "reached: {count}",
 
   "list.count": { one: "{count} record", other: "{count} records" },
   "list.more": "Load more",

@@ -8,6 +8,7 @@ export default {
   "nav.deals": "Сделки",
   "nav.activities": "Дела",
   "nav.products": "Товары",
+  "nav.reports": "Отчёты",
   "nav.settings": "Настройки",
   "new.leads": "Новый лид",
   "new.contacts": "Новый контакт",
@@ -96,6 +97,9 @@ export default {
   "home.count": "Количество",
   "home.amount": "Сумма",
   "home.deals_list": "Сделки",
+  "home.funnel": "Воронка продаж",
+  "home.funnel_all": "Открыть отчёт по воронке",
+  "home.funnel_reached": "дошли: {count}",
 
   "list.count": { one: "{count} запись", few: "{count} записи", many: "{count} записей", other: "{count} записи" },
   "list.more": "Показать ещё",
