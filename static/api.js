@@ -4,6 +4,8 @@
 // whose `fields` maps each field path to its message. A 401 sends the person to sign in and
 // back to where they were; a 412 is an ApiError with `stale` set ("changed meanwhile").
 
+import { lang } from "./i18n/i18n.js";
+
 const CSRF_KEY = "crm.csrf";
 
 /** An HTTP or network failure; `status` is 0 for a network error. */
@@ -57,7 +59,8 @@ export function setUnauthorizedHandler(fn) {
  */
 export async function api(path, options = {}) {
   const method = (options.method || "GET").toUpperCase();
-  const headers = { Accept: "application/json" };
+  // The UI's language, so names the API localises (system reports) follow the language switch.
+  const headers = { Accept: "application/json", "Accept-Language": lang() };
   let url = path;
   if (options.query) {
     const qs = new URLSearchParams(options.query).toString();

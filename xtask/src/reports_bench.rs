@@ -198,7 +198,7 @@ fn native(path: &Path, cases: &[Case], pairs: &[(String, String)]) -> anyhow::Re
         let caller = Caller::load(&db, if case.as_manager { MANAGER } else { 1 })?;
         out.push(samples(|_| {
             let started = Instant::now();
-            let lang = saved::language(&db, &caller)?;
+            let lang = saved::language(&db, &caller, None)?;
             match &case.call {
                 Call::Funnel => saved::run_system(&db, &caller, "funnel", pairs, &lang)?,
                 Call::Standard(id) => saved::run(&db, &caller, *id, pairs, &lang)?,

@@ -188,12 +188,13 @@ fn wants_json(request: &Request) -> bool {
             .starts_with("application/json")
 }
 
-/// The visitor's language: `ru` if the browser prefers Russian, else `en`.
+/// The visitor's language: the first of `en`, `ru` their browser lists, else `en`.
 fn language_of(request: &Request) -> &'static str {
-    match request.header("accept-language").and_then(|v| v.as_str()) {
-        Some(l) if l.trim_start().to_ascii_lowercase().starts_with("ru") => "ru",
-        _ => "en",
-    }
+    request
+        .header("accept-language")
+        .and_then(|v| v.as_str())
+        .and_then(crm_spin_adapter::language::preferred)
+        .unwrap_or("en")
 }
 
 fn language(cx: &Cx) -> &'static str {

@@ -38,14 +38,14 @@ crm_spin_adapter::component!(
 
 fn list(cx: &Cx) -> Answer {
     let me = cx.signed_in()?;
-    let lang = saved::language(&me.db, &me.caller)?;
+    let lang = saved::language(&me.db, &me.caller, cx.language())?;
     Ok(json_response(200, &saved::list(&me.db, &me.caller, &lang)?))
 }
 
 fn create(cx: &Cx) -> Answer {
     let me = cx.signed_in()?;
     let body: Value = cx.json()?;
-    let lang = saved::language(&me.db, &me.caller)?;
+    let lang = saved::language(&me.db, &me.caller, cx.language())?;
     created_response(cx.request, &me.db, &me.caller, "/api/reports", |db| {
         saved::create(db, &me.caller, &body, &lang, &me.client)
     })
@@ -53,7 +53,7 @@ fn create(cx: &Cx) -> Answer {
 
 fn get(cx: &Cx) -> Answer {
     let me = cx.signed_in()?;
-    let lang = saved::language(&me.db, &me.caller)?;
+    let lang = saved::language(&me.db, &me.caller, cx.language())?;
     Ok(record_response(
         200,
         &saved::get(&me.db, &me.caller, cx.id("id")?, &lang)?,
@@ -63,7 +63,7 @@ fn get(cx: &Cx) -> Answer {
 fn update(cx: &Cx) -> Answer {
     let me = cx.signed_in()?;
     let body: Value = cx.json()?;
-    let lang = saved::language(&me.db, &me.caller)?;
+    let lang = saved::language(&me.db, &me.caller, cx.language())?;
     let report = saved::update(
         &me.db,
         &me.caller,
@@ -84,7 +84,7 @@ fn delete(cx: &Cx) -> Answer {
 
 fn copy(cx: &Cx) -> Answer {
     let me = cx.signed_in()?;
-    let lang = saved::language(&me.db, &me.caller)?;
+    let lang = saved::language(&me.db, &me.caller, cx.language())?;
     let id = cx.id("id")?;
     created_response(cx.request, &me.db, &me.caller, "/api/reports", |db| {
         saved::copy(db, &me.caller, id, &lang, &me.client)
@@ -93,7 +93,7 @@ fn copy(cx: &Cx) -> Answer {
 
 fn fields(cx: &Cx) -> Answer {
     let me = cx.signed_in()?;
-    let lang = saved::language(&me.db, &me.caller)?;
+    let lang = saved::language(&me.db, &me.caller, cx.language())?;
     let query = cx.query();
     let entity = query
         .iter()
@@ -108,7 +108,7 @@ fn fields(cx: &Cx) -> Answer {
 
 fn run(cx: &Cx) -> Answer {
     let me = cx.signed_in()?;
-    let lang = saved::language(&me.db, &me.caller)?;
+    let lang = saved::language(&me.db, &me.caller, cx.language())?;
     let query = cx.query();
     let result = saved::run(&me.db, &me.caller, cx.id("id")?, &query, &lang)?;
     answer(&query, &result)
@@ -117,7 +117,7 @@ fn run(cx: &Cx) -> Answer {
 fn run_unsaved(cx: &Cx) -> Answer {
     let me = cx.signed_in()?;
     let body: Value = cx.json()?;
-    let lang = saved::language(&me.db, &me.caller)?;
+    let lang = saved::language(&me.db, &me.caller, cx.language())?;
     let query = cx.query();
     let result = saved::run_unsaved(&me.db, &me.caller, &body, &query, &lang)?;
     answer(&query, &result)
@@ -133,7 +133,7 @@ fn leads_funnel(cx: &Cx) -> Answer {
 
 fn system(cx: &Cx, code: &str) -> Answer {
     let me = cx.signed_in()?;
-    let lang = saved::language(&me.db, &me.caller)?;
+    let lang = saved::language(&me.db, &me.caller, cx.language())?;
     let query = cx.query();
     let result = saved::run_system(&me.db, &me.caller, code, &query, &lang)?;
     answer(&query, &result)

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod crud;
 pub mod db;
 pub mod kv;
+pub mod language;
 pub mod problem;
 pub mod records;
 pub mod request;

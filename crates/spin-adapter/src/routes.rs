@@ -391,6 +391,11 @@ impl<'r> Cx<'r> {
         self.request.header(name).and_then(|v| v.as_str())
     }
 
+    /// The first language of `Accept-Language` the app speaks (`en`, `ru`), if the client named one.
+    pub fn language(&self) -> Option<&'static str> {
+        crate::language::preferred(self.header("accept-language")?)
+    }
+
     /// `scheme://host[:port]` the client called (from the runtime's `spin-full-url`), for
     /// absolute links in answers; `""` if the runtime does not say.
     pub fn origin(&self) -> &'r str {

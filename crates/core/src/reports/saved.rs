@@ -25,8 +25,12 @@ pub const NAME_MAX: usize = 200;
 /// The most characters of a description.
 pub const DESCRIPTION_MAX: usize = 2000;
 
-/// The caller's language (`en` / `ru`): their own setting.
-pub fn language(db: &dyn Db, caller: &Caller) -> Result<String, CoreError> {
+/// The language to name system reports in: the one the request asks for (`Accept-Language`,
+/// which the UI sets to its own language), else the caller's own setting.
+pub fn language(db: &dyn Db, caller: &Caller, asked: Option<&str>) -> Result<String, CoreError> {
+    if let Some(asked @ ("en" | "ru")) = asked {
+        return Ok(asked.into());
+    }
     let rows = db.query("SELECT language FROM users WHERE id = ?", &[caller.user_id.into()])?;
     Ok(match rows.first_str() {
         Some("ru") => "ru".into(),
