@@ -21,6 +21,7 @@ mod orders;
 mod products;
 mod records;
 mod reliability;
+mod reports;
 mod sabotage;
 mod ui;
 mod ui_browser;

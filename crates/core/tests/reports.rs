@@ -596,3 +596,352 @@ fn the_average_probability_counts_only_deals_with_one() {
     );
     assert_eq!(table(&result), vec![vec![json!(56.0)]]);
 }
+
+/// Deals closed every 7 hours 13 minutes for 430 days from 2025-09-01, across the DST changes
+/// of 2025 and 2026.
+fn spread(db: &dyn Db, owner: i64) -> Vec<i64> {
+    let mut times = Vec::new();
+    let mut at = 1_756_684_800; // 2025-09-01T00:00:00Z
+    while at < 1_756_684_800 + 430 * 86_400 {
+        times.push(at);
+        db.execute(
+            "INSERT INTO deals (title, pipeline_id, stage, amount, currency, closed, closed_at, responsible_id, created_at, updated_at) \
+             VALUES ('S', 1, 'WON', 100, 'RUB', 1, ?, ?, 0, 0)",
+            &[at.into(), owner.into()],
+        )
+        .expect("deal");
+        at += 7 * 3600 + 13 * 60;
+    }
+    times
+}
+
+#[test]
+fn time_buckets_equal_a_recomputation_in_rust_across_daylight_saving() {
+    use crm_core::reports::buckets::first_day;
+    use std::collections::BTreeMap;
+    let (_dir, db) = fresh();
+    let admin = user(&db, "admin@x.test", "administrator");
+    let times = spread(&db, admin.user_id);
+    for zone in [
+        "America/New_York",
+        "Europe/Berlin",
+        "Europe/Moscow",
+        "Australia/Lord_Howe",
+    ] {
+        db.execute(
+            "INSERT INTO app_settings (key, value) VALUES ('time_zone', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[zone.into()],
+        )
+        .expect("zone");
+        let tz = jiff::tz::TimeZone::get(zone).expect("zone");
+        for bucket in ["day", "week", "month", "quarter", "year"] {
+            let mut expected: BTreeMap<String, i64> = BTreeMap::new();
+            for at in &times {
+                let local = jiff::Timestamp::from_second(*at)
+                    .expect("time")
+                    .to_zoned(tz.clone())
+                    .date();
+                *expected.entry(first_day(bucket, local).to_string()).or_default() += 1;
+            }
+            for pairs in [&[][..], &[("from", "2025-09-01"), ("to", "2026-10-31")][..]] {
+                let result = run_with(
+                    &db,
+                    &admin,
+                    json!({"entity": "deals", "period": {"field": "closed_at"},
+                           "group_by": [{"field": "closed_at", "bucket": bucket}], "limit": 1000}),
+                    pairs,
+                );
+                let mut got: BTreeMap<String, i64> = BTreeMap::new();
+                for row in result["rows"].as_array().expect("rows") {
+                    got.insert(
+                        row["cells"][0]["value"].as_str().expect("bucket").to_string(),
+                        row["cells"][1].as_i64().expect("count"),
+                    );
+                }
+                if pairs.is_empty() {
+                    assert_eq!(got, expected, "{zone} {bucket}");
+                } else {
+                    // The period (in the zone) cuts the ends; every bucket inside is whole.
+                    let inner: BTreeMap<String, i64> = expected
+                        .iter()
+                        .filter(|(k, _)| k.as_str() >= "2025-09-01" && k.as_str() < "2026-10-01")
+                        .filter(|(k, _)| bucket != "week" || k.as_str() >= "2025-09-08")
+                        .filter(|_| !matches!(bucket, "quarter" | "year"))
+                        .map(|(k, v)| (k.clone(), *v))
+                        .collect();
+                    for (k, v) in inner {
+                        assert_eq!(got.get(&k), Some(&v), "{zone} {bucket} {k}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn downloads_are_csv_with_a_bom_and_xlsx_with_typed_cells() {
+    use calamine::{Data, Reader, Xlsx};
+    let (_dir, db, d) = dataset();
+    let result = system(&db, &d.admin, "won_deals", YEAR);
+    let csv = String::from_utf8(crm_core::reports::export::csv(&result)).expect("utf-8");
+    assert_eq!(
+        csv,
+        "\u{FEFF}Closed at (month),Count,\"Amount, sum\"\r\n2026-04,1,1000.00\r\n2026-05,1,9250.00\r\n"
+    );
+    let bytes = crm_core::reports::export::xlsx(&result).expect("xlsx");
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
+    assert_eq!(book.sheet_names(), vec!["Won deals".to_string()]);
+    let sheet = book.worksheet_range("Won deals").expect("sheet");
+    assert_eq!(sheet.get((0, 2)), Some(&Data::String("Amount, sum".into())));
+    match sheet.get((1, 0)) {
+        Some(Data::DateTime(date)) => assert_eq!(date.as_f64(), 46113.0), // 2026-04-01
+        other => panic!("a date cell, not {other:?}"),
+    }
+    assert_eq!(sheet.get((1, 1)), Some(&Data::Float(1.0)));
+    assert_eq!(sheet.get((2, 2)), Some(&Data::Float(9250.0)));
+    // The totals row.
+    assert_eq!(sheet.get((3, 1)), Some(&Data::Float(2.0)));
+    assert_eq!(sheet.get((3, 2)), Some(&Data::Float(10250.0)));
+    // A share is a number (formatted as a percent).
+    let shares = system(&db, &d.admin, "deals_by_manager", YEAR);
+    let bytes = crm_core::reports::export::xlsx(&shares).expect("xlsx");
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
+    let sheet = book.worksheet_range("Deals by manager").expect("sheet");
+    assert_eq!(sheet.get((2, 3)), Some(&Data::Float(1.0)));
+    assert_eq!(sheet.get((2, 0)), Some(&Data::String("m1@x.test".into())));
+}
+
+#[test]
+fn saved_reports_are_private_shared_copied_and_system_ones_read_only() {
+    let (_dir, db, d) = dataset();
+    let body = json!({"name": "My won", "definition": {"entity": "deals", "filter": {"stage_semantic": "won"}, "measures": [{"fn": "count"}]}});
+    let mine = saved::create(&db, &d.m1, &body, "en", &client()).expect("create");
+    let id = mine["id"].as_i64().expect("id");
+    assert_eq!(
+        (mine["owner_id"].as_i64(), &mine["shared"], &mine["system"]),
+        (Some(d.m1.user_id), &json!(false), &json!(false))
+    );
+    let names = |caller: &Caller| -> Vec<String> {
+        saved::list(&db, caller, "en").expect("list")["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|r| r["name"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let listed = names(&d.m1);
+    assert_eq!(listed.len(), 12, "{listed:?}");
+    assert_eq!(listed[0], "Sales funnel");
+    assert_eq!(listed[11], "My won");
+    assert!(!names(&d.m2).contains(&"My won".to_string()));
+    assert_eq!(
+        saved::get(&db, &d.m2, id, "en").err(),
+        Some(crm_core::CoreError::NotFound)
+    );
+    // Shared: others read it but may not change it.
+    let shared = saved::update(&db, &d.m1, id, &json!({"shared": true}), Some(1), "en", &client()).expect("share");
+    assert_eq!(shared["version"], 2);
+    assert!(names(&d.m2).contains(&"My won".to_string()));
+    assert_eq!(
+        saved::update(&db, &d.m2, id, &json!({"name": "x"}), None, "en", &client()).err(),
+        Some(crm_core::CoreError::Forbidden)
+    );
+    assert_eq!(
+        saved::delete(&db, &d.m1, id, Some(1), &client()).err(),
+        Some(crm_core::CoreError::Stale)
+    );
+    // Its run covers what each reader may read: m1's two won deals; m2 has none.
+    let run_as = |caller: &Caller| saved::run(&db, caller, id, &[], "en").expect("run")["totals"].clone();
+    assert_eq!(run_as(&d.m1), json!([2]));
+    assert_eq!(run_as(&d.m2), json!([0]));
+    // A bad definition is named.
+    let bad = errors(saved::update(
+        &db,
+        &d.m1,
+        id,
+        &json!({"definition": {"entity": "deals", "limit": 0}}),
+        None,
+        "en",
+        &client(),
+    ));
+    assert_eq!(bad, vec![("definition.limit".to_string(), "out_of_range".to_string())]);
+    // System reports: read-only, copyable, named in the caller's language.
+    let system_report = saved::by_code(&db, &d.m2, "won_deals", "ru").expect("system");
+    assert_eq!(system_report["name"], "Успешные сделки");
+    let system_id = system_report["id"].as_i64().expect("id");
+    assert!(matches!(
+        saved::update(&db, &d.admin, system_id, &json!({"name": "x"}), None, "en", &client()),
+        Err(crm_core::CoreError::ForbiddenBecause(_))
+    ));
+    let copy = saved::copy(&db, &d.m2, system_id, "ru", &client()).expect("copy");
+    assert_eq!(copy["name"], "Успешные сделки (копия)");
+    assert_eq!(
+        (copy["system"].clone(), copy["owner_id"].as_i64()),
+        (json!(false), Some(d.m2.user_id))
+    );
+    assert_eq!(copy["definition"], system_report["definition"]);
+    let copy_id = copy["id"].as_i64().expect("id");
+    let pairs = vec![
+        ("from".to_string(), "2026-01-01".to_string()),
+        ("to".to_string(), "2026-12-31".to_string()),
+    ];
+    let from_copy = saved::run(&db, &d.admin, copy_id, &pairs, "en");
+    assert_eq!(
+        from_copy.err(),
+        Some(crm_core::CoreError::NotFound),
+        "a private copy is its owner's"
+    );
+    let ran = saved::run(&db, &d.m2, copy_id, &pairs, "en").expect("run the copy");
+    assert_eq!(ran["rows"], json!([]));
+    saved::delete(&db, &d.m1, id, Some(2), &client()).expect("delete");
+    assert!(!names(&d.m2).contains(&"My won".to_string()));
+    let unknown_query = vec![("nope".to_string(), "1".to_string())];
+    assert!(matches!(
+        saved::run(&db, &d.m2, copy_id, &unknown_query, "en"),
+        Err(crm_core::CoreError::BadRequest(_))
+    ));
+}
+
+#[test]
+fn line_items_stage_history_leads_and_activities_are_entities_too() {
+    let (_dir, db, d) = dataset();
+    // D3 moved NEW -> PREPARATION -> NEW: its history holds NEW (create), PREPARATION, NEW.
+    let history = run(
+        &db,
+        &d.admin,
+        json!({"entity": "stage_history", "filter": {"deal.title": "D3"}, "group_by": [{"field": "to_stage"}], "measures": [{"fn": "count"}]}),
+    );
+    assert_eq!(
+        table(&history),
+        vec![
+            vec![json!("New"), json!(2)],
+            vec![json!("Preparing documents"), json!(1)]
+        ]
+    );
+    assert_eq!(history["rows"][0]["drill"], Value::Null);
+    // The deleted D6 left no history behind in reports.
+    let all = run(
+        &db,
+        &d.admin,
+        json!({"entity": "stage_history", "filter": {"to_stage": "WON"}}),
+    );
+    assert_eq!(all["totals"], json!([2]));
+    let items = run(
+        &db,
+        &d.admin,
+        json!({"entity": "line_items", "group_by": [{"field": "deal.responsible_id"}], "measures": [{"fn": "count"}, {"fn": "sum", "field": "income"}]}),
+    );
+    assert_eq!(
+        table(&items),
+        vec![
+            vec![json!("m1@x.test"), json!(3), json!("2450.00")],
+            // 99.00 EUR at 100.20.
+            vec![json!("m2@x.test"), json!(1), json!("9919.80")],
+        ]
+    );
+    let lead = |title: &str, status: &str| {
+        create(
+            &db,
+            &d.admin,
+            "lead",
+            json!({"title": title, "status": status, "responsible_id": d.m1.user_id}),
+        )
+    };
+    lead("L1", "NEW");
+    lead("L2", "JUNK");
+    lead("L3", "JUNK");
+    let leads = run(
+        &db,
+        &d.admin,
+        json!({"entity": "leads", "group_by": [{"field": "stage_semantic"}], "measures": [{"fn": "count"}]}),
+    );
+    assert_eq!(
+        table(&leads),
+        vec![vec![json!("Lost"), json!(2)], vec![json!("In progress"), json!(1)]]
+    );
+    let leads = run(
+        &db,
+        &d.admin,
+        json!({"entity": "leads", "group_by": [{"field": "status"}], "measures": [{"fn": "count"}]}),
+    );
+    assert_eq!(
+        table(&leads),
+        vec![vec![json!("New"), json!(1)], vec![json!("Junk"), json!(2)]]
+    );
+    assert_eq!(leads["rows"][1]["drill"], "filter[status]=JUNK");
+    create(
+        &db,
+        &d.admin,
+        "activity",
+        json!({"type": "CALL", "subject": "Call", "responsible_id": d.m2.user_id}),
+    );
+    let acts = run(
+        &db,
+        &d.m2,
+        json!({"entity": "activities", "group_by": [{"field": "type"}], "measures": [{"fn": "count"}]}),
+    );
+    assert_eq!(acts["totals"], json!([null, 1]));
+    assert_eq!(run(&db, &d.m1, json!({"entity": "activities"}))["totals"], json!([0]));
+    let fields = crm_core::reports::fields(&db, &d.admin, "deals", "ru").expect("fields");
+    let amount = fields["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "amount")
+        .expect("amount");
+    assert_eq!(amount["measure"], json!(["sum", "avg", "min", "max"]));
+    assert_eq!(amount["label"], "Сумма");
+    assert!(
+        fields["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "custom.uf_region" && f["group"] == true)
+    );
+}
+
+#[test]
+fn every_field_of_every_entity_groups_measures_and_filters_without_a_failure() {
+    let (_dir, db, d) = dataset();
+    for entity in crm_core::reports::fields::ENTITIES {
+        let described = crm_core::reports::fields(&db, &d.admin, entity, "en").expect("fields");
+        let fields = described["fields"].as_array().expect("fields");
+        let measures: Vec<Value> = std::iter::once(json!({"fn": "count"}))
+            .chain(
+                fields
+                    .iter()
+                    .filter(|f| !f["measure"].as_array().unwrap().is_empty())
+                    .flat_map(|f| ["sum", "avg", "min", "max"].map(|func| json!({"fn": func, "field": f["name"]}))),
+            )
+            .take(10)
+            .collect();
+        for field in fields {
+            let name = field["name"].as_str().unwrap();
+            if field["group"] == true {
+                let group = match field["buckets"].is_array() {
+                    true => json!({"field": name, "bucket": "week"}),
+                    false => json!({"field": name}),
+                };
+                let definition = json!({"entity": entity, "group_by": [group], "measures": measures});
+                for caller in [&d.admin, &d.m2] {
+                    saved::run_unsaved(&db, caller, &json!({"definition": definition}), &[], "ru")
+                        .unwrap_or_else(|e| panic!("{definition}: {e:?}"));
+                }
+            }
+            if field["filter"] == true {
+                for value in [
+                    json!(null),
+                    json!({"null": false}),
+                    json!("1"),
+                    json!({"in": ["1", "2"]}),
+                ] {
+                    let definition = json!({"entity": entity, "filter": {name: value}});
+                    match saved::run_unsaved(&db, &d.admin, &json!({"definition": definition}), &[], "en") {
+                        Ok(_) | Err(crm_core::CoreError::Validation(_)) => {}
+                        Err(e) => panic!("{definition}: {e:?}"),
+                    }
+                }
+            }
+        }
+    }
+}

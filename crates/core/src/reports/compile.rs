@@ -426,6 +426,15 @@ fn label_sql(kind: &Kind, g: &str, lang: &str) -> Option<(String, Option<String>
     })
 }
 
+/// Whether `expr` is a plain column (`t.company_id`).
+fn is_column(expr: &str) -> bool {
+    expr.split_once('.').is_some_and(|(alias, column)| {
+        !alias.is_empty()
+            && alias.bytes().all(|b| b.is_ascii_lowercase())
+            && column.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
+}
+
 /// Compiles `def` for the caller with `overrides` into one query.
 pub fn compile(
     db: &dyn Db,
@@ -477,6 +486,10 @@ pub fn compile(
         let (sql, params) = match (group.bucket, &group.field.kind) {
             (Some(bucket), Kind::Date) => (buckets::of_date(bucket, &group.field.expr), Vec::new()),
             (Some(bucket), _) => buckets::of_time(bucket, &group.field.expr, &zone, start, end),
+            // `+column`: SQLite then groups in a temporary b-tree after reading the period's
+            // index range, instead of walking a group column's index and reading every row of
+            // the table at random (seconds at a million deals).
+            (None, _) if is_column(&group.field.expr) => (format!("+{}", group.field.expr), Vec::new()),
             (None, _) => (group.field.expr.clone(), Vec::new()),
         };
         select.push(format!("{sql} AS g{i}"));

@@ -175,7 +175,7 @@ pub fn source(db: &dyn Db, caller: &Caller, entity: &str) -> Result<Option<Sourc
         return Ok(None);
     };
     let def = EntityDef::load_for(db, caller, name)?;
-    let record_fields = record_fields(&def, "", "t");
+    let record_fields = record_fields(&def);
     let (from, fields, drill) = match *entity {
         "line_items" => {
             let mut fields = line_item_fields();
@@ -303,8 +303,9 @@ fn stage_history_fields() -> Vec<Field> {
     ]
 }
 
-/// The record's own fields (under alias `alias`), its bookkeeping columns and the derived ones.
-fn record_fields(def: &EntityDef, _prefix: &str, alias: &str) -> Vec<Field> {
+/// The record's own fields (alias `t`), its bookkeeping columns and the derived ones.
+fn record_fields(def: &EntityDef) -> Vec<Field> {
+    let alias = "t";
     let has_currency = def.field("currency").is_some_and(|f| f.kind == FieldKind::Currency);
     let pipeline_board = def.traits.board_columns == Some(BoardColumns::PipelineStages);
     let mut out = Vec::new();
@@ -334,7 +335,7 @@ fn record_fields(def: &EntityDef, _prefix: &str, alias: &str) -> Vec<Field> {
             name: f.path(),
             label: f.label.clone(),
             kind: if single { kind } else { Kind::Text },
-            expr: f.sql_expression().replacen("t.", &format!("{alias}."), 1),
+            expr: f.sql_expression(),
             filter: FilterBy::List(f.path()),
             group,
         });

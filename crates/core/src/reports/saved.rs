@@ -93,9 +93,8 @@ pub fn get(db: &dyn Db, caller: &Caller, id: i64, lang: &str) -> Result<Json, Co
 }
 
 /// The system report `code`.
-pub fn by_code(db: &dyn Db, caller: &Caller, code: &str, lang: &str) -> Result<Json, CoreError> {
+pub fn by_code(db: &dyn Db, _caller: &Caller, code: &str, lang: &str) -> Result<Json, CoreError> {
     let rows = db.query(&format!("SELECT {COLUMNS} FROM reports WHERE code = ?"), &[code.into()])?;
-    let _ = caller;
     rows.first().map(|row| record(&row, lang)).ok_or(CoreError::NotFound)
 }
 
