@@ -119,6 +119,7 @@ fn check_funnel(db: &NativeDb, from: &str, to: &str) -> anyhow::Result<()> {
         pipeline_id: None,
         from: Some(from.into()),
         to: Some(to.into()),
+        ..Default::default()
     };
     for user in [1, MANAGER] {
         let caller = Caller::load(db, user)?;

@@ -53,6 +53,7 @@ fn recent() -> FunnelParams {
         pipeline_id: None,
         from: Some("today-60d".into()),
         to: Some("today".into()),
+        ..Default::default()
     }
 }
 
@@ -378,6 +379,7 @@ fn a_period_is_in_the_firms_time_zone() {
             pipeline_id: None,
             from: Some(from.into()),
             to: Some(to.into()),
+            ..Default::default()
         };
         funnel::deals(&db, &admin, &params).expect("funnel")["total"].clone()
     };
@@ -391,6 +393,7 @@ fn a_period_is_in_the_firms_time_zone() {
             pipeline_id: None,
             from: Some("2026-04-01".into()),
             to: None,
+            ..Default::default()
         },
     )
     .expect("funnel");
@@ -421,6 +424,7 @@ fn bad_input_is_a_422_naming_the_part() {
         pipeline_id: None,
         from: Some("2026-05-01".into()),
         to: Some("2026-04-01".into()),
+        ..Default::default()
     };
     assert_eq!(
         errors(funnel::deals(&db, &admin, &inverted)),
@@ -434,6 +438,7 @@ fn bad_input_is_a_422_naming_the_part() {
         pipeline_id: None,
         from: Some("2026-02-30".into()),
         to: None,
+        ..Default::default()
     };
     assert_eq!(
         errors(funnel::deals(&db, &admin, &bad)),

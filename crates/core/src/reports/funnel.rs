@@ -37,6 +37,8 @@ pub struct FunnelParams {
     pub from: Option<String>,
     /// The last day (inclusive), `YYYY-MM-DD`; the 31st of December of `from`'s year when `None`.
     pub to: Option<String>,
+    /// The language to name stages and statuses in (`en`, `ru`); the caller's setting when `None`.
+    pub language: Option<String>,
 }
 
 /// A period as the answer names it and as unix-second bounds `[start, end)`.
@@ -95,17 +97,6 @@ fn period(db: &dyn Db, params: &FunnelParams) -> Result<Period, CoreError> {
         end: range.end.unwrap_or_default(),
         time_zone: zone,
     })
-}
-
-/// The caller's language for names: `ru` or `en` (`users.language`).
-fn language(db: &dyn Db, user_id: i64) -> Result<&'static str, CoreError> {
-    let rows = db.query("SELECT language FROM users WHERE id = ?", &[user_id.into()])?;
-    Ok(
-        match rows.iter().next().and_then(|r| r.str("language").map(str::to_owned)) {
-            Some(l) if l.starts_with("ru") => "ru",
-            _ => "en",
-        },
-    )
 }
 
 /// The Result's `report` head: the system report `code`'s id (sql/0020), `name`, `kind`.

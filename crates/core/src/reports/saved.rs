@@ -388,6 +388,7 @@ pub fn run_report(
         pipeline_id,
         from: overrides.from.clone(),
         to: overrides.to.clone(),
+        language: Some(lang.to_string()),
     };
     match report["kind"].as_str() {
         Some("funnel") => funnel::deals(db, caller, &params),

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value as Json, json};
 
-use super::{FunnelParams, Period, Sums, language, period, ratio};
+use super::{FunnelParams, Period, Sums, period, ratio};
 use crate::acl::{Caller, Entity};
 use crate::db::{Db, Value};
 use crate::error::{CoreError, FieldErrors};
@@ -98,7 +98,8 @@ pub fn deals_recomputed(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> 
 }
 
 fn deals_from(db: &dyn Db, caller: &Caller, params: &FunnelParams, source: Source) -> Result<Json, CoreError> {
-    let lang = language(db, caller.user_id)?;
+    let lang = super::super::saved::language(db, caller, params.language.as_deref())?;
+    let lang = lang.as_str();
     let (pipeline_id, pipeline_name, stages) = pipeline(db, params.pipeline_id, lang)?;
     let period = period(db, params)?;
     let progress: Vec<&Stage> = stages.iter().filter(|s| s.semantic == "progress").collect();

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value as Json, json};
 
-use super::{FunnelParams, language, period, placeholders, ratio};
+use super::{FunnelParams, period, placeholders, ratio};
 use crate::acl::{Caller, Entity};
 use crate::db::{Db, Value};
 use crate::error::CoreError;
@@ -52,7 +52,8 @@ fn statuses(db: &dyn Db, lang: &str) -> Result<Vec<Status>, CoreError> {
 
 /// The leads funnel (the contract's `leads_funnel` Result).
 pub fn leads(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> Result<Json, CoreError> {
-    let lang = language(db, caller.user_id)?;
+    let lang = super::super::saved::language(db, caller, params.language.as_deref())?;
+    let lang = lang.as_str();
     let statuses = statuses(db, lang)?;
     let period = period(db, params)?;
     let open: Vec<&Status> = statuses.iter().filter(|s| s.semantic == "open").collect();
