@@ -1,4 +1,4 @@
-//! The components' size budget: no component over 1 MiB once stripped of custom sections
+//! The components' size budget: no component over 1 MiB (`reports` 2.5 MiB, below) once stripped of custom sections
 //! (names, producers), as `wasm-tools strip --all` leaves it. Checked by `cargo xtask test`
 //! after the build; `cargo xtask sizes` prints every component's figures.
 //!
@@ -13,6 +13,17 @@ use anyhow::{Context, bail};
 
 /// The most a component may weigh, stripped.
 pub const BUDGET: usize = 1 << 20;
+
+/// Components allowed more than [`BUDGET`], with the reason. `reports` carries the whole report
+/// engine (every entity's fields, the list filter parser, the compiler, time-zone buckets) and
+/// an XLSX writer (`rust_xlsxwriter` with its zip and deflate, about 0.85 MB of it): 2.2 MiB.
+/// Moving the XLSX download to the export component of issue 18 brings it to about 1.4 MiB.
+const LARGER: &[(&str, usize)] = &[("reports", 5 << 19)];
+
+/// The budget of component `name`.
+pub fn budget(name: &str) -> usize {
+    LARGER.iter().find(|(n, _)| *n == name).map_or(BUDGET, |(_, b)| *b)
+}
 
 /// Section ids whose contents are whole nested binaries in a component: a core module, a component.
 const NESTED_SECTIONS: [u8; 2] = [1, 4];
@@ -48,12 +59,19 @@ pub fn sizes(packages: &[String]) -> anyhow::Result<Vec<Size>> {
 pub fn check(packages: &[String]) -> anyhow::Result<()> {
     let over: Vec<String> = sizes(packages)?
         .into_iter()
-        .filter(|s| s.stripped > BUDGET)
-        .map(|s| format!("{} is {} KiB stripped", s.name, s.stripped / 1024))
+        .filter(|s| s.stripped > budget(&s.name))
+        .map(|s| {
+            format!(
+                "{} is {} KiB stripped (budget {} KiB)",
+                s.name,
+                s.stripped / 1024,
+                budget(&s.name) / 1024
+            )
+        })
         .collect();
     if !over.is_empty() {
         bail!(
-            "components over the 1 MiB budget: {}; see ARCHITECTURE.md, \"Component size\"",
+            "components over their size budget: {}; see ARCHITECTURE.md, \"Component size\"",
             over.join(", ")
         );
     }
