@@ -36,6 +36,8 @@ const HEAD: i64 = 3;
 const LAST_NAMES: &[&str] = &["Ivanov", "Petrov", "Smith", "Иванова", "Brown"];
 const TYPES: &[&str] = &["CLIENT", "SUPPLIER", "PARTNER"];
 const STAGES: &[&str] = &["NEW", "PREPARATION", "EXECUTING", "WON", "LOSE"];
+const SOURCES: &[&str] = &["WEB", "CALL", "EMAIL"];
+const DEAL_TYPES: &[&str] = &["SALE", "GOODS"];
 const ROWS: i64 = 600;
 const PAGE: &str = "7";
 
@@ -54,6 +56,9 @@ struct Row {
     /// A deal's amount in minor units and its currency (RUB, the base, or none).
     amount: Option<i64>,
     currency: Option<&'static str>,
+    /// A deal's source and type codes.
+    source: Option<&'static str>,
+    deal_type: Option<&'static str>,
 }
 
 /// A small deterministic generator (so a failure reproduces).
@@ -130,10 +135,14 @@ fn seed_rows(db: &dyn Db, entity: &str) -> Vec<Row> {
             updated_at: 1_700_000_000 + 3_600 * rng.below(12) as i64,
             amount: None,
             currency: None,
+            source: None,
+            deal_type: None,
         };
         if entity == "deal" {
             row.amount = (rng.below(10) != 0).then(|| 100 * (1 + rng.below(1000) as i64));
             row.currency = (rng.below(4) != 0).then_some("RUB");
+            row.source = SOURCES.get(rng.below(SOURCES.len() as u64 + 1) as usize).copied();
+            row.deal_type = DEAL_TYPES.get(rng.below(DEAL_TYPES.len() as u64 + 1) as usize).copied();
         }
         let shared: [Value; 6] = [
             row.id.into(),
@@ -159,10 +168,12 @@ fn seed_rows(db: &dyn Db, entity: &str) -> Vec<Row> {
             params.push(row.name.clone().map(Value::from).unwrap_or(Value::Null));
             params.push(row.amount.into());
             params.push(row.currency.into());
+            params.push(row.source.into());
+            params.push(row.deal_type.into());
             exec(
                 db,
                 "INSERT INTO deals (id, responsible_id, opened, stage, created_at, updated_at, title, amount, currency, \
-                 pipeline_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                 source, type, pipeline_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
                 &params,
             );
         }
@@ -372,11 +383,24 @@ fn board_columns_count_sum_and_show_exactly_what_each_caller_reads() {
     let rows = seed_rows(&db, "deal");
     let def = EntityDef::load(&db, "deal").expect("deal");
     let cx = service::parse_context(&db).expect("cx");
-    // Unfiltered and by currency the running totals answer; by creation time the records do.
-    let filters: [BoardFilter; 4] = [
+    // Unfiltered and by currency the running totals answer; by source or type those kept per
+    // dimension answer a caller who reads every deal; by creation time the records do.
+    let filters: [BoardFilter; 10] = [
         (&[], |_| true),
         (&[("filter[currency][eq]", "RUB")], |r| r.currency == Some("RUB")),
         (&[("filter[currency][ne]", "RUB")], |r| r.currency != Some("RUB")),
+        (&[("filter[source]", "WEB")], |r| r.source == Some("WEB")),
+        (&[("filter[source][in]", "WEB,EMAIL")], |r| {
+            matches!(r.source, Some("WEB" | "EMAIL"))
+        }),
+        (&[("filter[source][ne]", "CALL")], |r| r.source != Some("CALL")),
+        (&[("filter[source]", "CALL"), ("filter[currency]", "RUB")], |r| {
+            r.source == Some("CALL") && r.currency == Some("RUB")
+        }),
+        (&[("filter[type]", "GOODS")], |r| r.deal_type == Some("GOODS")),
+        (&[("filter[type]", "SALE"), ("filter[source]", "WEB")], |r| {
+            r.deal_type == Some("SALE") && r.source == Some("WEB")
+        }),
         (&[("filter[created_at][gte]", "2023-11-24T22:13:20Z")], |r| {
             r.created_at >= 1_700_864_000
         }),
@@ -415,4 +439,79 @@ fn board_columns_count_sum_and_show_exactly_what_each_caller_reads() {
             }
         }
     }
+}
+
+#[test]
+fn totals_kept_per_source_and_type_equal_a_recomputation_after_any_change() {
+    let (_dir, db) = fresh();
+    seed_users(&db);
+    seed_rows(&db, "deal");
+    // Every kind of change the triggers see: a stage move, a new source or type (to and from
+    // none), an amount and a currency changed or cleared, a move to another pipeline, deletes.
+    for sql in [
+        "INSERT INTO pipelines (id, name_en, name_ru, created_at, updated_at) VALUES (2, 'Two', 'Два', 0, 0)",
+        "UPDATE deals SET stage = 'WON' WHERE id % 7 = 0",
+        "UPDATE deals SET source = 'EMAIL' WHERE id % 5 = 1",
+        "UPDATE deals SET source = NULL, type = 'SALE' WHERE id % 11 = 2",
+        "UPDATE deals SET amount = amount * 3 + 1 WHERE id % 3 = 0",
+        "UPDATE deals SET amount = NULL, currency = 'USD' WHERE id % 13 = 4",
+        "UPDATE deals SET pipeline_id = 2 WHERE id % 17 = 5",
+        "UPDATE deals SET title = 'untouched dimensions' WHERE id % 2 = 0",
+        "DELETE FROM deals WHERE id % 9 = 3",
+    ] {
+        exec(&db, sql, &[]);
+    }
+    for (table, column) in [
+        ("deal_board_source_totals", "source"),
+        ("deal_board_type_totals", "type"),
+    ] {
+        let kept = format!(
+            "SELECT pipeline_id, {column} AS d, stage, currency, n, amount_hi, amount_lo FROM {table} \
+             WHERE n <> 0 OR amount_hi <> 0 OR amount_lo <> 0 ORDER BY 1, 2, 3, 4"
+        );
+        let recomputed = format!(
+            "SELECT pipeline_id, COALESCE({column}, '') AS d, stage, COALESCE(currency, '') AS currency, COUNT(*) AS n, \
+             COALESCE(SUM(amount / 1000000000), 0) AS amount_hi, COALESCE(SUM(amount % 1000000000), 0) AS amount_lo \
+             FROM deals GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+        );
+        let kept = db.query(&kept, &[]).expect("kept");
+        let recomputed = db.query(&recomputed, &[]).expect("recomputed");
+        assert!(recomputed.len() > 20, "{table}: the seed spreads over many groups");
+        let rows = |rows: &crm_core::db::Rows| -> Vec<Vec<Value>> {
+            rows.iter()
+                .map(|r| {
+                    ["pipeline_id", "d", "stage", "currency", "n", "amount_hi", "amount_lo"]
+                        .iter()
+                        .map(|c| r.get(c).cloned().unwrap_or(Value::Null))
+                        .collect()
+                })
+                .collect()
+        };
+        assert_eq!(rows(&kept), rows(&recomputed), "{table}");
+    }
+}
+
+#[test]
+fn only_a_caller_who_reads_every_deal_gets_a_source_board_from_the_kept_totals() {
+    let (_dir, db) = fresh();
+    seed_users(&db);
+    seed_rows(&db, "deal");
+    let def = EntityDef::load(&db, "deal").expect("deal");
+    let cx = service::parse_context(&db).expect("cx");
+    let new_count = |user: i64| {
+        let caller = Caller::load(&db, user).expect("caller");
+        let query = vec![("filter[source]".to_string(), "WEB".to_string())];
+        let answer = board::board(&db, &caller, &def, &query, &cx).expect("board");
+        answer["columns"][0]["count"].as_i64().expect("count")
+    };
+    let (admin, manager) = (new_count(1), new_count(MANAGER));
+    // A marker only the kept totals carry: the administrator's board shows it, the manager's
+    // (whose board must apply the owner condition the table does not keep) does not.
+    exec(
+        &db,
+        "UPDATE deal_board_source_totals SET n = n + 1000 WHERE source = 'WEB' AND stage = 'NEW' AND currency = 'RUB'",
+        &[],
+    );
+    assert_eq!(new_count(1), admin + 1000);
+    assert_eq!(new_count(MANAGER), manager);
 }

@@ -94,8 +94,9 @@ pub struct Traits {
     pub bindable: bool,
     /// Where its board's columns come from, if it has a board.
     pub board_columns: Option<BoardColumns>,
-    /// A running-totals table that answers board totals when only these filters are used.
-    pub board_totals: Option<BoardTotals>,
+    /// Running-totals tables that answer board totals when only their filters are used, the
+    /// first that answers wins.
+    pub board_totals: &'static [BoardTotals],
 }
 
 impl Traits {
@@ -106,7 +107,7 @@ impl Traits {
         duplicate_search: false,
         bindable: true,
         board_columns: None,
-        board_totals: None,
+        board_totals: &[],
     };
 }
 
@@ -126,6 +127,9 @@ pub struct BoardTotals {
     pub source: super::list::TotalsSource,
     /// The equality filters the table can answer (a board with any other filter reads records).
     pub filters: &'static [&'static str],
+    /// Whether the table keeps no owner columns, so that it answers only a caller who reads
+    /// every record (no ACL condition to apply).
+    pub whole_only: bool,
 }
 
 impl EntityDef {

@@ -84,23 +84,45 @@ pub fn def() -> EntityDef {
         parse: Default::default(),
         traits: Traits {
             board_columns: Some(BoardColumns::PipelineStages),
-            board_totals: Some(BOARD_TOTALS),
+            board_totals: BOARD_TOTALS,
             ..Traits::NONE
         },
     }
 }
 
-/// The running totals of deals (sql/0012): counts and amounts split in two parts, per pipeline,
-/// stage, responsible, `opened` and currency; a board filtered only by those reads a few rows
-/// per stage instead of every deal of the pipeline.
-const BOARD_TOTALS: BoardTotals = BoardTotals {
-    source: TotalsSource {
-        table: "deal_board_totals",
-        count: "SUM(t.n)",
-        split: Some(("amount_hi", "amount_lo")),
+/// The running totals of deals: counts and amounts split in two parts, per pipeline, stage,
+/// responsible, `opened` and currency (sql/0012), so a board filtered only by those reads a few
+/// rows per stage instead of every deal of the pipeline; and for a caller who reads every deal,
+/// per pipeline, stage, source or type, and currency (sql/0022).
+const BOARD_TOTALS: &[BoardTotals] = &[
+    BoardTotals {
+        source: TotalsSource {
+            table: "deal_board_totals",
+            count: "SUM(t.n)",
+            split: Some(("amount_hi", "amount_lo")),
+        },
+        filters: &["pipeline_id", "responsible_id", "opened", "currency"],
+        whole_only: false,
     },
-    filters: &["pipeline_id", "responsible_id", "opened", "currency"],
-};
+    BoardTotals {
+        source: TotalsSource {
+            table: "deal_board_source_totals",
+            count: "SUM(t.n)",
+            split: Some(("amount_hi", "amount_lo")),
+        },
+        filters: &["pipeline_id", "source", "currency"],
+        whole_only: true,
+    },
+    BoardTotals {
+        source: TotalsSource {
+            table: "deal_board_type_totals",
+            count: "SUM(t.n)",
+            split: Some(("amount_hi", "amount_lo")),
+        },
+        filters: &["pipeline_id", "type", "currency"],
+        whole_only: true,
+    },
+];
 
 static HOOKS: &[Hook] = &[
     Hook {

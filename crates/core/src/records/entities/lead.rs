@@ -70,7 +70,7 @@ pub fn def() -> EntityDef {
         traits: Traits {
             duplicate_search: true,
             board_columns: Some(BoardColumns::Dictionary("lead_status")),
-            board_totals: Some(BOARD_TOTALS),
+            board_totals: &[BOARD_TOTALS],
             ..Traits::NONE
         },
     }
@@ -85,6 +85,7 @@ const BOARD_TOTALS: BoardTotals = BoardTotals {
         split: Some(("amount_hi", "amount_lo")),
     },
     filters: &["responsible_id", "opened", "currency"],
+    whole_only: false,
 };
 
 /// Lead hooks: a lead without a title is named after the person or company.
