@@ -45,7 +45,7 @@ use serde_json::{Value as Json, json};
 
 use crate::records_bench::data::{COMMENTS, SOURCES};
 use crate::records_bench::{
-    DAY, MANAGER, PASSWORD, Rng, USERS, calls, company, http, http_with, ms, pairs, percentile, samples, sql, url_query,
+    DAY, MANAGER, Rng, USERS, calls, company, http, http_with, ms, pairs, percentile, samples, sql, url_query,
 };
 
 /// Deals in all.
@@ -181,23 +181,10 @@ struct Fixture {
 /// the deals, then checks that a generated deal reads back, has its history and is found, and
 /// that the board counts the default pipeline's open deals.
 fn generate(path: &Path) -> anyhow::Result<Fixture> {
-    let (db, _) = NativeDb::open_migrated(path)?;
-    let conn = db.connection();
-    conn.execute_batch("PRAGMA synchronous=OFF; PRAGMA cache_size=-1000000;")?;
-    let client = ClientInfo {
-        ip: None,
-        user_agent: None,
-    };
-    let setup = crm_core::auth::SetupRequest {
-        email: "bench@example.com".into(),
-        password: PASSWORD.into(),
-        name: "Bench Admin".into(),
-    };
-    let admin_token = crm_core::auth::setup(&db, &setup, &client)?.token;
     let mut rng = Rng(2027);
-    crate::records_bench::staff(&db, &mut rng)?;
+    let (db, admin_token, manager_token) = crate::records_bench::bulk_start(path, &mut rng)?;
+    let conn = db.connection();
     let admin = Caller::load(&db, 1)?;
-    let manager_token = crm_core::auth::create_token(&db, &Caller::load(&db, MANAGER)?, "bench", &client)?.token;
     let (second_pipeline, sample) = add_deals(&db, &mut rng)?;
     let def = EntityDef::load(&db, "deal")?;
     let started = Instant::now();

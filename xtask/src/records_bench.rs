@@ -172,23 +172,10 @@ pub(crate) struct Fixture {
 /// Creates the database at `path`: the administrator (by setup), the staff, the records, then
 /// checks that generated records read back and are found through the engine.
 pub(crate) fn generate(path: &Path) -> anyhow::Result<Fixture> {
-    let (db, _) = NativeDb::open_migrated(path)?;
-    let conn = db.connection();
-    conn.execute_batch("PRAGMA synchronous=OFF; PRAGMA cache_size=-1000000;")?;
-    let client = ClientInfo {
-        ip: None,
-        user_agent: None,
-    };
-    let setup = crm_core::auth::SetupRequest {
-        email: ADMIN_EMAIL.into(),
-        password: PASSWORD.into(),
-        name: "Bench Admin".into(),
-    };
-    let admin_token = crm_core::auth::setup(&db, &setup, &client)?.token;
     let mut rng = Rng(2026);
-    staff(&db, &mut rng)?;
+    let (db, admin_token, manager_token) = bulk_start(path, &mut rng)?;
+    let conn = db.connection();
     let admin = Caller::load(&db, 1)?;
-    let manager_token = crm_core::auth::create_token(&db, &Caller::load(&db, MANAGER)?, "bench", &client)?.token;
     let bodies: [(&str, Body); 2] = [("lead", lead_body), ("contact", contact_body)];
     for (entity, body) in bodies {
         let def = EntityDef::load(&db, entity)?;
@@ -238,6 +225,29 @@ pub(crate) fn generate(path: &Path) -> anyhow::Result<Fixture> {
         phone,
         year_ago: crm_core::clock::rfc3339(crm_core::clock::now() - 365 * DAY),
     })
+}
+
+/// The start every generator shares: the database at `path` migrated and set for bulk writes
+/// (no syncs, a large cache), the administrator by setup, the [`staff`] drawn from `rng`, and
+/// the administrator's and the manager's API tokens.
+pub(crate) fn bulk_start(path: &Path, rng: &mut Rng) -> anyhow::Result<(NativeDb, String, String)> {
+    let (db, _) = NativeDb::open_migrated(path)?;
+    db.connection()
+        .execute_batch("PRAGMA synchronous=OFF; PRAGMA cache_size=-1000000;")?;
+    let client = ClientInfo {
+        ip: None,
+        user_agent: None,
+    };
+    let setup = crm_core::auth::SetupRequest {
+        email: ADMIN_EMAIL.into(),
+        password: PASSWORD.into(),
+        name: "Bench Admin".into(),
+    };
+    let admin_token = crm_core::auth::setup(&db, &setup, &client)?.token;
+    staff(&db, rng)?;
+    let manager = Caller::load(&db, MANAGER)?;
+    let manager_token = crm_core::auth::create_token(&db, &manager, "bench", &client)?.token;
+    Ok((db, admin_token, manager_token))
 }
 
 /// 20 departments in a tree, 200 users spread over them, user [`MANAGER`] a manager.

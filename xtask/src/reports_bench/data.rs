@@ -12,12 +12,10 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
-use crm_core::acl::Caller;
-use crm_core::audit::ClientInfo;
 use crm_sqlite::NativeDb;
 use rusqlite::params;
 
-use crate::records_bench::{DAY, MANAGER, PASSWORD, Rng};
+use crate::records_bench::{DAY, Rng};
 
 /// Activities in all.
 pub const ACTIVITIES: i64 = 2_000_000;
@@ -52,22 +50,9 @@ pub fn prepare(state: &Path) -> anyhow::Result<Fixture> {
 }
 
 fn generate(path: &Path) -> anyhow::Result<Fixture> {
-    let (db, _) = NativeDb::open_migrated(path)?;
-    let conn = db.connection();
-    conn.execute_batch("PRAGMA synchronous=OFF; PRAGMA cache_size=-1000000;")?;
-    let client = ClientInfo {
-        ip: None,
-        user_agent: None,
-    };
-    let setup = crm_core::auth::SetupRequest {
-        email: "bench@example.com".into(),
-        password: PASSWORD.into(),
-        name: "Bench Admin".into(),
-    };
-    let admin_token = crm_core::auth::setup(&db, &setup, &client)?.token;
     let mut rng = Rng(2028);
-    crate::records_bench::staff(&db, &mut rng)?;
-    let manager_token = crm_core::auth::create_token(&db, &Caller::load(&db, MANAGER)?, "bench", &client)?.token;
+    let (db, admin_token, manager_token) = crate::records_bench::bulk_start(path, &mut rng)?;
+    let conn = db.connection();
     crate::deals_bench::add_deals(&db, &mut rng)?;
     let started = Instant::now();
     stage_paths(&db, &mut rng)?;
