@@ -355,7 +355,7 @@ fn first_load(files: &[(String, Vec<u8>)]) -> Vec<String> {
 }
 
 #[test]
-fn a_first_visit_loads_under_200_kb_and_the_whole_ui_stays_under_400_kb() {
+fn a_first_visit_loads_under_200_kb_and_the_whole_ui_stays_under_600_kb() {
     let files = static_files();
     let first = first_load(&files);
     for module in [
@@ -398,8 +398,11 @@ fn a_first_visit_loads_under_200_kb_and_the_whole_ui_stays_under_400_kb() {
         .unwrap_or(0);
     let loaded = size(&first) + messages;
     assert!(loaded < 200 * 1024, "a first visit loads {loaded} bytes: {first:?}");
+    // The whole UI is a guard against bloat, not what a visit loads (screens come with
+    // `import()` when opened): 400 KiB held through the settings and the reports (409,098 bytes),
+    // 600 KiB leaves room for the import wizard and the integrations screens to come.
     let total: usize = files.iter().map(|(_, bytes)| bytes.len()).sum();
-    assert!(total < 400 * 1024, "static/ holds {total} bytes");
+    assert!(total < 600 * 1024, "static/ holds {total} bytes");
 }
 
 #[test]
