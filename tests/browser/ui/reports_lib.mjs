@@ -4,8 +4,8 @@
 export const english = (name) => (name && typeof name === "object" ? name.en || Object.values(name)[0] : name);
 
 /** The saved report with system `code`, from `GET /api/reports` (as the scenario's token sees it). */
-export async function reportByCode(api, code) {
-  const list = await api("GET", "/api/reports");
+export async function reportByCode(api, code, language = "en") {
+  const list = await api("GET", "/api/reports", undefined, { "accept-language": language });
   const report = list.body.items.find((r) => r.code === code);
   if (!report) throw new Error(`no report ${code}: ${JSON.stringify(list.body.items.map((r) => r.code))}`);
   return report;
