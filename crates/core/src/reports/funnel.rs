@@ -39,6 +39,9 @@ pub struct FunnelParams {
     pub to: Option<String>,
     /// The language to name stages and statuses in (`en`, `ru`); the caller's setting when `None`.
     pub language: Option<String>,
+    /// The Result's `report` head when the caller has loaded the system report already
+    /// (`saved::run_report`); read by its code when `None`.
+    pub head: Option<serde_json::Value>,
 }
 
 /// A period as the answer names it and as unix-second bounds `[start, end)`.
@@ -99,17 +102,21 @@ fn period(db: &dyn Db, params: &FunnelParams) -> Result<Period, CoreError> {
     })
 }
 
-/// The Result's `report` head: the system report `code`'s id (sql/0020), `name`, `kind`.
-fn report_head(db: &dyn Db, code: &str, name: &str, kind: &str) -> Result<serde_json::Value, CoreError> {
+/// The Result's `report` head: the one `params` brings, else the system report `code`'s id
+/// (sql/0020) with `name` (its kind is its code).
+fn report_head(db: &dyn Db, params: &FunnelParams, code: &str, name: &str) -> Result<serde_json::Value, CoreError> {
+    if let Some(head) = &params.head {
+        return Ok(head.clone());
+    }
     let id = db
         .query("SELECT id FROM reports WHERE code = ?", &[code.into()])?
         .first_i64();
-    Ok(serde_json::json!({"id": id, "code": code, "name": name, "kind": kind, "chart": "funnel"}))
+    Ok(serde_json::json!({"id": id, "code": code, "name": name, "kind": code, "chart": "funnel"}))
 }
 
 /// `n / of`, rounded to four places; `None` when `of` is 0.
 fn ratio(n: i64, of: i64) -> Option<f64> {
-    (of > 0).then(|| (n as f64 / of as f64 * 10_000.0).round() / 10_000.0)
+    (of > 0).then(|| super::round4(n as f64 / of as f64))
 }
 
 /// Money summed per currency (each sum exact in `i128`), converted to the base currency once
@@ -142,9 +149,4 @@ impl Sums {
 /// The stored rates and the base currency's code.
 fn currency(db: &dyn Db) -> Result<(std::collections::HashMap<String, Rate>, String), CoreError> {
     Ok((dictionaries::currency_rates(db)?, dictionaries::base_currency(db)?))
-}
-
-/// `?, ?, ...` for `n` values.
-fn placeholders(n: usize) -> String {
-    vec!["?"; n.max(1)].join(", ")
 }

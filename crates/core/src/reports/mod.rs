@@ -26,3 +26,8 @@ pub mod standard;
 pub use compile::Overrides;
 pub use definition::{Definition, check};
 pub use fields::describe as fields;
+
+/// A share or average as answers give it: rounded to four places.
+pub(crate) fn round4(v: f64) -> f64 {
+    (v * 10_000.0).round() / 10_000.0
+}

@@ -9,6 +9,7 @@
 //! converted sum by the count of values; minimums and maximums convert each currency's extreme
 //! (conversion keeps order).
 
+use super::round4;
 use std::collections::HashMap;
 
 use jiff::civil::Date;
@@ -119,10 +120,6 @@ fn measure_value(func: Func, field: Option<&Field>, acc: &Acc, n: i64) -> Json {
         Func::Share if n == 0 => Json::Null,
         Func::Share => json!(round4(acc.sum as f64 / n as f64)),
     }
-}
-
-fn round4(v: f64) -> f64 {
-    (v * 10_000.0).round() / 10_000.0
 }
 
 /// Reads the compiled query's rows into groups with their measures, money converted.

@@ -389,6 +389,7 @@ pub fn run_report(
         from: overrides.from.clone(),
         to: overrides.to.clone(),
         language: Some(lang.to_string()),
+        head: Some(report_head(report, "funnel")),
     };
     match report["kind"].as_str() {
         Some("funnel") => funnel::deals(db, caller, &params),

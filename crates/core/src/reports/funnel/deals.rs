@@ -215,7 +215,7 @@ fn deals_from(db: &dyn Db, caller: &Caller, params: &FunnelParams, source: Sourc
         "Sales funnel"
     };
     Ok(json!({
-        "report": super::report_head(db, "funnel", title, "funnel")?,
+        "report": super::report_head(db, params, "funnel", title)?,
         "currency": base,
         "pipeline": {"id": pipeline_id, "name": pipeline_name},
         "period": period.json(),

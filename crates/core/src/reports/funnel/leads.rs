@@ -17,11 +17,12 @@ use std::collections::HashMap;
 
 use serde_json::{Value as Json, json};
 
-use super::{FunnelParams, period, placeholders, ratio};
+use super::{FunnelParams, period, ratio};
 use crate::acl::{Caller, Entity};
 use crate::db::{Db, Value};
 use crate::error::CoreError;
 use crate::records::EntityDef;
+use crate::resource::checks::placeholders;
 
 /// One lead status.
 struct Status {
@@ -75,12 +76,9 @@ pub fn leads(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> Result<Json
     let acl = caller.list_filter(Entity::Lead, &def.acl_columns());
     // Per lead: its status, creation time, and from its status changes every status it was in
     // (as a comma list) and when it was last set to a success status.
-    let mut params: Vec<Value> = vec![period.start.into(), period.end.into()];
-    params.extend(acl.params);
-    params.extend(success.iter().cloned());
-    if success.is_empty() {
-        params.push(Value::Null);
-    }
+    let mut values: Vec<Value> = vec![period.start.into(), period.end.into()];
+    values.extend(acl.params);
+    values.extend(success.iter().cloned());
     let sql = format!(
         "WITH l AS (
            SELECT t.id, t.status, t.created_at FROM leads t WHERE t.created_at >= ? AND t.created_at < ? AND {acl}
@@ -99,7 +97,7 @@ pub fn leads(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> Result<Json
         acl = acl.sql,
         success = placeholders(success.len()),
     );
-    let rows = db.query(&sql, &params)?;
+    let rows = db.query(&sql, &values)?;
 
     let mut now: HashMap<String, i64> = HashMap::new();
     let mut reached: Vec<i64> = vec![0; statuses.len()];
@@ -156,7 +154,7 @@ pub fn leads(db: &dyn Db, caller: &Caller, params: &FunnelParams) -> Result<Json
         "Leads funnel"
     };
     Ok(json!({
-        "report": super::report_head(db, "leads_funnel", title, "leads_funnel")?,
+        "report": super::report_head(db, params, "leads_funnel", title)?,
         "period": period.json(),
         "total": total,
         "statuses": out,
