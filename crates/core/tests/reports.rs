@@ -945,3 +945,70 @@ fn every_field_of_every_entity_groups_measures_and_filters_without_a_failure() {
         }
     }
 }
+
+/// Deals whose kept `primary_contact_id` differs from their primary link row.
+fn stale_primary_contacts(db: &dyn Db) -> Vec<i64> {
+    db.query(
+        "SELECT id FROM deals WHERE primary_contact_id IS NOT \
+         (SELECT contact_id FROM deal_contacts WHERE deal_id = deals.id AND is_primary = 1)",
+        &[],
+    )
+    .expect("stale primary contacts")
+    .iter()
+    .filter_map(|r| r.i64("id"))
+    .collect()
+}
+
+#[test]
+fn a_deals_kept_primary_contact_follows_every_change_of_its_links() {
+    let (_dir, db, data) = dataset();
+    let admin = &data.admin;
+    let contact = |name: &str| create(&db, admin, "contact", json!({"first_name": name}));
+    let (anna, boris, vera) = (contact("Anna"), contact("Boris"), contact("Vera"));
+    let deal = create(
+        &db,
+        admin,
+        "deal",
+        json!({"title": "Links", "contact_ids": [anna, boris]}),
+    );
+    let kept = |db: &dyn Db| {
+        db.query("SELECT primary_contact_id AS c FROM deals WHERE id = ?", &[deal.into()])
+            .expect("kept")
+            .first()
+            .and_then(|r| r.i64("c"))
+    };
+    assert_eq!(kept(&db), Some(anna));
+    let update = |body: Value| {
+        service::update(&db, admin, &def(&db, "deal"), deal, &body, None).expect("update links");
+    };
+    update(json!({"contact_ids": [boris, anna]}));
+    assert_eq!(kept(&db), Some(boris), "reordered: the first is the primary one");
+    update(json!({"contact_ids": [anna]}));
+    assert_eq!(kept(&db), Some(anna), "the primary one removed");
+    update(json!({"contact_ids": []}));
+    assert_eq!(kept(&db), None, "no contact left");
+    update(json!({"contact_ids": [vera, boris]}));
+    service::delete(&db, admin, &def(&db, "contact"), vera, None).expect("delete the primary contact");
+    assert_eq!(
+        stale_primary_contacts(&db),
+        Vec::<i64>::new(),
+        "after a contact's deletion"
+    );
+    crm_core::records::merge::merge(&db, admin, &def(&db, "contact"), boris, &json!({"from": [anna]}))
+        .expect("merge contacts");
+    assert_eq!(stale_primary_contacts(&db), Vec::<i64>::new(), "after a merge");
+    // The report by contact reads the kept column and still gives every deal of the dataset.
+    let by_contact = system(
+        &db,
+        admin,
+        "deals_by_contact",
+        &[("from", "2020-01-01"), ("to", "2030-12-31")],
+    );
+    let counted: i64 = table(&by_contact).iter().map(|row| row[1].as_i64().unwrap_or(0)).sum();
+    let all = db
+        .query("SELECT COUNT(*) AS n FROM deals", &[])
+        .expect("count")
+        .first()
+        .and_then(|r| r.i64("n"));
+    assert_eq!(Some(counted), all, "{by_contact}");
+}

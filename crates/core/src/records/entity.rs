@@ -25,6 +25,9 @@ pub struct LinkDef {
     pub other_entity: &'static str,
     /// The column flagging the primary link (the first id of the list), if any.
     pub primary: Option<&'static str>,
+    /// This entity's own column that triggers keep equal to the primary link's other id, if
+    /// any (a deal's `primary_contact_id`, sql/0024), so reports group a column.
+    pub kept: Option<&'static str>,
 }
 
 /// A contact's companies (the first is the primary one).
@@ -34,6 +37,7 @@ pub static CONTACT_COMPANIES: LinkDef = LinkDef {
     other: "company_id",
     other_entity: "company",
     primary: Some("is_primary"),
+    kept: None,
 };
 
 /// A company's contacts (the same rows, seen from the company).
@@ -43,6 +47,7 @@ pub static COMPANY_CONTACTS: LinkDef = LinkDef {
     other: "contact_id",
     other_entity: "contact",
     primary: None,
+    kept: None,
 };
 
 /// One entity: its table, fields and behaviour.
@@ -97,6 +102,10 @@ pub struct Traits {
     /// Running-totals tables that answer board totals when only their filters are used, the
     /// first that answers wins.
     pub board_totals: &'static [BoardTotals],
+    /// Columns a report may group by in index order: each leads an index `(column, currency,
+    /// created_at, ...)` covering what the standard reports read (sql/0024), so a report by
+    /// one of them over every record reads the index in order and sorts nothing.
+    pub report_orders: &'static [&'static str],
 }
 
 impl Traits {
@@ -108,6 +117,7 @@ impl Traits {
         bindable: true,
         board_columns: None,
         board_totals: &[],
+        report_orders: &[],
     };
 }
 

@@ -353,10 +353,15 @@ fn period_range(
     }
 }
 
-/// The SQL of a period on `field` over `range`.
-fn period_condition(field: &Field, range: &Range) -> Conditions {
+/// The SQL of a period on `field` over `range`; `unindexed` writes the column as `+column`, so
+/// SQLite finds the rows by another condition's index.
+fn period_condition(field: &Field, range: &Range, unindexed: bool) -> Conditions {
     let mut out = Conditions::default();
-    let expr = &field.expr;
+    let expr = if unindexed && is_column(&field.expr) {
+        format!("+{}", field.expr)
+    } else {
+        field.expr.clone()
+    };
     match field.kind {
         Kind::Date => {
             if let Some(from) = &range.from {
@@ -435,6 +440,51 @@ fn is_column(expr: &str) -> bool {
     })
 }
 
+/// How the query should read the source, for a caller with no ACL condition; each choice
+/// changes only which index SQLite reads, never the rows.
+#[derive(Debug, Clone, Copy, Default)]
+struct Plan {
+    /// A stage condition narrows the rows (open deals, won deals) and the period is the
+    /// creation time: the period is written `+created_at`, so SQLite reads the stage index
+    /// (`deals_report_stage`, which carries `created_at`) instead of a year of the creation
+    /// index with a table read per row.
+    by_stage: bool,
+    /// One group by a column of `Traits::report_orders` over the creation period: the group
+    /// and currency are plain columns, so SQLite reads that column's index in order and sorts
+    /// nothing (sql/0024).
+    in_group_order: bool,
+}
+
+impl Plan {
+    fn of(def: &Definition, overrides: &Overrides, period: Option<&Field>, reads_all: bool) -> Plan {
+        if !reads_all {
+            return Plan::default();
+        }
+        let source = &def.source;
+        let is_stage = |name: &str| {
+            source
+                .field(name)
+                .is_some_and(|f| matches!(f.kind, Kind::Stage | Kind::Semantic(_)))
+        };
+        let stage_filtered = def.filter.keys().any(|k| is_stage(k))
+            || overrides.filter.iter().any(|(key, _)| {
+                key.strip_prefix("filter[")
+                    .and_then(|rest| rest.split(']').next())
+                    .is_some_and(is_stage)
+            });
+        let by_creation = period.is_none_or(|f| f.name == "created_at");
+        let in_group_order = !stage_filtered
+            && by_creation
+            && matches!(def.groups.as_slice(), [group] if group.bucket.is_none()
+                && group.field.expr.split_once('.').is_some_and(|(_, column)|
+                    is_column(&group.field.expr) && source.def.traits.report_orders.contains(&column)));
+        Plan {
+            by_stage: stage_filtered && period.is_some_and(|f| f.name == "created_at"),
+            in_group_order,
+        }
+    }
+}
+
 /// Compiles `def` for the caller with `overrides` into one query.
 pub fn compile(
     db: &dyn Db,
@@ -471,11 +521,12 @@ pub fn compile(
         }
         (None, false) => None,
     };
+    let acl = caller.list_filter(source.def.acl, &source.def.acl_columns());
+    let plan = Plan::of(def, overrides, period.as_ref().map(|(field, _)| field), acl.sql == "1");
     if let Some((field, range)) = &period {
-        let c = period_condition(field, range);
+        let c = period_condition(field, range, plan.by_stage);
         filters.push(c.text(), c.params);
     }
-    let acl = caller.list_filter(source.def.acl, &source.def.acl_columns());
     filters.push(acl.sql, acl.params);
 
     let (start, end) = period.as_ref().map_or((None, None), |(_, r)| (r.start, r.end));
@@ -486,6 +537,7 @@ pub fn compile(
         let (sql, params) = match (group.bucket, &group.field.kind) {
             (Some(bucket), Kind::Date) => (buckets::of_date(bucket, &group.field.expr), Vec::new()),
             (Some(bucket), _) => buckets::of_time(bucket, &group.field.expr, &zone, start, end),
+            (None, _) if plan.in_group_order => (group.field.expr.clone(), Vec::new()),
             // `+column`: SQLite then groups in a temporary b-tree after reading the period's
             // index range, instead of walking a group column's index and reading every row of
             // the table at random (seconds at a million deals).
@@ -511,7 +563,12 @@ pub fn compile(
         });
     }
     for (k, currency) in currencies.iter().enumerate() {
-        select.push(format!("COALESCE({currency}, '') AS c{k}"));
+        // In group order the currency is the index's own column (no currency reads as '').
+        select.push(if plan.in_group_order {
+            format!("{currency} AS c{k}")
+        } else {
+            format!("COALESCE({currency}, '') AS c{k}")
+        });
         group_by.push(format!("c{k}"));
     }
     select.push("COUNT(*) AS n".into());

@@ -397,10 +397,13 @@ fn record_fields(def: &EntityDef) -> Vec<Field> {
                 name,
                 label: (format!("{} (primary)", f.label.0), format!("{} (основной)", f.label.1)),
                 kind: Kind::Record(entity),
-                expr: format!(
-                    "(SELECT {} FROM {} WHERE {} = {alias}.id AND {primary} = 1)",
-                    link.other, link.table, link.this
-                ),
+                expr: match link.kept {
+                    Some(column) => format!("{alias}.{column}"),
+                    None => format!(
+                        "(SELECT {} FROM {} WHERE {} = {alias}.id AND {primary} = 1)",
+                        link.other, link.table, link.this
+                    ),
+                },
                 filter: FilterBy::Own,
                 group: true,
             });

@@ -25,6 +25,7 @@ pub static DEAL_CONTACTS: LinkDef = LinkDef {
     other: "contact_id",
     other_entity: "contact",
     primary: Some("is_primary"),
+    kept: Some("primary_contact_id"),
 };
 
 /// The deal definition.
@@ -85,6 +86,7 @@ pub fn def() -> EntityDef {
         traits: Traits {
             board_columns: Some(BoardColumns::PipelineStages),
             board_totals: BOARD_TOTALS,
+            report_orders: &["responsible_id", "company_id", "primary_contact_id"],
             ..Traits::NONE
         },
     }
