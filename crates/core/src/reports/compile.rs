@@ -15,6 +15,7 @@ use super::buckets;
 use super::definition::{Definition, Func};
 use super::fields::{Field, FilterBy, Kind, Source};
 use super::period::{self, Range};
+use super::rollup;
 use crate::acl::Caller;
 use crate::db::{Db, Value};
 use crate::error::{CoreError, FieldErrors};
@@ -383,6 +384,21 @@ fn period_condition(field: &Field, range: &Range, unindexed: bool) -> Conditions
     out
 }
 
+/// The SQL of the partial months of a period that a rollup answers in whole months: the rows
+/// from the period's start to the first whole month and from the last one's end to its end.
+fn edges(field: &Field, range: &Range, chosen: &rollup::Chosen) -> Conditions {
+    let expr = &field.expr;
+    let mut out = Conditions::default();
+    out.push(
+        format!("({expr} >= ? AND {expr} < ?) OR ({expr} >= ? AND {expr} < ?)"),
+        [range.start, Some(chosen.from), Some(chosen.to), range.end]
+            .into_iter()
+            .map(|t| Value::Integer(t.unwrap_or_default()))
+            .collect(),
+    );
+    out
+}
+
 /// The label and order expressions of a group's value `g` (a column of the grouped rows), with
 /// their parameters, in `lang`.
 fn label_sql(kind: &Kind, g: &str, lang: &str) -> Option<(String, Option<String>, Vec<Value>)> {
@@ -496,7 +512,8 @@ pub fn compile(
     let zone = period::firm_zone(db)?;
     let source = &def.source;
     let mut errors = FieldErrors::new();
-    let mut filters = filter_conditions(db, source, &def.filter, &zone, "definition.filter", &mut errors)?;
+    let own = filter_conditions(db, source, &def.filter, &zone, "definition.filter", &mut errors)?;
+    let mut filters = own.clone();
     // The run's own filters are the list's query parameters (`filter[stage]=WON`).
     for (key, value) in &overrides.filter {
         let query = RecordQuery::parse(&source.def, &[(key.clone(), value.clone())], &source.def.parse)?;
@@ -523,8 +540,13 @@ pub fn compile(
     };
     let acl = caller.list_filter(source.def.acl, &source.def.acl_columns());
     let plan = Plan::of(def, overrides, period.as_ref().map(|(field, _)| field), acl.sql == "1");
+    let rollup = rollup::choose(def, period.as_ref(), acl.sql == "1", !overrides.filter.is_empty());
     if let Some((field, range)) = &period {
-        let c = period_condition(field, range, plan.by_stage);
+        let c = match &rollup {
+            // The rows answer only the partial months at the period's edges.
+            Some(chosen) => edges(field, range, chosen),
+            None => period_condition(field, range, plan.by_stage),
+        };
         filters.push(c.text(), c.params);
     }
     filters.push(acl.sql, acl.params);
@@ -608,6 +630,15 @@ pub fn compile(
             format!(" GROUP BY {}", group_by.join(", "))
         }
     );
+    let mut params = Vec::new();
+    let inner = match &rollup {
+        Some(chosen) => {
+            params.extend(own.params.clone());
+            params.extend([Value::Integer(chosen.from), Value::Integer(chosen.to)]);
+            rollup::Chosen::combine(def, &format!("{} UNION ALL {inner}", chosen.select(def, &own.text())))
+        }
+        None => inner,
+    };
     let mut outer = vec!["x.*".to_string()];
     let mut outer_params = Vec::new();
     for (i, group) in def.groups.iter().enumerate() {
@@ -623,9 +654,7 @@ pub fn compile(
         }
     }
     let sql = format!("SELECT {} FROM ({inner}) x LIMIT {}", outer.join(", "), MAX_GROUPS + 1);
-    let mut params = outer_params;
-    params.extend(select_params);
-    params.extend(filters.params);
+    let params = [outer_params, params, select_params, filters.params].concat();
     Ok(Compiled {
         sql,
         params,

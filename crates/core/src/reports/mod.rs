@@ -11,6 +11,7 @@
 //! - [`saved`]: the `reports` table (private, shared, system); [`standard`]: the eight
 //!   standard reports as definitions; [`export`]: CSV and XLSX.
 //! - [`funnel`]: the deals and leads funnels (stage history).
+//! - [`rollup`]: kept monthly sums that answer a report instead of its rows (product income).
 
 pub mod buckets;
 pub mod compile;
@@ -19,6 +20,7 @@ pub mod export;
 pub mod fields;
 pub mod funnel;
 pub mod period;
+pub mod rollup;
 pub mod run;
 pub mod saved;
 pub mod standard;
