@@ -9,7 +9,8 @@
 //! opened ones): through the `reports` component over HTTP on crm-host (sequential requests, a
 //! new connection each, a Bearer token), and beside it the same core call on a native
 //! connection to the same file with the host stopped (the floor). First the funnel's answer is
-//! checked against its recomputation from the stage history (the kept data is exact).
+//! checked against its recomputation from the stage history, and product income's kept months
+//! against the line items (the kept data is exact).
 
 mod data;
 
@@ -59,6 +60,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         let (db, _) = NativeDb::open_migrated(&path)?;
         analyze_new_indexes(&db)?;
         check_funnel(&db, &from, &to)?;
+        check_product_months(&db)?;
         cases(&db, &from, &to)?
     };
 
@@ -102,6 +104,23 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             case.target.as_millis()
         );
     }
+    Ok(())
+}
+
+/// Product income's kept monthly sums must equal the line items (sql/0027).
+fn check_product_months(db: &NativeDb) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let differences = crm_core::reports::rollup::product_months_differences(db)?;
+    if !differences.is_empty() {
+        bail!(
+            "deal_product_months differs from its line items at {:?}",
+            &differences[..differences.len().min(5)]
+        );
+    }
+    eprintln!(
+        "kept product months equal the line items ({:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -10,6 +10,8 @@
 use super::definition::{Definition, Func};
 use super::fields::{Field, Kind};
 use super::period::Range;
+use crate::db::Db;
+use crate::error::CoreError;
 
 /// A kept table and what it can answer.
 #[derive(Debug)]
@@ -154,6 +156,33 @@ impl Chosen {
             }
         )
     }
+}
+
+/// The keys of `deal_product_months` rows that differ from the same sums recomputed from the
+/// line items (sql/0027's view): empty when the kept sums are exact. The tests and
+/// `cargo xtask bench reports` check it.
+pub fn product_months_differences(db: &dyn Db) -> Result<Vec<String>, CoreError> {
+    let recomputed = "SELECT stage, month, currency, product_id, COUNT(*) AS n, SUM(quantity_hi) AS qh, \
+        SUM(quantity_lo) AS ql, SUM(income_hi) AS ih, SUM(income_lo) AS il \
+        FROM deal_product_month_items GROUP BY 1, 2, 3, 4";
+    let kept = "SELECT stage, month, currency, product_id, n, quantity_hi AS qh, quantity_lo AS ql, \
+        income_hi AS ih, income_lo AS il FROM deal_product_months";
+    let rows = db.query(
+        &format!("SELECT * FROM ({recomputed} EXCEPT {kept}) UNION ALL SELECT * FROM ({kept} EXCEPT {recomputed})"),
+        &[],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {}",
+                r.str("stage").unwrap_or_default(),
+                r.i64("month").unwrap_or_default(),
+                r.str("currency").unwrap_or_default(),
+                r.i64("product_id").unwrap_or_default()
+            )
+        })
+        .collect())
 }
 
 /// Whether a measure is money, so both parts group by the currency as `c0` (a rollup keeps one
