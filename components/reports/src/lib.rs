@@ -111,7 +111,7 @@ fn run(cx: &Cx) -> Answer {
     let lang = saved::language(&me.db, &me.caller, cx.language())?;
     let query = cx.query();
     let result = saved::run(&me.db, &me.caller, cx.id("id")?, &query, &lang)?;
-    answer(&query, &result)
+    answer(&query, &result, &lang)
 }
 
 fn run_unsaved(cx: &Cx) -> Answer {
@@ -120,7 +120,7 @@ fn run_unsaved(cx: &Cx) -> Answer {
     let lang = saved::language(&me.db, &me.caller, cx.language())?;
     let query = cx.query();
     let result = saved::run_unsaved(&me.db, &me.caller, &body, &query, &lang)?;
-    answer(&query, &result)
+    answer(&query, &result, &lang)
 }
 
 fn funnel(cx: &Cx) -> Answer {
@@ -136,17 +136,17 @@ fn system(cx: &Cx, code: &str) -> Answer {
     let lang = saved::language(&me.db, &me.caller, cx.language())?;
     let query = cx.query();
     let result = saved::run_system(&me.db, &me.caller, code, &query, &lang)?;
-    answer(&query, &result)
+    answer(&query, &result, &lang)
 }
 
 /// The Result as JSON, or as the download `?format=` asks for.
-fn answer(query: &[(String, String)], result: &Value) -> Answer {
+fn answer(query: &[(String, String)], result: &Value, lang: &str) -> Answer {
     let format = query.iter().find(|(k, _)| k == "format").map(|(_, v)| v.as_str());
     let (bytes, content_type, extension) = match format {
         None | Some("json") => return Ok(json_response(200, result)),
         Some("csv") => (export::csv(result), "text/csv; charset=utf-8", "csv"),
         Some("xlsx") => (
-            export::xlsx(result)?,
+            export::xlsx(result, lang)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
         ),

@@ -688,7 +688,7 @@ fn downloads_are_csv_with_a_bom_and_xlsx_with_typed_cells() {
         csv,
         "\u{FEFF}Closed at (month),Count,\"Amount, sum\"\r\n2026-04,1,1000.00\r\n2026-05,1,9250.00\r\n"
     );
-    let bytes = crm_core::reports::export::xlsx(&result).expect("xlsx");
+    let bytes = crm_core::reports::export::xlsx(&result, "en").expect("xlsx");
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
     assert_eq!(book.sheet_names(), vec!["Won deals".to_string()]);
     let sheet = book.worksheet_range("Won deals").expect("sheet");
@@ -699,16 +699,19 @@ fn downloads_are_csv_with_a_bom_and_xlsx_with_typed_cells() {
     }
     assert_eq!(sheet.get((1, 1)), Some(&Data::Float(1.0)));
     assert_eq!(sheet.get((2, 2)), Some(&Data::Float(9250.0)));
-    // The totals row.
+    // The totals row, labelled in the caller's language.
+    assert_eq!(sheet.get((3, 0)), Some(&Data::String("Total".into())));
     assert_eq!(sheet.get((3, 1)), Some(&Data::Float(2.0)));
     assert_eq!(sheet.get((3, 2)), Some(&Data::Float(10250.0)));
     // A share is a number (formatted as a percent).
     let shares = system(&db, &d.admin, "deals_by_manager", YEAR);
-    let bytes = crm_core::reports::export::xlsx(&shares).expect("xlsx");
+    let bytes = crm_core::reports::export::xlsx(&shares, "ru").expect("xlsx");
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
     let sheet = book.worksheet_range("Deals by manager").expect("sheet");
     assert_eq!(sheet.get((2, 3)), Some(&Data::Float(1.0)));
     assert_eq!(sheet.get((2, 0)), Some(&Data::String("m1@x.test".into())));
+    let last = sheet.height() - 1;
+    assert_eq!(sheet.get((last, 0)), Some(&Data::String("Итого".into())));
 }
 
 #[test]

@@ -147,8 +147,9 @@ fn xlsx_error(e: XlsxError) -> CoreError {
     CoreError::Internal(format!("writing the workbook: {e}"))
 }
 
-/// The Result as an XLSX workbook: one sheet, the header bold, then the rows and the totals.
-pub fn xlsx(result: &Json) -> Result<Vec<u8>, CoreError> {
+/// The Result as an XLSX workbook: one sheet, the header bold, then the rows and the totals
+/// (labelled "Total" in `lang` where the first column has no total of its own).
+pub fn xlsx(result: &Json, lang: &str) -> Result<Vec<u8>, CoreError> {
     let result = &tabular(result);
     let currency = result["currency"].as_str().unwrap_or_default();
     let bold = Format::new().set_bold();
@@ -168,7 +169,11 @@ pub fn xlsx(result: &Json) -> Result<Vec<u8>, CoreError> {
     }
     let mut lines = rows(result);
     if let Some(totals) = result["totals"].as_array() {
-        lines.push(totals.clone());
+        let mut totals = totals.clone();
+        if let Some(first @ Json::Null) = totals.first_mut() {
+            *first = Json::from(if lang == "ru" { "Итого" } else { "Total" });
+        }
+        lines.push(totals);
     }
     for (r, cells) in lines.iter().enumerate() {
         let row = u32::try_from(r + 1).map_err(|_| CoreError::Internal("too many rows".into()))?;
@@ -252,6 +257,6 @@ mod tests {
             text,
             "\u{FEFF}Stage,Reached,Now,Amount,Share,Conversion\r\nNew,120,30,1500000.00,1.0,\r\nWon,30,,450000.00,0.25,0.5\r\n"
         );
-        assert!(xlsx(&funnel).expect("xlsx").starts_with(b"PK"));
+        assert!(xlsx(&funnel, "en").expect("xlsx").starts_with(b"PK"));
     }
 }
