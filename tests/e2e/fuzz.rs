@@ -33,6 +33,7 @@ const TABLES: &[&str] = &[
     "users",
     "roles",
     "departments",
+    "reports",
 ];
 
 /// A small seeded generator (xorshift64*).
@@ -134,6 +135,74 @@ fn body(rng: &mut Rng, fields: &[String]) -> Value {
         map.insert(key, value(rng, 3));
     }
     Value::Object(map)
+}
+
+/// A report definition for the designer (`POST /api/reports/run`, `POST /api/reports`): known
+/// entities, fields, buckets and measures mixed with hostile values and shapes.
+fn report_definition(rng: &mut Rng, fields: &[String]) -> Value {
+    let mut known: Vec<String> = fields.to_vec();
+    known.extend(
+        [
+            "stage_semantic",
+            "weighted_amount",
+            "contact_id",
+            "deal.stage",
+            "income",
+            "quantity",
+            "to_stage",
+        ]
+        .map(String::from),
+    );
+    let field = |rng: &mut Rng| -> Value {
+        if rng.chance(85) {
+            json!(rng.pick(&known))
+        } else {
+            scalar(rng)
+        }
+    };
+    let entity = rng.pick(&[
+        "deals",
+        "leads",
+        "contacts",
+        "companies",
+        "activities",
+        "line_items",
+        "stage_history",
+        "x",
+    ]);
+    let groups: Vec<Value> = (0..rng.below(4))
+        .map(|_| {
+            json!({"field": field(rng), "bucket": rng.pick(&[json!(null), json!("day"), json!("week"), json!("month"), json!("quarter"), json!("year"), json!("hour")]).clone()})
+        })
+        .collect();
+    let measures: Vec<Value> = (0..rng.below(4))
+        .map(|_| {
+            let func = rng.pick(&["count", "sum", "avg", "min", "max", "share", "median"]);
+            let mut measure = json!({"fn": func, "field": field(rng)});
+            if rng.chance(30) {
+                measure["filter"] = body(rng, &known);
+            }
+            measure
+        })
+        .collect();
+    let mut definition = json!({
+        "entity": entity,
+        "filter": body(rng, &known),
+        "period": {"field": field(rng), "from": scalar(rng), "to": scalar(rng), "last": rng.pick(&[json!(null), json!("12m"), json!("30d"), json!("0d"), json!("99999y")]).clone()},
+        "group_by": groups,
+        "measures": measures,
+        "sort": rng.pick(&[json!(null), json!("-count"), json!("sum_amount"), json!("x")]).clone(),
+        "limit": scalar(rng),
+        "chart": rng.pick(&["bar", "line", "funnel", "table", "pie"]),
+    });
+    // Now and then one part is any value at all.
+    if rng.chance(30) {
+        let key = rng.pick(&[
+            "entity", "filter", "period", "group_by", "measures", "sort", "limit", "chart",
+        ]);
+        definition[*key] = value(rng, 3);
+    }
+    definition
 }
 
 /// A hostile list query.
@@ -251,7 +320,7 @@ fn hostile_requests_never_get_a_5xx_and_refusals_change_nothing() {
     for round in 0..rounds {
         let (resource, fields, id) = rng.pick(&known).clone();
         let auth = if rng.chance(50) { &admin } else { &manager };
-        let (method, path, payload) = match rng.below(10) {
+        let (method, path, payload) = match rng.below(12) {
             0..=2 => (Method::POST, resource.to_string(), Some(body(&mut rng, &fields))),
             3..=4 => (Method::PATCH, format!("{resource}/{id}"), Some(body(&mut rng, &fields))),
             5 => (Method::GET, format!("{resource}?{}", query(&mut rng, &fields)), None),
@@ -272,6 +341,24 @@ fn hostile_requests_never_get_a_5xx_and_refusals_change_nothing() {
                 format!("{resource}/bulk"),
                 Some(
                     json!({"action": rng.pick(&["assign", "set", "delete", "x"]), "ids": value(&mut rng, 1), "values": body(&mut rng, &fields), "responsible_id": scalar(&mut rng)}),
+                ),
+            ),
+            9 => (
+                Method::POST,
+                format!(
+                    "/api/reports/run?{}&from={}&to={}&format={}",
+                    query(&mut rng, &known[3].1),
+                    urlencode(&scalar(&mut rng).to_string()),
+                    rng.pick(&["", "2026-01-01", "2026-13-01", "today-30d"]),
+                    rng.pick(&["json", "csv", "xlsx", "pdf"])
+                ),
+                Some(json!({"definition": report_definition(&mut rng, &known[3].1)})),
+            ),
+            10 => (
+                Method::POST,
+                "/api/reports".to_string(),
+                Some(
+                    json!({"name": scalar(&mut rng), "shared": scalar(&mut rng), "definition": report_definition(&mut rng, &known[3].1)}),
                 ),
             ),
             _ => (
