@@ -233,3 +233,109 @@ fn binary_files_and_empty_ones_are_refused_naming_file() {
         [("file".into(), "empty".into())]
     );
 }
+
+/// A workbook with two sheets: typed cells on the first, text on the second.
+fn workbook() -> Vec<u8> {
+    use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
+    let mut book = Workbook::new();
+    let date = CellFormat::new().set_num_format("dd.mm.yyyy");
+    let datetime = CellFormat::new().set_num_format("yyyy-mm-dd hh:mm");
+    let sheet = book.add_worksheet().set_name("Сделки").unwrap();
+    for (col, title) in [
+        "Название",
+        "Сумма",
+        "Количество",
+        "Оплачено",
+        "Дата",
+        "Создано",
+        "Телефон",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, col as u16, *title).unwrap();
+    }
+    sheet.write_string(1, 0, "Поставка кофе").unwrap();
+    sheet.write_number(1, 1, 1250.4999999999998).unwrap();
+    sheet.write_number(1, 2, 3.0).unwrap();
+    sheet.write_boolean(1, 3, true).unwrap();
+    let day = ExcelDateTime::from_ymd(2026, 1, 2).unwrap();
+    sheet.write_datetime_with_format(1, 4, &day, &date).unwrap();
+    let at = ExcelDateTime::from_ymd(2026, 3, 4).unwrap().and_hms(14, 30, 0).unwrap();
+    sheet.write_datetime_with_format(1, 5, &at, &datetime).unwrap();
+    sheet.write_string(1, 6, "+79991234567").unwrap();
+    // Row 3 is blank; row 4 has a small and a large number and a false.
+    sheet.write_string(3, 0, "Чай").unwrap();
+    sheet.write_number(3, 1, 0.1 + 0.2).unwrap();
+    sheet.write_number(3, 2, 12_345_678_901_234.0).unwrap();
+    sheet.write_boolean(3, 3, false).unwrap();
+    let second = book.add_worksheet().set_name("Notes").unwrap();
+    second.write_string(0, 0, "Note").unwrap();
+    second.write_string(1, 0, "Hello").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn an_xlsx_sheet_is_read_with_typed_cells_rendered_as_text() {
+    let bytes = workbook();
+    let table = read(&bytes, Some("deals.xlsx"), &ReadOptions::default()).unwrap();
+    assert_eq!(table.format, Format::Xlsx);
+    assert_eq!(table.encoding, None);
+    assert_eq!(table.sheets, ["Сделки", "Notes"]);
+    assert_eq!(table.sheet.as_deref(), Some("Сделки"));
+    assert!(table.header);
+    assert_eq!(table.columns[1], "Сумма");
+    assert_eq!(table.rows.len(), 2);
+    let row = &table.rows[0];
+    assert_eq!(row.line, 2);
+    assert_eq!(
+        row.cells,
+        [
+            "Поставка кофе",
+            "1250.5",
+            "3",
+            "yes",
+            "2026-01-02",
+            "2026-03-04T14:30:00Z",
+            "+79991234567"
+        ]
+    );
+    let row = &table.rows[1];
+    assert_eq!(row.line, 4, "the blank row 3 is skipped, numbering kept");
+    assert_eq!(&row.cells[..4], ["Чай", "0.3", "12345678901234", "no"]);
+    assert_eq!(row.cells[4], "");
+    assert!(row.error.is_none());
+}
+
+#[test]
+fn an_xlsx_sheet_is_chosen_by_name_and_bad_workbooks_are_refused() {
+    let bytes = workbook();
+    let options = ReadOptions {
+        sheet: Some("notes".into()),
+        ..Default::default()
+    };
+    let table = read(&bytes, None, &options).unwrap();
+    assert_eq!(table.sheet.as_deref(), Some("Notes"));
+    assert_eq!(table.rows[0].cells, ["Hello"]);
+    let options = ReadOptions {
+        sheet: Some("Missing".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        invalid(read(&bytes, None, &options)),
+        [("sheet".into(), "unknown".into())]
+    );
+    let xlsx = ReadOptions {
+        format: Some(Format::Xlsx),
+        ..Default::default()
+    };
+    assert_eq!(
+        invalid(read(b"Name,Phone\n", None, &xlsx)),
+        [("file".into(), "unreadable".into())]
+    );
+    let truncated = &bytes[..bytes.len() / 2];
+    assert_eq!(
+        invalid(read(truncated, None, &ReadOptions::default())),
+        [("file".into(), "unreadable".into())]
+    );
+}
