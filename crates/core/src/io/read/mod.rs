@@ -1,10 +1,11 @@
 //! The file readers behind [`crate::io::read()`]: format detection, then [`decode`] (text
-//! encodings), [`csv`], [`xlsx`], the header and ragged-row logic they share ([`rows`]) and
+//! encodings), [`csv`], [`xlsx`], [`vcard`], the header and ragged-row logic they share ([`rows`]) and
 //! their 422 helper.
 
 pub mod csv;
 pub mod decode;
 pub mod rows;
+pub mod vcard;
 pub mod xlsx;
 
 use super::{Format, ReadOptions, Table};
@@ -15,11 +16,7 @@ pub fn table(bytes: &[u8], file_name: Option<&str>, options: &ReadOptions) -> Re
     match options.format.unwrap_or_else(|| detect(bytes, file_name)) {
         Format::Csv => csv::read(bytes, file_name, options),
         Format::Xlsx => xlsx::read(bytes, options),
-        Format::Vcard => Err(invalid(
-            "file",
-            "unsupported_format",
-            "this file format is not read yet",
-        )),
+        Format::Vcard => vcard::read(bytes, options),
     }
 }
 
