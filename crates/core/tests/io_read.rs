@@ -497,3 +497,174 @@ BEGIN:VCARD\r\nVERSION:3.0\r\nN:Last;Card\r\n";
         [("file".into(), "empty".into())]
     );
 }
+
+mod mapping {
+    use crm_core::CoreError;
+    use crm_core::io::mapping::{Target, check, guess};
+    use crm_core::records::entities::{company, contact, lead};
+
+    fn columns(header: &str) -> Vec<String> {
+        header.split(',').map(str::to_owned).collect()
+    }
+
+    /// (header, field, type, type column header) of each guessed target.
+    fn described(header: &str, targets: &[Target]) -> Vec<(String, String, Option<String>, Option<String>)> {
+        let columns = columns(header);
+        targets
+            .iter()
+            .map(|t| {
+                (
+                    columns[t.column].clone(),
+                    t.field.clone(),
+                    t.r#type.clone(),
+                    t.type_column.map(|c| columns[c].clone()),
+                )
+            })
+            .collect()
+    }
+
+    fn has(
+        list: &[(String, String, Option<String>, Option<String>)],
+        header: &str,
+        field: &str,
+        kind: Option<&str>,
+    ) -> bool {
+        list.iter()
+            .any(|(h, f, k, _)| h == header && f == field && k.as_deref() == kind)
+    }
+
+    #[test]
+    fn our_keys_and_labels_map_back_in_both_languages() {
+        let header = "first_name,Last name,Отчество,Телефоны,Адрес: город,address.country,Комментарий,Something else";
+        let list = described(header, &guess(&contact::def(), &columns(header)));
+        assert!(has(&list, "first_name", "first_name", None));
+        assert!(has(&list, "Last name", "last_name", None));
+        assert!(has(&list, "Отчество", "middle_name", None));
+        assert!(has(&list, "Телефоны", "phones", None));
+        assert!(has(&list, "Адрес: город", "address.city", None));
+        assert!(has(&list, "address.country", "address.country", None));
+        assert!(has(&list, "Комментарий", "comments", None));
+        assert_eq!(list.len(), 7, "{list:?}");
+    }
+
+    #[test]
+    fn bitrix24_headers_map_with_phone_and_email_types() {
+        let header = "ID,Имя,Фамилия,Должность,Компания,Рабочий телефон,Мобильный телефон,Рабочий e-mail,Частный e-mail,Ответственный,Дата создания";
+        let list = described(header, &guess(&contact::def(), &columns(header)));
+        assert!(has(&list, "Имя", "first_name", None));
+        assert!(has(&list, "Компания", "company_id", None));
+        assert!(has(&list, "Должность", "post", None));
+        assert!(has(&list, "Рабочий телефон", "phones", Some("work")));
+        assert!(has(&list, "Мобильный телефон", "phones", Some("mobile")));
+        assert!(has(&list, "Частный e-mail", "emails", Some("home")));
+        assert!(has(&list, "Ответственный", "responsible_id", None));
+        assert!(
+            !list.iter().any(|(h, ..)| h == "ID" || h == "Дата создания"),
+            "{list:?}"
+        );
+        let header = "Название лида,Сумма,Валюта,Название компании,Статус";
+        let list = described(header, &guess(&lead::def(), &columns(header)));
+        assert!(has(&list, "Название лида", "title", None));
+        assert!(has(&list, "Сумма", "amount", None));
+        assert!(has(&list, "Название компании", "company_title", None));
+        assert_eq!(list.len(), 5);
+    }
+
+    #[test]
+    fn google_csv_pairs_take_their_label_column() {
+        let header = "First Name,Last Name,Organization Name,Organization Title,Birthday,Notes,Labels,E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value,Phone 2 - Label,Phone 2 - Value,Address 1 - Formatted,Address 1 - City,Address 1 - Postal Code";
+        let list = described(header, &guess(&contact::def(), &columns(header)));
+        assert!(has(&list, "Organization Name", "company_id", None));
+        assert!(has(&list, "Organization Title", "post", None));
+        assert!(has(&list, "Birthday", "birthdate", None));
+        let phones: Vec<_> = list.iter().filter(|(_, f, ..)| f == "phones").collect();
+        assert_eq!(phones.len(), 2);
+        assert_eq!(phones[1].3.as_deref(), Some("Phone 2 - Label"));
+        assert!(
+            list.iter().any(|(h, f, _, t)| h == "E-mail 1 - Value"
+                && f == "emails"
+                && t.as_deref() == Some("E-mail 1 - Label"))
+        );
+        assert!(has(&list, "Address 1 - City", "address.city", None));
+        assert!(has(&list, "Address 1 - Postal Code", "address.postal_code", None));
+        assert!(!list.iter().any(|(h, ..)| h == "Labels" || h == "Phone 1 - Label"));
+        let legacy = "Name,Given Name,Additional Name,Family Name,Phone 1 - Type,Phone 1 - Value,Organization 1 - Name";
+        let list = described(legacy, &guess(&contact::def(), &columns(legacy)));
+        assert!(has(&list, "Given Name", "first_name", None));
+        assert!(has(&list, "Family Name", "last_name", None));
+        assert!(has(&list, "Organization 1 - Name", "company_id", None));
+        assert!(
+            list.iter()
+                .any(|(h, _, _, t)| h == "Phone 1 - Value" && t.as_deref() == Some("Phone 1 - Type"))
+        );
+    }
+
+    #[test]
+    fn outlook_headers_map_business_before_home() {
+        // Google's Outlook export puts the home address first; the business one still wins.
+        let header = "First Name,Last Name,Title,E-mail Address,Mobile Phone,Home Street,Home City,Business Phone,Company,Job Title,Business Street,Business City,Business Fax,Notes";
+        let list = described(header, &guess(&contact::def(), &columns(header)));
+        assert!(has(&list, "E-mail Address", "emails", Some("work")));
+        assert!(has(&list, "Mobile Phone", "phones", Some("mobile")));
+        assert!(has(&list, "Business Phone", "phones", Some("work")));
+        assert!(has(&list, "Business Fax", "phones", Some("fax")));
+        assert!(has(&list, "Company", "company_id", None));
+        assert!(has(&list, "Job Title", "post", None));
+        assert!(has(&list, "Business Street", "address.street", None));
+        assert!(has(&list, "Business City", "address.city", None));
+        assert!(
+            !list.iter().any(|(h, ..)| h.starts_with("Home ") || h == "Title"),
+            "{list:?}"
+        );
+        // Company addresses are `addresses.*`.
+        let list = described("Company,City", &guess(&company::def(), &columns("Company,City")));
+        assert!(has(&list, "City", "addresses.city", None), "{list:?}");
+    }
+
+    #[test]
+    fn check_refuses_unknown_and_read_only_fields_and_bad_columns() {
+        let target = |column, field: &str, kind: Option<&str>| Target {
+            column,
+            field: field.into(),
+            r#type: kind.map(str::to_owned),
+            type_column: None,
+        };
+        let def = contact::def();
+        assert!(
+            check(
+                &def,
+                &[
+                    target(0, "phones", Some("mobile")),
+                    target(1, "address.city", None),
+                    target(2, "company_id", None)
+                ],
+                3
+            )
+            .is_ok()
+        );
+        let bad = [
+            target(0, "shoe_size", None),
+            target(1, "created_at", None),
+            target(7, "first_name", None),
+            target(2, "phones", Some("carrier pigeon")),
+            Target {
+                type_column: Some(9),
+                ..target(2, "emails", None)
+            },
+        ];
+        let Err(CoreError::Validation(errors)) = check(&def, &bad, 3) else {
+            panic!("expected a 422")
+        };
+        let fields: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.code.as_str())).collect();
+        assert_eq!(
+            fields,
+            [
+                ("mapping[0].field", "unknown_field"),
+                ("mapping[1].field", "read_only"),
+                ("mapping[2].column", "out_of_range"),
+                ("mapping[3].type", "invalid"),
+                ("mapping[4].type_column", "out_of_range"),
+            ]
+        );
+    }
+}

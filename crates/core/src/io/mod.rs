@@ -5,6 +5,7 @@
 //! Pure: bytes in, rows out. No database, no HTTP; the `imports` and `exports` components and
 //! the modules next to this one build on it.
 
+pub mod mapping;
 pub mod read;
 
 use crate::error::CoreError;
