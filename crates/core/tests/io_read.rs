@@ -668,3 +668,28 @@ mod mapping {
         );
     }
 }
+
+/// 100,000 contact rows (~20 MB): read natively well under a second in release builds (the
+/// bound here is loose for a busy machine; the time is printed).
+#[test]
+fn a_100k_row_csv_reads_fast() {
+    let mut text = String::from(
+        "\u{feff}First Name,Last Name,Company,Job Title,E-mail Address,Mobile Phone,Business Phone,Business Street,Business City,Notes\r\n",
+    );
+    for i in 0..100_000 {
+        text.push_str(&format!(
+            "Иван{i},Петров{i},ООО «Ромашка {i}»,Директор по развитию,ivan.petrov{i}@romashka.example,+7 916 {i:07},+7 495 {i:07},\
+\"ул. Ленина, д. {i}, офис 12\",Москва,\"Позвонить после обеда, обсудить поставку; клиент с 2019 года, платит вовремя, \"\"важный\"\" {i}\"\r\n"
+        ));
+    }
+    assert!(text.len() > 20_000_000, "{} bytes", text.len());
+    let started = std::time::Instant::now();
+    let table = read(text.as_bytes(), Some("big.csv"), &ReadOptions::default()).unwrap();
+    let elapsed = started.elapsed();
+    println!("100,000 rows, {} MB read in {elapsed:?}", text.len() / 1_000_000);
+    assert_eq!(table.rows.len(), 100_000);
+    assert_eq!(table.rows[99_999].cells[1], "Петров99999");
+    assert_eq!(table.rows[99_999].line, 100_001);
+    assert!(table.rows.iter().all(|r| r.error.is_none()));
+    assert!(elapsed.as_secs_f64() < 3.0, "{elapsed:?}");
+}
