@@ -693,3 +693,31 @@ fn a_100k_row_csv_reads_fast() {
     assert!(table.rows.iter().all(|r| r.error.is_none()));
     assert!(elapsed.as_secs_f64() < 3.0, "{elapsed:?}");
 }
+
+#[test]
+fn a_classic_outlook_csv_in_the_ansi_code_page_reads_as_windows_1252() {
+    let text = "\"Title\",\"First Name\",\"Last Name\",\"Company\",\"Business Phone\",\"Mobile Phone\",\"E-mail Address\",\"Birthday\"\r\n\
+\"\",\"Klaus\",\"Müller\",\"Müller & Söhne GmbH\",\"+49 30 1234567\",\"+49 171 2345678\",\"k.mueller@example.de\",\"0/0/00\"\r\n\
+\"Dr.\",\"Zoë\",\"Brontë\",\"Café Crème\",\"\",\"+44 7700 900123\",\"zoe@example.co.uk\",\"5/17/1980\"\r\n";
+    let bytes = encoding_rs::WINDOWS_1252.encode(text).0;
+    let table = read(&bytes, Some("outlook.csv"), &ReadOptions::default()).unwrap();
+    assert_eq!(table.encoding.as_deref(), Some("windows-1252"));
+    assert_eq!(table.delimiter, Some(','));
+    assert_eq!(table.columns[2], "Last Name");
+    assert_eq!(table.rows[0].cells[2], "Müller");
+    assert_eq!(table.rows[1].cells[3], "Café Crème");
+    let targets = crm_core::io::mapping::guess(&crm_core::records::entities::contact::def(), &table.columns);
+    let fields: Vec<&str> = targets.iter().map(|t| t.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "first_name",
+            "last_name",
+            "company_id",
+            "phones",
+            "phones",
+            "emails",
+            "birthdate"
+        ]
+    );
+}
