@@ -96,6 +96,18 @@ pub struct Column {
     source: Source,
 }
 
+impl Column {
+    /// What the list's `fields` must name for this column's value (`address` for
+    /// `address.city`, `custom.uf_x` for a custom field).
+    pub fn list_field(&self) -> String {
+        match &self.source {
+            Source::Meta(key) => key.to_string(),
+            Source::Alias(alias, _) => alias.to_string(),
+            Source::Field(f) | Source::Part(f, _) | Source::Amount(f) | Source::Currency(f) => f.path(),
+        }
+    }
+}
+
 /// One cell: its value with its type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {

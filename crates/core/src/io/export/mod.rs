@@ -213,7 +213,19 @@ impl Export {
             keys.extend(def.traits.link_alias.map(|(alias, _)| alias.to_string()));
             columns(&def, Some(&keys), &lang)
         } else {
-            columns(&def, query.fields(), &lang)
+            let columns = columns(&def, query.fields(), &lang);
+            if query.fields().is_some() {
+                // The list must render what the columns read (an amount's currency too).
+                let mut fields: Vec<String> = Vec::new();
+                for field in columns.iter().map(Column::list_field) {
+                    if !fields.contains(&field) {
+                        fields.push(field);
+                    }
+                }
+                list_pairs.retain(|(k, _)| k != "fields");
+                list_pairs.push(("fields".into(), fields.join(",")));
+            }
+            columns
         };
         let now_text = crate::clock::rfc3339(now);
         let writer: Box<dyn Writer> = match format {
