@@ -9,6 +9,7 @@ mod admin;
 mod auth;
 mod browser;
 mod deals;
+mod exports;
 mod dictionaries;
 mod funnel;
 mod fuzz;
