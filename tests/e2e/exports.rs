@@ -40,7 +40,10 @@ fn download(app: &TestApp, auth: &Auth, path: &str) -> (String, String, Vec<u8>)
 fn lines(bytes: &[u8]) -> Vec<String> {
     let text = String::from_utf8(bytes.to_vec()).expect("utf-8");
     assert!(text.ends_with("\r\n"), "CRLF line ends");
-    text.trim_end_matches("\r\n").split("\r\n").map(str::to_string).collect()
+    text.trim_end_matches("\r\n")
+        .split("\r\n")
+        .map(str::to_string)
+        .collect()
 }
 
 fn contact(app: &TestApp, auth: &Auth, body: Value) -> i64 {
@@ -52,7 +55,11 @@ fn csv_honours_the_lists_filter_sort_and_fields_across_pages() {
     let app = spawn_app();
     let admin = app.setup_admin();
     for i in 0..520 {
-        let last = if i % 2 == 0 { format!("Петров {i:03}") } else { format!("Smith {i:03}") };
+        let last = if i % 2 == 0 {
+            format!("Петров {i:03}")
+        } else {
+            format!("Smith {i:03}")
+        };
         contact(
             &app,
             &admin,
@@ -84,21 +91,37 @@ fn csv_honours_the_lists_filter_sort_and_fields_across_pages() {
     let mut listed = Vec::new();
     let mut cursor = String::new();
     loop {
-        let page = get(&app, &admin, &format!("/api/contacts?{query}&limit=100{cursor}").replace("&lang=ru", ""));
-        listed.extend(page["items"].as_array().expect("items").iter().map(|r| r["id"].as_i64().expect("id")));
+        let page = get(
+            &app,
+            &admin,
+            &format!("/api/contacts?{query}&limit=100{cursor}").replace("&lang=ru", ""),
+        );
+        listed.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|r| r["id"].as_i64().expect("id")),
+        );
         match page["next_cursor"].as_str() {
             Some(next) => cursor = format!("&cursor={next}"),
             None => break,
         }
     }
-    let exported: Vec<i64> = rows[1..].iter().map(|r| r.split(',').next().unwrap().parse().unwrap()).collect();
+    let exported: Vec<i64> = rows[1..]
+        .iter()
+        .map(|r| r.split(',').next().unwrap().parse().unwrap())
+        .collect();
     assert_eq!(exported, listed);
     // Every contact (two pages of 500) with `;`.
     let (_, _, bytes) = download(&app, &admin, "/api/exports/contacts?fields=first_name&delimiter=%3B");
     let rows = lines(&bytes);
     assert_eq!(rows.len(), 1 + 520);
     assert_eq!(rows[0], "\u{feff}ID;First name");
-    let mut ids: Vec<i64> = rows[1..].iter().map(|r| r.split(';').next().unwrap().parse().unwrap()).collect();
+    let mut ids: Vec<i64> = rows[1..]
+        .iter()
+        .map(|r| r.split(';').next().unwrap().parse().unwrap())
+        .collect();
     ids.dedup();
     assert_eq!(ids.len(), 520, "no row twice");
 }
@@ -127,8 +150,21 @@ fn xlsx_reads_back_typed() {
     assert!(disposition.ends_with(".xlsx\""), "{disposition}");
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
     let sheet = book.worksheet_range("deals").expect("the sheet");
-    let header: Vec<String> = (0..7).map(|c| sheet.get((0, c)).map(|d| d.to_string()).unwrap_or_default()).collect();
-    assert_eq!(header, ["ID", "Deal name", "Amount", "Currency", "Start date", "Company", "Closed"]);
+    let header: Vec<String> = (0..7)
+        .map(|c| sheet.get((0, c)).map(|d| d.to_string()).unwrap_or_default())
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "ID",
+            "Deal name",
+            "Amount",
+            "Currency",
+            "Start date",
+            "Company",
+            "Closed"
+        ]
+    );
     assert!(matches!(sheet.get((1, 0)), Some(Data::String(_))), "ids are text");
     assert_eq!(sheet.get((1, 1)), Some(&Data::String("Поставка".into())));
     assert_eq!(sheet.get((1, 2)), Some(&Data::Float(1250.5)));
@@ -155,36 +191,64 @@ fn vcards_are_folded_and_escaped_and_outlook_csv_has_its_columns() {
                "comments": "Первая строка\nВторая строка, достаточно длинная, чтобы её пришлось перенести"}),
     );
     for version in ["3.0", "4.0"] {
-        let (content_type, disposition, bytes) =
-            download(&app, &admin, &format!("/api/exports/contacts?format=vcard&version={version}"));
+        let (content_type, disposition, bytes) = download(
+            &app,
+            &admin,
+            &format!("/api/exports/contacts?format=vcard&version={version}"),
+        );
         assert_eq!(content_type, "text/vcard; charset=utf-8");
         assert!(disposition.ends_with(".vcf\""), "{disposition}");
         let text = String::from_utf8(bytes.clone()).expect("utf-8");
         let physical = lines(&bytes);
-        assert_eq!(physical[0..2], ["BEGIN:VCARD".to_string(), format!("VERSION:{version}")]);
+        assert_eq!(
+            physical[0..2],
+            ["BEGIN:VCARD".to_string(), format!("VERSION:{version}")]
+        );
         assert!(physical.iter().all(|l| l.len() <= 75), "{physical:?}");
         assert!(physical.iter().any(|l| l.starts_with(' ')), "a long line is folded");
         let unfolded = text.replace("\r\n ", "");
         assert!(unfolded.contains("\r\nORG:Acme\\, Inc\r\n"), "{unfolded}");
         assert!(unfolded.contains("\r\nTITLE:Директор\\; продажи\r\n"), "{unfolded}");
-        assert!(unfolded.contains("\r\nNOTE:Первая строка\\nВторая строка\\, достаточно"), "{unfolded}");
+        assert!(
+            unfolded.contains("\r\nNOTE:Первая строка\\nВторая строка\\, достаточно"),
+            "{unfolded}"
+        );
         assert!(unfolded.contains("\r\nN:Петров;Иван;;;\r\n"), "{unfolded}");
         assert!(unfolded.contains("TEL;TYPE="), "{unfolded}");
     }
     let (_, _, bytes) = download(&app, &admin, "/api/exports/contacts?format=outlook");
     let rows = lines(&bytes);
-    assert!(rows[0].starts_with("\u{feff}First Name,Middle Name,Last Name,Title,"), "{}", rows[0]);
+    assert!(
+        rows[0].starts_with("\u{feff}First Name,Middle Name,Last Name,Title,"),
+        "{}",
+        rows[0]
+    );
     assert_eq!(rows[0].split(',').count(), 61);
     assert!(rows[1].starts_with("Иван,,Петров,"), "{}", rows[1]);
-    assert!(rows[1].contains(",+74951112233,,+79991234567,"), "business then mobile: {}", rows[1]);
+    assert!(
+        rows[1].contains(",+74951112233,,+79991234567,"),
+        "business then mobile: {}",
+        rows[1]
+    );
     assert!(rows[1].contains(",\"Acme, Inc\","), "{}", rows[1]);
     // Leads take vCard too (their own company name), companies do not.
-    post(&app, &admin, "/api/leads", json!({"title": "Заявка с сайта", "company_title": "Globex"}));
+    post(
+        &app,
+        &admin,
+        "/api/leads",
+        json!({"title": "Заявка с сайта", "company_title": "Globex"}),
+    );
     let (_, _, bytes) = download(&app, &admin, "/api/exports/leads?format=vcard");
     let text = String::from_utf8(bytes).expect("utf-8");
-    assert!(text.contains("FN:Заявка с сайта\r\n") && text.contains("ORG:Globex\r\n"), "{text}");
+    assert!(
+        text.contains("FN:Заявка с сайта\r\n") && text.contains("ORG:Globex\r\n"),
+        "{text}"
+    );
     let problem = assert_problem(fetch(&app, &admin, "/api/exports/companies?format=vcard"), 400);
-    assert!(problem["detail"].as_str().unwrap_or_default().contains("vcard"), "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap_or_default().contains("vcard"),
+        "{problem}"
+    );
 }
 
 #[test]

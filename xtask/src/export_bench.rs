@@ -46,7 +46,15 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 
     let log = state.join("host.log");
     let mut host = Command::new(crate::host_binary())
-        .args(["up", "--listen", "127.0.0.1:0", "--quiet", "--from", "spin.toml", "--state-dir"])
+        .args([
+            "up",
+            "--listen",
+            "127.0.0.1:0",
+            "--quiet",
+            "--from",
+            "spin.toml",
+            "--state-dir",
+        ])
         .arg(&state)
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&log)?)
@@ -120,15 +128,32 @@ fn generate(path: &Path) -> anyhow::Result<String> {
     let admin = Caller::load(&db, 1)?;
     let companies = EntityDef::load(&db, "company")?;
     for i in 0..COMPANIES {
-        service::create(&db, &admin, &companies, &json!({"title": format!("ООО «Компания {i}»")}))?;
+        service::create(
+            &db,
+            &admin,
+            &companies,
+            &json!({"title": format!("ООО «Компания {i}»")}),
+        )?;
     }
     let def = EntityDef::load(&db, "contact")?;
     const FIRST: &[&str] = &["Иван", "Мария", "Пётр", "Анна", "John", "Emma", "Сергей", "Ольга"];
-    const LAST: &[&str] = &["Смирнов", "Иванова", "Кузнецов", "Попова", "Smith", "Brown", "Соколов", "Лебедева"];
+    const LAST: &[&str] = &[
+        "Смирнов",
+        "Иванова",
+        "Кузнецов",
+        "Попова",
+        "Smith",
+        "Brown",
+        "Соколов",
+        "Лебедева",
+    ];
     for i in 0..CONTACTS {
-        let mut phones = vec![json!({"value": format!("+7 999 {:03} {:04}", rng.below(1000), rng.below(10_000)), "type": "mobile"})];
+        let mut phones =
+            vec![json!({"value": format!("+7 999 {:03} {:04}", rng.below(1000), rng.below(10_000)), "type": "mobile"})];
         if i % 3 == 0 {
-            phones.push(json!({"value": format!("+7 495 {:03} {:04}", rng.below(1000), rng.below(10_000)), "type": "work"}));
+            phones.push(
+                json!({"value": format!("+7 495 {:03} {:04}", rng.below(1000), rng.below(10_000)), "type": "work"}),
+            );
         }
         let body = json!({
             "first_name": FIRST[rng.below(FIRST.len() as i64) as usize],
@@ -142,7 +167,8 @@ fn generate(path: &Path) -> anyhow::Result<String> {
         });
         service::create(&db, &admin, &def, &body).with_context(|| format!("contact {i}"))?;
     }
-    db.connection().execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
+    db.connection()
+        .execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
     Ok(admin_token)
 }
 

@@ -8,9 +8,9 @@
 //! | `/api/exports/<entity>` (`leads`, `contacts`, `companies`, `deals`, `products`) | `GET` |
 
 use crm_core::io::export::Export;
+use crm_spin_adapter::ApiError;
 use crm_spin_adapter::routes::{Cx, Routes};
 use crm_spin_adapter::stream::Streamed;
-use crm_spin_adapter::ApiError;
 
 crm_spin_adapter::streaming_component!(Routes::new("/api/exports").get_streamed("/<entity>", export));
 

@@ -48,7 +48,11 @@ fn csv_honours_filter_sort_and_fields_across_pages() {
     let (_dir, db) = fresh();
     let admin = user(&db, "admin@x.test", "administrator");
     for i in 0..1_203 {
-        let last = if i % 3 == 0 { format!("Петров-{i:04}") } else { format!("Smith-{i:04}") };
+        let last = if i % 3 == 0 {
+            format!("Петров-{i:04}")
+        } else {
+            format!("Smith-{i:04}")
+        };
         create(
             &db,
             &admin,
@@ -68,8 +72,16 @@ fn csv_honours_filter_sort_and_fields_across_pages() {
     let lines: Vec<&str> = csv.trim_end_matches("\r\n").split("\r\n").collect();
     assert_eq!(lines.len(), 1 + 401, "the header and every Petrov");
     assert_eq!(chunks, 1, "401 rows are one page");
-    assert!(lines[1].ends_with(",Петров-0000,Иван,+79990000000 (mobile)"), "{}", lines[1]);
-    assert!(lines[401].contains(",Петров-1200,"), "sorted by last name: {}", lines[401]);
+    assert!(
+        lines[1].ends_with(",Петров-0000,Иван,+79990000000 (mobile)"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[401].contains(",Петров-1200,"),
+        "sorted by last name: {}",
+        lines[401]
+    );
     // Every contact, over three pages, in the list's default order (newest first).
     let (bytes, chunks) = export(&db, &admin, "contacts", &[("fields", "last_name"), ("delimiter", ";")]).expect("all");
     let csv = text(bytes);
@@ -77,7 +89,10 @@ fn csv_honours_filter_sort_and_fields_across_pages() {
     assert_eq!((lines.len(), chunks), (1 + 1_203, 3));
     assert_eq!(lines[0], "\u{feff}ID;Last name");
     assert!(lines[1].ends_with(";Smith-1202"), "{}", lines[1]);
-    let mut ids: Vec<i64> = lines[1..].iter().map(|l| l.split(';').next().unwrap().parse().unwrap()).collect();
+    let mut ids: Vec<i64> = lines[1..]
+        .iter()
+        .map(|l| l.split(';').next().unwrap().parse().unwrap())
+        .collect();
     let listed = ids.clone();
     ids.sort_unstable_by(|a, b| b.cmp(a));
     ids.dedup();
@@ -98,18 +113,36 @@ fn xlsx_cells_are_typed() {
     );
     let query = [
         ("format", "xlsx"),
-        ("fields", "title,amount,begin_date,company_id,probability,responsible_id,created_at"),
+        (
+            "fields",
+            "title,amount,begin_date,company_id,probability,responsible_id,created_at",
+        ),
     ];
     let (bytes, _) = export(&db, &admin, "deals", &query).expect("export");
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
     assert_eq!(book.sheet_names(), vec!["deals".to_string()]);
     let sheet = book.worksheet_range("deals").expect("sheet");
-    let header: Vec<String> = (0..9).map(|c| sheet.get((0, c)).map(|d| d.to_string()).unwrap_or_default()).collect();
+    let header: Vec<String> = (0..9)
+        .map(|c| sheet.get((0, c)).map(|d| d.to_string()).unwrap_or_default())
+        .collect();
     assert_eq!(
         header,
-        ["ID", "Deal name", "Amount", "Currency", "Start date", "Company", "Probability, %", "Responsible", "Created"]
+        [
+            "ID",
+            "Deal name",
+            "Amount",
+            "Currency",
+            "Start date",
+            "Company",
+            "Probability, %",
+            "Responsible",
+            "Created"
+        ]
     );
-    assert!(matches!(sheet.get((1, 0)), Some(Data::String(id)) if id.parse::<i64>().is_ok()), "ids are text");
+    assert!(
+        matches!(sheet.get((1, 0)), Some(Data::String(id)) if id.parse::<i64>().is_ok()),
+        "ids are text"
+    );
     assert_eq!(sheet.get((1, 1)), Some(&Data::String("Поставка".into())));
     assert_eq!(sheet.get((1, 2)), Some(&Data::Float(1250.5)));
     assert_eq!(sheet.get((1, 3)), Some(&Data::String("RUB".into())));
@@ -120,7 +153,11 @@ fn xlsx_cells_are_typed() {
     assert_eq!(sheet.get((1, 5)), Some(&Data::String("ООО «Ромашка» & Co".into())));
     assert_eq!(sheet.get((1, 6)), Some(&Data::Float(40.0)));
     assert_eq!(sheet.get((1, 7)), Some(&Data::String("admin@x.test".into())));
-    assert!(matches!(sheet.get((1, 8)), Some(Data::DateTime(_))), "{:?}", sheet.get((1, 8)));
+    assert!(
+        matches!(sheet.get((1, 8)), Some(Data::DateTime(_))),
+        "{:?}",
+        sheet.get((1, 8))
+    );
 }
 
 #[test]
@@ -139,7 +176,10 @@ fn vcards_fold_and_escape_and_outlook_has_its_header() {
     for version in ["3.0", "4.0"] {
         let (bytes, _) = export(&db, &admin, "contacts", &[("format", "vcard"), ("version", version)]).expect("vcard");
         let card = text(bytes);
-        assert!(card.starts_with(&format!("BEGIN:VCARD\r\nVERSION:{version}\r\n")), "{card}");
+        assert!(
+            card.starts_with(&format!("BEGIN:VCARD\r\nVERSION:{version}\r\n")),
+            "{card}"
+        );
         assert!(card.contains("ORG:Acme\\; Inc\r\n"), "{card}");
         assert!(card.contains("NOTE:Очень длинный комментарий\\,"), "{card}");
         for line in card.split("\r\n") {

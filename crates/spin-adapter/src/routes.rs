@@ -759,7 +759,10 @@ mod tests {
             })
             .head_as_get();
         let response = routes.serve(&request(Method::Get, "http://h/x"));
-        assert_eq!((response.status(), response.body()), (&200, &b"chunk2;chunk1;chunk0;"[..]));
+        assert_eq!(
+            (response.status(), response.body()),
+            (&200, &b"chunk2;chunk1;chunk0;"[..])
+        );
         match routes.reply(&request(Method::Head, "http://h/x")) {
             Reply::Streamed(mut streamed) => assert!((streamed.chunks)().expect("no error").is_none()),
             Reply::Whole(_) => panic!("a streamed route stays streamed"),

@@ -319,7 +319,9 @@ impl Names {
         for (entity, mut ids) in wanted {
             ids.sort_unstable();
             ids.dedup();
-            let Some(def) = EntityDef::builtin(entity) else { continue };
+            let Some(def) = EntityDef::builtin(entity) else {
+                continue;
+            };
             if ids.is_empty() || caller.require(def.acl, crate::acl::Action::Read).is_err() {
                 continue;
             }
@@ -460,15 +462,17 @@ fn cell(column: &Column, record: &Json, names: &Names) -> Cell {
 fn field_cell(field: &FieldDef, value: &Json, names: &Names) -> Cell {
     let many = || value.as_array().cloned().unwrap_or_default().into_iter();
     match &field.kind {
-        FieldKind::Phones | FieldKind::Emails | FieldKind::Websites | FieldKind::Messengers => joined(many().map(|item| {
-            match (text(&item["value"]), text(&item["type"])) {
+        FieldKind::Phones | FieldKind::Emails | FieldKind::Websites | FieldKind::Messengers => {
+            joined(many().map(|item| match (text(&item["value"]), text(&item["type"])) {
                 (Some(v), Some(t)) => format!("{v} ({t})"),
                 (Some(v), None) => v,
                 _ => String::new(),
-            }
-        })),
+            }))
+        }
         FieldKind::User => value.as_i64().map_or(Cell::Empty, |id| Cell::Text(names.user(id))),
-        FieldKind::Record(entity) if field.multiple => joined(ids(value).into_iter().map(|id| names.record(entity, id))),
+        FieldKind::Record(entity) if field.multiple => {
+            joined(ids(value).into_iter().map(|id| names.record(entity, id)))
+        }
         FieldKind::Record(entity) => value
             .as_i64()
             .map_or(Cell::Empty, |id| Cell::Text(names.record(entity, id))),

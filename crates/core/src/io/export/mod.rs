@@ -123,7 +123,12 @@ fn param<'p>(pairs: &'p [(String, String)], key: &str) -> Option<&'p str> {
 }
 
 /// The language of an export's labels: `lang=en|ru`, else the client's, else the user's.
-fn language(db: &dyn Db, caller: &Caller, pairs: &[(String, String)], asked: Option<&str>) -> Result<String, CoreError> {
+fn language(
+    db: &dyn Db,
+    caller: &Caller,
+    pairs: &[(String, String)],
+    asked: Option<&str>,
+) -> Result<String, CoreError> {
     match param(pairs, "lang") {
         Some(lang @ ("en" | "ru")) => Ok(lang.into()),
         Some(other) => Err(CoreError::BadRequest(format!("lang must be en or ru, not {other:?}"))),
@@ -162,7 +167,11 @@ impl Export {
             return Err(CoreError::BadRequest(format!(
                 "format {} is for {}, not {plural}",
                 param(pairs, "format").unwrap_or_default(),
-                if format == Format::Vcard { "contacts and leads" } else { "contacts" }
+                if format == Format::Vcard {
+                    "contacts and leads"
+                } else {
+                    "contacts"
+                }
             )));
         }
         let delimiter = match (param(pairs, "delimiter"), format) {
@@ -188,7 +197,9 @@ impl Export {
         let read = caller.level(def.acl, Action::Read);
         let export = caller.level(def.acl, Action::Export);
         if read == crate::acl::Level::None || export == crate::acl::Level::None {
-            return Err(CoreError::ForbiddenBecause(format!("your role may not export {plural}")));
+            return Err(CoreError::ForbiddenBecause(format!(
+                "your role may not export {plural}"
+            )));
         }
         let mut lister = caller.clone();
         lister.permissions.set(def.acl, Action::Read, read.min(export));

@@ -100,7 +100,12 @@ pub(super) fn cells(record: &Json, company: &str) -> Vec<String> {
             .map(|items| {
                 items
                     .iter()
-                    .filter_map(|i| Some((i["value"].as_str()?.to_string(), i["type"].as_str().unwrap_or("").to_string())))
+                    .filter_map(|i| {
+                        Some((
+                            i["value"].as_str()?.to_string(),
+                            i["type"].as_str().unwrap_or("").to_string(),
+                        ))
+                    })
                     .collect()
             })
             .unwrap_or_default()

@@ -80,9 +80,17 @@ pub(super) fn card_lines(record: &Json, company: Option<&str>, version: Version,
     let v3 = version == Version::V3;
     let mut lines = vec!["BEGIN:VCARD".to_string()];
     lines.push(if v3 { "VERSION:3.0" } else { "VERSION:4.0" }.into());
-    let (first, middle, last) = (text(record, "first_name"), text(record, "middle_name"), text(record, "last_name"));
+    let (first, middle, last) = (
+        text(record, "first_name"),
+        text(record, "middle_name"),
+        text(record, "last_name"),
+    );
     let full: Vec<&str> = [first, middle, last].into_iter().filter(|s| !s.is_empty()).collect();
-    let full = if full.is_empty() { text(record, "title").to_string() } else { full.join(" ") };
+    let full = if full.is_empty() {
+        text(record, "title").to_string()
+    } else {
+        full.join(" ")
+    };
     lines.push(format!("FN:{}", escape_text(&full)));
     lines.push(format!(
         "N:{};{};{};;",
@@ -138,12 +146,19 @@ pub(super) fn card_lines(record: &Json, company: Option<&str>, version: Version,
             part("country")
         );
         if adr != ";;;;;;" {
-            lines.push(format!("ADR;{}:{adr}", type_param(if v3 { "WORK" } else { "work" }, version)));
+            lines.push(format!(
+                "ADR;{}:{adr}",
+                type_param(if v3 { "WORK" } else { "work" }, version)
+            ));
         }
     }
     let birthdate = text(record, "birthdate");
     if !birthdate.is_empty() {
-        let value = if v3 { birthdate.to_string() } else { birthdate.replace('-', "") };
+        let value = if v3 {
+            birthdate.to_string()
+        } else {
+            birthdate.replace('-', "")
+        };
         lines.push(format!("BDAY:{value}"));
     }
     let comments = text(record, "comments");

@@ -161,7 +161,10 @@ impl Writer for Xlsx {
         );
         for (i, column) in columns.iter().enumerate() {
             let width = column.label.chars().count().clamp(10, 40) + 2;
-            sheet.push_str(&format!(r#"<col min="{n}" max="{n}" width="{width}" customWidth="1"/>"#, n = i + 1));
+            sheet.push_str(&format!(
+                r#"<col min="{n}" max="{n}" width="{width}" customWidth="1"/>"#,
+                n = i + 1
+            ));
         }
         sheet.push_str("</cols><sheetData><row r=\"1\">");
         for (i, column) in columns.iter().enumerate() {
@@ -215,7 +218,10 @@ mod tests {
     fn dates_and_times_are_excel_serials() {
         assert_eq!(date_serial("1900-03-01"), Some(61));
         assert_eq!(date_serial("2026-11-30"), Some(46356));
-        assert_eq!(datetime_serial("1970-01-01T12:00:00Z").as_deref(), Some("25569.5000000000"));
+        assert_eq!(
+            datetime_serial("1970-01-01T12:00:00Z").as_deref(),
+            Some("25569.5000000000")
+        );
         assert_eq!(date_serial("nope"), None);
     }
 }

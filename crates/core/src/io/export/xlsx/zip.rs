@@ -55,7 +55,10 @@ fn dos_time(rfc3339: &str) -> (u16, u16) {
     let n = |range: std::ops::Range<usize>| rfc3339.get(range).and_then(|s| s.parse::<u16>().ok()).unwrap_or(0);
     let (year, month, day) = (n(0..4).max(1980), n(5..7).max(1), n(8..10).max(1));
     let (hour, minute, second) = (n(11..13), n(14..16), n(17..19));
-    ((hour << 11) | (minute << 5) | (second / 2), ((year - 1980) << 9) | (month << 5) | day)
+    (
+        (hour << 11) | (minute << 5) | (second / 2),
+        ((year - 1980) << 9) | (month << 5) | day,
+    )
 }
 
 impl ZipStream {
@@ -188,6 +191,9 @@ mod tests {
     #[test]
     fn dos_times_pack_date_and_time() {
         assert_eq!(dos_time("1980-01-01T00:00:00Z"), (0, 0x21));
-        assert_eq!(dos_time("2026-11-30T16:40:02Z"), ((16 << 11) | (40 << 5) | 1, (46 << 9) | (11 << 5) | 30));
+        assert_eq!(
+            dos_time("2026-11-30T16:40:02Z"),
+            ((16 << 11) | (40 << 5) | 1, (46 << 9) | (11 << 5) | 30)
+        );
     }
 }
