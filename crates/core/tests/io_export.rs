@@ -6,11 +6,11 @@ mod common;
 
 use common::{fresh, user};
 
+use crm_core::CoreError;
 use crm_core::Db;
 use crm_core::acl::Caller;
 use crm_core::io::export::Export;
 use crm_core::records::{EntityDef, service};
-use crm_core::CoreError;
 use serde_json::{Value as Json, json};
 
 /// 2026-11-30T12:00:00Z.
