@@ -2,11 +2,12 @@
 // to choose, sort by a column, the filter panel, full-text search, saved views (`/api/views`),
 // the API's keyset cursor ("load more"), the count, and multi-select with bulk actions. All of
 // its state is in the URL: `q`, `filter[...]`, `sort` go to the API as they are; `cols` and
-// `view` are the UI's own.
+// `view` are the UI's own. The export menu downloads the same list (filter, sort, the title
+// and the chosen columns) from `/api/exports/<entity>` as CSV, Excel, vCard or Outlook CSV.
 
 import { api, ApiError } from "../api.js";
 import { html, el, mount } from "../ui/html.js";
-import { t } from "../i18n/i18n.js";
+import { t, lang } from "../i18n/i18n.js";
 import { ENTITIES, fieldsOf, lookupsFor, can, titleOf } from "../ui/reference.js";
 import { fieldLabel, valueOf, display, choices, editable } from "../ui/fields.js";
 import { filterPanel, filtersOf, filterKey, META_FIELDS } from "../ui/filters.js";
@@ -18,12 +19,31 @@ const UI_PARAMS = ["cols", "view"];
 const PAGE = 50;
 /** Fields a record's title already shows (the first column). */
 const TITLE_FIELDS = ["title", "name", "subject", "first_name", "last_name"];
+/** What each exportable list may be downloaded as (`/api/exports/<entity>?format=`). */
+const EXPORTS = {
+  leads: ["csv", "csv;", "xlsx", "vcard"],
+  contacts: ["csv", "csv;", "xlsx", "vcard", "outlook"],
+  companies: ["csv", "csv;", "xlsx"],
+  deals: ["csv", "csv;", "xlsx"],
+  products: ["csv", "csv;", "xlsx"],
+};
 
 /** The list's query for the API (and for saved views): the URL minus the UI's own params. */
 function apiQuery(params) {
   const q = new URLSearchParams();
   for (const [k, v] of params) if (!UI_PARAMS.includes(k)) q.append(k, v);
   return q;
+}
+
+/** The export download of the list `params` shows: its filter, `q` and sort, its title fields and columns. */
+function exportUrl(resource, params, fields, kind) {
+  const q = apiQuery(params);
+  for (const key of ["cursor", "limit", "count"]) q.delete(key);
+  if (kind !== "vcard" && kind !== "outlook") q.set("fields", fields.join(","));
+  q.set("format", kind === "csv;" ? "csv" : kind);
+  if (kind === "csv;") q.set("delimiter", ";");
+  q.set("lang", lang());
+  return `/api/exports/${resource}?${q}`;
 }
 
 export async function listScreen({ url, params: [resource], me, navigate }) {
@@ -240,6 +260,23 @@ export async function listScreen({ url, params: [resource], me, navigate }) {
   }
   const titleField = meta.fields.find((f) => TITLE_FIELDS.includes(f.name));
 
+  // --- export: the same rows, the title fields and the chosen columns ---
+  const exportFields = [
+    ...meta.fields.filter((f) => TITLE_FIELDS.includes(f.name)).map((f) => f.path),
+    ...cols.filter((c) => !TITLE_FIELDS.includes(c)),
+  ];
+  const exportMenu =
+    EXPORTS[resource] && can(me, perm, "export")
+      ? html`<details class="dropdown export-menu">
+          <summary>${t("export.label")}</summary>
+          <ul class="panel-menu" role="list">
+            ${EXPORTS[resource].map(
+              (kind) => html`<li><a href=${exportUrl(resource, params, exportFields, kind)} download="" data-format=${kind}>${t(`export.${kind === "csv;" ? "csv_semicolon" : kind}`)}</a></li>`,
+            )}
+          </ul>
+        </details>`
+      : null;
+
   // --- toolbar: search, views, columns, filters ---
   const search = html`<form role="search" class="inline" @submit=${(e) => {
     e.preventDefault();
@@ -372,6 +409,7 @@ export async function listScreen({ url, params: [resource], me, navigate }) {
       </div>
       ${columnChooser}
       ${filters}
+      ${exportMenu}
     </div>
     ${countLine}
     ${bulkBar}

@@ -10,6 +10,7 @@ mod auth;
 mod browser;
 mod deals;
 mod dictionaries;
+mod exports;
 mod funnel;
 mod fuzz;
 mod hardening;

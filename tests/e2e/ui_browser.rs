@@ -1170,3 +1170,62 @@ fn a_generic_store_source_made_in_settings_takes_orders_and_replays_a_failed_one
         );
     }
 }
+
+#[test]
+fn exporting_a_filtered_sorted_list_downloads_exactly_its_rows() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    for (first, last) in [
+        ("Борис", "Петров"),
+        ("Анна", "Петрова"),
+        ("Carl", "Smith"),
+        ("Вера", "Петровская"),
+    ] {
+        post(
+            &app,
+            &admin,
+            "/api/contacts",
+            json!({"first_name": first, "last_name": last, "phones": [{"value": "+79991234567", "type": "mobile"}]}),
+        );
+    }
+    let mut config = admin_config(&admin);
+    config["filter"] = json!("Петров");
+    config["expected"] = json!(["Анна Петрова", "Борис Петров", "Вера Петровская"]);
+    let results = run_ui(&app, "exports_list", config);
+    assert_eq!(
+        results["shown"],
+        json!(["Анна Петрова", "Борис Петров", "Вера Петровская"])
+    );
+    let name = results["csv_name"].as_str().unwrap_or_default();
+    assert!(name.starts_with("contacts-") && name.ends_with(".csv"), "{name}");
+    let header = results["csv_header"].as_str().unwrap_or_default();
+    assert!(header.starts_with("ID,First name,Last name,"), "{header}");
+    let rows: Vec<String> = results["csv_rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            r.as_str()
+                .unwrap_or_default()
+                .split(',')
+                .skip(1)
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        ["Анна Петрова", "Борис Петров", "Вера Петровская"],
+        "the list's rows in its order"
+    );
+    assert!(
+        results["semicolon_header"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("ID;First name;Last name;"),
+        "{results}"
+    );
+    assert!(results["xlsx_name"].as_str().unwrap_or_default().ends_with(".xlsx"));
+    assert_eq!(results["vcards"], 3);
+}

@@ -10,6 +10,8 @@
 //!   `cargo xtask bench records`: only the record engine over a million leads and contacts;
 //!   `cargo xtask bench deals`: only deals and the kanban board over a million deals.
 //!   `cargo xtask bench reports`: only the funnel and the reports over a year of a million deals.
+//!   `cargo xtask bench exports`: only 100,000 contacts exported as XLSX and CSV through the
+//!   streaming exports component (time, size, the guest's peak memory) beside the native list.
 //!   `cargo xtask bench intake`: only web-form submissions against their native floor.
 //!   `cargo xtask bench orders`: only store orders (20-item deliveries) against their native floor.
 //!   `cargo xtask bench deploy`: each endpoint's cost pooled, on Spin's fresh connections and
@@ -33,6 +35,7 @@ mod acl_bench;
 mod bench;
 mod deals_bench;
 mod deploy_bench;
+mod export_bench;
 mod intake_bench;
 mod invariants;
 mod orders_bench;
@@ -77,6 +80,7 @@ fn run() -> anyhow::Result<()> {
         Some("bench") if args.get(1).map(String::as_str) == Some("acl") => acl_bench::run(&root.join("target")),
         Some("bench") if args.get(1).map(String::as_str) == Some("records") => records_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("deals") => deals_bench::run(&root),
+        Some("bench") if args.get(1).map(String::as_str) == Some("exports") => export_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("intake") => intake_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("orders") => orders_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("ui") => ui_bench::run(&root),
@@ -94,7 +98,7 @@ fn run() -> anyhow::Result<()> {
         Some("bench") => bench::run(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | reports | intake | orders | ui | deploy | startup [--host PATH]] | reliability | sizes"
+                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | reports | exports | intake | orders | ui | deploy | startup [--host PATH]] | reliability | sizes"
             );
             std::process::exit(2);
         }

@@ -18,7 +18,9 @@ pub const BUDGET: usize = 1 << 20;
 /// engine (every entity's fields, the list filter parser, the compiler, time-zone buckets) and
 /// an XLSX writer (`rust_xlsxwriter` with its zip and deflate, about 0.85 MB of it): 2.2 MiB.
 /// Moving the XLSX download to the export component of issue 18 brings it to about 1.4 MiB.
-const LARGER: &[(&str, usize)] = &[("reports", 5 << 19)];
+/// `exports` is a record component (the list engine, about 0.9 MiB in every one) with a
+/// streaming XLSX writer's deflate (`flate2` on zlib-rs): 1.07 MiB, budget 1.25 MiB.
+const LARGER: &[(&str, usize)] = &[("reports", 5 << 19), ("exports", 5 << 18)];
 
 /// The budget of component `name`.
 pub fn budget(name: &str) -> usize {

@@ -1,7 +1,8 @@
 //! What every CRM component shares: crm-core's [`Db`](crm_core::Db) over Spin's SQLite
 //! ([`SpinDb`]), the request helpers ([`request`]) and the one mapping from errors to
 //! `application/problem+json` responses ([`problem`]), who is calling ([`auth`], [`SpinKv`]),
-//! each component's route table and its entry point ([`routes`], [`component!`]), the one shape
+//! each component's route table and its entry point ([`routes`], [`component!`], and
+//! [`streaming_component!`] with [`stream`] for bodies sent as they are made), the one shape
 //! of a CRUD collection ([`crud`]) and of a record entity ([`records`]).
 //!
 //! A component is its route table: each handler reads the request ([`routes::Cx`],
@@ -19,6 +20,7 @@ pub mod problem;
 pub mod records;
 pub mod request;
 pub mod routes;
+pub mod stream;
 
 pub use db::SpinDb;
 pub use kv::SpinKv;

@@ -28,6 +28,10 @@
 //! a `GET`, the body is dropped. Every handler error becomes problem+json through
 //! [`crate::problem`], the one place that makes one.
 //!
+//! A route may stream its body ([`Routes::get_streamed`], a [`Streamed`] answer): a component
+//! whose entry is [`streaming_component!`](crate::streaming_component) sends it chunk by chunk
+//! ([`crate::stream`]); served the plain way, its chunks are collected into one body.
+//!
 //! The matching ([`Routes::find`]) is a pure function of method and path, tested natively.
 
 use crm_core::CoreError;
@@ -41,12 +45,13 @@ use crate::SpinDb;
 use crate::auth::{client_info, open_signed_in};
 use crate::problem::{ApiError, error_response};
 use crate::request::{RequestError, if_match, json_body, query_pairs};
+use crate::stream::{Reply, Streamed};
 
 /// What a handler answers: a response, or an error that becomes a problem.
 pub type Answer = Result<Response, ApiError>;
 
-/// A handler of one route.
-type Handler = Box<dyn Fn(&Cx) -> Answer>;
+/// A handler of one route (a plain one's response is a [`Reply::Whole`]).
+type Handler = Box<dyn Fn(&Cx) -> Result<Reply, ApiError>>;
 
 /// What answers a path no pattern matches.
 type Fallback = Box<dyn Fn(&Request) -> Answer>;
@@ -163,7 +168,21 @@ impl Routes {
     }
 
     /// Adds a route: `handler` answers `method` on `base` + `pattern`.
-    pub fn route(mut self, method: Method, pattern: &str, handler: impl Fn(&Cx) -> Answer + 'static) -> Routes {
+    pub fn route(self, method: Method, pattern: &str, handler: impl Fn(&Cx) -> Answer + 'static) -> Routes {
+        self.route_reply(method, pattern, move |cx| handler(cx).map(Reply::Whole))
+    }
+
+    /// A `GET` route whose body is streamed (see [`crate::stream`]).
+    pub fn get_streamed(self, pattern: &str, handler: impl Fn(&Cx) -> Result<Streamed, ApiError> + 'static) -> Routes {
+        self.route_reply(Method::Get, pattern, move |cx| handler(cx).map(Reply::Streamed))
+    }
+
+    fn route_reply(
+        mut self,
+        method: Method,
+        pattern: &str,
+        handler: impl Fn(&Cx) -> Result<Reply, ApiError> + 'static,
+    ) -> Routes {
         let pattern = format!("{}{pattern}", self.base);
         self.routes.push(Route {
             method,
@@ -287,8 +306,14 @@ impl Routes {
         Found::MethodNotAllowed(allow)
     }
 
-    /// Answers a request: the route's handler, or the table's 404 / 405; errors as problems.
+    /// Answers a request: the route's handler, or the table's 404 / 405; errors as problems
+    /// (a streamed body collected whole).
     pub fn serve(&self, request: &Request) -> Response {
+        self.reply(request).into_whole()
+    }
+
+    /// Answers a request, a streamed route's body left to stream.
+    pub fn reply(&self, request: &Request) -> Reply {
         let head = self.head_as_get && *request.method() == Method::Head;
         let as_get;
         let request = if head {
@@ -297,19 +322,28 @@ impl Routes {
         } else {
             request
         };
-        let mut response = self.answer(request).unwrap_or_else(|e| error_response(&e));
-        if head {
-            response.body_mut().clear();
+        let reply = self
+            .answer(request)
+            .unwrap_or_else(|e| Reply::Whole(error_response(&e)));
+        match (reply, head) {
+            (Reply::Whole(mut response), true) => {
+                response.body_mut().clear();
+                Reply::Whole(response)
+            }
+            (Reply::Streamed(streamed), true) => Reply::Streamed(Streamed {
+                chunks: Box::new(|| Ok(None)),
+                ..streamed
+            }),
+            (reply, false) => reply,
         }
-        response
     }
 
-    fn answer(&self, request: &Request) -> Answer {
+    fn answer(&self, request: &Request) -> Result<Reply, ApiError> {
         match self.find(request.method(), request.path()) {
             Found::Route(at, params) => (self.routes[at].handler)(&Cx { request, params }),
             Found::MethodNotAllowed(allow) => Err(RequestError::MethodNotAllowed { allow }.into()),
             Found::NotFound => match &self.fallback {
-                Some(answer) => answer(request),
+                Some(answer) => answer(request).map(Reply::Whole),
                 None => Err(CoreError::NotFound.into()),
             },
         }
@@ -442,11 +476,20 @@ impl<'r> Cx<'r> {
 pub trait Serve {
     /// Answers one request.
     fn serve(&self, request: &Request) -> Response;
+
+    /// Answers one request, a streamed body left to stream.
+    fn reply(&self, request: &Request) -> Reply {
+        Reply::Whole(self.serve(request))
+    }
 }
 
 impl Serve for Routes {
     fn serve(&self, request: &Request) -> Response {
         Routes::serve(self, request)
+    }
+
+    fn reply(&self, request: &Request) -> Reply {
+        Routes::reply(self, request)
     }
 }
 
@@ -478,6 +521,29 @@ macro_rules! component {
             #[::spin_sdk::http_component]
             fn handle(request: ::spin_sdk::http::Request) -> ::spin_sdk::http::Response {
                 super::__crm_serve(&request)
+            }
+        }
+    };
+}
+
+/// [`component!`](crate::component) for a component with streamed routes: the entry takes
+/// Spin's response outparam and sends a [`Streamed`] body chunk by chunk as it is made
+/// ([`crate::stream::send`]); whole responses go out as they do through `component!`.
+#[macro_export]
+macro_rules! streaming_component {
+    ($serve:expr) => {
+        /// Answers one request with the component's table (see `crm_spin_adapter::streaming_component!`).
+        fn __crm_reply(request: &::spin_sdk::http::Request) -> $crate::stream::Reply {
+            $crate::routes::Serve::reply(&$serve, request)
+        }
+
+        /// The Spin entry point (see `crm_spin_adapter::streaming_component!`).
+        #[allow(unsafe_code)]
+        mod __crm_entry {
+            /// Entry point for the component's routes, streaming.
+            #[::spin_sdk::http_component]
+            async fn handle(request: ::spin_sdk::http::Request, out: ::spin_sdk::http::ResponseOutparam) {
+                $crate::stream::send(super::__crm_reply(&request), out).await
             }
         }
     };
@@ -668,6 +734,40 @@ mod tests {
         let refused = routes.serve(&request(Method::Delete, "http://h/api/x/7/AB"));
         assert_eq!(refused.status(), &405);
         assert_eq!(refused.header("allow").and_then(|v| v.as_str()), Some("GET, HEAD"));
+    }
+
+    #[test]
+    fn a_streamed_route_is_collected_when_served_whole_and_empty_for_head() {
+        let routes = Routes::new("/x")
+            .get_streamed("", |_| {
+                let mut left = 3;
+                Ok(Streamed {
+                    status: 200,
+                    headers: vec![("content-type".into(), "text/plain".into())],
+                    chunks: Box::new(move || {
+                        left -= 1;
+                        Ok((left >= 0).then(|| format!("chunk{left};").into_bytes()))
+                    }),
+                })
+            })
+            .get_streamed("/broken", |_| {
+                Ok(Streamed {
+                    status: 200,
+                    headers: Vec::new(),
+                    chunks: Box::new(|| Err(CoreError::Internal("page 2 failed".into()).into())),
+                })
+            })
+            .head_as_get();
+        let response = routes.serve(&request(Method::Get, "http://h/x"));
+        assert_eq!(
+            (response.status(), response.body()),
+            (&200, &b"chunk2;chunk1;chunk0;"[..])
+        );
+        match routes.reply(&request(Method::Head, "http://h/x")) {
+            Reply::Streamed(mut streamed) => assert!((streamed.chunks)().expect("no error").is_none()),
+            Reply::Whole(_) => panic!("a streamed route stays streamed"),
+        }
+        assert_eq!(routes.serve(&request(Method::Get, "http://h/x/broken")).status(), &500);
     }
 
     #[test]

@@ -4,7 +4,13 @@
 //!
 //! Pure: bytes in, rows out. No database, no HTTP; the `imports` and `exports` components and
 //! the modules next to this one build on it.
+//!
+//! [`cells`] is the one flat form of a record every file format shares (column keys, en/ru
+//! header labels, the cell conventions): `cells::write` renders records into it for exports.
+//! [`export`] writes any list as CSV, Outlook CSV, vCard or XLSX, page by page.
 
+pub mod cells;
+pub mod export;
 pub mod mapping;
 pub mod read;
 

@@ -213,6 +213,11 @@ impl RecordQuery {
     pub fn conditions(&self) -> &[(String, Vec<Value>)] {
         &self.conditions
     }
+
+    /// The chosen `fields` (`id` first), if the request named any (exports write these columns).
+    pub fn fields(&self) -> Option<&[String]> {
+        self.fields.as_deref()
+    }
 }
 
 pub(super) fn parse_limit(value: &str) -> Result<u32, CoreError> {
