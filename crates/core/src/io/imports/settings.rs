@@ -253,11 +253,10 @@ pub fn update(db: &dyn Db, caller: &Caller, id: i64, body: &Json, if_match: Opti
                 Vec::new()
             }),
         };
-        errors.into_result()?;
         let settings = Json::Object(settings);
         let mut detected = import.detected.clone();
         let mut rows = import.rows;
-        let reread = !read_given.is_empty() && settings != import.settings;
+        let reread = errors.is_empty() && !read_given.is_empty() && settings != import.settings;
         let mut columns = import.columns();
         if reread {
             let bytes = files::load_file(db, id)?;
@@ -270,10 +269,14 @@ pub fn update(db: &dyn Db, caller: &Caller, id: i64, body: &Json, if_match: Opti
             columns = table.columns.clone();
         }
         let mapping = match body.get("mapping") {
-            Some(value) => parse_mapping(&def, columns.len(), value).map_err(CoreError::Validation)?,
+            Some(value) => parse_mapping(&def, columns.len(), value).unwrap_or_else(|e| {
+                errors.0.extend(e.0);
+                Vec::new()
+            }),
             None if reread && columns != import.columns() => crate::io::mapping::guess(&def, &columns),
             None => import.mapping.clone(),
         };
+        errors.into_result()?;
         db.execute(
             "UPDATE imports SET settings = ?, detected = ?, rows = ?, mapping = ?, duplicate_mode = ?, match_by = ?, \
              version = version + 1, updated_at = ? WHERE id = ?",
