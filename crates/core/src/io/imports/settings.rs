@@ -201,7 +201,7 @@ pub fn merge_read_settings(
 /// The detected JSON of a table.
 pub fn detected_json(table: &Table) -> Json {
     json!({
-        "format": match table.format { Format::Csv => "csv", Format::Xlsx => "xlsx", Format::Vcard => "vcard" },
+        "format": table.format.as_str(),
         "encoding": table.encoding,
         "delimiter": table.delimiter.map(|d| d.to_string()),
         "header": table.header,
@@ -297,12 +297,7 @@ pub fn update(db: &dyn Db, caller: &Caller, id: i64, body: &Json, if_match: Opti
 
 /// The format reading found (kept when the file is read again).
 pub fn format_of(detected: &Json) -> Option<Format> {
-    match detected["format"].as_str()? {
-        "csv" => Some(Format::Csv),
-        "xlsx" => Some(Format::Xlsx),
-        "vcard" => Some(Format::Vcard),
-        _ => None,
-    }
+    Format::parse(detected["format"].as_str()?)
 }
 
 /// Whether an import is in a state that takes steps.
