@@ -495,7 +495,11 @@ pub fn date(text: &str) -> Option<String> {
     } else {
         return None;
     };
-    let year = if year < 100 { year + if year < 50 { 2000 } else { 1900 } } else { year };
+    let year = if year < 100 {
+        year + if year < 50 { 2000 } else { 1900 }
+    } else {
+        year
+    };
     Some(format!("{year:04}-{month:02}-{day:02}"))
 }
 
@@ -507,7 +511,11 @@ pub fn datetime(text: &str) -> Option<String> {
     }
     let (day, time) = text.split_once([' ', 'T']).unwrap_or((text, "00:00:00"));
     let day = date(day)?;
-    let time = if time.len() == 5 { format!("{time}:00") } else { time.to_string() };
+    let time = if time.len() == 5 {
+        format!("{time}:00")
+    } else {
+        time.to_string()
+    };
     Some(format!("{day}T{time}Z"))
 }
 

@@ -24,71 +24,47 @@ pub fn find(
     body: &Map<String, Json>,
 ) -> Result<Option<(i64, Values)>, CoreError> {
     let mut ids: Vec<i64> = Vec::new();
+    let mut channels: Vec<Value> = Vec::new();
     for key in match_by {
         match key.as_str() {
             "emails" | "phones" => {
                 let kind = if key == "emails" { "email" } else { "phone" };
-                let wanted: Vec<String> = body
-                    .get(key.as_str())
-                    .and_then(Json::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|item| item["value"].as_str())
-                    .filter_map(|v| {
-                        if kind == "email" {
-                            Email::parse(v).ok().map(|e| e.normalized)
-                        } else {
-                            Phone::parse(v, &def.parse.default_country).ok().map(|p| p.e164)
-                        }
-                    })
-                    .collect();
-                if wanted.is_empty() {
-                    continue;
+                let items = body.get(key.as_str()).and_then(Json::as_array).into_iter().flatten();
+                for value in items.filter_map(|item| item["value"].as_str()) {
+                    let normalized = if kind == "email" {
+                        Email::parse(value).ok().map(|e| e.normalized)
+                    } else {
+                        Phone::parse(value, &def.parse.default_country).ok().map(|p| p.e164)
+                    };
+                    if let Some(normalized) = normalized {
+                        channels.extend([kind.into(), normalized.into()]);
+                    }
                 }
-                let marks = vec!["?"; wanted.len()].join(", ");
-                let mut params: Vec<Value> = vec![def.name.into(), kind.into()];
-                params.extend(wanted.into_iter().map(Value::from));
-                params.push(CANDIDATES.into());
-                let rows = db.query(
-                    &format!(
-                        "SELECT DISTINCT record_id FROM record_channels WHERE entity = ? AND kind = ? AND value IN ({marks}) \
-                         ORDER BY record_id LIMIT ?"
-                    ),
-                    &params,
-                )?;
-                ids.extend(rows.iter().filter_map(|r| r.i64("record_id")));
             }
-            field => {
-                let Some(def_field) = def.field(field) else { continue };
-                let given = if def_field.is_custom() {
-                    body.get("custom").and_then(|c| c.get(field))
-                } else {
-                    body.get(field)
-                };
-                let Some(given) = given else { continue };
-                let Ok(stored) = def_field.parse(given, &def.parse, &mut Vec::new()) else {
-                    continue;
-                };
-                if stored.is_null() {
-                    continue;
-                }
-                // The expression and table come from the definition only.
-                let rows = db.query(
-                    &format!(
-                        "SELECT t.id FROM {} t WHERE {} = ? ORDER BY t.id LIMIT ?",
-                        def.table,
-                        def_field.sql_expression()
-                    ),
-                    &[stored, CANDIDATES.into()],
-                )?;
-                ids.extend(rows.iter().filter_map(|r| r.i64("id")));
-            }
+            field => ids.extend(by_field(db, def, field, body)?),
         }
+    }
+    if !channels.is_empty() {
+        // One statement for every e-mail and phone of the row (an index search each).
+        let pairs = vec!["(kind = ? AND value = ?)"; channels.len() / 2].join(" OR ");
+        let mut params = channels;
+        params.push(def.name.into());
+        params.push(CANDIDATES.into());
+        let rows = db.query(
+            &format!(
+                "SELECT DISTINCT record_id FROM record_channels WHERE ({pairs}) AND entity = ? \
+                 ORDER BY record_id LIMIT ?"
+            ),
+            &params,
+        )?;
+        ids.extend(rows.iter().filter_map(|r| r.i64("record_id")));
     }
     ids.sort_unstable();
     ids.dedup();
     for id in ids {
-        let Some(values) = store::load(db, def, id)? else { continue };
+        let Some(values) = store::load(db, def, id)? else {
+            continue;
+        };
         let readable = if def.owned {
             caller.can_read(def.acl, &access::record_acl(def, &values))
         } else {
@@ -99,4 +75,33 @@ pub fn find(
         }
     }
     Ok(None)
+}
+
+/// The records whose `field` holds the row's value for it (stored form), lowest ids first.
+fn by_field(db: &dyn Db, def: &EntityDef, field: &str, body: &Map<String, Json>) -> Result<Vec<i64>, CoreError> {
+    let Some(def_field) = def.field(field) else {
+        return Ok(Vec::new());
+    };
+    let given = if def_field.is_custom() {
+        body.get("custom").and_then(|c| c.get(field))
+    } else {
+        body.get(field)
+    };
+    let Some(given) = given else { return Ok(Vec::new()) };
+    let Ok(stored) = def_field.parse(given, &def.parse, &mut Vec::new()) else {
+        return Ok(Vec::new());
+    };
+    if stored.is_null() {
+        return Ok(Vec::new());
+    }
+    // The expression and table come from the definition only.
+    let rows = db.query(
+        &format!(
+            "SELECT t.id FROM {} t WHERE {} = ? ORDER BY t.id LIMIT ?",
+            def.table,
+            def_field.sql_expression()
+        ),
+        &[stored, CANDIDATES.into()],
+    )?;
+    Ok(rows.iter().filter_map(|r| r.i64("id")).collect())
 }

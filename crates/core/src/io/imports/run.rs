@@ -57,7 +57,12 @@ pub fn step(db: &dyn Db, caller: &Caller, id: i64, rows: Option<i64>) -> Result<
         drop(run);
         import.position += stored.len() as i64;
         import.counts = add(import.counts, counts);
-        import.status = if import.position >= import.rows { "done" } else { "running" }.into();
+        import.status = if import.position >= import.rows {
+            "done"
+        } else {
+            "running"
+        }
+        .into();
         job::save_progress(db, &import)?;
         import.version += 1;
         Ok(import.json(None))
@@ -66,14 +71,22 @@ pub fn step(db: &dyn Db, caller: &Caller, id: i64, rows: Option<i64>) -> Result<
 
 /// `POST /api/imports/<id>/dry-run[?offset=&limit=]`: what the rows would do, row by row, with
 /// the counts; writes nothing.
-pub fn dry_run(db: &dyn Db, caller: &Caller, id: i64, offset: Option<i64>, limit: Option<i64>) -> Result<Json, CoreError> {
+pub fn dry_run(
+    db: &dyn Db,
+    caller: &Caller,
+    id: i64,
+    offset: Option<i64>,
+    limit: Option<i64>,
+) -> Result<Json, CoreError> {
     let offset = offset.unwrap_or(0);
     let limit = limit.unwrap_or(100);
     if offset < 0 {
         return Err(CoreError::BadRequest("offset must not be negative".into()));
     }
     if !(1..=MAX_DRY_RUN_ROWS).contains(&limit) {
-        return Err(CoreError::BadRequest(format!("limit must be from 1 to {MAX_DRY_RUN_ROWS}")));
+        return Err(CoreError::BadRequest(format!(
+            "limit must be from 1 to {MAX_DRY_RUN_ROWS}"
+        )));
     }
     let result = transaction(db, |db| -> Result<(), DryRun> {
         let (import, def) = job::load(db, caller, id).map_err(DryRun::Failed)?;
