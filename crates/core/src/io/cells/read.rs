@@ -4,7 +4,7 @@
 //! enumerations by code or en/ru name, users by id, e-mail or exact name, typed lists as
 //! `value (type)` items split on ` ::: ` (phones and e-mails also on `,` and `;`), compound
 //! parts (`address.city`), and record references by id or exact title (a missing company is
-//! returned as [`Pending`], for the import to create). Google's leading `* ` primary marker is
+//! returned as [`Pending`], for the import to create: [`created_when_missing`]). Google's leading `* ` primary marker is
 //! dropped from values and labels.
 //!
 //! A cell that fits no convention is passed through as text, so the engine refuses it with its
@@ -181,9 +181,9 @@ impl<'a> Reader<'a> {
                     for part in parts {
                         match self.record(entity, part)? {
                             Some(id) => ids.push(json!(id)),
-                            None if *entity == "company" => out.pending.push(Pending {
+                            None if created_when_missing(entity) => out.pending.push(Pending {
                                 field: field.name.clone(),
-                                entity: "company",
+                                entity,
                                 title: part.to_string(),
                             }),
                             None => errors.push(
@@ -339,6 +339,12 @@ impl<'a> Reader<'a> {
         }
         Ok(None)
     }
+}
+
+/// Whether a reference by a title no readable record has creates the record (companies: the
+/// entities whose title is a duplicate channel, so the next row naming it finds it).
+pub fn created_when_missing(entity: &str) -> bool {
+    EntityDef::builtin(entity).is_some_and(|def| def.traits.title_channel)
 }
 
 /// A cell's text trimmed, without Google's leading `* ` primary marker.

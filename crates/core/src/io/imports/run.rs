@@ -153,6 +153,9 @@ pub fn refusal(error: &CoreError) -> Option<Json> {
     }
 }
 
+/// A record created for a row's reference: its entity, id and title.
+type Made = (&'static str, i64, String);
+
 /// A written record, for the import's log and timeline.
 struct Written {
     row: i64,
@@ -174,7 +177,7 @@ struct Run<'a> {
     written: Vec<Written>,
     rejected: Vec<(i64, i64, Vec<String>, Json)>,
     outcomes: Vec<Json>,
-    companies: Option<EntityDef>,
+    linked_defs: Vec<EntityDef>,
 }
 
 impl<'a> Run<'a> {
@@ -190,7 +193,7 @@ impl<'a> Run<'a> {
             written: Vec::new(),
             rejected: Vec::new(),
             outcomes: Vec::new(),
-            companies: None,
+            linked_defs: Vec::new(),
         }
     }
 
@@ -252,22 +255,21 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn company_def(&mut self) -> Result<EntityDef, CoreError> {
-        if self.companies.is_none() {
-            self.companies = Some(EntityDef::load_for(self.db, self.caller, "company")?);
+    fn def_of(&mut self, entity: &'static str) -> Result<EntityDef, CoreError> {
+        if let Some(def) = self.linked_defs.iter().find(|d| d.name == entity) {
+            return Ok(def.clone());
         }
-        Ok(self.companies.clone().unwrap_or_else(|| self.def.clone()))
+        let def = EntityDef::load_for(self.db, self.caller, entity)?;
+        self.linked_defs.push(def.clone());
+        Ok(def)
     }
 
     /// Creates the records a row names that do not exist yet, puts their ids into the body.
-    fn create_pending(&mut self, db: &dyn Db, read: &mut ReadRow) -> Result<Vec<(i64, String)>, CoreError> {
+    fn create_pending(&mut self, db: &dyn Db, read: &mut ReadRow) -> Result<Vec<Made>, CoreError> {
         let mut made = Vec::new();
-        if read.pending.is_empty() {
-            return Ok(made);
-        }
-        let companies = self.company_def()?;
         for pending in &read.pending {
-            let record = service::create(db, self.caller, &companies, &json!({ "title": pending.title }))?;
+            let def = self.def_of(pending.entity)?;
+            let record = service::create(db, self.caller, &def, &json!({ "title": pending.title }))?;
             let id = record["id"].as_i64().unwrap_or_default();
             let multiple = self.def.field(&pending.field).is_some_and(|f| f.multiple);
             let slot = read.body.entry(pending.field.clone()).or_insert(Json::Null);
@@ -281,7 +283,7 @@ impl<'a> Run<'a> {
             } else {
                 *slot = json!(id);
             }
-            made.push((id, pending.title.clone()));
+            made.push((pending.entity, id, pending.title.clone()));
         }
         Ok(made)
     }
@@ -317,13 +319,13 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn linked(&mut self, row: &StoredRow, made: Vec<(i64, String)>) {
-        for (id, title) in made {
-            self.reader.remember("company", &title, id);
+    fn linked(&mut self, row: &StoredRow, made: Vec<Made>) {
+        for (entity, id, title) in made {
+            self.reader.remember(entity, &title, id);
             self.counts.linked_created += 1;
             self.written.push(Written {
                 row: row.index,
-                entity: "company",
+                entity,
                 id,
                 action: "created",
                 linked: true,
