@@ -302,7 +302,7 @@ fn multipart_uploads_duplicates_in_each_mode_and_the_dry_run() {
             before,
             "a dry run writes nothing"
         );
-        let actions: Vec<&str> = dry["rows"]
+        let actions: Vec<&str> = dry["items"]
             .as_array()
             .expect("rows")
             .iter()

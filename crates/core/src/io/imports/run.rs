@@ -98,7 +98,7 @@ pub fn dry_run(
         Err(DryRun::Done(json!({
             "id": import.id,
             "offset": offset,
-            "rows": run.outcomes,
+            "items": run.outcomes,
             "counts": run.counts.json(),
         })))
     });
