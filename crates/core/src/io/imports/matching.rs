@@ -46,15 +46,18 @@ pub fn find(
     }
     if !channels.is_empty() {
         // One statement for every e-mail and phone of the row (an index search each).
-        let pairs = vec!["(kind = ? AND value = ?)"; channels.len() / 2].join(" OR ");
-        let mut params = channels;
-        params.push(def.name.into());
+        // The entity inside each term, so every term is one search of `record_channels_value`
+        // (with `entity = ?` outside, SQLite walks the primary key's entity range for the
+        // order: a scan of every contact's channels).
+        let pairs = vec!["(kind = ? AND value = ? AND entity = ?)"; channels.len() / 2].join(" OR ");
+        let mut params = Vec::with_capacity(channels.len() / 2 * 3 + 1);
+        for pair in channels.chunks(2) {
+            params.extend(pair.iter().cloned());
+            params.push(def.name.into());
+        }
         params.push(CANDIDATES.into());
         let rows = db.query(
-            &format!(
-                "SELECT DISTINCT record_id FROM record_channels WHERE ({pairs}) AND entity = ? \
-                 ORDER BY record_id LIMIT ?"
-            ),
+            &format!("SELECT DISTINCT record_id FROM record_channels WHERE {pairs} ORDER BY record_id LIMIT ?"),
             &params,
         )?;
         ids.extend(rows.iter().filter_map(|r| r.i64("record_id")));
