@@ -111,6 +111,11 @@ impl<'a> Reader<'a> {
         self.records.insert((entity, title.trim().to_lowercase()), id);
     }
 
+    /// The id of a record remembered under `title` (created by an earlier row), if any.
+    pub fn remembered(&self, entity: &'static str, title: &str) -> Option<i64> {
+        self.records.get(&(entity, title.trim().to_lowercase())).copied()
+    }
+
     /// Reads one row's cells through the mapping. Field errors name the mapped field.
     pub fn read(&mut self, targets: &[Target], cells: &[String]) -> Result<ReadRow, CoreError> {
         let mut out = ReadRow::default();

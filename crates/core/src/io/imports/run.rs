@@ -15,7 +15,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::files::{self, StoredRow};
 use super::job::{self, Counts, Import};
-use super::matching;
+use super::matching::{self, Channels, Key};
 use super::settings::runnable;
 use crate::acl::{Action, Caller};
 use crate::db::{Db, DbError, Value, transaction};
@@ -49,9 +49,7 @@ pub fn step(db: &dyn Db, caller: &Caller, id: i64, rows: Option<i64>) -> Result<
         }
         let stored = files::load_rows(db, id, import.position, rows)?;
         let mut run = Run::new(db, caller, &def, &import, false);
-        for row in &stored {
-            run.row(row)?;
-        }
+        run.rows(&stored)?;
         run.flush()?;
         let counts = run.counts;
         drop(run);
@@ -92,9 +90,7 @@ pub fn dry_run(
         let (import, def) = job::load(db, caller, id).map_err(DryRun::Failed)?;
         let stored = files::load_rows(db, id, offset, limit).map_err(DryRun::Failed)?;
         let mut run = Run::new(db, caller, &def, &import, true);
-        for row in &stored {
-            run.row(row).map_err(DryRun::Failed)?;
-        }
+        run.rows(&stored).map_err(DryRun::Failed)?;
         Err(DryRun::Done(json!({
             "id": import.id,
             "offset": offset,
@@ -178,6 +174,7 @@ struct Run<'a> {
     rejected: Vec<(i64, i64, Vec<String>, Json)>,
     outcomes: Vec<Json>,
     linked_defs: Vec<EntityDef>,
+    channels: Channels,
 }
 
 impl<'a> Run<'a> {
@@ -194,17 +191,49 @@ impl<'a> Run<'a> {
             rejected: Vec::new(),
             outcomes: Vec::new(),
             linked_defs: Vec::new(),
+            channels: Channels::default(),
         }
     }
 
-    /// One row: read, match, write, or reject.
-    fn row(&mut self, row: &StoredRow) -> Result<(), CoreError> {
-        if let Some(error) = &row.error {
-            return self.reject(row, json!([{ "field": "row", "code": "malformed", "message": error }]));
+    /// The rows in order: all read first (one pass of look-ups), their channels looked up in
+    /// a few statements, then each matched and written.
+    fn rows(&mut self, rows: &[StoredRow]) -> Result<(), CoreError> {
+        let mapping = &self.import.mapping;
+        let reads: Vec<Option<Result<ReadRow, CoreError>>> = rows
+            .iter()
+            .map(|row| row.error.is_none().then(|| self.reader.read(mapping, &row.cells)))
+            .collect();
+        let matching = self.import.duplicate_mode != "create";
+        let keys: Vec<Vec<Key>> = reads
+            .iter()
+            .map(|read| match read {
+                Some(Ok(read)) if matching => matching::keys(self.def, &self.import.match_by, &read.body),
+                _ => Vec::new(),
+            })
+            .collect();
+        if matching {
+            self.channels = Channels::load(self.db, self.def, &keys.concat())?;
         }
-        let read = match self.reader.read(&self.import.mapping, &row.cells) {
-            Ok(read) => read,
-            Err(e) => return self.refused(row, e),
+        for ((row, read), keys) in rows.iter().zip(reads).zip(keys) {
+            self.row(row, read, &keys)?;
+        }
+        Ok(())
+    }
+
+    /// One row: match, write, or reject.
+    fn row(
+        &mut self,
+        row: &StoredRow,
+        read: Option<Result<ReadRow, CoreError>>,
+        keys: &[Key],
+    ) -> Result<(), CoreError> {
+        let read = match (read, &row.error) {
+            (_, Some(error)) => {
+                return self.reject(row, json!([{ "field": "row", "code": "malformed", "message": error }]));
+            }
+            (Some(Ok(read)), None) => read,
+            (Some(Err(e)), None) => return self.refused(row, e),
+            (None, None) => return Err(CoreError::Internal("a row without its reading".into())),
         };
         if read.body.is_empty() && read.pending.is_empty() {
             return self.reject(
@@ -214,7 +243,15 @@ impl<'a> Run<'a> {
         }
         let found = match self.import.duplicate_mode.as_str() {
             "create" => None,
-            _ => matching::find(self.db, self.caller, self.def, &self.import.match_by, &read.body)?,
+            _ => matching::find(
+                self.db,
+                self.caller,
+                self.def,
+                &self.import.match_by,
+                &read.body,
+                &self.channels,
+                keys,
+            )?,
         };
         match (self.import.duplicate_mode.as_str(), found) {
             ("skip", Some((id, _))) => {
@@ -222,8 +259,8 @@ impl<'a> Run<'a> {
                 self.outcome(row, "skip", Some(id), None);
                 Ok(())
             }
-            ("update", Some((id, before))) => self.update(row, read, id, before),
-            _ => self.create(row, read),
+            ("update", Some((id, before))) => self.update(row, read, id, before, keys),
+            _ => self.create(row, read, keys),
         }
     }
 
@@ -268,27 +305,21 @@ impl<'a> Run<'a> {
     fn create_pending(&mut self, db: &dyn Db, read: &mut ReadRow) -> Result<Vec<Made>, CoreError> {
         let mut made = Vec::new();
         for pending in &read.pending {
+            // A record an earlier row of the step created meanwhile.
+            if let Some(id) = self.reader.remembered(pending.entity, &pending.title) {
+                put_id(self.def, &mut read.body, &pending.field, id);
+                continue;
+            }
             let def = self.def_of(pending.entity)?;
             let record = service::create(db, self.caller, &def, &json!({ "title": pending.title }))?;
             let id = record["id"].as_i64().unwrap_or_default();
-            let multiple = self.def.field(&pending.field).is_some_and(|f| f.multiple);
-            let slot = read.body.entry(pending.field.clone()).or_insert(Json::Null);
-            if multiple {
-                if !slot.is_array() {
-                    *slot = json!([]);
-                }
-                if let Some(ids) = slot.as_array_mut() {
-                    ids.push(json!(id));
-                }
-            } else {
-                *slot = json!(id);
-            }
+            put_id(self.def, &mut read.body, &pending.field, id);
             made.push((pending.entity, id, pending.title.clone()));
         }
         Ok(made)
     }
 
-    fn create(&mut self, row: &StoredRow, mut read: ReadRow) -> Result<(), CoreError> {
+    fn create(&mut self, row: &StoredRow, mut read: ReadRow, keys: &[Key]) -> Result<(), CoreError> {
         let def = self.def;
         let caller = self.caller;
         let result = if read.pending.is_empty() {
@@ -304,6 +335,7 @@ impl<'a> Run<'a> {
             Ok((record, made)) => {
                 let id = record["id"].as_i64().unwrap_or_default();
                 self.linked(row, made);
+                self.channels.add(keys, id);
                 self.counts.created += 1;
                 self.outcome(row, "create", None, None);
                 self.written.push(Written {
@@ -333,7 +365,14 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn update(&mut self, row: &StoredRow, mut read: ReadRow, id: i64, before: Values) -> Result<(), CoreError> {
+    fn update(
+        &mut self,
+        row: &StoredRow,
+        mut read: ReadRow,
+        id: i64,
+        before: Values,
+        keys: &[Key],
+    ) -> Result<(), CoreError> {
         let def = self.def;
         let caller = self.caller;
         let result = transaction(self.db, |db| {
@@ -355,6 +394,7 @@ impl<'a> Run<'a> {
         match result {
             Ok(made) => {
                 self.linked(row, made);
+                self.channels.add(keys, id);
                 self.counts.updated += 1;
                 self.outcome(row, "update", Some(id), None);
                 self.written.push(Written {
@@ -475,4 +515,20 @@ fn merged_body(def: &EntityDef, before: &Values, mut body: Map<String, Json>) ->
         *value = Json::Array(merged);
     }
     body
+}
+
+/// Puts a referenced record's id into the body's `field` (added to a list field).
+fn put_id(def: &EntityDef, body: &mut Map<String, Json>, field: &str, id: i64) {
+    let multiple = def.field(field).is_some_and(|f| f.multiple);
+    let slot = body.entry(field.to_string()).or_insert(Json::Null);
+    if multiple {
+        if !slot.is_array() {
+            *slot = json!([]);
+        }
+        if let Some(ids) = slot.as_array_mut() {
+            ids.push(json!(id));
+        }
+    } else {
+        *slot = json!(id);
+    }
 }
