@@ -233,3 +233,267 @@ fn binary_files_and_empty_ones_are_refused_naming_file() {
         [("file".into(), "empty".into())]
     );
 }
+
+/// A workbook with two sheets: typed cells on the first, text on the second.
+fn workbook() -> Vec<u8> {
+    use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
+    let mut book = Workbook::new();
+    let date = CellFormat::new().set_num_format("dd.mm.yyyy");
+    let datetime = CellFormat::new().set_num_format("yyyy-mm-dd hh:mm");
+    let sheet = book.add_worksheet().set_name("Сделки").unwrap();
+    for (col, title) in [
+        "Название",
+        "Сумма",
+        "Количество",
+        "Оплачено",
+        "Дата",
+        "Создано",
+        "Телефон",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, col as u16, *title).unwrap();
+    }
+    sheet.write_string(1, 0, "Поставка кофе").unwrap();
+    sheet.write_number(1, 1, 1250.4999999999998).unwrap();
+    sheet.write_number(1, 2, 3.0).unwrap();
+    sheet.write_boolean(1, 3, true).unwrap();
+    let day = ExcelDateTime::from_ymd(2026, 1, 2).unwrap();
+    sheet.write_datetime_with_format(1, 4, &day, &date).unwrap();
+    let at = ExcelDateTime::from_ymd(2026, 3, 4).unwrap().and_hms(14, 30, 0).unwrap();
+    sheet.write_datetime_with_format(1, 5, &at, &datetime).unwrap();
+    sheet.write_string(1, 6, "+79991234567").unwrap();
+    // Row 3 is blank; row 4 has a small and a large number and a false.
+    sheet.write_string(3, 0, "Чай").unwrap();
+    sheet.write_number(3, 1, 0.1 + 0.2).unwrap();
+    sheet.write_number(3, 2, 12_345_678_901_234.0).unwrap();
+    sheet.write_boolean(3, 3, false).unwrap();
+    let second = book.add_worksheet().set_name("Notes").unwrap();
+    second.write_string(0, 0, "Note").unwrap();
+    second.write_string(1, 0, "Hello").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn an_xlsx_sheet_is_read_with_typed_cells_rendered_as_text() {
+    let bytes = workbook();
+    let table = read(&bytes, Some("deals.xlsx"), &ReadOptions::default()).unwrap();
+    assert_eq!(table.format, Format::Xlsx);
+    assert_eq!(table.encoding, None);
+    assert_eq!(table.sheets, ["Сделки", "Notes"]);
+    assert_eq!(table.sheet.as_deref(), Some("Сделки"));
+    assert!(table.header);
+    assert_eq!(table.columns[1], "Сумма");
+    assert_eq!(table.rows.len(), 2);
+    let row = &table.rows[0];
+    assert_eq!(row.line, 2);
+    assert_eq!(
+        row.cells,
+        [
+            "Поставка кофе",
+            "1250.5",
+            "3",
+            "yes",
+            "2026-01-02",
+            "2026-03-04T14:30:00Z",
+            "+79991234567"
+        ]
+    );
+    let row = &table.rows[1];
+    assert_eq!(row.line, 4, "the blank row 3 is skipped, numbering kept");
+    assert_eq!(&row.cells[..4], ["Чай", "0.3", "12345678901234", "no"]);
+    assert_eq!(row.cells[4], "");
+    assert!(row.error.is_none());
+}
+
+#[test]
+fn an_xlsx_sheet_is_chosen_by_name_and_bad_workbooks_are_refused() {
+    let bytes = workbook();
+    let options = ReadOptions {
+        sheet: Some("notes".into()),
+        ..Default::default()
+    };
+    let table = read(&bytes, None, &options).unwrap();
+    assert_eq!(table.sheet.as_deref(), Some("Notes"));
+    assert_eq!(table.rows[0].cells, ["Hello"]);
+    let options = ReadOptions {
+        sheet: Some("Missing".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        invalid(read(&bytes, None, &options)),
+        [("sheet".into(), "unknown".into())]
+    );
+    let xlsx = ReadOptions {
+        format: Some(Format::Xlsx),
+        ..Default::default()
+    };
+    assert_eq!(
+        invalid(read(b"Name,Phone\n", None, &xlsx)),
+        [("file".into(), "unreadable".into())]
+    );
+    let truncated = &bytes[..bytes.len() / 2];
+    assert_eq!(
+        invalid(read(truncated, None, &ReadOptions::default())),
+        [("file".into(), "unreadable".into())]
+    );
+}
+
+/// The cell of `column` (a contact column key) in a vCard row.
+fn cell<'a>(table: &'a Table, row: usize, column: &str) -> &'a str {
+    let index = table
+        .columns
+        .iter()
+        .position(|c| c == column)
+        .unwrap_or_else(|| panic!("no column {column}"));
+    &table.rows[row].cells[index]
+}
+
+#[test]
+fn the_sample_vcard_file_reads_all_five_cards() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/samples/contacts.vcf"
+    ))
+    .unwrap();
+    let table = read(&bytes, Some("contacts.vcf"), &ReadOptions::default()).unwrap();
+    assert_eq!(table.format, Format::Vcard);
+    assert!(table.header);
+    assert_eq!(table.columns[..3], ["first_name", "middle_name", "last_name"]);
+    assert_eq!(table.rows.len(), 5);
+    assert!(table.rows.iter().all(|r| r.error.is_none()), "{:?}", table.rows);
+    assert_eq!(table.rows[0].line, 1);
+    // 1: vCard 2.1, quoted-printable UTF-8 with soft line breaks, bare type parameters.
+    assert_eq!(cell(&table, 0, "last_name"), "Петров");
+    assert_eq!(cell(&table, 0, "first_name"), "Иван");
+    assert_eq!(cell(&table, 0, "middle_name"), "Сергеевич");
+    assert_eq!(cell(&table, 0, "company_id"), "ООО «Ромашка»");
+    assert_eq!(cell(&table, 0, "post"), "Директор");
+    assert_eq!(
+        cell(&table, 0, "phones"),
+        "+79161234567 (mobile) ::: +74957654321 (work)"
+    );
+    assert_eq!(cell(&table, 0, "emails"), "i.petrov@romashka.example (work)");
+    assert_eq!(
+        cell(&table, 0, "comments"),
+        "Позвонить после обеда.\nОбсудить договор поставки №17 и график отгрузок на следующий квартал."
+    );
+    // 2: vCard 3.0, escapes and a folded note.
+    assert_eq!(cell(&table, 1, "first_name"), "Anna-Maria");
+    assert_eq!(cell(&table, 1, "last_name"), "O'Neil");
+    assert_eq!(cell(&table, 1, "company_id"), "Acme Widgets Ltd");
+    assert_eq!(cell(&table, 1, "post"), "Head of Procurement");
+    assert_eq!(cell(&table, 1, "emails"), "anna.oneil@acme.example (work)");
+    assert_eq!(cell(&table, 1, "phones"), "+44 20 7946 0958 (work)");
+    assert_eq!(cell(&table, 1, "address.street"), "221B Baker Street");
+    assert_eq!(cell(&table, 1, "address.city"), "London");
+    assert_eq!(cell(&table, 1, "address.postal_code"), "NW1 6XE");
+    assert_eq!(cell(&table, 1, "address.country"), "United Kingdom");
+    assert_eq!(cell(&table, 1, "birthdate"), "1975-11-02");
+    assert_eq!(cell(&table, 1, "websites"), "https://acme.example (work)");
+    assert_eq!(
+        cell(&table, 1, "comments"),
+        "Prefers email, no calls before 10am; met at Expo 2024.\nFollow up in May."
+    );
+    // 3: vCard 4.0, tel: URIs, PREF, quoted TYPE lists, an escaped comma in ORG, no birth year.
+    assert_eq!(cell(&table, 2, "company_id"), "Café Dupont & Fils, SARL");
+    assert_eq!(cell(&table, 2, "post"), "Gérant");
+    assert_eq!(
+        cell(&table, 2, "phones"),
+        "+33-6-12-34-56-78 (mobile) ::: +33-1-42-00-00-00 ext. 12 (work)"
+    );
+    assert_eq!(
+        cell(&table, 2, "emails"),
+        "jl.dupont@example.fr (home) ::: jean-luc@cafe-dupont.example (work)"
+    );
+    assert_eq!(cell(&table, 2, "address.street"), "12 rue de Rivoli");
+    assert_eq!(cell(&table, 2, "address.region"), "Île-de-France");
+    assert_eq!(cell(&table, 2, "birthdate"), "");
+    // 4: vCard 3.0 folded in the middle of UTF-8 text, escaped commas in the street.
+    assert_eq!(cell(&table, 3, "first_name"), "Ольга");
+    assert_eq!(cell(&table, 3, "last_name"), "Кузнецова");
+    assert_eq!(cell(&table, 3, "company_id"), "Кофейня «Зерно»");
+    assert_eq!(cell(&table, 3, "phones"), "+7 921 555-12-34 (mobile)");
+    assert_eq!(
+        cell(&table, 3, "address.street"),
+        "Большая Морская ул., д. 38, литера А, помещение 12-Н"
+    );
+    assert_eq!(cell(&table, 3, "address.city"), "Санкт-Петербург");
+    assert_eq!(cell(&table, 3, "address.country"), "Россия");
+    assert_eq!(
+        cell(&table, 3, "comments"),
+        "Клиент с 2019 года. Заказывает кофе и чай ежемесячно, оплата по счёту в течение 5 банковских дней; \
+         просит присылать закрывающие документы через ЭДО и дублировать на почту бухгалтерии."
+    );
+    // 5: Apple, itemN groups and labels, several TEL/EMAIL types, a social profile.
+    assert_eq!(cell(&table, 4, "last_name"), "Müller");
+    assert_eq!(cell(&table, 4, "company_id"), "Müller & Söhne GmbH");
+    assert_eq!(
+        cell(&table, 4, "phones"),
+        "+49 171 2345678 (mobile) ::: +49 30 1234567 (work) ::: +49 30 1234568 (fax) ::: +49 30 7654321 (home) ::: +49 30 1234500 (work)"
+    );
+    assert_eq!(
+        cell(&table, 4, "emails"),
+        "k.mueller@example.de (work) ::: klaus.mueller@mail.example (home) ::: einkauf@mueller-soehne.example (work)"
+    );
+    assert_eq!(
+        cell(&table, 4, "websites"),
+        "https://www.linkedin.com/in/klaus-mueller-example (other)"
+    );
+    assert_eq!(cell(&table, 4, "address.street"), "Friedrichstraße 100");
+}
+
+#[test]
+fn vcard_21_in_windows_1251_and_lf_folding_are_read() {
+    let card = "BEGIN:VCARD\nVERSION:2.1\nN;CHARSET=WINDOWS-1251:Смирнов;Пётр\nTEL;HOME:8 812 123-45-67\n\
+TEL;FAX:+7 812 000-00-00\nTEL;PAGER:12345\nNOTE;ENCODING=QUOTED-PRINTABLE;CHARSET=windows-1251:=CF=F0=E8=E2=E5=F2=\n=21\nEND:VCARD\n\
+BEGIN:VCARD\nVERSION:3.0\nFN:Long\n Name\nEMAIL;TYPE=HOME:a@b.example\nX-SKYPE:long.name\nIMPP:tg:longname\nEND:VCARD\n";
+    let bytes = WINDOWS_1251.encode(card).0;
+    let table = read(&bytes, Some("old-phone.vcf"), &ReadOptions::default()).unwrap();
+    assert_eq!(table.encoding.as_deref(), Some("windows-1251"));
+    assert_eq!(table.rows.len(), 2);
+    assert_eq!(cell(&table, 0, "last_name"), "Смирнов");
+    assert_eq!(cell(&table, 0, "first_name"), "Пётр");
+    assert_eq!(
+        cell(&table, 0, "phones"),
+        "8 812 123-45-67 (home) ::: +7 812 000-00-00 (fax) ::: 12345 (pager)"
+    );
+    assert_eq!(cell(&table, 0, "comments"), "Привет!");
+    assert_eq!(cell(&table, 1, "first_name"), "LongName");
+    assert_eq!(cell(&table, 1, "emails"), "a@b.example (home)");
+    assert_eq!(
+        cell(&table, 1, "messengers"),
+        "long.name (skype) ::: longname (telegram)"
+    );
+}
+
+#[test]
+fn broken_vcards_are_row_errors_and_a_file_without_cards_is_refused() {
+    let text = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Good;One\r\nEND:VCARD\r\n\
+BEGIN:VCARD\r\nVERSION:3.0\r\nN:Broken;Fold\r\nNOTE:a long note that was folded\r\nwithout the leading space\r\nEND:VCARD\r\n\
+BEGIN:VCARD\r\nVERSION:3.0\r\nN:Never;Ended\r\n\
+BEGIN:VCARD\r\nVERSION:3.0\r\nN:Last;Card\r\n";
+    let table = read(text.as_bytes(), None, &ReadOptions::default()).unwrap();
+    assert_eq!(table.format, Format::Vcard);
+    assert_eq!(table.rows.len(), 4);
+    assert!(table.rows[0].error.is_none());
+    assert_eq!(cell(&table, 0, "last_name"), "Good");
+    assert!(
+        table.rows[1].error.as_deref().unwrap().contains("line 9"),
+        "{:?}",
+        table.rows[1].error
+    );
+    assert_eq!(cell(&table, 1, "last_name"), "Broken");
+    assert!(table.rows[2].error.as_deref().unwrap().contains("END:VCARD"));
+    assert_eq!(table.rows[2].line, 11);
+    assert!(table.rows[3].error.as_deref().unwrap().contains("END:VCARD"));
+    let vcard = ReadOptions {
+        format: Some(Format::Vcard),
+        ..Default::default()
+    };
+    assert_eq!(
+        invalid(read(b"just some text\n", None, &vcard)),
+        [("file".into(), "empty".into())]
+    );
+}

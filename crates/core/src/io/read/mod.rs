@@ -1,9 +1,12 @@
 //! The file readers behind [`crate::io::read()`]: format detection, then [`decode`] (text
-//! encodings), [`csv`], and the 422 helpers they share.
+//! encodings), [`csv`], [`xlsx`], [`vcard`], the header and ragged-row logic they share ([`rows`]) and
+//! their 422 helper.
 
 pub mod csv;
 pub mod decode;
 pub mod rows;
+pub mod vcard;
+pub mod xlsx;
 
 use super::{Format, ReadOptions, Table};
 use crate::error::{CoreError, FieldErrors};
@@ -12,11 +15,8 @@ use crate::error::{CoreError, FieldErrors};
 pub fn table(bytes: &[u8], file_name: Option<&str>, options: &ReadOptions) -> Result<Table, CoreError> {
     match options.format.unwrap_or_else(|| detect(bytes, file_name)) {
         Format::Csv => csv::read(bytes, file_name, options),
-        Format::Xlsx | Format::Vcard => Err(invalid(
-            "file",
-            "unsupported_format",
-            "this file format is not read yet",
-        )),
+        Format::Xlsx => xlsx::read(bytes, options),
+        Format::Vcard => vcard::read(bytes, options),
     }
 }
 
