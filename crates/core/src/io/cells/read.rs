@@ -517,7 +517,7 @@ pub fn date(text: &str) -> Option<String> {
 /// A time as RFC 3339: as given, or `YYYY-MM-DD[ HH:MM[:SS]]` taken as UTC.
 pub fn datetime(text: &str) -> Option<String> {
     let text = text.trim();
-    if crate::records::values::parse_datetime(text).is_ok() {
+    if text.len() > 10 && crate::records::values::parse_datetime(text).is_ok() {
         return Some(text.to_string());
     }
     let (day, time) = text.split_once([' ', 'T']).unwrap_or((text, "00:00:00"));
