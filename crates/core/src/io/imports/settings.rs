@@ -110,10 +110,8 @@ pub fn parse_mapping(def: &EntityDef, columns: usize, value: &Json) -> Result<Ve
         if type_column.is_some_and(|c| c >= columns || list.is_none()) {
             errors.push(at("type_column"), "invalid_choice", "not a column of this file");
         }
-        let key = match resolved.part {
-            Some(part) => format!("{}.{part}", resolved.field.name),
-            None => resolved.field.name.clone(),
-        };
+        // The key as given (a contact's `company_id` stays the alias the files and exports use).
+        let key = field.to_string();
         if list.is_none() && out.iter().any(|t: &Target| t.field == key) {
             errors.push(at("field"), "duplicate", format!("{key:?} is mapped twice"));
         }
