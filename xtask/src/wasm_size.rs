@@ -1,4 +1,4 @@
-//! The components' size budget: no component over 1 MiB (`reports` 2.5 MiB, below) once stripped of custom sections
+//! The components' size budget: no component over 1 MiB (`reports` 2.5 MiB, `imports` 2 MiB, below) once stripped of custom sections
 //! (names, producers), as `wasm-tools strip --all` leaves it. Checked by `cargo xtask test`
 //! after the build; `cargo xtask sizes` prints every component's figures.
 //!
@@ -18,7 +18,10 @@ pub const BUDGET: usize = 1 << 20;
 /// engine (every entity's fields, the list filter parser, the compiler, time-zone buckets) and
 /// an XLSX writer (`rust_xlsxwriter` with its zip and deflate, about 0.85 MB of it): 2.2 MiB.
 /// Moving the XLSX download to the export component of issue 18 brings it to about 1.4 MiB.
-const LARGER: &[(&str, usize)] = &[("reports", 5 << 19)];
+/// `imports` reads every file an import takes (CSV in any encoding with `encoding_rs`'s
+/// tables, XLSX with `calamine` and its zip and deflate, vCard) beside the record engine:
+/// 1.56 MiB, budget 2 MiB.
+const LARGER: &[(&str, usize)] = &[("reports", 5 << 19), ("imports", 4 << 19)];
 
 /// The budget of component `name`.
 pub fn budget(name: &str) -> usize {
