@@ -7,10 +7,12 @@
 //!
 //! [`cells`] is the one flat form of a record every file format shares (column keys, en/ru
 //! header labels, the cell conventions): `cells::write` renders records into it for exports.
-//! [`export`] writes any list as CSV, Outlook CSV, vCard or XLSX, page by page.
+//! [`export`] writes any list as CSV, Outlook CSV, vCard or XLSX, page by page; [`imports`]
+//! runs an import job (upload, mapping, dry run, steps, rollback) through the record engine.
 
 pub mod cells;
 pub mod export;
+pub mod imports;
 pub mod mapping;
 pub mod read;
 

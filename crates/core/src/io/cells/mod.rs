@@ -1,9 +1,11 @@
 //! The flat form of a record shared by every file format: a column per field (a column per
 //! part of a compound field), keyed by the field's API name and labelled in the caller's
-//! language, and the cell conventions of `/work/io-contract.md` (decimals `1250.00`, dates
+//! language, and the cell conventions of the import/export contract (decimals `1250.00`, dates
 //! `YYYY-MM-DD`, booleans `yes`/`no`, enumerations by code, typed lists `value (type)` joined
-//! with ` ::: `, users by name, references by title). `write` renders records into it.
+//! with ` ::: `, users by name, references by title). `write` renders records into it
+//! (exports); `read` turns a mapped row of text cells into the record engine's JSON (imports).
 
+pub mod read;
 pub mod write;
 
 /// What joins several values in one cell (Google's separator).
