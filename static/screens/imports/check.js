@@ -24,7 +24,7 @@ export default async function checkStep({ navigate }, imp) {
   function row(r) {
     const errors = (r.errors || []).map((e) => (e.field ? `${e.field}: ${e.message || e.code}` : e.message || e.code));
     return html`<tr class=${`outcome-${r.action}`}>
-      <th scope="row">${t("imports.line", { row: r.row })}</th>
+      <th scope="row">${t("imports.line", { row: r.line ?? r.row })}</th>
       <td data-label=${t("imports.outcome")}>${label("imports.action", r.action)}</td>
       <td data-label=${t("imports.record")}>${r.record_id ? html`<a href=${`/${resource}/${r.record_id}`}>#${r.record_id}</a>` : null}</td>
       <td data-label=${t("imports.messages")}>${errors.join("; ")}</td>

@@ -40,7 +40,7 @@ function running(ctx, imp, start) {
     const rows = state.rows ?? total;
     bar.max = Math.max(rows, 1);
     bar.value = state.position ?? 0;
-    line.textContent = `${t("imports.progress", { position: state.position ?? 0, count: rows })} ${countsText(state.counts)}`;
+    line.textContent = `${t("imports.progress", { position: state.position ?? 0, count: rows })}: ${countsText(state.counts)}`;
   }
 
   async function stop() {
@@ -133,8 +133,12 @@ function result(ctx, imp) {
   const tone = imp.status === "done" ? "ok" : "warn";
   return frame(imp, "run", html`<div class="import-result stack">
     <p class=${`notice ${tone}`}>${label("imports.status", imp.status)}</p>
+    <div class="field"><label for="import-progress">${t("imports.progress_label")}</label>
+      <progress id="import-progress" max=${Math.max(imp.rows ?? 0, 1)} value=${imp.position ?? 0}></progress>
+      <p class="count">${t("imports.progress", { position: imp.position ?? 0, count: imp.rows ?? 0 })}</p></div>
     <ul class="plain counts" aria-label=${t("imports.result")}>
       ${["created", "updated", "skipped", "failed"].map((k) => html`<li>${t(`imports.count.${k}`, { count: counts[k] ?? 0 })}</li>`)}
+      ${["removed", "kept"].map((k) => (imp[k] ? html`<li>${t(`imports.count.${k}`, { count: imp[k] })}</li>` : null))}
     </ul>
     <div class="actions">
       ${(counts.failed ?? 0) > 0
