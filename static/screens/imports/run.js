@@ -56,10 +56,10 @@ function running(ctx, imp, start) {
     error.hidden = true;
     try {
       for (;;) {
-        // Leaving the page stops driving; the import stays resumable ("continue" on return).
-        if (!bar.isConnected) return;
         if (stopping) return await stop();
         const answer = await api(`/api/imports/${imp.id}/step`, { method: "POST" });
+        // Leaving the page stops driving; the import stays resumable ("continue" on return).
+        if (!bar.isConnected) return;
         show(answer);
         if (answer.status !== "running") break;
       }
@@ -91,7 +91,8 @@ function running(ctx, imp, start) {
     }
   });
   show(imp);
-  if (start) queueMicrotask(drive);
+  // After the page is on screen (the screen function returns first).
+  if (start) setTimeout(drive, 0);
   return frame(imp, "run", html`<div class="import-run stack">
     <div class="field"><label for="import-progress">${t("imports.progress_label")}</label>${bar}</div>
     ${line}
@@ -117,7 +118,8 @@ function result(ctx, imp) {
       for (;;) {
         const answer = await api(`/api/imports/${imp.id}/rollback`, { method: "POST" });
         const status = answer?.status ?? (await api(`/api/imports/${imp.id}`)).status;
-        if (status !== "rolling_back" || !undo.isConnected) break;
+        if (!undo.isConnected) return;
+        if (status !== "rolling_back") break;
       }
       announce(t("imports.rolled_back"));
       again(ctx, imp);
