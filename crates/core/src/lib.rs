@@ -17,6 +17,7 @@ pub mod error;
 pub mod fingerprint;
 pub mod idempotency;
 pub mod intake;
+pub mod io;
 pub mod kv;
 pub mod migrate;
 pub mod orders;
