@@ -15,6 +15,7 @@ mod fuzz;
 mod hardening;
 mod health;
 mod helpers;
+mod imports;
 mod intake;
 mod money;
 mod orders;

@@ -28,7 +28,7 @@ pub fn guess(def: &EntityDef, columns: &[String]) -> Vec<Target> {
                 .iter()
                 .find(|f| f.name == h || norm(&f.label.0) == h || norm(&f.label.1) == h)
                 .map(|f| f.name.clone())
-                .or_else(|| h.starts_with("address.").then(|| h.clone()))
+                .or_else(|| crate::io::cells::read::resolve(def, &h).map(|_| h.clone()))
                 .map(|field| Target {
                     column,
                     field,

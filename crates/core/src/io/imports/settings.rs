@@ -201,7 +201,7 @@ pub fn merge_read_settings(
 /// The detected JSON of a table.
 pub fn detected_json(table: &Table) -> Json {
     json!({
-        "format": match table.format { Format::Csv => "csv", Format::Xlsx => "xlsx", Format::Vcard => "vcard" },
+        "format": table.format.as_str(),
         "encoding": table.encoding,
         "delimiter": table.delimiter.map(|d| d.to_string()),
         "header": table.header,
@@ -253,11 +253,10 @@ pub fn update(db: &dyn Db, caller: &Caller, id: i64, body: &Json, if_match: Opti
                 Vec::new()
             }),
         };
-        errors.into_result()?;
         let settings = Json::Object(settings);
         let mut detected = import.detected.clone();
         let mut rows = import.rows;
-        let reread = !read_given.is_empty() && settings != import.settings;
+        let reread = errors.is_empty() && !read_given.is_empty() && settings != import.settings;
         let mut columns = import.columns();
         if reread {
             let bytes = files::load_file(db, id)?;
@@ -270,10 +269,14 @@ pub fn update(db: &dyn Db, caller: &Caller, id: i64, body: &Json, if_match: Opti
             columns = table.columns.clone();
         }
         let mapping = match body.get("mapping") {
-            Some(value) => parse_mapping(&def, columns.len(), value).map_err(CoreError::Validation)?,
+            Some(value) => parse_mapping(&def, columns.len(), value).unwrap_or_else(|e| {
+                errors.0.extend(e.0);
+                Vec::new()
+            }),
             None if reread && columns != import.columns() => crate::io::mapping::guess(&def, &columns),
             None => import.mapping.clone(),
         };
+        errors.into_result()?;
         db.execute(
             "UPDATE imports SET settings = ?, detected = ?, rows = ?, mapping = ?, duplicate_mode = ?, match_by = ?, \
              version = version + 1, updated_at = ? WHERE id = ?",
@@ -294,12 +297,7 @@ pub fn update(db: &dyn Db, caller: &Caller, id: i64, body: &Json, if_match: Opti
 
 /// The format reading found (kept when the file is read again).
 pub fn format_of(detected: &Json) -> Option<Format> {
-    match detected["format"].as_str()? {
-        "csv" => Some(Format::Csv),
-        "xlsx" => Some(Format::Xlsx),
-        "vcard" => Some(Format::Vcard),
-        _ => None,
-    }
+    Format::parse(detected["format"].as_str()?)
 }
 
 /// Whether an import is in a state that takes steps.
