@@ -38,11 +38,9 @@ fn wizard(lang: &str, locale: &str, width: u32, height: u32) {
     let import: &Value = &items[0];
     assert_eq!(import["file_name"], "контакты.csv");
     assert_eq!(import["status"], "rolled_back", "{import}");
-    assert_eq!(
-        import["counts"],
-        json!({"created": 2, "updated": 0, "skipped": 0, "failed": 1}),
-        "{import}"
-    );
+    for (count, expected) in [("created", 2), ("updated", 0), ("skipped", 0), ("failed", 1)] {
+        assert_eq!(import["counts"][count], expected, "{count}: {import}");
+    }
     assert_eq!(import["position"], 3);
     let mapping = import["mapping"].as_array().cloned().unwrap_or_default();
     assert!(

@@ -9,7 +9,7 @@ export default {
   "nav.activities": "Activities",
   "nav.products": "Products",
   "nav.reports": "Reports",
-  "nav.imports": "Import",
+  "nav.imports": "Imports",
   "nav.settings": "Settings",
   "new.leads": "New lead",
   "new.contacts": "New contact",

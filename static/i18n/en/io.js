@@ -107,6 +107,7 @@ export default {
   "imports.count.updated": "Updated: {count}",
   "imports.count.skipped": "Skipped: {count}",
   "imports.count.failed": "Rejected: {count}",
+  "imports.count.linked_created": "Linked records created (companies named in the file): {count}",
   "imports.count.removed": "Deleted by the roll back: {count}",
   "imports.count.kept": "Kept (could not be deleted): {count}",
   "imports.rejected": "Download the rejected rows (CSV)",

@@ -111,7 +111,7 @@ export default {
   "list.search": "Поиск: {what}",
   "list.search_button": "Найти",
   "list.columns": "Столбцы",
-  "list.import": "Импорт",
+  "list.import": "Импортировать",
   "list.record": "Запись",
   "views.label": "Представление",
   "views.all": "Все записи",

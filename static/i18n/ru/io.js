@@ -107,6 +107,7 @@ export default {
   "imports.count.updated": "Обновлено: {count}",
   "imports.count.skipped": "Пропущено: {count}",
   "imports.count.failed": "Отклонено: {count}",
+  "imports.count.linked_created": "Создано связанных записей (компании из файла): {count}",
   "imports.count.removed": "Удалено откатом: {count}",
   "imports.count.kept": "Оставлено (удалить нельзя): {count}",
   "imports.rejected": "Скачать отклонённые строки (CSV)",

@@ -140,6 +140,7 @@ function result(ctx, imp) {
       <p class="count">${t("imports.progress", { position: imp.position ?? 0, count: imp.rows ?? 0 })}</p></div>
     <ul class="plain counts" aria-label=${t("imports.result")}>
       ${["created", "updated", "skipped", "failed"].map((k) => html`<li>${t(`imports.count.${k}`, { count: counts[k] ?? 0 })}</li>`)}
+      ${counts.linked_created ? html`<li>${t("imports.count.linked_created", { count: counts.linked_created })}</li>` : null}
       ${["removed", "kept"].map((k) => (imp[k] ? html`<li>${t(`imports.count.${k}`, { count: imp[k] })}</li>` : null))}
     </ul>
     <div class="actions">
