@@ -96,7 +96,7 @@ export default async function mappingStep({ navigate }, imp) {
       <th scope="row">${name}</th>
       <td data-label=${t("imports.example")}>${sample(imp, column)}</td>
       <td data-label=${t("imports.field")}>${field}${error}</td>
-      <td data-label=${t("imports.type")}>${typeBox}</td>
+      <td class="type" data-label=${t("imports.type")}>${typeBox}</td>
     </tr>`;
   });
   countMapped();
