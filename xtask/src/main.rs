@@ -12,6 +12,7 @@
 //!   `cargo xtask bench reports`: only the funnel and the reports over a year of a million deals.
 //!   `cargo xtask bench intake`: only web-form submissions against their native floor.
 //!   `cargo xtask bench orders`: only store orders (20-item deliveries) against their native floor.
+//!   `cargo xtask bench imports`: only a 100,000-row contact CSV through the import steps.
 //!   `cargo xtask bench deploy`: each endpoint's cost pooled, on Spin's fresh connections and
 //!   with a remote database's round trip per statement, with its statements per request.
 //!   `cargo xtask bench startup`: a restart's first answer, with the app and with more
@@ -35,6 +36,7 @@ mod deals_bench;
 mod deploy_bench;
 mod intake_bench;
 mod invariants;
+mod io_bench;
 mod orders_bench;
 mod records_bench;
 mod reliability;
@@ -79,6 +81,7 @@ fn run() -> anyhow::Result<()> {
         Some("bench") if args.get(1).map(String::as_str) == Some("deals") => deals_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("intake") => intake_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("orders") => orders_bench::run(&root),
+        Some("bench") if args.get(1).map(String::as_str) == Some("imports") => io_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("ui") => ui_bench::run(&root),
         Some("bench") if args.get(1).map(String::as_str) == Some("reports") => match args.get(2).map(String::as_str) {
             Some("plans") => reports_bench::plans(&root),
@@ -94,7 +97,7 @@ fn run() -> anyhow::Result<()> {
         Some("bench") => bench::run(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | reports | intake | orders | ui | deploy | startup [--host PATH]] | reliability | sizes"
+                "usage: cargo xtask up [--listen 127.0.0.1:3000] [--state-dir .spin] | test | bench [acl | records | deals | reports | intake | orders | imports | ui | deploy | startup [--host PATH]] | reliability | sizes"
             );
             std::process::exit(2);
         }

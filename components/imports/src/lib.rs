@@ -46,7 +46,11 @@ fn upload(cx: &Cx) -> Answer {
     let body = cx.request.body();
     let content_type = cx.header("content-type");
     let multipart = multipart::is_multipart(content_type);
-    let limit = if multipart { MAX_FILE_BYTES + MULTIPART_SLACK } else { MAX_FILE_BYTES };
+    let limit = if multipart {
+        MAX_FILE_BYTES + MULTIPART_SLACK
+    } else {
+        MAX_FILE_BYTES
+    };
     if body.len() > limit {
         return Err(CoreError::TooLarge { limit: MAX_FILE_BYTES }.into());
     }
@@ -110,17 +114,26 @@ fn dry_run(cx: &Cx) -> Answer {
 fn step(cx: &Cx) -> Answer {
     let [rows] = numbers(cx, ["rows"])?;
     let me = cx.signed_in()?;
-    Ok(record_response(200, &imports::step(&me.db, &me.caller, cx.id("id")?, rows)?))
+    Ok(record_response(
+        200,
+        &imports::step(&me.db, &me.caller, cx.id("id")?, rows)?,
+    ))
 }
 
 fn cancel(cx: &Cx) -> Answer {
     let me = cx.signed_in()?;
-    Ok(record_response(200, &imports::cancel(&me.db, &me.caller, cx.id("id")?)?))
+    Ok(record_response(
+        200,
+        &imports::cancel(&me.db, &me.caller, cx.id("id")?)?,
+    ))
 }
 
 fn rollback(cx: &Cx) -> Answer {
     let me = cx.signed_in()?;
-    Ok(record_response(200, &imports::rollback(&me.db, &me.caller, cx.id("id")?)?))
+    Ok(record_response(
+        200,
+        &imports::rollback(&me.db, &me.caller, cx.id("id")?)?,
+    ))
 }
 
 fn rejected(cx: &Cx) -> Answer {

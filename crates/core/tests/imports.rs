@@ -85,7 +85,10 @@ fn a_file_becomes_records_through_steps_with_their_timeline() {
     assert_eq!(done["counts"]["created"], 25);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM contacts"), 25);
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM timeline WHERE entity = 'contact' AND kind = 'imported'"),
+        count(
+            &db,
+            "SELECT COUNT(*) FROM timeline WHERE entity = 'contact' AND kind = 'imported'"
+        ),
         25
     );
     let payload: Value = serde_json::from_str(
@@ -99,11 +102,17 @@ fn a_file_becomes_records_through_steps_with_their_timeline() {
     assert_eq!(payload["file_name"], "clients.csv");
     // The records went through the engine: normalised channels, the caller as responsible.
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM record_channels WHERE entity = 'contact' AND kind = 'phone'"),
+        count(
+            &db,
+            "SELECT COUNT(*) FROM record_channels WHERE entity = 'contact' AND kind = 'phone'"
+        ),
         25
     );
     assert_eq!(
-        count(&db, &format!("SELECT COUNT(*) FROM contacts WHERE responsible_id = {}", admin.user_id)),
+        count(
+            &db,
+            &format!("SELECT COUNT(*) FROM contacts WHERE responsible_id = {}", admin.user_id)
+        ),
         25
     );
     // A step after the end changes nothing.
@@ -163,11 +172,19 @@ fn duplicates_are_skipped_updated_or_created() {
         let import = patch(&db, &admin, &import, json!({"duplicate_mode": mode})).expect("patch");
         let dry = imports::dry_run(&db, &admin, id(&import), None, None).expect("dry run");
         assert_eq!(dry["counts"]["created"], created, "{mode}: {dry}");
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM contacts"), 1, "a dry run writes nothing");
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM contacts"),
+            1,
+            "a dry run writes nothing"
+        );
         let (done, _) = run_all(&db, &admin, id(&import), 100);
         let counts = &done["counts"];
         assert_eq!(
-            (counts["created"].clone(), counts["updated"].clone(), counts["skipped"].clone()),
+            (
+                counts["created"].clone(),
+                counts["updated"].clone(),
+                counts["skipped"].clone()
+            ),
             (json!(created), json!(updated), json!(skipped)),
             "{mode}: {done}"
         );
@@ -178,7 +195,10 @@ fn duplicates_are_skipped_updated_or_created() {
             assert_eq!(old["post"], "Boss");
             assert_eq!(old["version"], 2);
             assert_eq!(
-                count(&db, "SELECT COUNT(*) FROM timeline WHERE kind = 'imported' AND payload LIKE '%updated%'"),
+                count(
+                    &db,
+                    "SELECT COUNT(*) FROM timeline WHERE kind = 'imported' AND payload LIKE '%updated%'"
+                ),
                 2
             );
         } else {
@@ -195,12 +215,24 @@ fn a_match_by_a_chosen_field() {
     service::create(&db, &admin, &def, &json!({"title": "Acme"})).expect("acme");
     let import = upload(&db, &admin, "companies", "title,comments\nAcme,updated\nGlobex,new\n");
     let bad = patch(&db, &admin, &import, json!({"match_by": ["no_such_field"]}));
-    assert_eq!(errors(bad), vec![("match_by".to_string(), "invalid_choice".to_string())]);
-    let import = patch(&db, &admin, &import, json!({"match_by": ["title"], "duplicate_mode": "update"})).expect("patch");
+    assert_eq!(
+        errors(bad),
+        vec![("match_by".to_string(), "invalid_choice".to_string())]
+    );
+    let import = patch(
+        &db,
+        &admin,
+        &import,
+        json!({"match_by": ["title"], "duplicate_mode": "update"}),
+    )
+    .expect("patch");
     let (done, _) = run_all(&db, &admin, id(&import), 100);
     assert_eq!(done["counts"]["updated"], 1, "{done}");
     assert_eq!(done["counts"]["created"], 1, "{done}");
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM companies WHERE comments = 'updated'"), 1);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM companies WHERE comments = 'updated'"),
+        1
+    );
 }
 
 #[test]
@@ -217,7 +249,11 @@ fn a_failed_step_changes_nothing_and_the_resume_is_exact() {
     .expect("trigger");
     let failed = imports::step(&db, &admin, id(&import), Some(10));
     assert!(matches!(failed, Err(CoreError::Internal(_))), "{failed:?}");
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM contacts"), 10, "the failed step wrote nothing");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM contacts"),
+        10,
+        "the failed step wrote nothing"
+    );
     let after = imports::get(&db, &admin, id(&import)).expect("get");
     assert_eq!(after["position"], 10);
     assert_eq!(after["counts"], first["counts"]);
@@ -246,16 +282,27 @@ fn rejected_rows_leave_nothing_behind_and_download_as_csv() {
     assert_eq!(done["counts"]["created"], 1, "{done}");
     assert_eq!(done["counts"]["failed"], 3, "{done}");
     assert_eq!(done["counts"]["linked_created"], 0, "{done}");
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM companies"), 0, "the refused row's company is gone");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM companies"),
+        0,
+        "the refused row's company is gone"
+    );
     let (bytes, name) = imports::rejected::csv(&db, &admin, id(&import)).expect("csv");
     assert_eq!(name, "clients-rejected.csv");
     let text = String::from_utf8(bytes).expect("utf-8");
     assert!(text.starts_with('\u{feff}'));
     let lines: Vec<&str> = text.trim_start_matches('\u{feff}').split("\r\n").collect();
-    assert_eq!(lines[0], "first_name,last_name,emails,company_id,responsible_id,Row,Error");
+    assert_eq!(
+        lines[0],
+        "first_name,last_name,emails,company_id,responsible_id,Row,Error"
+    );
     assert_eq!(lines.len(), 5, "{text}");
     assert!(lines[1].starts_with(",,,Ghost Ltd,,3,last_name:"), "{}", lines[1]);
-    assert!(lines[2].starts_with("Olga,Sidorova,not-an-email,,,4,emails"), "{}", lines[2]);
+    assert!(
+        lines[2].starts_with("Olga,Sidorova,not-an-email,,,4,emails"),
+        "{}",
+        lines[2]
+    );
     assert!(lines[3].contains("responsible_id: no active user"), "{}", lines[3]);
 }
 
@@ -334,7 +381,10 @@ fn settings_are_checked_and_frozen_once_started() {
     assert!(matches!(late, Err(CoreError::Conflict(_))), "{late:?}");
     let (_, _) = run_all(&db, &admin, id(&good), 10);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM contacts WHERE first_name IS NULL"), 3);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM contacts WHERE phones LIKE '%mobile%'"), 3);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM contacts WHERE phones LIKE '%mobile%'"),
+        3
+    );
 }
 
 #[test]
@@ -355,7 +405,10 @@ fn permissions_scope_imports() {
     assert!(matches!(refused, Err(CoreError::Forbidden)), "{refused:?}");
     let import = upload(&db, &head, "contacts", &contacts_csv(2));
     // Someone else's import is not there for the admin either.
-    assert!(matches!(imports::get(&db, &admin, id(&import)), Err(CoreError::NotFound)));
+    assert!(matches!(
+        imports::get(&db, &admin, id(&import)),
+        Err(CoreError::NotFound)
+    ));
     assert!(matches!(
         imports::step(&db, &admin, id(&import), None),
         Err(CoreError::NotFound)
@@ -367,7 +420,10 @@ fn permissions_scope_imports() {
     assert_eq!(done["counts"]["created"], 1, "{done}");
     assert_eq!(done["counts"]["failed"], 1, "{done}");
     assert_eq!(
-        count(&db, &format!("SELECT COUNT(*) FROM contacts WHERE responsible_id = {}", head.user_id)),
+        count(
+            &db,
+            &format!("SELECT COUNT(*) FROM contacts WHERE responsible_id = {}", head.user_id)
+        ),
         1
     );
     // Products: the head may read but not import them.
@@ -392,7 +448,10 @@ fn bad_uploads_are_named() {
             &db,
             &admin,
             &Upload {
-                settings: settings.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                settings: settings
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
                 part_file_name: None,
                 bytes,
             },

@@ -4,7 +4,7 @@
 //! enumerations by code or en/ru name, users by id, e-mail or exact name, typed lists as
 //! `value (type)` items split on ` ::: ` (phones and e-mails also on `,` and `;`), compound
 //! parts (`address.city`), and record references by id or exact title (a missing company is
-//! returned as [`Pending`], for the import to create). Google's leading `* ` primary marker is
+//! returned as [`Pending`], for the import to create: [`created_when_missing`]). Google's leading `* ` primary marker is
 //! dropped from values and labels.
 //!
 //! A cell that fits no convention is passed through as text, so the engine refuses it with its
@@ -111,6 +111,11 @@ impl<'a> Reader<'a> {
         self.records.insert((entity, title.trim().to_lowercase()), id);
     }
 
+    /// The id of a record remembered under `title` (created by an earlier row), if any.
+    pub fn remembered(&self, entity: &'static str, title: &str) -> Option<i64> {
+        self.records.get(&(entity, title.trim().to_lowercase())).copied()
+    }
+
     /// Reads one row's cells through the mapping. Field errors name the mapped field.
     pub fn read(&mut self, targets: &[Target], cells: &[String]) -> Result<ReadRow, CoreError> {
         let mut out = ReadRow::default();
@@ -181,9 +186,9 @@ impl<'a> Reader<'a> {
                     for part in parts {
                         match self.record(entity, part)? {
                             Some(id) => ids.push(json!(id)),
-                            None if *entity == "company" => out.pending.push(Pending {
+                            None if created_when_missing(entity) => out.pending.push(Pending {
                                 field: field.name.clone(),
-                                entity: "company",
+                                entity,
                                 title: part.to_string(),
                             }),
                             None => errors.push(
@@ -341,6 +346,12 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Whether a reference by a title no readable record has creates the record (companies: the
+/// entities whose title is a duplicate channel, so the next row naming it finds it).
+pub fn created_when_missing(entity: &str) -> bool {
+    EntityDef::builtin(entity).is_some_and(|def| def.traits.title_channel)
+}
+
 /// A cell's text trimmed, without Google's leading `* ` primary marker.
 pub fn clean(text: &str) -> &str {
     let text = text.trim();
@@ -495,7 +506,11 @@ pub fn date(text: &str) -> Option<String> {
     } else {
         return None;
     };
-    let year = if year < 100 { year + if year < 50 { 2000 } else { 1900 } } else { year };
+    let year = if year < 100 {
+        year + if year < 50 { 2000 } else { 1900 }
+    } else {
+        year
+    };
     Some(format!("{year:04}-{month:02}-{day:02}"))
 }
 
@@ -507,7 +522,11 @@ pub fn datetime(text: &str) -> Option<String> {
     }
     let (day, time) = text.split_once([' ', 'T']).unwrap_or((text, "00:00:00"));
     let day = date(day)?;
-    let time = if time.len() == 5 { format!("{time}:00") } else { time.to_string() };
+    let time = if time.len() == 5 {
+        format!("{time}:00")
+    } else {
+        time.to_string()
+    };
     Some(format!("{day}T{time}Z"))
 }
 

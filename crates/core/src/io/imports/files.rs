@@ -110,7 +110,12 @@ pub fn load_rows(db: &dyn Db, import_id: i64, from: i64, count: i64) -> Result<V
                 line: item[0].as_i64().unwrap_or_default(),
                 cells: item[1]
                     .as_array()
-                    .map(|cells| cells.iter().map(|c| c.as_str().unwrap_or_default().to_string()).collect())
+                    .map(|cells| {
+                        cells
+                            .iter()
+                            .map(|c| c.as_str().unwrap_or_default().to_string())
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 error: item[2].as_str().map(str::to_string),
             });

@@ -21,12 +21,18 @@ pub const ENTITIES: &[(&str, &str)] = &[
 
 /// The engine's name of an API entity name (`contacts` -> `contact`).
 pub fn entity_of(api: &str) -> Option<&'static str> {
-    ENTITIES.iter().find(|(plural, _)| *plural == api).map(|(_, name)| *name)
+    ENTITIES
+        .iter()
+        .find(|(plural, _)| *plural == api)
+        .map(|(_, name)| *name)
 }
 
 /// The API's name of an engine entity (`contact` -> `contacts`).
 pub fn api_name(entity: &str) -> &'static str {
-    ENTITIES.iter().find(|(_, name)| *name == entity).map_or("", |(plural, _)| plural)
+    ENTITIES
+        .iter()
+        .find(|(_, name)| *name == entity)
+        .map_or("", |(plural, _)| plural)
 }
 
 /// What an import did so far.
@@ -104,7 +110,11 @@ pub const COLUMNS: &str = "id, owner_id, entity, file_name, status, settings, de
 
 impl Import {
     fn from_row(row: &Row) -> Result<Import, CoreError> {
-        let json = |column: &str| -> Json { row.str(column).and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default() };
+        let json = |column: &str| -> Json {
+            row.str(column)
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or_default()
+        };
         let int = |column: &str| row.i64(column).unwrap_or_default();
         let entity = row.str("entity").unwrap_or_default();
         let entity = ENTITIES

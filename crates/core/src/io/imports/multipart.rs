@@ -31,7 +31,9 @@ pub fn parse<'b>(content_type: &str, body: &'b [u8]) -> Result<Form<'b>, CoreErr
         .split(';')
         .filter_map(|p| {
             let (k, v) = p.trim().split_once('=')?;
-            k.trim().eq_ignore_ascii_case("boundary").then(|| v.trim().trim_matches('"').to_string())
+            k.trim()
+                .eq_ignore_ascii_case("boundary")
+                .then(|| v.trim().trim_matches('"').to_string())
         })
         .next()
         .filter(|b| !b.is_empty())
@@ -60,7 +62,9 @@ pub fn parse<'b>(content_type: &str, body: &'b [u8]) -> Result<Form<'b>, CoreErr
         let param = |name: &str| -> Option<String> {
             disposition.split(';').skip(1).find_map(|p| {
                 let (k, v) = p.trim().split_once('=')?;
-                k.trim().eq_ignore_ascii_case(name).then(|| v.trim().trim_matches('"').to_string())
+                k.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| v.trim().trim_matches('"').to_string())
             })
         };
         let name = param("name").unwrap_or_default();

@@ -31,7 +31,11 @@ pub fn csv(db: &dyn Db, caller: &Caller, id: i64) -> Result<(Vec<u8>, String), C
             .map(|e| {
                 let field = e["field"].as_str().unwrap_or_default();
                 let message = e["message"].as_str().unwrap_or_default();
-                if field.is_empty() { message.to_string() } else { format!("{field}: {message}") }
+                if field.is_empty() {
+                    message.to_string()
+                } else {
+                    format!("{field}: {message}")
+                }
             })
             .collect::<Vec<_>>()
             .join("; ");
@@ -40,9 +44,19 @@ pub fn csv(db: &dyn Db, caller: &Caller, id: i64) -> Result<(Vec<u8>, String), C
         record.push(text);
         line(&mut out, &record);
     }
-    let stem = import.file_name.rsplit_once('.').map_or(import.file_name.as_str(), |(s, _)| s);
-    let stem: String = stem.chars().filter(|c| c.is_ascii_alphanumeric() || "-_".contains(*c)).collect();
-    let stem = if stem.trim().is_empty() { format!("import-{id}") } else { stem };
+    let stem = import
+        .file_name
+        .rsplit_once('.')
+        .map_or(import.file_name.as_str(), |(s, _)| s);
+    let stem: String = stem
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
+        .collect();
+    let stem = if stem.trim().is_empty() {
+        format!("import-{id}")
+    } else {
+        stem
+    };
     Ok((out.into_bytes(), format!("{stem}-rejected.csv")))
 }
 

@@ -15,7 +15,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::files::{self, StoredRow};
 use super::job::{self, Counts, Import};
-use super::matching;
+use super::matching::{self, Channels, Key};
 use super::settings::runnable;
 use crate::acl::{Action, Caller};
 use crate::db::{Db, DbError, Value, transaction};
@@ -49,15 +49,18 @@ pub fn step(db: &dyn Db, caller: &Caller, id: i64, rows: Option<i64>) -> Result<
         }
         let stored = files::load_rows(db, id, import.position, rows)?;
         let mut run = Run::new(db, caller, &def, &import, false);
-        for row in &stored {
-            run.row(row)?;
-        }
+        run.rows(&stored)?;
         run.flush()?;
         let counts = run.counts;
         drop(run);
         import.position += stored.len() as i64;
         import.counts = add(import.counts, counts);
-        import.status = if import.position >= import.rows { "done" } else { "running" }.into();
+        import.status = if import.position >= import.rows {
+            "done"
+        } else {
+            "running"
+        }
+        .into();
         job::save_progress(db, &import)?;
         import.version += 1;
         Ok(import.json(None))
@@ -66,26 +69,32 @@ pub fn step(db: &dyn Db, caller: &Caller, id: i64, rows: Option<i64>) -> Result<
 
 /// `POST /api/imports/<id>/dry-run[?offset=&limit=]`: what the rows would do, row by row, with
 /// the counts; writes nothing.
-pub fn dry_run(db: &dyn Db, caller: &Caller, id: i64, offset: Option<i64>, limit: Option<i64>) -> Result<Json, CoreError> {
+pub fn dry_run(
+    db: &dyn Db,
+    caller: &Caller,
+    id: i64,
+    offset: Option<i64>,
+    limit: Option<i64>,
+) -> Result<Json, CoreError> {
     let offset = offset.unwrap_or(0);
     let limit = limit.unwrap_or(100);
     if offset < 0 {
         return Err(CoreError::BadRequest("offset must not be negative".into()));
     }
     if !(1..=MAX_DRY_RUN_ROWS).contains(&limit) {
-        return Err(CoreError::BadRequest(format!("limit must be from 1 to {MAX_DRY_RUN_ROWS}")));
+        return Err(CoreError::BadRequest(format!(
+            "limit must be from 1 to {MAX_DRY_RUN_ROWS}"
+        )));
     }
     let result = transaction(db, |db| -> Result<(), DryRun> {
         let (import, def) = job::load(db, caller, id).map_err(DryRun::Failed)?;
         let stored = files::load_rows(db, id, offset, limit).map_err(DryRun::Failed)?;
         let mut run = Run::new(db, caller, &def, &import, true);
-        for row in &stored {
-            run.row(row).map_err(DryRun::Failed)?;
-        }
+        run.rows(&stored).map_err(DryRun::Failed)?;
         Err(DryRun::Done(json!({
             "id": import.id,
             "offset": offset,
-            "rows": run.outcomes,
+            "items": run.outcomes,
             "counts": run.counts.json(),
         })))
     });
@@ -140,6 +149,9 @@ pub fn refusal(error: &CoreError) -> Option<Json> {
     }
 }
 
+/// A record created for a row's reference: its entity, id and title.
+type Made = (&'static str, i64, String);
+
 /// A written record, for the import's log and timeline.
 struct Written {
     row: i64,
@@ -161,7 +173,8 @@ struct Run<'a> {
     written: Vec<Written>,
     rejected: Vec<(i64, i64, Vec<String>, Json)>,
     outcomes: Vec<Json>,
-    companies: Option<EntityDef>,
+    linked_defs: Vec<EntityDef>,
+    channels: Channels,
 }
 
 impl<'a> Run<'a> {
@@ -177,18 +190,50 @@ impl<'a> Run<'a> {
             written: Vec::new(),
             rejected: Vec::new(),
             outcomes: Vec::new(),
-            companies: None,
+            linked_defs: Vec::new(),
+            channels: Channels::default(),
         }
     }
 
-    /// One row: read, match, write, or reject.
-    fn row(&mut self, row: &StoredRow) -> Result<(), CoreError> {
-        if let Some(error) = &row.error {
-            return self.reject(row, json!([{ "field": "row", "code": "malformed", "message": error }]));
+    /// The rows in order: all read first (one pass of look-ups), their channels looked up in
+    /// a few statements, then each matched and written.
+    fn rows(&mut self, rows: &[StoredRow]) -> Result<(), CoreError> {
+        let mapping = &self.import.mapping;
+        let reads: Vec<Option<Result<ReadRow, CoreError>>> = rows
+            .iter()
+            .map(|row| row.error.is_none().then(|| self.reader.read(mapping, &row.cells)))
+            .collect();
+        let matching = self.import.duplicate_mode != "create";
+        let keys: Vec<Vec<Key>> = reads
+            .iter()
+            .map(|read| match read {
+                Some(Ok(read)) if matching => matching::keys(self.def, &self.import.match_by, &read.body),
+                _ => Vec::new(),
+            })
+            .collect();
+        if matching {
+            self.channels = Channels::load(self.db, self.def, &keys.concat())?;
         }
-        let read = match self.reader.read(&self.import.mapping, &row.cells) {
-            Ok(read) => read,
-            Err(e) => return self.refused(row, e),
+        for ((row, read), keys) in rows.iter().zip(reads).zip(keys) {
+            self.row(row, read, &keys)?;
+        }
+        Ok(())
+    }
+
+    /// One row: match, write, or reject.
+    fn row(
+        &mut self,
+        row: &StoredRow,
+        read: Option<Result<ReadRow, CoreError>>,
+        keys: &[Key],
+    ) -> Result<(), CoreError> {
+        let read = match (read, &row.error) {
+            (_, Some(error)) => {
+                return self.reject(row, json!([{ "field": "row", "code": "malformed", "message": error }]));
+            }
+            (Some(Ok(read)), None) => read,
+            (Some(Err(e)), None) => return self.refused(row, e),
+            (None, None) => return Err(CoreError::Internal("a row without its reading".into())),
         };
         if read.body.is_empty() && read.pending.is_empty() {
             return self.reject(
@@ -198,7 +243,15 @@ impl<'a> Run<'a> {
         }
         let found = match self.import.duplicate_mode.as_str() {
             "create" => None,
-            _ => matching::find(self.db, self.caller, self.def, &self.import.match_by, &read.body)?,
+            _ => matching::find(
+                self.db,
+                self.caller,
+                self.def,
+                &self.import.match_by,
+                &read.body,
+                &self.channels,
+                keys,
+            )?,
         };
         match (self.import.duplicate_mode.as_str(), found) {
             ("skip", Some((id, _))) => {
@@ -206,8 +259,8 @@ impl<'a> Run<'a> {
                 self.outcome(row, "skip", Some(id), None);
                 Ok(())
             }
-            ("update", Some((id, before))) => self.update(row, read, id, before),
-            _ => self.create(row, read),
+            ("update", Some((id, before))) => self.update(row, read, id, before, keys),
+            _ => self.create(row, read, keys),
         }
     }
 
@@ -239,41 +292,34 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn company_def(&mut self) -> Result<EntityDef, CoreError> {
-        if self.companies.is_none() {
-            self.companies = Some(EntityDef::load_for(self.db, self.caller, "company")?);
+    fn def_of(&mut self, entity: &'static str) -> Result<EntityDef, CoreError> {
+        if let Some(def) = self.linked_defs.iter().find(|d| d.name == entity) {
+            return Ok(def.clone());
         }
-        Ok(self.companies.clone().unwrap_or_else(|| self.def.clone()))
+        let def = EntityDef::load_for(self.db, self.caller, entity)?;
+        self.linked_defs.push(def.clone());
+        Ok(def)
     }
 
     /// Creates the records a row names that do not exist yet, puts their ids into the body.
-    fn create_pending(&mut self, db: &dyn Db, read: &mut ReadRow) -> Result<Vec<(i64, String)>, CoreError> {
+    fn create_pending(&mut self, db: &dyn Db, read: &mut ReadRow) -> Result<Vec<Made>, CoreError> {
         let mut made = Vec::new();
-        if read.pending.is_empty() {
-            return Ok(made);
-        }
-        let companies = self.company_def()?;
         for pending in &read.pending {
-            let record = service::create(db, self.caller, &companies, &json!({ "title": pending.title }))?;
-            let id = record["id"].as_i64().unwrap_or_default();
-            let multiple = self.def.field(&pending.field).is_some_and(|f| f.multiple);
-            let slot = read.body.entry(pending.field.clone()).or_insert(Json::Null);
-            if multiple {
-                if !slot.is_array() {
-                    *slot = json!([]);
-                }
-                if let Some(ids) = slot.as_array_mut() {
-                    ids.push(json!(id));
-                }
-            } else {
-                *slot = json!(id);
+            // A record an earlier row of the step created meanwhile.
+            if let Some(id) = self.reader.remembered(pending.entity, &pending.title) {
+                put_id(self.def, &mut read.body, &pending.field, id);
+                continue;
             }
-            made.push((id, pending.title.clone()));
+            let def = self.def_of(pending.entity)?;
+            let record = service::create(db, self.caller, &def, &json!({ "title": pending.title }))?;
+            let id = record["id"].as_i64().unwrap_or_default();
+            put_id(self.def, &mut read.body, &pending.field, id);
+            made.push((pending.entity, id, pending.title.clone()));
         }
         Ok(made)
     }
 
-    fn create(&mut self, row: &StoredRow, mut read: ReadRow) -> Result<(), CoreError> {
+    fn create(&mut self, row: &StoredRow, mut read: ReadRow, keys: &[Key]) -> Result<(), CoreError> {
         let def = self.def;
         let caller = self.caller;
         let result = if read.pending.is_empty() {
@@ -289,6 +335,7 @@ impl<'a> Run<'a> {
             Ok((record, made)) => {
                 let id = record["id"].as_i64().unwrap_or_default();
                 self.linked(row, made);
+                self.channels.add(keys, id);
                 self.counts.created += 1;
                 self.outcome(row, "create", None, None);
                 self.written.push(Written {
@@ -304,13 +351,13 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn linked(&mut self, row: &StoredRow, made: Vec<(i64, String)>) {
-        for (id, title) in made {
-            self.reader.remember("company", &title, id);
+    fn linked(&mut self, row: &StoredRow, made: Vec<Made>) {
+        for (entity, id, title) in made {
+            self.reader.remember(entity, &title, id);
             self.counts.linked_created += 1;
             self.written.push(Written {
                 row: row.index,
-                entity: "company",
+                entity,
                 id,
                 action: "created",
                 linked: true,
@@ -318,7 +365,14 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn update(&mut self, row: &StoredRow, mut read: ReadRow, id: i64, before: Values) -> Result<(), CoreError> {
+    fn update(
+        &mut self,
+        row: &StoredRow,
+        mut read: ReadRow,
+        id: i64,
+        before: Values,
+        keys: &[Key],
+    ) -> Result<(), CoreError> {
         let def = self.def;
         let caller = self.caller;
         let result = transaction(self.db, |db| {
@@ -340,6 +394,7 @@ impl<'a> Run<'a> {
         match result {
             Ok(made) => {
                 self.linked(row, made);
+                self.channels.add(keys, id);
                 self.counts.updated += 1;
                 self.outcome(row, "update", Some(id), None);
                 self.written.push(Written {
@@ -460,4 +515,20 @@ fn merged_body(def: &EntityDef, before: &Values, mut body: Map<String, Json>) ->
         *value = Json::Array(merged);
     }
     body
+}
+
+/// Puts a referenced record's id into the body's `field` (added to a list field).
+fn put_id(def: &EntityDef, body: &mut Map<String, Json>, field: &str, id: i64) {
+    let multiple = def.field(field).is_some_and(|f| f.multiple);
+    let slot = body.entry(field.to_string()).or_insert(Json::Null);
+    if multiple {
+        if !slot.is_array() {
+            *slot = json!([]);
+        }
+        if let Some(ids) = slot.as_array_mut() {
+            ids.push(json!(id));
+        }
+    } else {
+        *slot = json!(id);
+    }
 }

@@ -139,9 +139,9 @@ pub fn parse_match_by(def: &EntityDef, value: &Json) -> Result<Vec<String>, Fiel
     let ok = !keys.is_empty()
         && (channels && def.field("emails").is_some()
             || keys.len() == 1
-                && def.field(&keys[0]).is_some_and(|f| {
-                    !f.multiple && matches!(f.comparable(), Comparable::Text | Comparable::Ordered)
-                }));
+                && def
+                    .field(&keys[0])
+                    .is_some_and(|f| !f.multiple && matches!(f.comparable(), Comparable::Text | Comparable::Ordered)));
     if !ok {
         errors.push(
             "match_by",
@@ -166,11 +166,7 @@ pub fn read_options(settings: &Json) -> ReadOptions {
 
 /// Reads the read settings of a request into `settings` (`delimiter` one character, `tab` or
 /// `\t`; `header` a boolean or `true`/`false` text), naming each bad one.
-pub fn merge_read_settings(
-    settings: &mut Map<String, Json>,
-    given: &[(String, Json)],
-    errors: &mut FieldErrors,
-) {
+pub fn merge_read_settings(settings: &mut Map<String, Json>, given: &[(String, Json)], errors: &mut FieldErrors) {
     for (key, value) in given {
         let value = match (key.as_str(), value) {
             (_, Json::Null) => Json::Null,

@@ -75,7 +75,12 @@ pub fn rollback(db: &dyn Db, caller: &Caller, id: i64) -> Result<Json, CoreError
                 &[outcome.into(), id.into(), seq.into()],
             )?;
         }
-        import.status = if rows.len() as i64 > ROLLBACK_BATCH { "rolling_back" } else { "rolled_back" }.into();
+        import.status = if rows.len() as i64 > ROLLBACK_BATCH {
+            "rolling_back"
+        } else {
+            "rolled_back"
+        }
+        .into();
         job::save_progress(db, &import)?;
         import.version += 1;
         Ok(import.json(None))

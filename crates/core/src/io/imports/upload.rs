@@ -49,11 +49,20 @@ pub fn upload(db: &dyn Db, caller: &Caller, upload: &Upload) -> Result<Json, Cor
     }
     let name = entity.as_deref().and_then(entity_of);
     if name.is_none() {
-        errors.push("entity", "invalid_choice", "must be leads, contacts, companies, deals or products");
+        errors.push(
+            "entity",
+            "invalid_choice",
+            "must be leads, contacts, companies, deals or products",
+        );
     }
     let mut stored = Map::new();
     merge_read_settings(&mut stored, &read_given, &mut errors);
-    let file_name: String = file_name.unwrap_or_default().trim().chars().take(MAX_FILE_NAME).collect();
+    let file_name: String = file_name
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(MAX_FILE_NAME)
+        .collect();
     errors.into_result()?;
     let def = EntityDef::load_for(db, caller, name.unwrap_or_default())?;
     caller.require(def.acl, Action::Import)?;
@@ -63,7 +72,11 @@ pub fn upload(db: &dyn Db, caller: &Caller, upload: &Upload) -> Result<Json, Cor
         return Err(CoreError::Validation(errors));
     }
     let stored = Json::Object(stored);
-    let table = crate::io::read(upload.bytes, Some(file_name.as_str()).filter(|n| !n.is_empty()), &read_options(&stored))?;
+    let table = crate::io::read(
+        upload.bytes,
+        Some(file_name.as_str()).filter(|n| !n.is_empty()),
+        &read_options(&stored),
+    )?;
     let mapping = crate::io::mapping::guess(&def, &table.columns);
     let now = crate::clock::now();
     let id = transaction(db, |db| {

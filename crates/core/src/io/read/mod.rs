@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod decode;
+pub mod rows;
 
 use super::{Format, ReadOptions, Table};
 use crate::error::{CoreError, FieldErrors};
@@ -10,7 +11,7 @@ use crate::error::{CoreError, FieldErrors};
 /// Read `bytes` as the format given or detected (see [`crate::io::read()`]).
 pub fn table(bytes: &[u8], file_name: Option<&str>, options: &ReadOptions) -> Result<Table, CoreError> {
     match options.format.unwrap_or_else(|| detect(bytes, file_name)) {
-        Format::Csv => csv::read(bytes, options),
+        Format::Csv => csv::read(bytes, file_name, options),
         Format::Xlsx | Format::Vcard => Err(invalid(
             "file",
             "unsupported_format",
