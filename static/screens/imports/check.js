@@ -36,7 +36,7 @@ export default async function checkStep({ navigate }, imp) {
     status.hidden = true;
     try {
       const answer = await api(`/api/imports/${imp.id}/dry-run`, { method: "POST", query: { offset, limit: PAGE } });
-      const items = answer.rows ?? answer.items ?? [];
+      const items = answer.items || [];
       for (const r of items) {
         tbody.append(row(r));
         tally[r.action] = (tally[r.action] || 0) + 1;
