@@ -53,8 +53,9 @@ export function setUnauthorizedHandler(fn) {
 
 /**
  * Calls the API. `path` starts with `/api/`; options: method, body (JSON), query (object or
- * URLSearchParams), ifMatch (a record version), signal, auth401 (false: do not redirect on 401,
- * for the sign-in calls themselves). Resolves with the parsed JSON (null for 204) — or, with
+ * URLSearchParams), file (a Blob sent as the raw body instead of JSON, e.g. an import's file),
+ * ifMatch (a record version), signal, auth401 (false: do not redirect on 401, for the sign-in
+ * calls themselves). Resolves with the parsed JSON (null for 204) — or, with
  * `raw: true`, `{ data, response }`.
  */
 export async function api(path, options = {}) {
@@ -67,7 +68,10 @@ export async function api(path, options = {}) {
     if (qs) url += (url.includes("?") ? "&" : "?") + qs;
   }
   let body;
-  if (options.body !== undefined) {
+  if (options.file !== undefined) {
+    headers["Content-Type"] = options.file.type || "application/octet-stream";
+    body = options.file;
+  } else if (options.body !== undefined) {
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(options.body);
   }

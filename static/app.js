@@ -19,6 +19,8 @@ import { agendaScreen } from "./screens/agenda.js";
 
 /** The reports area loads when first opened (`import()`), as the settings sections do. */
 const reportsScreen = async (ctx) => (await import("./screens/reports/index.js")).reportsScreen(ctx);
+/** The import wizard too. */
+const importsScreen = async (ctx) => (await import("./screens/imports/index.js")).importsScreen(ctx);
 
 const session = { me: null, setupNeeded: false };
 const main = document.getElementById("main");
@@ -32,6 +34,7 @@ const routes = [
   { path: /^\/profile$/, screen: profileScreen },
   { path: /^\/reports(?:\/(new|funnel|leads-funnel|\d+))?(?:\/(edit))?$/, screen: reportsScreen },
   { path: /^\/activities\/my$/, screen: agendaScreen },
+  { path: /^\/imports(?:\/(new|\d+))?$/, screen: importsScreen },
   { path: /^\/(deals|leads)\/board$/, screen: boardScreen, entity: true },
   { path: /^\/([a-z]+)$/, screen: listScreen, entity: true },
   { path: /^\/([a-z]+)\/(new|\d+)$/, screen: recordScreen, entity: true },

@@ -395,6 +395,9 @@ export async function listScreen({ url, params: [resource], me, navigate }) {
       <h1>${heading}</h1>
       ${resource === "deals" || resource === "leads" ? html`<a href=${`/${resource}/board`}>${t("board.as_board")}</a>` : null}
       ${resource === "activities" ? html`<a href="/activities/my">${t("agenda.title")}</a>` : null}
+      ${resource !== "activities" && can(me, perm, "import")
+        ? html`<a class="button secondary" href=${`/imports/new?entity=${resource}`}>${t("list.import")}</a>`
+        : null}
       ${can(me, perm, "add") ? html`<a class="button" href=${`/${resource}/new`}>${t(`new.${resource}`)}</a>` : null}
     </div>
     ${flash ? html`<p class="notice ok">${flash}</p>` : null}

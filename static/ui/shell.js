@@ -9,6 +9,8 @@ import { ENTITIES, can, titleOf } from "./reference.js";
 
 const NAV = ["leads", "contacts", "companies", "deals", "activities", "products"];
 const SEARCHED = ["leads", "contacts", "companies", "deals"];
+/** The lists an import may fill: the nav offers the import wizard when any of them may be. */
+const IMPORTED = ["leads", "contacts", "companies", "deals", "products"];
 
 /** Says `text` to screen readers (and shows it briefly for everyone). */
 export function announce(text) {
@@ -42,6 +44,9 @@ export function renderShell({ me, path, onLanguage, onLogout }) {
       <li><a href="/" aria-current=${section === "" ? "page" : null}>${t("nav.home")}</a></li>
       ${links.map((r) => html`<li><a href=${`/${r}`} aria-current=${section === r ? "page" : null}>${t(`nav.${r}`)}</a></li>`)}
       <li><a href="/reports" aria-current=${section === "reports" ? "page" : null}>${t("nav.reports")}</a></li>
+      ${IMPORTED.some((r) => can(me, ENTITIES[r].perm, "import"))
+        ? html`<li><a href="/imports" aria-current=${section === "imports" ? "page" : null}>${t("nav.imports")}</a></li>`
+        : null}
       ${can(me, "settings", "read")
         ? html`<li><a href="/settings" aria-current=${section === "settings" ? "page" : null}>${t("nav.settings")}</a></li>`
         : null}

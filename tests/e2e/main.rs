@@ -27,4 +27,5 @@ mod reports;
 mod sabotage;
 mod ui;
 mod ui_browser;
+mod ui_imports;
 mod ui_reports;
