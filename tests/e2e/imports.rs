@@ -296,7 +296,6 @@ fn multi_line_cells_google_and_outlook_files() {
 }
 
 #[test]
-#[ignore = "needs io::mapping::guess from io-formats (Google and Outlook headers); un-ignore once merged"]
 fn google_and_outlook_headers_are_mapped_automatically() {
     let app = spawn_app();
     let admin = app.setup_admin();

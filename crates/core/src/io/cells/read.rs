@@ -176,7 +176,10 @@ impl<'a> Reader<'a> {
                 FieldKind::Record(entity) => {
                     let mut ids = Vec::new();
                     let parts: Vec<&str> = if field.multiple {
-                        text.split(super::SEPARATOR).map(clean).filter(|p| !p.is_empty()).collect()
+                        text.split(super::SEPARATOR)
+                            .map(clean)
+                            .filter(|p| !p.is_empty())
+                            .collect()
                     } else {
                         vec![text]
                     };
