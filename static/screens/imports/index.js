@@ -10,6 +10,7 @@ import { html } from "../../ui/html.js";
 import { t, useMessages, formatDateTime } from "../../i18n/i18n.js";
 import { ENTITIES, can, resourceOf } from "../../ui/reference.js";
 import { errorMessage } from "../../ui/forms.js";
+import { useStyles } from "../../ui/styles.js";
 
 /** The record lists an import may fill (`/api/imports?entity=...`). */
 export const IMPORTABLE = ["leads", "contacts", "companies", "deals", "products"];
@@ -23,7 +24,7 @@ const LOAD = {
 };
 
 export async function importsScreen(ctx) {
-  await useMessages("io");
+  await Promise.all([useMessages("io"), useStyles("/screens/imports/imports.css")]);
   const [id] = ctx.params;
   if (!id) return importList(ctx);
   if (id === "new") return (await import("./upload.js")).default(ctx);
