@@ -18,6 +18,16 @@ pub mod read;
 
 use crate::error::CoreError;
 
+/// The record lists a file can fill or take: the API's plural name (as in the routes) and the
+/// engine's entity.
+pub const ENTITIES: &[(&str, &str)] = &[
+    ("leads", "lead"),
+    ("contacts", "contact"),
+    ("companies", "company"),
+    ("deals", "deal"),
+    ("products", "product"),
+];
+
 /// The file formats an import reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {

@@ -50,10 +50,6 @@ impl Writer for Csv {
         }
         out.into_bytes()
     }
-
-    fn finish(&mut self) -> Vec<u8> {
-        Vec::new()
-    }
 }
 
 #[cfg(test)]

@@ -20,17 +20,9 @@ use super::cells::write::{Column, Names, columns};
 use crate::acl::{Action, Caller};
 use crate::db::Db;
 use crate::error::CoreError;
+use crate::io::ENTITIES;
 use crate::records::EntityDef;
 use crate::records::list::{RecordQuery, list};
-
-/// The entities an export serves: the path's plural and the entity.
-pub const ENTITIES: &[(&str, &str)] = &[
-    ("leads", "lead"),
-    ("contacts", "contact"),
-    ("companies", "company"),
-    ("deals", "deal"),
-    ("products", "product"),
-];
 
 /// Records per page (the list's maximum `limit`).
 pub const PAGE: u32 = crate::resource::list::MAX_LIMIT;
@@ -90,8 +82,10 @@ trait Writer {
     fn start(&mut self, columns: &[Column]) -> Vec<u8>;
     /// One page of records (their names looked up for the page).
     fn page(&mut self, columns: &[Column], records: &[Json], names: &Names) -> Vec<u8>;
-    /// What comes after the last record.
-    fn finish(&mut self) -> Vec<u8>;
+    /// What comes after the last record (nothing, unless the format closes something).
+    fn finish(&mut self) -> Vec<u8> {
+        Vec::new()
+    }
 }
 
 enum Stage {

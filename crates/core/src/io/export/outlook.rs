@@ -166,10 +166,6 @@ impl Writer for Outlook {
         }
         out.into_bytes()
     }
-
-    fn finish(&mut self) -> Vec<u8> {
-        Vec::new()
-    }
 }
 
 #[cfg(test)]

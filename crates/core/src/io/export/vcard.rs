@@ -194,10 +194,6 @@ impl Writer for Vcard {
         }
         out.into_bytes()
     }
-
-    fn finish(&mut self) -> Vec<u8> {
-        Vec::new()
-    }
 }
 
 #[cfg(test)]

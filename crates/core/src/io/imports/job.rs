@@ -7,17 +7,9 @@ use super::settings::{mapping_from_json, mapping_json};
 use crate::acl::{Action, Caller};
 use crate::db::{Db, Row};
 use crate::error::CoreError;
+use crate::io::ENTITIES;
 use crate::io::mapping::Target;
 use crate::records::EntityDef;
-
-/// The API's entity names (plural, as in the routes) and the engine's.
-pub const ENTITIES: &[(&str, &str)] = &[
-    ("leads", "lead"),
-    ("contacts", "contact"),
-    ("companies", "company"),
-    ("deals", "deal"),
-    ("products", "product"),
-];
 
 /// The engine's name of an API entity name (`contacts` -> `contact`).
 pub fn entity_of(api: &str) -> Option<&'static str> {

@@ -6,6 +6,7 @@ use super::job;
 use crate::acl::Caller;
 use crate::db::Db;
 use crate::error::CoreError;
+use crate::io::export::csv::{BOM, line};
 
 /// The CSV and its download name.
 pub fn csv(db: &dyn Db, caller: &Caller, id: i64) -> Result<(Vec<u8>, String), CoreError> {
@@ -13,8 +14,8 @@ pub fn csv(db: &dyn Db, caller: &Caller, id: i64) -> Result<(Vec<u8>, String), C
     let mut columns = import.columns();
     columns.extend(["Row".to_string(), "Error".to_string()]);
     let width = columns.len() - 2;
-    let mut out = String::from("\u{feff}");
-    line(&mut out, &columns);
+    let mut out = String::from(BOM);
+    line(&columns, ',', &mut out);
     let rows = db.query(
         "SELECT line, cells, reason FROM import_rejected WHERE import_id = ? ORDER BY row",
         &[id.into()],
@@ -42,7 +43,7 @@ pub fn csv(db: &dyn Db, caller: &Caller, id: i64) -> Result<(Vec<u8>, String), C
         let mut record: Vec<String> = cells.into_iter().take(width).collect();
         record.push(row.i64("line").unwrap_or_default().to_string());
         record.push(text);
-        line(&mut out, &record);
+        line(&record, ',', &mut out);
     }
     let stem = import
         .file_name
@@ -58,21 +59,4 @@ pub fn csv(db: &dyn Db, caller: &Caller, id: i64) -> Result<(Vec<u8>, String), C
         stem
     };
     Ok((out.into_bytes(), format!("{stem}-rejected.csv")))
-}
-
-/// One CSV record, quoted where RFC 4180 needs it.
-fn line(out: &mut String, cells: &[String]) {
-    for (i, cell) in cells.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        if cell.contains([',', '"', '\r', '\n']) {
-            out.push('"');
-            out.push_str(&cell.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(cell);
-        }
-    }
-    out.push_str("\r\n");
 }
