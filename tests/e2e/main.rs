@@ -18,6 +18,7 @@ mod health;
 mod helpers;
 mod imports;
 mod intake;
+mod io_round_trip;
 mod money;
 mod orders;
 mod products;

@@ -26,15 +26,6 @@ pub struct Target {
     pub type_column: Option<usize>,
 }
 
-/// The parts of an address column, with their en/ru labels.
-const ADDRESS_PARTS: [(&str, &str, &str); 5] = [
-    ("street", "street", "улица"),
-    ("city", "city", "город"),
-    ("region", "region", "регион"),
-    ("postal_code", "postal code", "почтовый индекс"),
-    ("country", "country", "страна"),
-];
-
 /// Other products' headers: (header, field, item type, rank). A single-valued field takes the
 /// lowest-ranked column (Outlook's business address before the home one).
 const SYNONYMS: &[(&str, &str, Option<&str>, u8)] = &[
@@ -186,7 +177,7 @@ pub fn targets(def: &EntityDef) -> Vec<(String, String, String)> {
     for field in def.fields.iter().filter(|f| f.access != Access::ReadOnly) {
         match field.kind {
             FieldKind::Address => {
-                for (part, en, ru) in ADDRESS_PARTS {
+                for (part, en, ru) in crate::io::cells::ADDRESS_PARTS {
                     let (label_en, label_ru) = &field.label;
                     keys.push((
                         format!("{}.{part}", field.name),
@@ -203,6 +194,12 @@ pub fn targets(def: &EntityDef) -> Vec<(String, String, String)> {
         && let Some(linked) = def.fields.iter().find(|f| f.name == field)
     {
         keys.push((alias.to_owned(), linked.label.0.clone(), linked.label.1.clone()));
+        // The header an export writes for it: the linked entity's title ("Company name").
+        if let FieldKind::Record(entity) = linked.kind
+            && let Some((en, ru)) = crate::io::cells::write::alias_labels(entity)
+        {
+            keys.push((alias.to_owned(), en, ru));
+        }
     }
     keys
 }

@@ -10,3 +10,13 @@ pub mod write;
 
 /// What joins several values in one cell (Google's separator).
 pub const SEPARATOR: &str = " ::: ";
+
+/// The parts of an address, each its own column (`address.city`), with their en/ru labels
+/// (headers `Address: city` / `Адрес: город`): what exports write and imports recognise.
+pub const ADDRESS_PARTS: &[(&str, &str, &str)] = &[
+    ("street", "street", "улица"),
+    ("city", "city", "город"),
+    ("region", "region", "регион"),
+    ("postal_code", "postal code", "индекс"),
+    ("country", "country", "страна"),
+];

@@ -22,9 +22,6 @@ use crate::records::fields::{FieldDef, FieldKind, Options};
 use crate::records::values::ListKind;
 use crate::records::{EntityDef, access, index};
 
-/// The parts of a compound field (`address.<part>`).
-pub const ADDRESS_PARTS: &[&str] = &["street", "city", "region", "postal_code", "country"];
-
 /// What a mapping key names.
 #[derive(Debug, Clone, Copy)]
 pub struct Resolved<'d> {
@@ -42,7 +39,10 @@ pub fn resolve<'d>(def: &'d EntityDef, key: &str) -> Option<Resolved<'d>> {
         _ => key,
     };
     let (name, part) = match key.split_once('.') {
-        Some((name, part)) => (name, Some(ADDRESS_PARTS.iter().copied().find(|p| *p == part)?)),
+        Some((name, part)) => (
+            name,
+            Some(super::ADDRESS_PARTS.iter().map(|(p, _, _)| *p).find(|p| *p == part)?),
+        ),
         None => (key, None),
     };
     let field = def.field(name)?;

@@ -11,18 +11,10 @@ mod names;
 
 pub use names::Names;
 
+use super::ADDRESS_PARTS;
 use super::SEPARATOR;
 use crate::records::EntityDef;
 use crate::records::fields::{FieldDef, FieldKind};
-
-/// The parts of an address, with their en/ru labels.
-pub const ADDRESS_PARTS: &[(&str, &str, &str)] = &[
-    ("street", "street", "улица"),
-    ("city", "city", "город"),
-    ("region", "region", "регион"),
-    ("postal_code", "postal code", "индекс"),
-    ("country", "country", "страна"),
-];
 
 /// The parts of a set of requisites, with their en/ru labels.
 pub const REQUISITE_PARTS: &[(&str, &str, &str)] = &[
@@ -186,8 +178,8 @@ pub fn columns(def: &EntityDef, fields: Option<&[String]>, lang: &str) -> Vec<Co
                 _ => continue,
             };
             // "Companies" -> the primary one: the target entity's own label.
-            let label = EntityDef::builtin(entity)
-                .and_then(|d| d.field("title").map(|f| pick(lang, &f.label.0, &f.label.1).to_string()))
+            let label = alias_labels(entity)
+                .map(|(en, ru)| pick(lang, &en, &ru).to_string())
                 .unwrap_or_else(|| alias.to_string());
             out.push(Column {
                 key: alias.to_string(),
@@ -218,6 +210,12 @@ pub fn columns(def: &EntityDef, fields: Option<&[String]>, lang: &str) -> Vec<Co
         fresh
     });
     out
+}
+
+/// The en/ru header of a link alias's column (a contact's `company_id`): the linked entity's
+/// title label ("Company name"), as exports write it and imports recognise it.
+pub fn alias_labels(entity: &str) -> Option<(String, String)> {
+    EntityDef::builtin(entity).and_then(|d| d.field("title").map(|f| f.label.clone()))
 }
 
 fn field_columns(field: &FieldDef, lang: &str, out: &mut Vec<Column>) {
