@@ -50,8 +50,12 @@ use crate::stream::{Reply, Streamed};
 /// What a handler answers: a response, or an error that becomes a problem.
 pub type Answer = Result<Response, ApiError>;
 
-/// A handler of one route (a plain one's response is a [`Reply::Whole`]).
-type Handler = Box<dyn Fn(&Cx) -> Result<Reply, ApiError>>;
+/// A handler of one route: a plain one (every component's), or a streamed one. Plain handlers
+/// are stored as given, so a component without streamed routes carries no wrapper per route.
+enum Handler {
+    Plain(Box<dyn Fn(&Cx) -> Answer>),
+    Streamed(Box<dyn Fn(&Cx) -> Result<Streamed, ApiError>>),
+}
 
 /// What answers a path no pattern matches.
 type Fallback = Box<dyn Fn(&Request) -> Answer>;
@@ -169,26 +173,21 @@ impl Routes {
 
     /// Adds a route: `handler` answers `method` on `base` + `pattern`.
     pub fn route(self, method: Method, pattern: &str, handler: impl Fn(&Cx) -> Answer + 'static) -> Routes {
-        self.route_reply(method, pattern, move |cx| handler(cx).map(Reply::Whole))
+        self.route_reply(method, pattern, Handler::Plain(Box::new(handler)))
     }
 
     /// A `GET` route whose body is streamed (see [`crate::stream`]).
     pub fn get_streamed(self, pattern: &str, handler: impl Fn(&Cx) -> Result<Streamed, ApiError> + 'static) -> Routes {
-        self.route_reply(Method::Get, pattern, move |cx| handler(cx).map(Reply::Streamed))
+        self.route_reply(Method::Get, pattern, Handler::Streamed(Box::new(handler)))
     }
 
-    fn route_reply(
-        mut self,
-        method: Method,
-        pattern: &str,
-        handler: impl Fn(&Cx) -> Result<Reply, ApiError> + 'static,
-    ) -> Routes {
+    fn route_reply(mut self, method: Method, pattern: &str, handler: Handler) -> Routes {
         let pattern = format!("{}{pattern}", self.base);
         self.routes.push(Route {
             method,
             segments: segments(&pattern).into_iter().map(Segment::parse).collect(),
             pattern,
-            handler: Box::new(handler),
+            handler,
         });
         self
     }
@@ -340,7 +339,13 @@ impl Routes {
 
     fn answer(&self, request: &Request) -> Result<Reply, ApiError> {
         match self.find(request.method(), request.path()) {
-            Found::Route(at, params) => (self.routes[at].handler)(&Cx { request, params }),
+            Found::Route(at, params) => {
+                let cx = Cx { request, params };
+                match &self.routes[at].handler {
+                    Handler::Plain(handler) => handler(&cx).map(Reply::Whole),
+                    Handler::Streamed(handler) => handler(&cx).map(Reply::Streamed),
+                }
+            }
             Found::MethodNotAllowed(allow) => Err(RequestError::MethodNotAllowed { allow }.into()),
             Found::NotFound => match &self.fallback {
                 Some(answer) => answer(request).map(Reply::Whole),
