@@ -1,6 +1,7 @@
 //! Export, then import into an empty CRM: the records come back equal. Contacts with Cyrillic
 //! names, typed phones and e-mails, an address, a birthday, a position, a multi-line comment with
-//! commas and quotes, and a company (re-created by its title) go out as CSV (with `;` too) and
+//! commas and quotes, a company (re-created by its title), and formula-like names from a web form
+//! (guarded with `'` in CSV, restored on import) go out as CSV (with `;` too) and
 //! XLSX through the `exports` component and in again through the `imports` component's steps
 //! with the guessed mapping; every exported field is compared.
 
@@ -103,22 +104,37 @@ fn an_export_imported_into_an_empty_crm_gives_the_same_records() {
                "emails": [{"value": "anna@acme.test", "type": "work"}],
                "websites": [{"value": "https://acme.test", "type": "work"}]}),
         json!({"last_name": "Только фамилия", "phones": [{"value": "+74950000000", "type": "fax"}]}),
+        // From a public web form: formulas a spreadsheet must show as text, not run.
+        json!({"first_name": "=HYPERLINK(\"http://evil.test\")", "last_name": "@SUM(1+1)", "post": "-2+3"}),
     ];
     for person in &people {
         post(&source, &admin, "/api/contacts", person.clone());
     }
     let expected = contacts(&source, &admin);
-    assert_eq!(expected.len(), 3);
+    assert_eq!(expected.len(), 4);
     for (file_name, query) in [
         ("contacts.csv", "format=csv"),
         ("contacts-semicolon.csv", "format=csv&delimiter=%3B"),
         ("contacts.xlsx", "format=xlsx"),
     ] {
         let bytes = download(&source, &admin, query);
+        if file_name.ends_with(".csv") {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                text.contains("\"'=HYPERLINK(\"\"http://evil.test\"\")\"")
+                    && text.contains("'@SUM(1+1)")
+                    && text.contains("'-2+3"),
+                "{text}"
+            );
+            assert!(
+                text.contains(",+79991234567 (work) ::: +74951112233 (mobile),"),
+                "phones are no formulas: {text}"
+            );
+        }
         let target = spawn_app();
         let owner = target.setup_admin();
         let done = import(&target, &owner, file_name, bytes);
-        assert_eq!(done["counts"]["created"], 3, "{file_name}: {done}");
+        assert_eq!(done["counts"]["created"], 4, "{file_name}: {done}");
         assert_eq!(done["counts"]["failed"], 0, "{file_name}: {done}");
         assert_eq!(contacts(&target, &owner), expected, "{file_name}");
     }

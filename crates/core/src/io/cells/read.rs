@@ -352,9 +352,10 @@ pub fn created_when_missing(entity: &str) -> bool {
     EntityDef::builtin(entity).is_some_and(|def| def.traits.title_channel)
 }
 
-/// A cell's text trimmed, without Google's leading `* ` primary marker.
+/// A cell's text trimmed, without Google's leading `* ` primary marker or the `'` an export
+/// put before a formula-like value.
 pub fn clean(text: &str) -> &str {
-    let text = text.trim();
+    let text = super::unguarded(text.trim());
     text.strip_prefix("* ").map(str::trim).unwrap_or(text)
 }
 

@@ -10,19 +10,20 @@ use crate::io::cells::write::{Column, Names, row};
 /// The byte order mark that tells Excel the file is UTF-8.
 pub const BOM: &str = "\u{feff}";
 
-/// One CSV line (with its CRLF) of `cells`.
+/// One CSV line (with its CRLF) of `cells`, formula-like values guarded
+/// ([`crate::io::cells::guarded`]).
 pub fn line<S: AsRef<str>>(cells: &[S], delimiter: char, out: &mut String) {
     for (i, cell) in cells.iter().enumerate() {
         if i > 0 {
             out.push(delimiter);
         }
-        let cell = cell.as_ref();
+        let cell = crate::io::cells::guarded(cell.as_ref());
         if cell.contains([delimiter, '"', '\r', '\n']) {
             out.push('"');
             out.push_str(&cell.replace('"', "\"\""));
             out.push('"');
         } else {
-            out.push_str(cell);
+            out.push_str(&cell);
         }
     }
     out.push_str("\r\n");
