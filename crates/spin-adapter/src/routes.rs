@@ -54,8 +54,11 @@ pub type Answer = Result<Response, ApiError>;
 /// are stored as given, so a component without streamed routes carries no wrapper per route.
 enum Handler {
     Plain(Box<dyn Fn(&Cx) -> Answer>),
-    Streamed(Box<dyn Fn(&Cx) -> Result<Streamed, ApiError>>),
+    Streamed(Box<StreamedHandler>),
 }
+
+/// A streamed route's handler.
+type StreamedHandler = dyn Fn(&Cx) -> Result<Streamed, ApiError>;
 
 /// What answers a path no pattern matches.
 type Fallback = Box<dyn Fn(&Request) -> Answer>;
