@@ -317,7 +317,7 @@ fn google_and_outlook_headers_are_mapped_automatically() {
 fn the_vcard_sample_imports_every_card() {
     let app = spawn_app();
     let admin = app.setup_admin();
-    let bytes = std::fs::read(crate::helpers::root().join("../shared/samples/contacts.vcf")).expect("sample");
+    let bytes = std::fs::read(crate::helpers::root().join("crates/core/tests/data/contacts.vcf")).expect("sample");
     let cards = String::from_utf8_lossy(&bytes).matches("BEGIN:VCARD").count() as i64;
     let import = upload(&app, &admin, "entity=contacts&file_name=contacts.vcf", bytes);
     assert_eq!(import["format"], "vcard");

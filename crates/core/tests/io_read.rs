@@ -352,11 +352,7 @@ fn cell<'a>(table: &'a Table, row: usize, column: &str) -> &'a str {
 
 #[test]
 fn the_sample_vcard_file_reads_all_five_cards() {
-    let bytes = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/samples/contacts.vcf"
-    ))
-    .unwrap();
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/contacts.vcf")).unwrap();
     let table = read(&bytes, Some("contacts.vcf"), &ReadOptions::default()).unwrap();
     assert_eq!(table.format, Format::Vcard);
     assert!(table.header);
