@@ -9,6 +9,7 @@ use serde_json::Value as Json;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 
 use crate::error::CoreError;
+use crate::io::export::csv::{BOM, line};
 
 /// The text of one cell for CSV: a group's label, a measure's value.
 fn cell_text(cell: &Json) -> String {
@@ -20,15 +21,6 @@ fn cell_text(cell: &Json) -> String {
             _ => String::new(),
         },
         other => other.to_string(),
-    }
-}
-
-/// A CSV field, quoted when it holds a separator, a quote or a line break.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
     }
 }
 
@@ -96,20 +88,19 @@ fn rows(result: &Json) -> Vec<Vec<Json>> {
         .unwrap_or_default()
 }
 
-/// The Result as CSV bytes (CRLF line ends, as RFC 4180 says).
+/// The Result as CSV bytes: the one CSV line writer of exports (`io::export::csv`: RFC 4180
+/// quoting, CRLF, formula-like cells guarded), UTF-8 with a BOM.
 pub fn csv(result: &Json) -> Vec<u8> {
     let result = &tabular(result);
-    let mut out = String::from("\u{FEFF}");
-    let header: Vec<String> = columns(result)
+    let mut out = String::from(BOM);
+    let header: Vec<&str> = columns(result)
         .iter()
-        .map(|c| csv_field(c["label"].as_str().unwrap_or_default()))
+        .map(|c| c["label"].as_str().unwrap_or_default())
         .collect();
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
+    line(&header, ',', &mut out);
     for cells in rows(result) {
-        let line: Vec<String> = cells.iter().map(|c| csv_field(&cell_text(c))).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
+        let texts: Vec<String> = cells.iter().map(cell_text).collect();
+        line(&texts, ',', &mut out);
     }
     out.into_bytes()
 }
