@@ -24,6 +24,7 @@ pub mod orders;
 pub mod records;
 pub mod reports;
 pub mod resource;
+pub mod rest;
 pub mod settings;
 pub mod sqlsplit;
 
