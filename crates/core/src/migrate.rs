@@ -31,7 +31,8 @@ pub struct Migration {
     pub version: u32,
     /// The file name, e.g. `0001_init.sql` (stored in `schema_migrations.name`).
     pub name: &'static str,
-    /// The file's text.
+    /// The statements to run: for the embedded files, the file compacted by build.rs
+    /// (`sqlsplit::compact`).
     pub sql: &'static str,
     /// Lowercase hex SHA-256 of the text; pins the file once applied. Computed by `build.rs`
     /// for the embedded files, so checking the schema on every request hashes nothing.
@@ -377,12 +378,20 @@ mod tests {
             m.checksum(),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
+        let sql_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sql");
         for embedded in MIGRATIONS {
-            let computed = Migration::new(embedded.version, embedded.name, embedded.sql);
+            let file = std::fs::read_to_string(sql_dir.join(embedded.name)).expect("the migration's file");
+            let computed = Migration::new(embedded.version, embedded.name, file.leak());
             assert_eq!(
                 embedded.checksum(),
                 computed.checksum(),
                 "build.rs agrees for {}",
+                embedded.name
+            );
+            assert_eq!(
+                embedded.sql,
+                crate::sqlsplit::compact(computed.sql),
+                "{} is embedded compacted",
                 embedded.name
             );
         }
