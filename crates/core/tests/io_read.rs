@@ -308,6 +308,38 @@ fn an_xlsx_sheet_is_read_with_typed_cells_rendered_as_text() {
 }
 
 #[test]
+fn a_workbook_opening_on_a_sheet_without_data_is_read_from_its_first_sheet_with_data() {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet()
+        .set_name("Cover")
+        .unwrap()
+        .write_string(0, 0, "Contacts, 2026")
+        .unwrap();
+    book.add_worksheet().set_name("Blank").unwrap();
+    let data = book.add_worksheet().set_name("Data").unwrap();
+    data.write_string(0, 0, "Name").unwrap();
+    data.write_string(1, 0, "Ivan").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let table = read(&bytes, None, &ReadOptions::default()).unwrap();
+    assert_eq!(table.sheets, ["Cover", "Blank", "Data"]);
+    assert_eq!(table.sheet.as_deref(), Some("Data"));
+    assert_eq!(table.rows[0].cells, ["Ivan"]);
+    // A sheet chosen by name is read as chosen; one without data rows is a 422 naming it.
+    let chosen = |name: &str| ReadOptions {
+        sheet: Some(name.into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        invalid(read(&bytes, None, &chosen("Cover"))),
+        [("sheet".into(), "empty".into())]
+    );
+    assert_eq!(
+        invalid(read(&bytes, None, &chosen("Blank"))),
+        [("sheet".into(), "empty".into())]
+    );
+}
+
+#[test]
 fn an_xlsx_sheet_is_chosen_by_name_and_bad_workbooks_are_refused() {
     let bytes = workbook();
     let options = ReadOptions {

@@ -1,4 +1,4 @@
-//! XLSX workbooks (calamine, from bytes): the first sheet or the chosen one, typed cells rendered
+//! XLSX workbooks (calamine, from bytes): the chosen sheet, else the first with data rows, typed cells rendered
 //! by the cell conventions: dates `YYYY-MM-DD` (RFC 3339 UTC when a time is present), numbers
 //! as plain decimals without exponent or float noise, booleans `yes`/`no`, errors as Excel
 //! shows them. Blank rows are skipped; row numbers are the sheet's own.
@@ -8,7 +8,7 @@ use std::io::Cursor;
 use calamine::{Data, ExcelDateTime, Reader, Xlsx};
 
 use super::invalid;
-use super::rows::Rows;
+use super::rows::{Collected, Rows};
 use crate::error::CoreError;
 use crate::io::{Format, ReadOptions, Table};
 
@@ -22,20 +22,59 @@ pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<Table, CoreError> {
         )
     })?;
     let sheets = workbook.sheet_names();
-    let sheet = match &options.sheet {
-        Some(wanted) => sheets
-            .iter()
-            .find(|name| name.as_str() == wanted.as_str())
-            .or_else(|| sheets.iter().find(|name| name.eq_ignore_ascii_case(wanted)))
-            .cloned()
-            .ok_or_else(|| invalid("sheet", "unknown", format!("the workbook has no sheet {wanted:?}")))?,
-        None => sheets
-            .first()
-            .cloned()
-            .ok_or_else(|| invalid("file", "empty", "the workbook has no sheets"))?,
+    let (sheet, collected) = match &options.sheet {
+        Some(wanted) => {
+            let sheet = sheets
+                .iter()
+                .find(|name| name.as_str() == wanted.as_str())
+                .or_else(|| sheets.iter().find(|name| name.eq_ignore_ascii_case(wanted)))
+                .cloned()
+                .ok_or_else(|| invalid("sheet", "unknown", format!("the workbook has no sheet {wanted:?}")))?;
+            let collected = read_sheet(&mut workbook, &sheet, options).map_err(|error| match error {
+                CoreError::Validation(_) => invalid("sheet", "empty", format!("the sheet {sheet:?} has no data rows")),
+                other => other,
+            })?;
+            (sheet, collected)
+        }
+        // The first sheet with data: a workbook often opens on a cover or notes sheet.
+        None => {
+            let mut first_error = None;
+            let mut found = None;
+            for sheet in &sheets {
+                match read_sheet(&mut workbook, sheet, options) {
+                    Ok(collected) => {
+                        found = Some((sheet.clone(), collected));
+                        break;
+                    }
+                    Err(error) => {
+                        first_error.get_or_insert(error);
+                    }
+                }
+            }
+            match found {
+                Some(found) => found,
+                None => {
+                    return Err(first_error.unwrap_or_else(|| invalid("file", "empty", "the workbook has no sheets")));
+                }
+            }
+        }
     };
+    Ok(Table {
+        format: Format::Xlsx,
+        encoding: None,
+        delimiter: None,
+        header: collected.header,
+        sheets,
+        sheet: Some(sheet),
+        columns: collected.columns,
+        rows: collected.rows,
+    })
+}
+
+/// The rows of one sheet; a 422 naming `file` when it has no data row.
+fn read_sheet(workbook: &mut Xlsx<Cursor<&[u8]>>, sheet: &str, options: &ReadOptions) -> Result<Collected, CoreError> {
     let range = workbook
-        .worksheet_range(&sheet)
+        .worksheet_range(sheet)
         .map_err(|e| invalid("file", "unreadable", format!("the sheet {sheet:?} cannot be read: {e}")))?;
     let first_row = range.start().map_or(0, |(row, _)| row as usize);
     let first_column = range.start().map_or(0, |(_, column)| column as usize);
@@ -49,17 +88,7 @@ pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<Table, CoreError> {
         text.extend(cells.iter().map(cell_text));
         rows.push(first_row + i + 1, text, None);
     }
-    let collected = rows.finish()?;
-    Ok(Table {
-        format: Format::Xlsx,
-        encoding: None,
-        delimiter: None,
-        header: collected.header,
-        sheets,
-        sheet: Some(sheet),
-        columns: collected.columns,
-        rows: collected.rows,
-    })
+    rows.finish()
 }
 
 /// One cell as text by the cell conventions.
