@@ -598,7 +598,7 @@ mod mapping {
 
     /// A Bitrix24 export column: its caption and the (field, fixed item type) we expect it to map
     /// to, `None` for a column left out.
-    type Caption = (&'static str, Option<(&'static str, Option<&'static str>)>);
+    type Caption<'a> = (&'a str, Option<(&'a str, Option<&'a str>)>);
 
     /// The typed multi-field columns a Bitrix24 contact or lead export writes in place of
     /// "Телефон", "E-mail", "Сайт", "Мессенджер": one per value type, in Bitrix24's order.
@@ -727,7 +727,7 @@ mod mapping {
         );
         let targets = guess(def, &table.columns);
         assert!(targets.iter().all(|t| t.type_column.is_none()), "{targets:?}");
-        let guessed: Vec<(&str, Option<(&str, Option<&str>)>)> = expected
+        let guessed: Vec<Caption> = expected
             .iter()
             .enumerate()
             .map(|(column, (caption, _))| {
