@@ -529,7 +529,8 @@ BEGIN:VCARD\r\nVERSION:3.0\r\nN:Last;Card\r\n";
 mod mapping {
     use crm_core::CoreError;
     use crm_core::io::mapping::{Target, check, guess};
-    use crm_core::records::entities::{company, contact, lead};
+    use crm_core::io::{ReadOptions, read};
+    use crm_core::records::entities::{company, contact, deal, lead};
 
     fn columns(header: &str) -> Vec<String> {
         header.split(',').map(str::to_owned).collect()
@@ -625,6 +626,292 @@ mod mapping {
             list.iter()
                 .any(|(h, _, _, t)| h == "Phone 1 - Value" && t.as_deref() == Some("Phone 1 - Type"))
         );
+    }
+
+    /// A Bitrix24 export column: its caption and the (field, fixed item type) we expect it to map
+    /// to, `None` for a column left out.
+    type Caption<'a> = (&'a str, Option<(&'a str, Option<&'a str>)>);
+
+    /// The typed multi-field columns a Bitrix24 contact or lead export writes in place of
+    /// "Телефон", "E-mail", "Сайт", "Мессенджер": one per value type, in Bitrix24's order.
+    const MULTI_RU: &[Caption] = &[
+        ("Рабочий телефон", Some(("phones", Some("work")))),
+        ("Мобильный телефон", Some(("phones", Some("mobile")))),
+        ("Номер факса", Some(("phones", Some("fax")))),
+        ("Домашний телефон", Some(("phones", Some("home")))),
+        ("Номер пейджера", Some(("phones", Some("pager")))),
+        ("Телефон для рассылок", Some(("phones", Some("other")))),
+        ("Другой телефон", Some(("phones", Some("other")))),
+        ("Корпоративный сайт", Some(("websites", Some("work")))),
+        ("Личная страница", Some(("websites", Some("home")))),
+        ("Страница Facebook", Some(("websites", Some("facebook")))),
+        ("Страница ВКонтакте", Some(("websites", Some("vk")))),
+        ("Страница LiveJournal", Some(("websites", Some("other")))),
+        ("Микроблог Twitter", Some(("websites", Some("other")))),
+        ("Другой сайт", Some(("websites", Some("other")))),
+        ("Рабочий e-mail", Some(("emails", Some("work")))),
+        ("Частный e-mail", Some(("emails", Some("home")))),
+        ("E-mail для рассылок", Some(("emails", Some("newsletter")))),
+        ("Другой e-mail", Some(("emails", Some("other")))),
+        ("Контакт Facebook", Some(("messengers", Some("facebook")))),
+        ("Контакт Telegram", Some(("messengers", Some("telegram")))),
+        ("Контакт ВКонтакте", Some(("messengers", Some("vk")))),
+        ("Контакт Skype", Some(("messengers", Some("skype")))),
+        ("Контакт Viber", Some(("messengers", Some("viber")))),
+        ("Комментарии Instagram", Some(("messengers", Some("instagram")))),
+        ("Контакт Битрикс24.Network", None),
+        ("Онлайн-чат", None),
+        ("Контакт Открытая линия", None),
+        ("Контакт ICQ", Some(("messengers", Some("other")))),
+        ("Контакт MSN/Live!", Some(("messengers", Some("other")))),
+        ("Контакт Jabber", Some(("messengers", Some("other")))),
+        ("Другой контакт", Some(("messengers", Some("other")))),
+    ];
+
+    const MULTI_EN: &[Caption] = &[
+        ("Work Phone", Some(("phones", Some("work")))),
+        ("Mobile", Some(("phones", Some("mobile")))),
+        ("Fax", Some(("phones", Some("fax")))),
+        ("Home Phone", Some(("phones", Some("home")))),
+        ("Pager Number", Some(("phones", Some("pager")))),
+        ("SMS marketing phone", Some(("phones", Some("other")))),
+        ("Other Phone Number", Some(("phones", Some("other")))),
+        ("Corporate Website", Some(("websites", Some("work")))),
+        ("Personal Page", Some(("websites", Some("home")))),
+        ("Facebook Page", Some(("websites", Some("facebook")))),
+        ("VK Page", Some(("websites", Some("vk")))),
+        ("LiveJournal", Some(("websites", Some("other")))),
+        ("Twitter", Some(("websites", Some("other")))),
+        ("Other Website", Some(("websites", Some("other")))),
+        ("Work E-mail", Some(("emails", Some("work")))),
+        ("Home E-mail", Some(("emails", Some("home")))),
+        ("Newsletters email", Some(("emails", Some("newsletter")))),
+        ("Other E-mail", Some(("emails", Some("other")))),
+        ("Facebook account", Some(("messengers", Some("facebook")))),
+        ("Telegram account", Some(("messengers", Some("telegram")))),
+        ("VK account", Some(("messengers", Some("vk")))),
+        ("Skype ID", Some(("messengers", Some("skype")))),
+        ("Viber contact", Some(("messengers", Some("viber")))),
+        ("Instagram comments", Some(("messengers", Some("instagram")))),
+        ("Bitrix24.Network account", None),
+        ("Live Chat", None),
+        ("Open Channel account", None),
+        ("ICQ Number", Some(("messengers", Some("other")))),
+        ("MSN/Live!", Some(("messengers", Some("other")))),
+        ("Jabber", Some(("messengers", Some("other")))),
+        ("Other Contact", Some(("messengers", Some("other")))),
+    ];
+
+    /// The address parts (street, apartment, city, district, province, zip, country) after the
+    /// whole address: the street column wins over the whole one, the province over the district.
+    const ADDRESS_RU: &[Caption] = &[
+        ("Адрес", None),
+        ("Улица", Some(("address.street", None))),
+        ("Квартира", None),
+        ("Город", Some(("address.city", None))),
+        ("Район", None),
+        ("Область", Some(("address.region", None))),
+        ("Индекс", Some(("address.postal_code", None))),
+        ("Страна", Some(("address.country", None))),
+    ];
+
+    const ADDRESS_EN: &[Caption] = &[
+        ("Address", None),
+        ("Street", Some(("address.street", None))),
+        ("Apartment / Suite", None),
+        ("City", Some(("address.city", None))),
+        ("Region", None),
+        ("State / Province", Some(("address.region", None))),
+        ("Zip", Some(("address.postal_code", None))),
+        ("Country", Some(("address.country", None))),
+    ];
+
+    /// The file a Bitrix24 list export writes for `captions`: every cell quoted and followed by
+    /// a semicolon, `\n` line ends.
+    fn bitrix24_csv(captions: &[&[Caption]]) -> Vec<u8> {
+        let captions: Vec<&str> = captions.iter().flat_map(|part| part.iter().map(|(c, _)| *c)).collect();
+        let mut text: String = captions
+            .iter()
+            .map(|c| format!("\"{}\";", c.replace('"', "\"\"")))
+            .collect();
+        text.push('\n');
+        text.extend((0..captions.len()).map(|i| format!("\"{i}\";")));
+        text.push('\n');
+        text.into_bytes()
+    }
+
+    /// Reads the export of `captions` and checks the guessed mapping column by column.
+    fn assert_bitrix24_export(def: &crm_core::records::EntityDef, captions: &[&[Caption]]) {
+        let table = read(&bitrix24_csv(captions), Some("export.csv"), &ReadOptions::default()).unwrap();
+        assert_eq!(table.delimiter, Some(';'));
+        let expected: Vec<Caption> = captions.iter().flat_map(|part| part.iter().copied()).collect();
+        assert_eq!(
+            table.columns[..expected.len()]
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+            expected.iter().map(|(c, _)| *c).collect::<Vec<_>>()
+        );
+        assert!(
+            table.columns[expected.len()..].iter().all(String::is_empty),
+            "{:?}",
+            table.columns
+        );
+        let targets = guess(def, &table.columns);
+        assert!(targets.iter().all(|t| t.type_column.is_none()), "{targets:?}");
+        let guessed: Vec<Caption> = expected
+            .iter()
+            .enumerate()
+            .map(|(column, (caption, _))| {
+                let target = targets.iter().find(|t| t.column == column);
+                (*caption, target.map(|t| (t.field.as_str(), t.r#type.as_deref())))
+            })
+            .collect();
+        assert_eq!(guessed, expected);
+    }
+
+    /// A contact export with all fields (and the address columns of portals that still keep
+    /// them on the contact), as Bitrix24 writes it in Russian and in English.
+    #[test]
+    fn a_bitrix24_contact_export_maps_field_by_field() {
+        let head_ru: &[Caption] = &[
+            ("ID", None),
+            ("Фотография", None),
+            ("Обращение", Some(("honorific", None))),
+            ("Имя", Some(("first_name", None))),
+            ("Фамилия", Some(("last_name", None))),
+            ("Отчество", Some(("middle_name", None))),
+            ("Дата рождения", Some(("birthdate", None))),
+            ("Должность", Some(("post", None))),
+            ("Компания", Some(("company_id", None))),
+            ("Тип контакта", Some(("type", None))),
+            ("Ответственный", Some(("responsible_id", None))),
+        ];
+        let tail_ru: &[Caption] = &[
+            ("Комментарий", Some(("comments", None))),
+            ("Источник", Some(("source", None))),
+            ("Дополнительно об источнике", Some(("source_description", None))),
+            ("Экспорт", None),
+            ("Кем создан", None),
+            ("Дата создания", None),
+            ("Кем изменен", None),
+            ("Дата изменения", None),
+            ("Создан CRM-формой", None),
+        ];
+        assert_bitrix24_export(&contact::def(), &[head_ru, MULTI_RU, ADDRESS_RU, tail_ru]);
+        let head_en: &[Caption] = &[
+            ("ID", None),
+            ("Photo", None),
+            ("Salutation", Some(("honorific", None))),
+            ("First Name", Some(("first_name", None))),
+            ("Last Name", Some(("last_name", None))),
+            ("Middle Name", Some(("middle_name", None))),
+            ("Birthday", Some(("birthdate", None))),
+            ("Position", Some(("post", None))),
+            ("Company", Some(("company_id", None))),
+            ("Contact Type", Some(("type", None))),
+            ("Responsible", Some(("responsible_id", None))),
+        ];
+        let tail_en: &[Caption] = &[
+            ("Comment", Some(("comments", None))),
+            ("Source", Some(("source", None))),
+            ("Source information", Some(("source_description", None))),
+            ("Included in export", None),
+            ("Created by", None),
+            ("Created", None),
+            ("Modified by", None),
+            ("Modified", None),
+            ("Created by CRM form", None),
+        ];
+        assert_bitrix24_export(&contact::def(), &[head_en, MULTI_EN, ADDRESS_EN, tail_en]);
+    }
+
+    /// A lead export with all fields, in Russian and in English.
+    #[test]
+    fn a_bitrix24_lead_export_maps_field_by_field() {
+        let head_ru: &[Caption] = &[
+            ("ID", None),
+            ("Стадия", Some(("status", None))),
+            ("Название лида", Some(("title", None))),
+            ("Обращение", Some(("honorific", None))),
+            ("Имя", Some(("first_name", None))),
+            ("Отчество", Some(("middle_name", None))),
+            ("Фамилия", Some(("last_name", None))),
+            ("Дата рождения", Some(("birthdate", None))),
+            ("Дата создания", None),
+            ("Источник", Some(("source", None))),
+            ("Наблюдатели", None),
+        ];
+        let middle_ru: &[Caption] = &[
+            ("Ответственный", Some(("responsible_id", None))),
+            ("Дополнительно о стадии", None),
+            ("Дополнительно об источнике", Some(("source_description", None))),
+            ("Кем создан", None),
+            ("Дата изменения", None),
+            ("Кем изменен", None),
+            ("Название компании", Some(("company_title", None))),
+            ("Должность", Some(("post", None))),
+        ];
+        let tail_ru: &[Caption] = &[
+            ("Комментарий", Some(("comments", None))),
+            ("Сумма", Some(("amount", None))),
+            ("Валюта", Some(("currency", None))),
+            ("Товар", None),
+            ("Создан CRM-формой", None),
+            ("Повторный лид", None),
+            ("Клиент", None),
+        ];
+        assert_bitrix24_export(&lead::def(), &[head_ru, MULTI_RU, middle_ru, ADDRESS_RU, tail_ru]);
+        let head_en: &[Caption] = &[
+            ("ID", None),
+            ("Status", Some(("status", None))),
+            ("Lead Name", Some(("title", None))),
+            ("Salutation", Some(("honorific", None))),
+            ("First Name", Some(("first_name", None))),
+            ("Middle Name", Some(("middle_name", None))),
+            ("Last Name", Some(("last_name", None))),
+            ("Date of birth", Some(("birthdate", None))),
+            ("Created", None),
+            ("Source", Some(("source", None))),
+            ("Observers", None),
+        ];
+        let middle_en: &[Caption] = &[
+            ("Responsible", Some(("responsible_id", None))),
+            ("Status information", None),
+            ("Source information", Some(("source_description", None))),
+            ("Created by", None),
+            ("Modified", None),
+            ("Modified by", None),
+            ("Company Name", Some(("company_title", None))),
+            ("Position", Some(("post", None))),
+        ];
+        let tail_en: &[Caption] = &[
+            ("Comment", Some(("comments", None))),
+            ("Total", Some(("amount", None))),
+            ("Currency", Some(("currency", None))),
+            ("Product", None),
+            ("Created by CRM form", None),
+            ("Repeat lead", None),
+            ("Client", None),
+        ];
+        assert_bitrix24_export(&lead::def(), &[head_en, MULTI_EN, middle_en, ADDRESS_EN, tail_en]);
+    }
+
+    /// Deal captions: the stage, the amount ("Income" in English) and the expected close date.
+    #[test]
+    fn bitrix24_deal_captions_map() {
+        let header = "Название сделки,Стадия сделки,Сумма,Валюта,Компания,Контакт,Предполагаемая дата закрытия";
+        let list = described(header, &guess(&deal::def(), &columns(header)));
+        assert!(has(&list, "Стадия сделки", "stage", None));
+        assert!(has(&list, "Контакт", "contact_ids", None));
+        assert!(has(&list, "Компания", "company_id", None));
+        assert_eq!(list.len(), 7, "{list:?}");
+        let header = "Deal Name,Stage,Income,Currency,Company,Contact,Assumed close date";
+        let list = described(header, &guess(&deal::def(), &columns(header)));
+        assert!(has(&list, "Stage", "stage", None));
+        assert!(has(&list, "Income", "amount", None));
+        assert!(has(&list, "Assumed close date", "close_date", None));
+        assert_eq!(list.len(), 7, "{list:?}");
     }
 
     #[test]
