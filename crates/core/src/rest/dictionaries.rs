@@ -140,7 +140,10 @@ fn dict_of(call: &Call, entity_id: &str) -> Result<Dict, RestError> {
     }
     let category = match entity_id.strip_prefix("DEAL_STAGE") {
         Some("") => Some(0),
-        Some(rest) => rest.strip_prefix('_').and_then(|n| n.parse::<i64>().ok()).filter(|n| *n > 0),
+        Some(rest) => rest
+            .strip_prefix('_')
+            .and_then(|n| n.parse::<i64>().ok())
+            .filter(|n| *n > 0),
         None => None,
     };
     if let Some(category) = category
@@ -148,7 +151,9 @@ fn dict_of(call: &Call, entity_id: &str) -> Result<Dict, RestError> {
     {
         return Ok(Dict::Stages(pipeline, category));
     }
-    Err(RestError::invalid_arg(format!("ENTITY_ID: unknown dictionary {entity_id:?}")))
+    Err(RestError::invalid_arg(format!(
+        "ENTITY_ID: unknown dictionary {entity_id:?}"
+    )))
 }
 
 /// One dictionary entry or stage, read.
@@ -371,13 +376,20 @@ fn status_entity_types(call: &Call) -> Result<Reply, RestError> {
     let default = pipelines::default_pipeline(call.db)?;
     let rows = call
         .db
-        .query("SELECT id, name_en, name_ru FROM pipelines ORDER BY is_default DESC, sort, id", &[])
+        .query(
+            "SELECT id, name_en, name_ru FROM pipelines ORDER BY is_default DESC, sort, id",
+            &[],
+        )
         .map_err(CoreError::from)?;
     for row in rows.iter() {
         let id = row.i64("id").unwrap_or_default();
         let category = category_of(default, id);
         let pipeline_name = viewer.name(&json!({"en": row.str("name_en"), "ru": row.str("name_ru")}));
-        let prefix = if viewer.language == "ru" { "Стадии сделки" } else { "Deal stages" };
+        let prefix = if viewer.language == "ru" {
+            "Стадии сделки"
+        } else {
+            "Deal stages"
+        };
         let name = match pipeline_name.as_str() {
             Some(name) if category > 0 => format!("{prefix} ({name})"),
             _ => prefix.to_owned(),
@@ -482,7 +494,10 @@ fn status_list(call: &Call) -> Result<Reply, RestError> {
         items.sort_by(|a, b| {
             for (name, descending) in &sort {
                 let (x, y) = (&a[name.as_str()], &b[name.as_str()]);
-                let ordering = match (x.as_str().and_then(|s| s.parse::<i64>().ok()), y.as_str().and_then(|s| s.parse::<i64>().ok())) {
+                let ordering = match (
+                    x.as_str().and_then(|s| s.parse::<i64>().ok()),
+                    y.as_str().and_then(|s| s.parse::<i64>().ok()),
+                ) {
                     (Some(x), Some(y)) => x.cmp(&y),
                     _ => x.as_str().unwrap_or_default().cmp(y.as_str().unwrap_or_default()),
                 };
@@ -567,7 +582,11 @@ fn status_body(
             Some("success") => "success",
             Some("failure" | "apology") => "failure",
             Some("process") => "process",
-            _ => return Err(RestError::invalid_arg("EXTRA.SEMANTICS must be process, success or failure")),
+            _ => {
+                return Err(RestError::invalid_arg(
+                    "EXTRA.SEMANTICS must be process, success or failure",
+                ));
+            }
         }),
         (None, None) => None,
     };
@@ -583,7 +602,9 @@ fn status_body(
             let ours = if semantic == "process" { "open" } else { semantic };
             body.insert("semantic".into(), Json::from(ours));
         } else if semantic != "process" {
-            return Err(RestError::invalid_arg("SEMANTICS: only lead statuses and deal stages have semantics"));
+            return Err(RestError::invalid_arg(
+                "SEMANTICS: only lead statuses and deal stages have semantics",
+            ));
         }
     }
     Ok(body)
@@ -621,12 +642,20 @@ fn status_add(call: &Call) -> Result<Reply, RestError> {
         }
         Dict::Stages(pipeline, category) => {
             let prefix = format!("C{category}:");
-            let short = if category > 0 { code.strip_prefix(&prefix).unwrap_or(code) } else { code };
+            let short = if category > 0 {
+                code.strip_prefix(&prefix).unwrap_or(code)
+            } else {
+                code
+            };
             let mut body = status_body(fields, true, false, &viewer, None, true)?;
             body.insert("code".into(), Json::from(short));
             pipelines::add_stage(call.db, call.caller, pipeline, &Json::Object(body), &CLIENT)
                 .map_err(|e| named_error(e, STATUS_NAMES))?;
-            let full = if category > 0 { format!("{prefix}{short}") } else { short.to_owned() };
+            let full = if category > 0 {
+                format!("{prefix}{short}")
+            } else {
+                short.to_owned()
+            };
             Ok(Reply::of(Json::from(rest_id(call, STAGE_KIND, &full)?)))
         }
     }
@@ -644,7 +673,14 @@ fn status_update(call: &Call) -> Result<Reply, RestError> {
     let viewer = Viewer::of(call)?;
     match status.pipeline {
         None => {
-            let body = status_body(fields, false, status.kind == LEAD_STATUS, &viewer, Some(&status.names), false)?;
+            let body = status_body(
+                fields,
+                false,
+                status.kind == LEAD_STATUS,
+                &viewer,
+                Some(&status.names),
+                false,
+            )?;
             if !body.is_empty() {
                 entries::update(
                     call.db,
@@ -661,8 +697,15 @@ fn status_update(call: &Call) -> Result<Reply, RestError> {
         Some(pipeline) => {
             let body = status_body(fields, true, false, &viewer, Some(&status.names), true)?;
             if !body.is_empty() {
-                pipelines::update_stage(call.db, call.caller, pipeline, &status.status_id, &Json::Object(body), &CLIENT)
-                    .map_err(|e| named_error(e, STATUS_NAMES))?;
+                pipelines::update_stage(
+                    call.db,
+                    call.caller,
+                    pipeline,
+                    &status.status_id,
+                    &Json::Object(body),
+                    &CLIENT,
+                )
+                .map_err(|e| named_error(e, STATUS_NAMES))?;
             }
         }
     }
@@ -673,7 +716,14 @@ fn status_delete(call: &Call) -> Result<Reply, RestError> {
     let id = id_param(call, "id")?;
     let status = status_by_id(call, id)?;
     match status.pipeline {
-        None => entries::delete(call.db, call.caller, url_kind(&status.kind)?, &status.status_id, None, &CLIENT)?,
+        None => entries::delete(
+            call.db,
+            call.caller,
+            url_kind(&status.kind)?,
+            &status.status_id,
+            None,
+            &CLIENT,
+        )?,
         Some(pipeline) => {
             pipelines::delete_stage(call.db, call.caller, pipeline, &status.status_id, None, &CLIENT)?;
         }
@@ -788,7 +838,9 @@ fn category_get(call: &Call) -> Result<Reply, RestError> {
     let (category, pipeline) = category_param(call)?;
     let viewer = Viewer::of(call)?;
     let (_, json) = pipeline_json(call, pipeline)?;
-    Ok(Reply::of(json!({ "category": category_json(&viewer, category, &json) })))
+    Ok(Reply::of(
+        json!({ "category": category_json(&viewer, category, &json) }),
+    ))
 }
 
 /// Our pipeline body from `fields{name, sort}` (any case); `current` names when updating.
@@ -796,7 +848,9 @@ fn pipeline_body(call: &Call, viewer: &Viewer, current: Option<&Json>) -> Result
     let fields = fields_param(call)?;
     let mut body = Map::new();
     if let Some(name) = field(fields, "name") {
-        let name = name.as_str().ok_or_else(|| RestError::invalid_arg("name must be a string"))?;
+        let name = name
+            .as_str()
+            .ok_or_else(|| RestError::invalid_arg("name must be a string"))?;
         let names = match current {
             Some(current) => {
                 let mut names = current.clone();
@@ -839,7 +893,9 @@ fn category_update(call: &Call) -> Result<Reply, RestError> {
     } else {
         pipelines::update(call.db, call.caller, pipeline, &Json::Object(body), None, &CLIENT)?
     };
-    Ok(Reply::of(json!({ "category": category_json(&viewer, category, &updated) })))
+    Ok(Reply::of(
+        json!({ "category": category_json(&viewer, category, &updated) }),
+    ))
 }
 
 fn category_delete(call: &Call) -> Result<Reply, RestError> {

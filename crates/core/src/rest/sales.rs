@@ -329,7 +329,12 @@ fn row_json(entity: &str, owner: i64, sort: usize, item: &Json) -> Json {
     let with_tax = |amount: i128| money::mul_div(amount, 10_000 + tax, 10_000).unwrap_or(amount);
     let without_tax = |amount: i128| money::mul_div(amount, 10_000, 10_000 + tax).unwrap_or(amount);
     let (netto, brutto, exclusive, final_price) = if included {
-        (without_tax(price), price, without_tax(price - discount), price - discount)
+        (
+            without_tax(price),
+            price,
+            without_tax(price - discount),
+            price - discount,
+        )
     } else {
         (price, with_tax(price), price - discount, with_tax(price - discount))
     };
@@ -379,8 +384,8 @@ fn row_decimal(map: &Map<String, Json>, key: &str, form: Numeric, path: &str) ->
     let Some(value) = field(map, key).filter(|v| !v.is_null() && v.as_str() != Some("")) else {
         return Ok(None);
     };
-    let text = values::decimal_text(value)
-        .ok_or_else(|| RestError::invalid_arg(format!("{path}.{key} must be a number")))?;
+    let text =
+        values::decimal_text(value).ok_or_else(|| RestError::invalid_arg(format!("{path}.{key} must be a number")))?;
     form.parse_text(&text)
         .map(|v| Some(i128::from(v)))
         .map_err(|e| RestError::invalid_arg(format!("{path}.{key}: {}", e.message)))
@@ -460,10 +465,16 @@ fn item_of(value: &Json, path: &str) -> Result<Json, RestError> {
     }
     if percent {
         item.insert("discount_type".into(), Json::from("percent"));
-        item.insert("discount_rate".into(), Json::from(format_decimal(rate.unwrap_or(0) as i64, 2)));
+        item.insert(
+            "discount_rate".into(),
+            Json::from(format_decimal(rate.unwrap_or(0) as i64, 2)),
+        );
     } else {
         item.insert("discount_type".into(), Json::from("amount"));
-        item.insert("discount_sum".into(), Json::from(format_decimal(discount.unwrap_or(0) as i64, 2)));
+        item.insert(
+            "discount_sum".into(),
+            Json::from(format_decimal(discount.unwrap_or(0) as i64, 2)),
+        );
     }
     Ok(Json::Object(item))
 }
@@ -489,10 +500,15 @@ fn row_error(error: CoreError) -> RestError {
         return error.into();
     };
     for problem in errors.0.iter_mut() {
-        let Some(rest) = problem.field.strip_prefix("items") else { continue };
+        let Some(rest) = problem.field.strip_prefix("items") else {
+            continue;
+        };
         let renamed = match rest.split_once("].") {
             Some((index, key)) => {
-                let key = ROW_FIELDS.iter().find(|(ours, _)| *ours == key).map_or(key, |(_, theirs)| *theirs);
+                let key = ROW_FIELDS
+                    .iter()
+                    .find(|(ours, _)| *ours == key)
+                    .map_or(key, |(_, theirs)| *theirs);
                 format!("rows{index}].{key}")
             }
             None => format!("rows{rest}"),
@@ -585,9 +601,8 @@ fn owner_entity(value: Option<&Json>) -> Result<&'static str, RestError> {
 }
 
 fn productrow_list(call: &Call) -> Result<Reply, RestError> {
-    let filter = object_param(call, "filter")?.ok_or_else(|| {
-        RestError::invalid_arg("filter with OWNER_TYPE and OWNER_ID is required")
-    })?;
+    let filter = object_param(call, "filter")?
+        .ok_or_else(|| RestError::invalid_arg("filter with OWNER_TYPE and OWNER_ID is required"))?;
     let strip = |key: &str| key.trim_start_matches('=').to_ascii_uppercase();
     let mut owner_type = None;
     let mut owner_id = None;
@@ -617,7 +632,10 @@ fn productrow_get(call: &Call) -> Result<Reply, RestError> {
     let id = id_param(call, "id")?;
     let rows = call
         .db
-        .query("SELECT entity, record_id FROM record_products WHERE id = ?", &[id.into()])
+        .query(
+            "SELECT entity, record_id FROM record_products WHERE id = ?",
+            &[id.into()],
+        )
         .map_err(CoreError::from)?;
     let Some(row) = rows.first() else {
         return Err(CoreError::NotFound.into());
@@ -645,7 +663,12 @@ const DUPLICATE_TYPES: &[(&str, &str)] = &[("LEAD", "lead"), ("CONTACT", "contac
 const DUPLICATE_VALUES: usize = 20;
 
 fn duplicate_findbycomm(call: &Call) -> Result<Reply, RestError> {
-    let kind = match call.param("type").and_then(Json::as_str).map(str::to_ascii_uppercase).as_deref() {
+    let kind = match call
+        .param("type")
+        .and_then(Json::as_str)
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
         Some("EMAIL") => "email",
         Some("PHONE") => "phone",
         _ => return Err(RestError::invalid_arg("type must be EMAIL or PHONE")),
@@ -658,7 +681,10 @@ fn duplicate_findbycomm(call: &Call) -> Result<Reply, RestError> {
         return Err(RestError::invalid_arg("values must be a list of up to 20 strings"));
     }
     let mut pairs: Vec<(String, String)> = Vec::with_capacity(given.len() + 1);
-    let entity = match call.param("entity_type").filter(|v| !v.is_null() && v.as_str() != Some("")) {
+    let entity = match call
+        .param("entity_type")
+        .filter(|v| !v.is_null() && v.as_str() != Some(""))
+    {
         None => None,
         Some(value) => {
             let name = value.as_str().map(str::to_ascii_uppercase).unwrap_or_default();
@@ -677,7 +703,8 @@ fn duplicate_findbycomm(call: &Call) -> Result<Reply, RestError> {
         pairs.push((kind.into(), text));
     }
     let cx = service::parse_context_for(call.db, call.caller)?;
-    let found = duplicates::find(call.db, call.caller, &pairs, &cx).map_err(|e| values::named_error(e, &[(kind, "values")]))?;
+    let found =
+        duplicates::find(call.db, call.caller, &pairs, &cx).map_err(|e| values::named_error(e, &[(kind, "values")]))?;
     let mut out = Map::new();
     for (theirs, ours) in DUPLICATE_TYPES {
         if entity.is_some_and(|e| e != *ours) {
@@ -695,5 +722,9 @@ fn duplicate_findbycomm(call: &Call) -> Result<Reply, RestError> {
             out.insert((*theirs).into(), Json::Array(ids));
         }
     }
-    Ok(Reply::of(if out.is_empty() { Json::Array(Vec::new()) } else { Json::Object(out) }))
+    Ok(Reply::of(if out.is_empty() {
+        Json::Array(Vec::new())
+    } else {
+        Json::Object(out)
+    }))
 }

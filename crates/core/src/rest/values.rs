@@ -81,7 +81,11 @@ pub fn page_reply(mut rows: Vec<Json>, start: Option<u64>, total: Option<u64>) -
         Some(start) if more => Some(start + PAGE),
         _ => None,
     };
-    Reply { result: Json::Array(rows), total: start.and(total), next }
+    Reply {
+        result: Json::Array(rows),
+        total: start.and(total),
+        next,
+    }
 }
 
 // Added by helper S (issue 19: links, products, dictionaries, comments).
@@ -136,10 +140,13 @@ pub struct Viewer {
 impl Viewer {
     /// The caller's language and time zone (one statement).
     pub fn of(call: &Call) -> Result<Viewer, RestError> {
-        let rows = call.db.query(
-            "SELECT language, time_zone FROM users WHERE id = ?",
-            &[call.caller.user_id.into()],
-        ).map_err(crate::error::CoreError::from)?;
+        let rows = call
+            .db
+            .query(
+                "SELECT language, time_zone FROM users WHERE id = ?",
+                &[call.caller.user_id.into()],
+            )
+            .map_err(crate::error::CoreError::from)?;
         let row = rows.first();
         Ok(Viewer {
             language: row.and_then(|r| r.str("language")).unwrap_or("en").to_owned(),
