@@ -97,7 +97,7 @@ fn refuse_unkept(call: &Call, fields: &Map<String, Json>) -> Result<(), RestErro
     Ok(())
 }
 
-fn text_of<'a>(fields: &'a Map<String, Json>) -> Result<Option<&'a str>, RestError> {
+fn text_of(fields: &Map<String, Json>) -> Result<Option<&str>, RestError> {
     match field(fields, "COMMENT") {
         None | Some(Json::Null) => Ok(None),
         Some(Json::String(text)) => Ok(Some(text)),

@@ -649,7 +649,7 @@ fn productrow_get(call: &Call) -> Result<Reply, RestError> {
     let owner = row.i64("record_id").unwrap_or_default();
     rows_of(call, entity, owner)?
         .into_iter()
-        .find(|row| row["ID"] == id.to_string())
+        .find(|row| row["ID"].as_str().and_then(|text| text.parse::<i64>().ok()) == Some(id))
         .map(Reply::of)
         .ok_or_else(|| CoreError::NotFound.into())
 }
