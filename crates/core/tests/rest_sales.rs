@@ -355,7 +355,7 @@ fn product_rows_replace_line_items_and_recompute_the_amount() {
         &db,
         &admin,
         "product",
-        json!({"name": "Widget", "price": "250.00", "currency": "RUB"}),
+        json!({"name": "Widget", "price": "250.00", "currency": "RUB", "vat_rate": "20.00", "vat_included": false}),
     );
     let deal = create(&db, &admin, "deal", json!({"title": "Deal", "currency": "RUB"}));
 
@@ -375,8 +375,15 @@ fn product_rows_replace_line_items_and_recompute_the_amount() {
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0]["PRODUCT_ID"], product.to_string());
     assert_eq!(rows[0]["PRODUCT_NAME"], "Widget");
+    // The product's VAT stays on the row, inside the PRICE given: the total is PRICE x QUANTITY.
     assert_eq!(rows[0]["PRICE"], "900.00");
-    assert_eq!(rows[0]["PRICE_NETTO"], "1000.00");
+    assert_eq!(
+        (rows[0]["TAX_RATE"].as_str(), rows[0]["TAX_INCLUDED"].as_str()),
+        (Some("20.00"), Some("Y"))
+    );
+    assert_eq!(rows[0]["PRICE_BRUTTO"], "1000.00");
+    assert_eq!(rows[0]["PRICE_NETTO"], "833.33");
+    assert_eq!(rows[0]["PRICE_EXCLUSIVE"], "750.00");
     assert_eq!(rows[0]["DISCOUNT_SUM"], "100.00");
     assert_eq!(rows[0]["DISCOUNT_TYPE_ID"], "1");
     assert_eq!(rows[0]["QUANTITY"], "2.000");

@@ -443,7 +443,11 @@ fn item_of(value: &Json, path: &str) -> Result<Json, RestError> {
     let rate = row_decimal(map, "DISCOUNT_RATE", Numeric::PERCENT, path)?;
     let discount = row_decimal(map, "DISCOUNT_SUM", Numeric::MONEY, path)?;
     let taxed_apart = !included && tax.is_some_and(|t| t > 0);
-    item.insert("tax_included".into(), Json::Bool(tax.is_some() && !taxed_apart));
+    // A given PRICE already holds any tax (a catalog product's VAT included), so the row's total
+    // is PRICE x QUANTITY; without PRICE the product's own price and VAT stand.
+    if tax.is_some() || field(map, "PRICE").is_some_and(|p| !p.is_null()) {
+        item.insert("tax_included".into(), Json::Bool(!taxed_apart));
+    }
     // The final price in the terms the item keeps (tax-inclusive unless taxed apart).
     let entered = match row_decimal(map, "PRICE", Numeric::MONEY, path)? {
         Some(price) if taxed_apart => match row_decimal(map, "PRICE_EXCLUSIVE", Numeric::MONEY, path)? {
