@@ -976,3 +976,63 @@ fn timeline_comments_round_trip() {
         "Second"
     );
 }
+
+#[test]
+fn no_input_makes_any_of_these_methods_answer_a_5xx() {
+    let (_dir, db) = fresh();
+    let admin = user(&db, "admin@example.com", "administrator");
+    let manager = user(&db, "manager@example.com", "manager");
+    let deal = create(&db, &admin, "deal", json!({"title": "Deal"}));
+    let contact = create(&db, &admin, "contact", json!({"last_name": "Ann"}));
+    let values = [
+        json!(null),
+        json!(""),
+        json!("x"),
+        json!(-1),
+        json!(0),
+        json!(1.5),
+        json!(deal),
+        json!(contact.to_string()),
+        json!([]),
+        json!([1, "x", null]),
+        json!({}),
+        json!({"0": {"CONTACT_ID": contact}, "x": 1}),
+        json!({"ENTITY_ID": 5, "STATUS_ID": [], "NAME": {}, "SORT": "x", "COMMENT": [], "ENTITY_TYPE": {}}),
+        json!({"ENTITY_ID": "DEAL_STAGE_99", "STATUS_ID": "X", "NAME": "x", "SEMANTICS": 1, "EXTRA": "x"}),
+        json!({"OWNER_TYPE": "D", "OWNER_ID": "x", "name": 5, "sort": "x", "CONTACT_ID": "0", "COMPANY_ID": -5}),
+        json!([{"PRODUCT_ID": "x", "PRICE": "1e400", "QUANTITY": [], "TAX_RATE": "200", "DISCOUNT_RATE": -1}]),
+    ];
+    let names = [
+        "id",
+        "fields",
+        "filter",
+        "order",
+        "select",
+        "rows",
+        "items",
+        "entityTypeId",
+        "entityId",
+        "values",
+        "type",
+        "entity_type",
+        "start",
+    ];
+    let families = [
+        rest::sales::METHODS,
+        rest::dictionaries::METHODS,
+        rest::activities::METHODS,
+    ];
+    for (method, _, _) in families.iter().flat_map(|family| family.iter()) {
+        for caller in [&admin, &manager] {
+            for name in names {
+                for value in &values {
+                    let mut params = json!({ "entityTypeId": 2, "id": deal });
+                    params[name] = value.clone();
+                    if let Err(e) = call(&db, caller, method, params.clone()) {
+                        assert!(e.status < 500, "{method} {params}: {e:?}");
+                    }
+                }
+            }
+        }
+    }
+}
