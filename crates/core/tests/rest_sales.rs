@@ -811,6 +811,35 @@ fn categories_are_deal_pipelines_with_the_default_as_zero() {
         "Retail"
     );
     assert_eq!(ok(&db, &admin, "crm.dealcategory.default.get", json!({}))["ID"], "0");
+    let second = ok(
+        &db,
+        &admin,
+        "crm.category.add",
+        json!({"entityTypeId": 2, "fields": {"name": "Second", "sort": 50}}),
+    );
+    let second = second["category"]["id"].as_i64().expect("id");
+    let by_sort = ok(&db, &admin, "crm.dealcategory.list", json!({"order": {"SORT": "ASC"}}));
+    assert_eq!(by_sort[0]["ID"], second.to_string());
+    let named = ok(
+        &db,
+        &admin,
+        "crm.dealcategory.list",
+        json!({"filter": {"NAME": "Retail"}}),
+    );
+    assert_eq!(named.as_array().map(Vec::len), Some(1));
+    refused(&db, &admin, "crm.dealcategory.list", json!({"filter": {"NOPE": 1}}));
+    refused(
+        &db,
+        &admin,
+        "crm.dealcategory.list",
+        json!({"order": {"SORT": "SIDEWAYS"}}),
+    );
+    ok(
+        &db,
+        &admin,
+        "crm.category.delete",
+        json!({"entityTypeId": 2, "id": second}),
+    );
     assert!(ok(&db, &admin, "crm.category.fields", json!({"entityTypeId": 2}))["fields"]["name"].is_object());
 
     // Bad input.
@@ -893,7 +922,7 @@ fn timeline_comments_round_trip() {
         &db,
         &admin,
         "crm.timeline.comment.add",
-        json!({"FIELDS": {"ENTITY_TYPE": "LEAD", "ENTITY_ID": lead, "COMMENT": "Second"}}),
+        json!({"FIELDS": {"ENTITY_TYPE": "CRM_LEAD", "ENTITY_ID": lead, "COMMENT": "Second"}}),
     );
     let got = ok(&db, &admin, "crm.timeline.comment.get", json!({"id": first}));
     assert_eq!(

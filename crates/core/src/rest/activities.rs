@@ -33,12 +33,16 @@ const COMMENT_FIELDS: &[(&str, &str)] = &[
     ("entity", "ENTITY_TYPE"),
 ];
 
-/// `ENTITY_TYPE` (`deal`, `DEAL`, or its id `2`) as our entity name, or 400.
+/// `ENTITY_TYPE` (`deal`, `DEAL`, `CRM_DEAL`, or its id `2`) as our entity name, or 400.
 fn entity_of(value: Option<&Json>) -> Result<&'static str, RestError> {
     let refused = || RestError::invalid_arg("ENTITY_TYPE must be lead, deal, contact or company");
     let value = value.ok_or_else(refused)?;
     let by_id = values::int_of(value);
-    let by_name = value.as_str().map(|t| t.trim().to_ascii_lowercase());
+    // Some clients write the type as its owner-type code, `CRM_DEAL`.
+    let by_name = value.as_str().map(|t| {
+        let name = t.trim().to_ascii_lowercase();
+        name.strip_prefix("crm_").map_or(name.clone(), str::to_owned)
+    });
     ENTITY_TYPES
         .iter()
         .find(|(name, id)| by_id == Some(*id) || by_name.as_deref() == Some(*name))

@@ -918,11 +918,39 @@ fn dealcategory_fields(_call: &Call) -> Result<Reply, RestError> {
 fn dealcategory_list(call: &Call) -> Result<Reply, RestError> {
     let viewer = Viewer::of(call)?;
     let start = values::start_param(call)?;
-    let rows: Vec<Json> = all_pipelines(call)?
+    let mut rows: Vec<Json> = all_pipelines(call)?
         .iter()
         .filter(|(category, _)| *category > 0)
         .map(|(category, pipeline)| dealcategory_json(&viewer, *category, pipeline))
         .collect();
+    for (key, value) in object_param(call, "filter")?.into_iter().flatten() {
+        let name = key.trim_start_matches('=').to_ascii_uppercase();
+        if !["ID", "NAME", "SORT"].contains(&name.as_str()) {
+            return Err(RestError::invalid_arg(format!("filter: unknown field {key:?}")));
+        }
+        let wanted = values::decimal_text(value).unwrap_or_default();
+        rows.retain(|row| row[name.as_str()].as_str() == Some(wanted.as_str()));
+    }
+    for (key, direction) in object_param(call, "order")?.into_iter().flatten().rev() {
+        let name = key.to_ascii_uppercase();
+        if !["ID", "NAME", "SORT", "CREATED_DATE"].contains(&name.as_str()) {
+            return Err(RestError::invalid_arg(format!("order: unknown field {key:?}")));
+        }
+        let descending = match direction.as_str().map(str::to_ascii_uppercase).as_deref() {
+            Some("ASC") => false,
+            Some("DESC") => true,
+            _ => return Err(RestError::invalid_arg(format!("order: {key} must be ASC or DESC"))),
+        };
+        let text = |row: &Json| row[name.as_str()].as_str().unwrap_or_default().to_owned();
+        let number = |row: &Json| text(row).parse::<i64>().ok();
+        rows.sort_by(|a, b| {
+            let ordering = match (number(a), number(b)) {
+                (Some(x), Some(y)) if name != "NAME" => x.cmp(&y),
+                _ => text(a).cmp(&text(b)),
+            };
+            if descending { ordering.reverse() } else { ordering }
+        });
+    }
     let total = rows.len() as u64;
     let page = rows
         .into_iter()
