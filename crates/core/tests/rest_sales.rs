@@ -788,6 +788,22 @@ fn categories_are_deal_pipelines_with_the_default_as_zero() {
         "crm.status.add",
         json!({"fields": {"ENTITY_ID": entity, "STATUS_ID": "WON2", "NAME": "Won again", "SEMANTICS": "S"}}),
     );
+    // Nothing of it stays: no stage, no id, no audit row.
+    assert_eq!(
+        count(
+            &db,
+            &format!("SELECT COUNT(*) FROM pipeline_stages WHERE pipeline_id = {category}")
+        ),
+        7
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM rest_status_ids WHERE code LIKE '%WON2'"),
+        0
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM audit_log WHERE details LIKE '%WON2%'"),
+        0
+    );
 
     let got = ok(
         &db,
