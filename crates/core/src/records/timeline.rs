@@ -181,3 +181,108 @@ pub fn comment(db: &dyn Db, caller: &Caller, body: &Json) -> Result<Json, CoreEr
         Ok(entry_json(def.name, record_id, &row))
     })
 }
+
+/// A comment's text: trimmed, 1 to 10 000 characters (422 `text` otherwise).
+fn comment_text(text: Option<&str>) -> Result<String, CoreError> {
+    let text = text.map(str::trim).unwrap_or_default();
+    let mut errors = FieldErrors::new();
+    if text.is_empty() {
+        errors.push("text", "required", "may not be empty");
+    } else if text.chars().count() > 10_000 {
+        errors.push("text", "too_long", "at most 10000 characters");
+    }
+    errors.into_result().map(|()| text.to_owned())
+}
+
+/// Comment `id` with its record's definition and id, if it exists and the caller can read its
+/// record (404 otherwise, as for a hidden record).
+fn comment_row(db: &dyn Db, caller: &Caller, id: i64) -> Result<(EntityDef, i64, Json), CoreError> {
+    let rows = db.query(
+        "SELECT id, entity, record_id, kind, actor_id, at, payload FROM timeline WHERE id = ? AND kind = 'comment'",
+        &[id.into()],
+    )?;
+    let row = rows.first().ok_or(CoreError::NotFound)?;
+    let def = row
+        .str("entity")
+        .and_then(EntityDef::builtin)
+        .ok_or(CoreError::NotFound)?;
+    let record_id = row.i64("record_id").unwrap_or_default();
+    access::load_checked(db, caller, &def, record_id, Action::Read)?;
+    let entry = entry_json(def.name, record_id, &row);
+    Ok((def, record_id, entry))
+}
+
+/// One comment (read access to its record needed; another entry kind is 404).
+pub fn comment_of(db: &dyn Db, caller: &Caller, id: i64) -> Result<Json, CoreError> {
+    comment_row(db, caller, id).map(|(_, _, entry)| entry)
+}
+
+/// One page of a record's comments by id (`descending` newest first) from `offset`, at most
+/// `limit`, and how many there are (read access to the record needed).
+pub fn comments(
+    db: &dyn Db,
+    caller: &Caller,
+    def: &EntityDef,
+    record_id: i64,
+    offset: u64,
+    limit: u64,
+    descending: bool,
+) -> Result<(Vec<Json>, u64), CoreError> {
+    access::load_checked(db, caller, def, record_id, Action::Read)?;
+    let direction = if descending { "DESC" } else { "ASC" };
+    let total = db
+        .query(
+            "SELECT COUNT(*) FROM timeline WHERE entity = ? AND record_id = ? AND kind = 'comment'",
+            &[def.name.into(), record_id.into()],
+        )?
+        .first_i64()
+        .and_then(|t| u64::try_from(t).ok())
+        .unwrap_or_default();
+    let rows = db.query(
+        &format!(
+            "SELECT id, kind, actor_id, at, payload FROM timeline WHERE entity = ? AND record_id = ? \
+             AND kind = 'comment' ORDER BY id {direction} LIMIT ? OFFSET ?"
+        ),
+        &[
+            def.name.into(),
+            record_id.into(),
+            i64::try_from(limit).unwrap_or(i64::MAX).into(),
+            i64::try_from(offset).unwrap_or(i64::MAX).into(),
+        ],
+    )?;
+    Ok((
+        rows.iter().map(|r| entry_json(def.name, record_id, &r)).collect(),
+        total,
+    ))
+}
+
+/// Changes a comment's text: only its author may, and only while they can read its record
+/// (403 for another user's comment). Returns the entry.
+pub fn edit_comment(db: &dyn Db, caller: &Caller, id: i64, text: Option<&str>) -> Result<Json, CoreError> {
+    let text = comment_text(text)?;
+    transaction(db, |db| {
+        let (def, record_id, entry) = comment_row(db, caller, id)?;
+        if entry["actor_id"] != caller.user_id {
+            return Err(CoreError::Forbidden);
+        }
+        let rows = db.write(
+            "UPDATE timeline SET payload = json_set(payload, '$.text', ?, '$.edited_at', ?) WHERE id = ? \
+             RETURNING id, kind, actor_id, at, payload",
+            &[text.as_str().into(), crate::clock::now().into(), id.into()],
+        )?;
+        let row = rows.first().ok_or(CoreError::NotFound)?;
+        Ok(entry_json(def.name, record_id, &row))
+    })
+}
+
+/// Deletes a comment: only its author may (403 otherwise), while they can read its record.
+pub fn delete_comment(db: &dyn Db, caller: &Caller, id: i64) -> Result<(), CoreError> {
+    transaction(db, |db| {
+        let (_, _, entry) = comment_row(db, caller, id)?;
+        if entry["actor_id"] != caller.user_id {
+            return Err(CoreError::Forbidden);
+        }
+        db.execute("DELETE FROM timeline WHERE id = ? AND kind = 'comment'", &[id.into()])?;
+        Ok(())
+    })
+}
