@@ -4,6 +4,7 @@
 //! components and `crm-host` first. Set `TEST_LOG=1` to see the runtime's output.
 
 mod acl_matrix;
+mod b24pysdk;
 mod activities;
 mod admin;
 mod auth;
@@ -25,6 +26,7 @@ mod products;
 mod records;
 mod reliability;
 mod reports;
+mod rest;
 mod sabotage;
 mod ui;
 mod ui_browser;
