@@ -38,7 +38,11 @@ fn sdk_python() -> PathBuf {
 fn test_pki(dir: &std::path::Path) -> (PathBuf, PathBuf, PathBuf) {
     let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     ca.distinguished_name.push(DnType::CommonName, "CRM test CA");
     let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().expect("CA key")).expect("CA");
     let mut leaf = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).expect("leaf params");
@@ -61,9 +65,17 @@ fn the_official_python_sdk_works_against_the_endpoint_over_https() {
     let (ca, cert, key) = test_pki(pki.path());
     let app = spawn_app_with_args(
         tempfile::tempdir().expect("state dir"),
-        &[OsStr::new("--tls-cert"), cert.as_os_str(), OsStr::new("--tls-key"), key.as_os_str()],
+        &[
+            OsStr::new("--tls-cert"),
+            cert.as_os_str(),
+            OsStr::new("--tls-key"),
+            key.as_os_str(),
+        ],
     );
-    let domain = app.base.strip_prefix("https://").unwrap_or_else(|| panic!("served over https: {}", app.base));
+    let domain = app
+        .base
+        .strip_prefix("https://")
+        .unwrap_or_else(|| panic!("served over https: {}", app.base));
     let output = Command::new(python)
         .arg(root().join("tests/python/b24pysdk_client.py"))
         .env("REQUESTS_CA_BUNDLE", &ca)
@@ -93,9 +105,11 @@ fn the_official_python_sdk_works_against_the_endpoint_over_https() {
     } else {
         let db = app.db();
         let title: String = db
-            .query_row("SELECT title FROM deals WHERE id = ?", [seen["crm"]["deal_id"].as_i64().expect("deal id")], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT title FROM deals WHERE id = ?",
+                [seen["crm"]["deal_id"].as_i64().expect("deal id")],
+                |r| r.get(0),
+            )
             .expect("the SDK's deal is stored");
         assert_eq!(title, "SDK deal");
     }

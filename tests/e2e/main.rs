@@ -4,10 +4,10 @@
 //! components and `crm-host` first. Set `TEST_LOG=1` to see the runtime's output.
 
 mod acl_matrix;
-mod b24pysdk;
 mod activities;
 mod admin;
 mod auth;
+mod b24pysdk;
 mod browser;
 mod deals;
 mod dictionaries;

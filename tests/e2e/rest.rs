@@ -34,7 +34,12 @@ fn rest_get(app: &TestApp, url: &str) -> (u16, Value) {
 
 /// A POST of a JSON body.
 fn rest_json(app: &TestApp, url: &str, body: Value) -> (u16, Value) {
-    let r = app.client.post(format!("{}{url}", app.base)).json(&body).send().expect("request");
+    let r = app
+        .client
+        .post(format!("{}{url}", app.base))
+        .json(&body)
+        .send()
+        .expect("request");
     answer(r)
 }
 
@@ -52,10 +57,18 @@ fn rest_raw(app: &TestApp, url: &str, content_type: &str, body: &str) -> (u16, V
 
 fn answer(r: reqwest::blocking::Response) -> (u16, Value) {
     let status = r.status().as_u16();
-    let content_type = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let content_type = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let text = r.text().unwrap_or_default();
     let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status} not JSON: {text}"));
-    assert!(content_type.starts_with("application/json"), "{status} {content_type}: {text}");
+    assert!(
+        content_type.starts_with("application/json"),
+        "{status} {content_type}: {text}"
+    );
     (status, body)
 }
 
@@ -74,12 +87,22 @@ fn assert_ok(got: (u16, Value)) -> Value {
     assert_eq!(status, 200, "{body}");
     assert!(body.get("error").is_none(), "{body}");
     assert!(body.get("result").is_some(), "{body}");
-    for key in ["start", "finish", "duration", "processing", "operating_reset_at", "operating"] {
+    for key in [
+        "start",
+        "finish",
+        "duration",
+        "processing",
+        "operating_reset_at",
+        "operating",
+    ] {
         assert!(body["time"][key].is_number(), "time.{key}: {body}");
     }
     for key in ["date_start", "date_finish"] {
         let date = body["time"][key].as_str().unwrap_or_default();
-        assert!(date.len() == 25 && date.as_bytes()[10] == b'T' && date[19..].starts_with(['+', '-']), "{key}: {date}");
+        assert!(
+            date.len() == 25 && date.as_bytes()[10] == b'T' && date[19..].starts_with(['+', '-']),
+            "{key}: {date}"
+        );
     }
     body
 }
@@ -87,7 +110,12 @@ fn assert_ok(got: (u16, Value)) -> Value {
 /// The methods the hook at `path` reaches.
 fn methods(app: &TestApp, path: &str) -> Vec<String> {
     let body = assert_ok(rest_get(app, &format!("{path}methods")));
-    body["result"].as_array().expect("list").iter().map(|m| m.as_str().unwrap_or_default().to_owned()).collect()
+    body["result"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|m| m.as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 #[test]
@@ -106,31 +134,67 @@ fn rest_hooks_are_made_listed_renamed_and_revoked_with_the_token_shown_once() {
     let mine = get(&app, &manager, "/api/rest-hooks");
     let items = mine["items"].as_array().expect("items");
     assert_eq!(items.len(), 1);
-    assert_eq!((items[0]["name"].as_str(), items[0]["scopes"].clone()), (Some("Phone"), json!(["crm"])));
+    assert_eq!(
+        (items[0]["name"].as_str(), items[0]["scopes"].clone()),
+        (Some("Phone"), json!(["crm"]))
+    );
     let all = get(&app, &admin, "/api/rest-hooks");
     assert_eq!(all["items"].as_array().expect("items").len(), 2);
     assert!(!all.to_string().contains(&token), "{all}");
     assert!(all["items"][0]["last_used_at"].is_null());
 
     // Bad input is a 422 naming the field.
-    for body in [json!({"scopes": ["crm"]}), json!({"name": "x", "scopes": ["tasks"]}), json!({"name": "x", "scopes": []})] {
-        let problem = assert_problem(app.send(Method::POST, "/api/rest-hooks", &admin, Some(body.clone())), 422);
-        assert!(!problem["errors"].as_array().expect("errors").is_empty(), "{body}: {problem}");
+    for body in [
+        json!({"scopes": ["crm"]}),
+        json!({"name": "x", "scopes": ["tasks"]}),
+        json!({"name": "x", "scopes": []}),
+    ] {
+        let problem = assert_problem(
+            app.send(Method::POST, "/api/rest-hooks", &admin, Some(body.clone())),
+            422,
+        );
+        assert!(
+            !problem["errors"].as_array().expect("errors").is_empty(),
+            "{body}: {problem}"
+        );
     }
     assert_problem(app.send(Method::GET, "/api/rest-hooks", &Auth::none(), None), 401);
 
     // Rename; someone else's hook is not the manager's to touch.
     let id = all["items"][0]["id"].as_i64().expect("id");
-    let renamed = call(&app, &admin, Method::PATCH, &format!("/api/rest-hooks/{id}"), Some(json!({"name": "Site"})), 200);
+    let renamed = call(
+        &app,
+        &admin,
+        Method::PATCH,
+        &format!("/api/rest-hooks/{id}"),
+        Some(json!({"name": "Site"})),
+        200,
+    );
     assert_eq!(renamed["name"], "Site");
-    assert_problem(app.send(Method::DELETE, &format!("/api/rest-hooks/{id}"), &manager, None), 404);
+    assert_problem(
+        app.send(Method::DELETE, &format!("/api/rest-hooks/{id}"), &manager, None),
+        404,
+    );
 
     // A call marks the hook used; revoking ends the token at once.
     assert_ok(rest_get(&app, &format!("{path}profile")));
     assert!(get(&app, &admin, "/api/rest-hooks")["items"][0]["last_used_at"].is_string());
-    call(&app, &admin, Method::DELETE, &format!("/api/rest-hooks/{id}"), None, 204);
+    call(
+        &app,
+        &admin,
+        Method::DELETE,
+        &format!("/api/rest-hooks/{id}"),
+        None,
+        204,
+    );
     assert_error(rest_get(&app, &format!("{path}profile")), 401, "NO_AUTH_FOUND");
-    assert_eq!(get(&app, &admin, "/api/rest-hooks")["items"].as_array().expect("items").len(), 1);
+    assert_eq!(
+        get(&app, &admin, "/api/rest-hooks")["items"]
+            .as_array()
+            .expect("items")
+            .len(),
+        1
+    );
 
     let audit = get(&app, &admin, "/api/audit").to_string();
     for action in ["rest_hook.created", "rest_hook.renamed", "rest_hook.revoked"] {
@@ -138,10 +202,24 @@ fn rest_hooks_are_made_listed_renamed_and_revoked_with_the_token_shown_once() {
     }
     // A deactivated user's hooks stop working.
     assert_ok(rest_get(&app, &format!("{manager_path}methods")));
-    call(&app, &admin, Method::DELETE, &format!("/api/users/{manager_id}"), None, 204);
+    call(
+        &app,
+        &admin,
+        Method::DELETE,
+        &format!("/api/users/{manager_id}"),
+        None,
+        204,
+    );
     assert_error(rest_get(&app, &format!("{manager_path}methods")), 401, "NO_AUTH_FOUND");
     // ... and reactivating the user does not revive them.
-    call(&app, &admin, Method::PATCH, &format!("/api/users/{manager_id}"), Some(json!({"active": true})), 200);
+    call(
+        &app,
+        &admin,
+        Method::PATCH,
+        &format!("/api/users/{manager_id}"),
+        Some(json!({"active": true})),
+        200,
+    );
     assert_error(rest_get(&app, &format!("{manager_path}methods")), 401, "NO_AUTH_FOUND");
 }
 
@@ -152,34 +230,93 @@ fn rest_calls_read_every_body_form_and_answer_in_the_envelope() {
     let (admin_id, _, path) = hook(&app, &admin, "All", &["crm", "user"]);
 
     // GET with or without .json, with the JS SDK's telemetry; POST JSON, form, multipart.
-    let current = assert_ok(rest_get(&app, &format!("{path}user.current?bx24_request_id=1&bx24_sdk_ver=2.2.0")));
+    let current = assert_ok(rest_get(
+        &app,
+        &format!("{path}user.current?bx24_request_id=1&bx24_sdk_ver=2.2.0"),
+    ));
     assert_eq!(current["result"]["ID"], admin_id.to_string());
-    assert_eq!((current["result"]["NAME"].as_str(), current["result"]["LAST_NAME"].as_str()), (Some("Anna"), Some("Admin")));
+    assert_eq!(
+        (
+            current["result"]["NAME"].as_str(),
+            current["result"]["LAST_NAME"].as_str()
+        ),
+        (Some("Anna"), Some("Admin"))
+    );
     assert_eq!(current["result"]["EMAIL"], "admin@example.com");
     assert!(current.get("total").is_none() && current.get("next").is_none());
-    assert_eq!(assert_ok(rest_get(&app, &format!("{path}user.current.json")))["result"], current["result"]);
-    assert_eq!(assert_ok(rest_get(&app, &format!("{path}USER.CURRENT")))["result"], current["result"]);
-    assert_eq!(assert_ok(rest_json(&app, &format!("{path}profile.json"), json!({})))["result"]["ADMIN"], true);
-    assert_eq!(assert_ok(rest_raw(&app, &format!("{path}profile"), "application/json", "")))["result"]["ID"], admin_id.to_string());
+    assert_eq!(
+        assert_ok(rest_get(&app, &format!("{path}user.current.json")))["result"],
+        current["result"]
+    );
+    assert_eq!(
+        assert_ok(rest_get(&app, &format!("{path}USER.CURRENT")))["result"],
+        current["result"]
+    );
+    assert_eq!(
+        assert_ok(rest_json(&app, &format!("{path}profile.json"), json!({})))["result"]["ADMIN"],
+        true
+    );
+    assert_eq!(
+        assert_ok(rest_raw(&app, &format!("{path}profile"), "application/json", ""))["result"]["ID"],
+        admin_id.to_string()
+    );
 
     // `methods` and `scope` read their parameters from any of the forms.
     let scoped = |got: (u16, Value)| assert_ok(got)["result"].clone();
     let user_methods = json!(["user.current", "profile"]);
-    assert_eq!(scoped(rest_get(&app, &format!("{path}methods?scope=user"))), user_methods);
-    assert_eq!(scoped(rest_json(&app, &format!("{path}methods"), json!({"SCOPE": "user"}))), user_methods);
-    assert_eq!(scoped(rest_raw(&app, &format!("{path}methods"), "application/x-www-form-urlencoded", "scope=user")), user_methods);
+    assert_eq!(
+        scoped(rest_get(&app, &format!("{path}methods?scope=user"))),
+        user_methods
+    );
+    assert_eq!(
+        scoped(rest_json(&app, &format!("{path}methods"), json!({"SCOPE": "user"}))),
+        user_methods
+    );
+    assert_eq!(
+        scoped(rest_raw(
+            &app,
+            &format!("{path}methods"),
+            "application/x-www-form-urlencoded",
+            "scope=user"
+        )),
+        user_methods
+    );
     let multipart = "--b0undary\r\nContent-Disposition: form-data; name=\"scope\"\r\n\r\nuser\r\n--b0undary--\r\n";
-    assert_eq!(scoped(rest_raw(&app, &format!("{path}methods"), "multipart/form-data; boundary=b0undary", multipart)), user_methods);
+    assert_eq!(
+        scoped(rest_raw(
+            &app,
+            &format!("{path}methods"),
+            "multipart/form-data; boundary=b0undary",
+            multipart
+        )),
+        user_methods
+    );
     // The body wins over the query string.
-    assert_eq!(scoped(rest_raw(&app, &format!("{path}methods?scope=crm"), "application/x-www-form-urlencoded", "scope=user")), user_methods);
+    assert_eq!(
+        scoped(rest_raw(
+            &app,
+            &format!("{path}methods?scope=crm"),
+            "application/x-www-form-urlencoded",
+            "scope=user"
+        )),
+        user_methods
+    );
     let every = scoped(rest_get(&app, &format!("{path}methods")));
     for name in ["batch", "methods", "scope", "user.current", "profile"] {
-        assert!(every.as_array().expect("list").contains(&json!(name)), "{name} in {every}");
+        assert!(
+            every.as_array().expect("list").contains(&json!(name)),
+            "{name} in {every}"
+        );
     }
     assert_eq!(scoped(rest_get(&app, &format!("{path}scope"))), json!(["crm", "user"]));
     // Bracketed keys nest, in a query and in a form body alike (a batch echoes them back).
     let nested = "cmd[a]=scope&cmd[b]=methods%3Fscope%3Duser&halt=0";
-    let got = assert_ok(rest_raw(&app, &format!("{path}batch"), "application/x-www-form-urlencoded", nested));
+    let got = assert_ok(rest_raw(
+        &app,
+        &format!("{path}batch"),
+        "application/x-www-form-urlencoded",
+        nested,
+    ));
     assert_eq!(got["result"]["result"]["b"], user_methods);
     let got = assert_ok(rest_get(&app, &format!("{path}batch?{nested}")));
     assert_eq!(got["result"]["result"]["a"], json!(["crm", "user"]));
@@ -204,21 +341,46 @@ fn rest_errors_are_bitrix24_errors_and_never_a_500() {
     ] {
         assert_error(rest_get(&app, &url), 401, "NO_AUTH_FOUND");
     }
-    assert_error(rest_get(&app, &format!("{path}no.such.method")), 404, "ERROR_METHOD_NOT_FOUND");
+    assert_error(
+        rest_get(&app, &format!("{path}no.such.method")),
+        404,
+        "ERROR_METHOD_NOT_FOUND",
+    );
     assert_error(rest_get(&app, &path), 404, "ERROR_METHOD_NOT_FOUND");
-    assert_error(rest_get(&app, &format!("/rest/api/{admin_id}/{token}/crm.item.add")), 404, "ERROR_METHOD_NOT_FOUND");
+    assert_error(
+        rest_get(&app, &format!("/rest/api/{admin_id}/{token}/crm.item.add")),
+        404,
+        "ERROR_METHOD_NOT_FOUND",
+    );
     // A method of a scope the hook lacks.
     let crm_method = methods(&app, &format!("/rest/{admin_id}/{token}/"))
         .into_iter()
         .find(|m| m.starts_with("crm."));
-    assert!(crm_method.is_none(), "a user-only hook lists no crm method: {crm_method:?}");
+    assert!(
+        crm_method.is_none(),
+        "a user-only hook lists no crm method: {crm_method:?}"
+    );
     let all_methods = assert_ok(rest_get(&app, &format!("{path}methods?full=true")))["result"].clone();
-    if let Some(crm) = all_methods.as_array().expect("list").iter().filter_map(Value::as_str).find(|m| m.starts_with("crm.")) {
+    if let Some(crm) = all_methods
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|m| m.starts_with("crm."))
+    {
         assert_error(rest_get(&app, &format!("{path}{crm}")), 403, "insufficient_scope");
     }
     let (_, _, crm_only) = hook(&app, &admin, "Crm only", &["crm"]);
-    assert_error(rest_get(&app, &format!("{crm_only}user.current")), 403, "insufficient_scope");
-    assert_error(rest_get(&app, &format!("{crm_only}profile.json")), 403, "insufficient_scope");
+    assert_error(
+        rest_get(&app, &format!("{crm_only}user.current")),
+        403,
+        "insufficient_scope",
+    );
+    assert_error(
+        rest_get(&app, &format!("{crm_only}profile.json")),
+        403,
+        "insufficient_scope",
+    );
 
     // Malformed brackets and bodies are a 400, never a 500.
     for (content_type, body) in [
@@ -230,16 +392,35 @@ fn rest_errors_are_bitrix24_errors_and_never_a_500() {
         ("application/json", "[1, 2]"),
         ("multipart/form-data", "--x\r\n"),
     ] {
-        assert_error(rest_raw(&app, &format!("{path}profile"), content_type, body), 400, "INVALID_REQUEST");
+        assert_error(
+            rest_raw(&app, &format!("{path}profile"), content_type, body),
+            400,
+            "INVALID_REQUEST",
+        );
     }
     assert_error(rest_get(&app, &format!("{path}profile?a[b=1")), 400, "INVALID_REQUEST");
     assert_error(rest_get(&app, &format!("{path}profile.xml")), 400, "INVALID_REQUEST");
-    let r = app.client.put(format!("{}{path}profile", app.base)).send().expect("request");
-    assert_eq!(r.headers().get("allow").and_then(|v| v.to_str().ok()), Some("GET, POST"));
+    let r = app
+        .client
+        .put(format!("{}{path}profile", app.base))
+        .send()
+        .expect("request");
+    assert_eq!(
+        r.headers().get("allow").and_then(|v| v.to_str().ok()),
+        Some("GET, POST")
+    );
     assert_error(answer(r), 405, "INVALID_REQUEST");
     // Wrong argument types of the transport's own methods.
-    assert_error(rest_json(&app, &format!("{path}batch"), json!({"cmd": 5})), 400, "INVALID_ARG_VALUE");
-    assert_error(rest_json(&app, &format!("{path}batch"), json!({"cmd": {}, "halt": "maybe"})), 400, "INVALID_ARG_VALUE");
+    assert_error(
+        rest_json(&app, &format!("{path}batch"), json!({"cmd": 5})),
+        400,
+        "INVALID_ARG_VALUE",
+    );
+    assert_error(
+        rest_json(&app, &format!("{path}batch"), json!({"cmd": {}, "halt": "maybe"})),
+        400,
+        "INVALID_ARG_VALUE",
+    );
 }
 
 #[test]
@@ -274,7 +455,10 @@ fn batch_runs_commands_with_references_halt_and_limits() {
     assert_eq!(got["result_error"]["2"]["error"], "ERROR_BATCH_METHOD_NOT_ALLOWED");
     // halt stops at the first failure.
     let got = batch(json!({"halt": true, "cmd": {"a": "profile", "b": "nope", "c": "profile"}}));
-    assert_eq!(got["result"].as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()), Some(vec!["a".to_string()]));
+    assert_eq!(
+        got["result"].as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()),
+        Some(vec!["a".to_string()])
+    );
     assert_eq!(got["result_error"]["b"]["error"], "ERROR_METHOD_NOT_FOUND");
     // Scopes hold inside a batch too.
     let got = batch(json!({"cmd": {"x": "crm.lead.list", "y": "profile"}}));
@@ -282,7 +466,11 @@ fn batch_runs_commands_with_references_halt_and_limits() {
     assert!(got["result"]["y"].is_object());
     // Fifty at most.
     let many: Vec<String> = (0..51).map(|_| "profile".to_owned()).collect();
-    assert_error(rest_json(&app, &format!("{path}batch"), json!({"cmd": many})), 400, "ERROR_BATCH_LENGTH_EXCEEDED");
+    assert_error(
+        rest_json(&app, &format!("{path}batch"), json!({"cmd": many})),
+        400,
+        "ERROR_BATCH_LENGTH_EXCEEDED",
+    );
     let fifty: Vec<String> = (0..50).map(|_| "scope".to_owned()).collect();
     let got = batch(json!({"cmd": fifty}));
     assert_eq!(got["result"].as_array().map(Vec::len), Some(50));
@@ -323,19 +511,39 @@ fn lead_methods_page_and_keep_the_hook_users_rights() {
     let admin = app.setup_admin();
     let (_, _, admin_path) = hook(&app, &admin, "Admin", &["crm"]);
     let present = methods(&app, &admin_path);
-    if !["crm.lead.add", "crm.lead.get", "crm.lead.list"].iter().all(|m| present.iter().any(|p| p == m)) {
+    if !["crm.lead.add", "crm.lead.get", "crm.lead.list"]
+        .iter()
+        .all(|m| present.iter().any(|p| p == m))
+    {
         eprintln!("crm.lead.* not served yet: lead_methods_page_and_keep_the_hook_users_rights checks nothing");
         return;
     }
     // 51 of the admin's leads, not opened to everyone: two pages of 50.
     for i in 0..51 {
-        crate::helpers::post(&app, &admin, "/api/leads", json!({"title": format!("Lead {i:02}"), "opened": false}));
+        crate::helpers::post(
+            &app,
+            &admin,
+            "/api/leads",
+            json!({"title": format!("Lead {i:02}"), "opened": false}),
+        );
     }
-    let first = assert_ok(rest_get(&app, &format!("{admin_path}crm.lead.list?order[ID]=ASC&select[]=ID&select[]=TITLE")));
-    assert_eq!((first["total"].as_u64(), first["next"].as_u64()), (Some(51), Some(50)), "{}", first["total"]);
+    let first = assert_ok(rest_get(
+        &app,
+        &format!("{admin_path}crm.lead.list?order[ID]=ASC&select[]=ID&select[]=TITLE"),
+    ));
+    assert_eq!(
+        (first["total"].as_u64(), first["next"].as_u64()),
+        (Some(51), Some(50)),
+        "{}",
+        first["total"]
+    );
     assert_eq!(first["result"].as_array().map(Vec::len), Some(50));
     assert!(first["result"][0]["ID"].is_string());
-    let last = assert_ok(rest_json(&app, &format!("{admin_path}crm.lead.list"), json!({"order": {"ID": "ASC"}, "start": 50})));
+    let last = assert_ok(rest_json(
+        &app,
+        &format!("{admin_path}crm.lead.list"),
+        json!({"order": {"ID": "ASC"}, "start": 50}),
+    ));
     assert_eq!(last["result"].as_array().map(Vec::len), Some(1));
     assert!(last.get("next").is_none(), "{last}");
     let uncounted = assert_ok(rest_get(&app, &format!("{admin_path}crm.lead.list?start=-1")));
@@ -358,7 +566,11 @@ fn lead_methods_page_and_keep_the_hook_users_rights() {
     let mine = assert_ok(rest_get(&app, &format!("{manager_path}crm.lead.list")));
     assert_eq!(mine["total"].as_u64(), Some(0), "{mine}");
     let (status, body) = rest_get(&app, &format!("{manager_path}crm.lead.get?id={id}"));
-    assert_eq!((status, body["error_description"].as_str()), (400, Some("Not found")), "{body}");
+    assert_eq!(
+        (status, body["error_description"].as_str()),
+        (400, Some("Not found")),
+        "{body}"
+    );
 
     // A user whose role may read leads but not add them is refused with INVALID_CREDENTIALS.
     call(
@@ -372,6 +584,17 @@ fn lead_methods_page_and_keep_the_hook_users_rights() {
     app.create_user(&admin, "r@example.com", &["reader"], None);
     let reader = app.login("r@example.com", PASSWORD);
     let (_, _, reader_path) = hook(&app, &reader, "Reader", &["crm"]);
-    assert_eq!(assert_ok(rest_get(&app, &format!("{reader_path}crm.lead.list")))["total"].as_u64(), Some(52));
-    assert_error(rest_json(&app, &format!("{reader_path}crm.lead.add"), json!({"fields": {"TITLE": "x"}})), 403, "INVALID_CREDENTIALS");
+    assert_eq!(
+        assert_ok(rest_get(&app, &format!("{reader_path}crm.lead.list")))["total"].as_u64(),
+        Some(52)
+    );
+    assert_error(
+        rest_json(
+            &app,
+            &format!("{reader_path}crm.lead.add"),
+            json!({"fields": {"TITLE": "x"}}),
+        ),
+        403,
+        "INVALID_CREDENTIALS",
+    );
 }

@@ -1239,7 +1239,10 @@ fn a_rest_webhook_made_in_settings_is_shown_once_works_and_is_revoked() {
     assert_eq!(results["profile"]["body"]["error"], "insufficient_scope", "{results}");
     assert_eq!(results["after_revoke"]["status"], 401, "{results}");
     assert_eq!(results["after_revoke"]["body"]["error"], "NO_AUTH_FOUND", "{results}");
-    assert!(results["listed"].as_str().is_some_and(|row| row.contains("Anna Admin")), "{results}");
+    assert!(
+        results["listed"].as_str().is_some_and(|row| row.contains("Anna Admin")),
+        "{results}"
+    );
     let hooks = get(&app, &admin, "/api/rest-hooks");
     assert_eq!(hooks["items"], json!([]), "revoked: {hooks}");
 }

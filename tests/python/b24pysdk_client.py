@@ -4,7 +4,7 @@ HTTPS (the test's CA in REQUESTS_CA_BUNDLE).
 
 Environment: CRM_DOMAIN ("127.0.0.1:PORT"), CRM_SETUP_EMAIL and CRM_SETUP_PASSWORD: the
 script makes the first administrator and two webhooks through the JSON API (one with the crm
-and user scopes, one with user only), then works through the SDK with only the webhook. Prints
+and user scopes, one with crm only), then works through the SDK with only the webhook. Prints
 one JSON object of what it saw; exits non-zero with the failed check on stderr. The CRM part (crm.lead.add/list,
 crm.deal.add/list) runs when `methods` lists those methods, and says so in "crm".
 """
@@ -16,7 +16,8 @@ import sys
 import requests
 
 from b24pysdk import BitrixWebhook, Client
-from b24pysdk.errors import BitrixAPIInsufficientScope, BitrixAPINotFound, BitrixOAuthNoAuthFound
+from b24pysdk.errors import BitrixAPIInsufficientScope, BitrixAPINotFound
+from b24pysdk.errors.oauth import BitrixOAuthNoAuthFound
 
 
 def check(condition, message):
@@ -46,7 +47,7 @@ def setup(domain):
     check(answer.status_code == 201, f"setup: {answer.status_code} {answer.text}")
     bearer = {"authorization": f"Bearer {answer.json()['token']}"}
     hooks = []
-    for name, scopes in [("SDK", ["crm", "user"]), ("SDK user only", ["user"])]:
+    for name, scopes in [("SDK", ["crm", "user"]), ("SDK crm only", ["crm"])]:
         made = requests.post(f"{base}/api/rest-hooks", json={"name": name, "scopes": scopes}, headers=bearer, timeout=30)
         check(made.status_code == 201, f"hook: {made.status_code} {made.text}")
         hooks.append(made.json()["path"].removeprefix("/rest/").strip("/"))
@@ -55,7 +56,7 @@ def setup(domain):
 
 def main():
     domain = os.environ["CRM_DOMAIN"]
-    hook, user_only = setup(domain)
+    hook, crm_only = setup(domain)
     user_id = int(hook.split("/")[0])
     client = Client(BitrixWebhook(domain=domain, webhook_token=hook))
     seen = {}
@@ -87,7 +88,7 @@ def main():
         ),
         "no_scope": raises(
             BitrixAPIInsufficientScope,
-            lambda: Client(BitrixWebhook(domain=domain, webhook_token=user_only)).crm.lead.list().result,
+            lambda: Client(BitrixWebhook(domain=domain, webhook_token=crm_only)).user.current().result,
         ),
     }
 

@@ -120,7 +120,10 @@ pub fn ensure_python_sdk(root: &Path, target: &Path) -> anyhow::Result<()> {
         eprintln!("The SDK test needs python3 with its venv module, which is missing: installing it with apt-get.");
         apt_install(&["python3", "python3-venv"])?;
     }
-    eprintln!("Installing the Bitrix24 Python SDK for the REST API test into {}.", venv.display());
+    eprintln!(
+        "Installing the Bitrix24 Python SDK for the REST API test into {}.",
+        venv.display()
+    );
     let _ = std::fs::remove_dir_all(&venv);
     let status = Command::new("python3")
         .arg("-m")

@@ -87,9 +87,21 @@ fn target(path: &str) -> Option<Target<'_>> {
     let rest = path.strip_prefix("/rest/")?.trim_end_matches('/');
     let parts: Vec<&str> = rest.split('/').collect();
     match parts.as_slice() {
-        [user_id, token, method] => Some(Target { user_id, token, method: Some(method) }),
-        [user_id, token] => Some(Target { user_id, token, method: None }),
-        ["api", user_id, token, _] => Some(Target { user_id, token, method: None }),
+        [user_id, token, method] => Some(Target {
+            user_id,
+            token,
+            method: Some(method),
+        }),
+        [user_id, token] => Some(Target {
+            user_id,
+            token,
+            method: None,
+        }),
+        ["api", user_id, token, _] => Some(Target {
+            user_id,
+            token,
+            method: None,
+        }),
         _ => None,
     }
 }
@@ -134,19 +146,27 @@ fn call(request: &Request, start: SystemTime) -> Result<Response, RestError> {
         return Ok(response);
     }
     let target = target(request.path()).ok_or_else(no_auth)?;
-    let (db, hook) = SpinDb::open_checked(|db| Ok(hooks::authenticate(db, target.user_id, target.token)?))
-        .map_err(from_api)?;
+    let (db, hook) =
+        SpinDb::open_checked(|db| Ok(hooks::authenticate(db, target.user_id, target.token)?)).map_err(from_api)?;
     if !limit::take(&db, hook.hook_id, limit::now_ms())? {
         return Err(RestError::new(503, "QUERY_LIMIT_EXCEEDED", "Too many requests"));
     }
     let method = target.method.ok_or_else(RestError::method_not_found)?;
     let method = percent_decoded(method);
     if method.to_ascii_lowercase().ends_with(".xml") {
-        return Err(RestError::new(400, "INVALID_REQUEST", "XML answers are not supported: call the method without a suffix or with .json"));
+        return Err(RestError::new(
+            400,
+            "INVALID_REQUEST",
+            "XML answers are not supported: call the method without a suffix or with .json",
+        ));
     }
     let method = method.strip_suffix(".json").unwrap_or(&method);
     if request.body().len() > BODY_MAX {
-        return Err(RestError::new(413, "INVALID_REQUEST", format!("The body is over {BODY_MAX} bytes")));
+        return Err(RestError::new(
+            413,
+            "INVALID_REQUEST",
+            format!("The body is over {BODY_MAX} bytes"),
+        ));
     }
     let content_type = request.header("content-type").and_then(|v| v.as_str());
     let params = form::params(request.query(), content_type, request.body())

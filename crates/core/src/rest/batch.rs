@@ -37,11 +37,18 @@ pub fn run(db: &dyn Db, hook: &Authorized, params: &Json) -> Result<Reply, RestE
     };
     let (commands, listed) = match param("cmd") {
         Some(Json::Object(map)) => (map.iter().map(|(k, v)| (k.clone(), v)).collect::<Vec<_>>(), false),
-        Some(Json::Array(items)) => (items.iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect(), true),
+        Some(Json::Array(items)) => (
+            items.iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect(),
+            true,
+        ),
         _ => return Err(RestError::invalid_arg("cmd must be a map or a list of commands")),
     };
     if commands.len() > MAX_COMMANDS {
-        return Err(RestError::new(400, "ERROR_BATCH_LENGTH_EXCEEDED", "Max batch length exceeded"));
+        return Err(RestError::new(
+            400,
+            "ERROR_BATCH_LENGTH_EXCEEDED",
+            "Max batch length exceeded",
+        ));
     }
     let mut results = Map::new();
     let mut errors = Map::new();

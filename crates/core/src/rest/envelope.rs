@@ -28,7 +28,11 @@ pub struct Timing {
 impl Timing {
     /// A timing from `start` to now.
     pub fn since(start: SystemTime, zone: Option<String>) -> Timing {
-        Timing { start, finish: SystemTime::now(), zone }
+        Timing {
+            start,
+            finish: SystemTime::now(),
+            zone,
+        }
     }
 
     /// The `time` object.
@@ -97,8 +101,19 @@ mod tests {
     #[test]
     fn success_has_result_total_next_and_time_but_no_error() {
         let start = UNIX_EPOCH + Duration::from_micros(1_705_764_932_998_683);
-        let timing = Timing { start, finish: start + Duration::from_millis(1500), zone: Some("Europe/Moscow".into()) };
-        let body = success(&Reply { result: json!([1]), total: Some(51), next: Some(50) }, &timing);
+        let timing = Timing {
+            start,
+            finish: start + Duration::from_millis(1500),
+            zone: Some("Europe/Moscow".into()),
+        };
+        let body = success(
+            &Reply {
+                result: json!([1]),
+                total: Some(51),
+                next: Some(50),
+            },
+            &timing,
+        );
         assert_eq!(body["result"], json!([1]));
         assert_eq!((body["total"].as_u64(), body["next"].as_u64()), (Some(51), Some(50)));
         assert!(body.get("error").is_none());

@@ -71,7 +71,11 @@ fn put(slot: &mut Json, steps: &[Step<'_>], value: Json) {
         Step::Append => {
             if let Json::Object(map) = slot {
                 // PHP appends at one past the largest integer key.
-                let next = map.keys().filter_map(|k| k.parse::<u64>().ok()).max().map_or(0, |m| m + 1);
+                let next = map
+                    .keys()
+                    .filter_map(|k| k.parse::<u64>().ok())
+                    .max()
+                    .map_or(0, |m| m + 1);
                 let child = map.entry(next.to_string()).or_insert(Json::Null);
                 put(child, rest, value);
                 return;
@@ -149,8 +153,8 @@ pub fn params(query: &str, content_type: Option<&str>, body: &[u8]) -> Result<Js
             .to_ascii_lowercase();
         match media.as_str() {
             "application/json" => {
-                let json: Json = serde_json::from_slice(body)
-                    .map_err(|e| FormError(format!("the body is not valid JSON: {e}")))?;
+                let json: Json =
+                    serde_json::from_slice(body).map_err(|e| FormError(format!("the body is not valid JSON: {e}")))?;
                 let Json::Object(body) = json else {
                     return Err(FormError("the JSON body must be an object".into()));
                 };
@@ -162,10 +166,9 @@ pub fn params(query: &str, content_type: Option<&str>, body: &[u8]) -> Result<Js
             }
             "multipart/form-data" => {
                 let content_type = content_type.unwrap_or_default();
-                let pairs = crate::intake::payload::multipart(content_type, body)
-                    .map_err(|e| match e {
-                        PayloadError::Malformed(why) | PayloadError::Unsupported(why) => FormError(why),
-                    })?;
+                let pairs = crate::intake::payload::multipart(content_type, body).map_err(|e| match e {
+                    PayloadError::Malformed(why) | PayloadError::Unsupported(why) => FormError(why),
+                })?;
                 add_pairs(&mut map, pairs)?;
             }
             _ => add_pairs(&mut map, form_urlencoded::parse(body))?,
@@ -190,7 +193,10 @@ mod tests {
             json!({"fields": {"TITLE": "John&Martin", "PHONE": {"0": {"VALUE": "555", "VALUE_TYPE": "WORK"}}}})
         );
         assert_eq!(query("select[]=ID&select[]=NAME"), json!({"select": ["ID", "NAME"]}));
-        assert_eq!(query("filter[@ID][]=1&filter[@ID][]=2"), json!({"filter": {"@ID": ["1", "2"]}}));
+        assert_eq!(
+            query("filter[@ID][]=1&filter[@ID][]=2"),
+            json!({"filter": {"@ID": ["1", "2"]}})
+        );
         assert_eq!(query("a=1&a=2"), json!({"a": "2"}));
         assert_eq!(query("a=1&a[b]=2"), json!({"a": {"b": "2"}}));
         assert_eq!(query("a[]=x&a[k]=y"), json!({"a": {"0": "x", "k": "y"}}));
@@ -202,24 +208,48 @@ mod tests {
 
     #[test]
     fn malformed_brackets_are_refused_with_the_key() {
-        for key in ["a[b", "a]", "a[b]c", "[a]=1", "a[b[c]]", "a[b]]", &"a".chars().chain("[x]".repeat(33).chars()).collect::<String>()] {
+        for key in [
+            "a[b",
+            "a]",
+            "a[b]c",
+            "[a]=1",
+            "a[b[c]]",
+            "a[b]]",
+            &"a".chars().chain("[x]".repeat(33).chars()).collect::<String>(),
+        ] {
             let error = from_query(format!("{key}=1").as_bytes()).expect_err(key);
             assert!(error.0.contains("malformed parameter name"), "{key}: {error:?}");
         }
-        assert!(from_query(&"a".chars().chain("[x]".repeat(32).chars()).collect::<String>().into_bytes()).is_ok());
+        assert!(
+            from_query(
+                &"a".chars()
+                    .chain("[x]".repeat(32).chars())
+                    .collect::<String>()
+                    .into_bytes()
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn the_body_wins_over_the_query() {
         assert_eq!(
-            params("id=1&start=0", Some("application/json"), br#"{"id": 5, "fields": {"TITLE": "x"}, "bx24_x": 1}"#).unwrap(),
+            params(
+                "id=1&start=0",
+                Some("application/json"),
+                br#"{"id": 5, "fields": {"TITLE": "x"}, "bx24_x": 1}"#
+            )
+            .unwrap(),
             json!({"id": 5, "start": "0", "fields": {"TITLE": "x"}})
         );
         assert_eq!(
             params("id=1", None, b"id=2&fields[NAME]=y").unwrap(),
             json!({"id": "2", "fields": {"NAME": "y"}})
         );
-        assert_eq!(params("id=1", Some("application/json"), b"").unwrap(), json!({"id": "1"}));
+        assert_eq!(
+            params("id=1", Some("application/json"), b"").unwrap(),
+            json!({"id": "1"})
+        );
         let body = "--XyZ\r\nContent-Disposition: form-data; name=\"fields[TITLE]\"\r\n\r\nДеньги\r\n--XyZ--\r\n";
         assert_eq!(
             params("", Some("multipart/form-data; boundary=XyZ"), body.as_bytes()).unwrap(),
@@ -231,7 +261,10 @@ mod tests {
             ("multipart/form-data", "x"),
             ("application/x-www-form-urlencoded", "a[=1"),
         ] {
-            assert!(params("", Some(content_type), body.as_bytes()).is_err(), "{content_type} {body}");
+            assert!(
+                params("", Some(content_type), body.as_bytes()).is_err(),
+                "{content_type} {body}"
+            );
         }
     }
 }

@@ -59,7 +59,9 @@ pub struct IssuedHook {
 impl std::fmt::Debug for IssuedHook {
     /// Everything but the token.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedHook").field("hook", &self.hook).finish_non_exhaustive()
+        f.debug_struct("IssuedHook")
+            .field("hook", &self.hook)
+            .finish_non_exhaustive()
     }
 }
 
@@ -139,7 +141,10 @@ pub fn create(db: &dyn Db, caller: &Caller, body: &Json, client: &ClientInfo) ->
                 clock::now().into(),
             ],
         )?;
-        let id = rows.first().and_then(|r| r.i64("id")).ok_or(CoreError::Internal("no hook id".into()))?;
+        let id = rows
+            .first()
+            .and_then(|r| r.i64("id"))
+            .ok_or(CoreError::Internal("no hook id".into()))?;
         audit::record(
             db,
             &AuditEvent {
@@ -169,7 +174,10 @@ pub fn rename(db: &dyn Db, caller: &Caller, id: i64, body: &Json, client: &Clien
         if before.name == name {
             return Ok(before);
         }
-        db.execute("UPDATE rest_hooks SET name = ? WHERE id = ?", &[name.as_str().into(), id.into()])?;
+        db.execute(
+            "UPDATE rest_hooks SET name = ? WHERE id = ?",
+            &[name.as_str().into(), id.into()],
+        )?;
         audit::record(
             db,
             &AuditEvent {
@@ -234,7 +242,11 @@ fn checked_scopes(value: Option<&Json>, errors: &mut FieldErrors) -> Vec<String>
             .iter()
             .map(|item| item.as_str().unwrap_or("\u{0}").trim().to_ascii_lowercase())
             .collect(),
-        Some(Json::String(text)) => text.split(',').map(|s| s.trim().to_ascii_lowercase()).filter(|s| !s.is_empty()).collect(),
+        Some(Json::String(text)) => text
+            .split(',')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect(),
         None | Some(Json::Null) => Vec::new(),
         Some(_) => {
             errors.push("scopes", "invalid", "must be a list of scopes");
@@ -244,13 +256,21 @@ fn checked_scopes(value: Option<&Json>, errors: &mut FieldErrors) -> Vec<String>
     let mut scopes = Vec::new();
     for scope in given {
         if !SCOPES.contains(&scope.as_str()) {
-            errors.push("scopes", "unknown_scope", format!("{scope:?} is not one of {}", SCOPES.join(", ")));
+            errors.push(
+                "scopes",
+                "unknown_scope",
+                format!("{scope:?} is not one of {}", SCOPES.join(", ")),
+            );
         } else if !scopes.contains(&scope) {
             scopes.push(scope);
         }
     }
     if scopes.is_empty() && !errors.iter().any(|e| e.field == "scopes") {
-        errors.push("scopes", "required", format!("name at least one of {}", SCOPES.join(", ")));
+        errors.push(
+            "scopes",
+            "required",
+            format!("name at least one of {}", SCOPES.join(", ")),
+        );
     }
     scopes.sort_unstable();
     scopes
@@ -324,7 +344,13 @@ mod tests {
         let a = random_token().unwrap();
         assert!(well_formed(&a), "{a}");
         assert_ne!(a, random_token().unwrap());
-        for bad in ["", "ABCDEFGHIJKLMNOPQRSTUVWX", "abc", "abcdefghijklmnopqrstuvw_", "abcdefghijklmnopqrstuvwxy"] {
+        for bad in [
+            "",
+            "ABCDEFGHIJKLMNOPQRSTUVWX",
+            "abc",
+            "abcdefghijklmnopqrstuvw_",
+            "abcdefghijklmnopqrstuvwxy",
+        ] {
             assert!(!well_formed(bad), "{bad}");
         }
     }
@@ -336,7 +362,10 @@ mod tests {
             let scopes = checked_scopes(Some(&value), &mut errors);
             (scopes, errors.iter().map(|e| e.code.clone()).collect::<Vec<_>>())
         };
-        assert_eq!(check(json!(["user", "CRM", "crm"])), (vec!["crm".into(), "user".into()], vec![]));
+        assert_eq!(
+            check(json!(["user", "CRM", "crm"])),
+            (vec!["crm".into(), "user".into()], vec![])
+        );
         assert_eq!(check(json!("crm, user")), (vec!["crm".into(), "user".into()], vec![]));
         assert_eq!(check(json!(["tasks"])).1, vec!["unknown_scope"]);
         assert_eq!(check(json!([])).1, vec!["required"]);

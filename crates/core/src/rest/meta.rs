@@ -63,7 +63,11 @@ fn scope(call: &Call) -> Result<Reply, RestError> {
 /// `batch` reached through the dispatcher is a batch inside a batch: refused as Bitrix24
 /// refuses it since rest 24.0.0.
 fn batch_inside_batch(_: &Call) -> Result<Reply, RestError> {
-    Err(RestError::new(405, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage"))
+    Err(RestError::new(
+        405,
+        "ERROR_BATCH_METHOD_NOT_ALLOWED",
+        "Method is not allowed for batch usage",
+    ))
 }
 
 /// The caller's user row, as Bitrix24 names a user's fields.
