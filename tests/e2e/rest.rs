@@ -500,6 +500,36 @@ fn the_rate_limit_is_a_leaky_bucket_per_hook() {
     assert_ok(rest_get(&app, &format!("{other}scope")));
     std::thread::sleep(std::time::Duration::from_millis(1100));
     assert_ok(rest_get(&app, &format!("{path}scope")));
+
+    // A parallel burst gets what the bucket holds, no more: the check and the count are one
+    // statement (at most 50, plus what drained while the burst ran).
+    let (_, _, burst) = hook(&app, &admin, "Burst", &["user"]);
+    let started = std::time::Instant::now();
+    let passed: usize = std::thread::scope(|threads| {
+        let workers: Vec<_> = (0..8)
+            .map(|_| {
+                threads.spawn(|| {
+                    (0..10)
+                        .filter(|_| {
+                            let (status, body) = rest_get(&app, &format!("{burst}scope"));
+                            assert!(
+                                status == 200 || (status == 503 && body["error"] == "QUERY_LIMIT_EXCEEDED"),
+                                "{status} {body}"
+                            );
+                            status == 200
+                        })
+                        .count()
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("worker")).sum()
+    });
+    let drained = (started.elapsed().as_secs_f64() * 2.0).ceil() as usize;
+    assert!(
+        (50..=50 + drained).contains(&passed),
+        "{passed} of 80 passed in {:?}",
+        started.elapsed()
+    );
 }
 
 /// Leads through the hook as the hook's user, once the record methods are there
