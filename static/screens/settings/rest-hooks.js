@@ -65,7 +65,7 @@ function showOnce(hook) {
     <p class="notice warn">${t("rest_hooks.once")}</p>
     ${copyField("rest-hook-url", t("rest_hooks.url"), url)}
     <p class="hint">${t("rest_hooks.example")}</p>
-    <pre class="example"><code>${`curl '${url}user.current'`}</code></pre>
+    <p><code class="url">${`${url}user.current`}</code></p>
     <div class="actions"><button value="done">${t("rest_hooks.done")}</button></div>
   </form>`;
   return openDialog(t("rest_hooks.created_title", { name: hook.name }), content);
