@@ -6,7 +6,8 @@
 //! filled. [`take`] is ONE guarded `UPDATE`: it drains the level by the time passed, and adds
 //! this request only if the level stays within the burst — an atomic check-and-add, so a
 //! burst of parallel requests gets exactly what the bucket holds. A refused request adds
-//! nothing (it overflowed). The same statement stamps the hook's `last_used_at`.
+//! nothing (it overflowed). The same statement stamps the hook's `last_used_at`. A clock that
+//! steps back drains nothing and never moves the bucket's time back.
 
 use crate::db::Db;
 use crate::error::CoreError;
@@ -24,7 +25,7 @@ pub fn take(db: &dyn Db, hook_id: i64, now_ms: i64) -> Result<bool, CoreError> {
     // ONE per request, drained by DRAIN_PER_SECOND * ONE per 1000 ms.
     let rows = db.query(
         "UPDATE rest_hooks SET bucket = max(bucket - max(?1 - bucket_at, 0) * ?2, 0) + ?3, \
-         bucket_at = ?1, last_used_at = ?1 / 1000 \
+         bucket_at = max(bucket_at, ?1), last_used_at = ?1 / 1000 \
          WHERE id = ?4 AND max(bucket - max(?1 - bucket_at, 0) * ?2, 0) + ?3 <= ?5 RETURNING id",
         &[
             now_ms.into(),
