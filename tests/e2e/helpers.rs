@@ -47,6 +47,11 @@ pub fn spawn_app() -> TestApp {
 
 /// Starts the app on a state dir the test prepared (e.g. a broken database).
 pub fn spawn_app_with_state(state: tempfile::TempDir) -> TestApp {
+    spawn_app_with_args(state, &[])
+}
+
+/// Starts the app on `state` with more `crm-host up` options (`--tls-cert`...).
+pub fn spawn_app_with_args(state: tempfile::TempDir, extra: &[&std::ffi::OsStr]) -> TestApp {
     let log = std::env::var_os("TEST_LOG").is_some();
     let mut child = Command::new(host_binary())
         .args(["up", "--listen", "127.0.0.1:0", "--from"])
@@ -55,6 +60,7 @@ pub fn spawn_app_with_state(state: tempfile::TempDir) -> TestApp {
         .arg(state.path())
         .arg("--cache-dir")
         .arg(std::env::temp_dir().join("crm-host-test-cache"))
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(if log { Stdio::inherit() } else { Stdio::null() })
         .spawn()

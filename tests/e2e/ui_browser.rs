@@ -1229,3 +1229,20 @@ fn exporting_a_filtered_sorted_list_downloads_exactly_its_rows() {
     assert!(results["xlsx_name"].as_str().unwrap_or_default().ends_with(".xlsx"));
     assert_eq!(results["vcards"], 3);
 }
+
+#[test]
+fn a_rest_webhook_made_in_settings_is_shown_once_works_and_is_revoked() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    let results = run_ui(&app, "rest_hooks", admin_config(&admin));
+    assert_eq!(results["profile"]["status"], 403, "{results}");
+    assert_eq!(results["profile"]["body"]["error"], "insufficient_scope", "{results}");
+    assert_eq!(results["after_revoke"]["status"], 401, "{results}");
+    assert_eq!(results["after_revoke"]["body"]["error"], "NO_AUTH_FOUND", "{results}");
+    assert!(
+        results["listed"].as_str().is_some_and(|row| row.contains("Anna Admin")),
+        "{results}"
+    );
+    let hooks = get(&app, &admin, "/api/rest-hooks");
+    assert_eq!(hooks["items"], json!([]), "revoked: {hooks}");
+}

@@ -149,6 +149,7 @@ fn test() -> anyhow::Result<()> {
     cargo(&["fmt", "--all", "--check"]).context("formatting differs: run `cargo fmt --all`")?;
     invariants::check(&project_root())?;
     tooling::ensure_browser_tooling(&project_root())?;
+    tooling::ensure_python_sdk(&project_root(), &project_root().join(target_dir()))?;
     build_all(true)?;
     wasm_size::check(&wasm_packages(false)?)?;
     // Everything compiles natively too (spin-sdk has native stubs), so clippy and the unit

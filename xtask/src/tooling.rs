@@ -3,6 +3,10 @@
 //! Debian's `chromium` through `apt-get` (as root, or with `sudo`), and `playwright-core` by
 //! `npm ci` in `tests/browser` (pinned by its lock file; it never downloads a browser).
 //! `.ci/run` does the same before calling `cargo xtask test`, so there this finds all in place.
+//! The REST API's SDK test (`tests/e2e/b24pysdk.rs`) needs the official Bitrix24 Python SDK:
+//! a venv under the target dir (`<target>/b24pysdk`) with `tests/python/requirements.txt`
+//! installed by pip from the Python package registry (`python3` and its `venv` module through
+//! `apt-get` when missing).
 
 use std::path::Path;
 use std::process::Command;
@@ -93,5 +97,51 @@ pub fn ensure_browser_tooling(root: &Path) -> anyhow::Result<()> {
         }
         std::fs::write(&marker, format!("{lock_sum}\n"))?;
     }
+    Ok(())
+}
+
+/// Makes `<target>/b24pysdk`, a Python venv holding `tests/python/requirements.txt` (the pinned
+/// `b24pysdk`), unless it already holds exactly that file's packages.
+pub fn ensure_python_sdk(root: &Path, target: &Path) -> anyhow::Result<()> {
+    let requirements = root.join("tests/python/requirements.txt");
+    let wanted = std::fs::read(&requirements).context("reading tests/python/requirements.txt")?;
+    let sum = hex::encode(Sha256::digest(&wanted));
+    let venv = target.join("b24pysdk");
+    let marker = venv.join(".requirements-sha256");
+    let python = venv.join("bin/python");
+    if python.is_file() && std::fs::read_to_string(&marker).is_ok_and(|s| s.trim() == sum) {
+        return Ok(());
+    }
+    let venv_works = Command::new("python3")
+        .args(["-c", "import venv, ensurepip"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !venv_works {
+        eprintln!("The SDK test needs python3 with its venv module, which is missing: installing it with apt-get.");
+        apt_install(&["python3", "python3-venv"])?;
+    }
+    eprintln!(
+        "Installing the Bitrix24 Python SDK for the REST API test into {}.",
+        venv.display()
+    );
+    let _ = std::fs::remove_dir_all(&venv);
+    let status = Command::new("python3")
+        .arg("-m")
+        .arg("venv")
+        .arg(&venv)
+        .status()
+        .context("running python3 -m venv")?;
+    if !status.success() {
+        bail!("`python3 -m venv {}` failed", venv.display());
+    }
+    let status = Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(&requirements)
+        .status()
+        .context("running pip install")?;
+    if !status.success() {
+        bail!("`pip install -r tests/python/requirements.txt` failed");
+    }
+    std::fs::write(&marker, format!("{sum}\n"))?;
     Ok(())
 }

@@ -17,6 +17,7 @@ const SECTIONS = [
   ["custom-fields", () => import("./custom-fields.js")],
   ["forms", () => import("./forms.js")],
   ["order-sources", () => import("./order-sources.js")],
+  ["rest-hooks", () => import("./rest-hooks.js")],
   ["audit", () => import("./audit.js")],
   ["firm", () => import("./firm.js")],
 ];

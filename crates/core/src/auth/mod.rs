@@ -73,7 +73,7 @@ pub fn authenticate(db: &dyn Db, kv: &dyn Kv, creds: &Credentials) -> Result<Cal
 }
 
 /// Ends every credential user `user_id` holds, in the caller's transaction (deactivation): their
-/// API tokens are revoked, their calendar feed is dropped and their credentials epoch moves on,
+/// API tokens are revoked, their calendar feed and REST webhooks are dropped and their credentials epoch moves on,
 /// so sessions minted before stay dead even if the user is reactivated later.
 pub(crate) fn end_credentials(db: &dyn Db, user_id: i64) -> Result<(), CoreError> {
     db.execute(
@@ -85,6 +85,7 @@ pub(crate) fn end_credentials(db: &dyn Db, user_id: i64) -> Result<(), CoreError
         &[crate::clock::now().into(), user_id.into()],
     )?;
     db.execute("DELETE FROM calendar_feeds WHERE user_id = ?", &[user_id.into()])?;
+    db.execute("DELETE FROM rest_hooks WHERE user_id = ?", &[user_id.into()])?;
     Ok(())
 }
 

@@ -78,8 +78,8 @@ fn flatten(prefix: &str, value: &Json, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// The text parts of a multipart body.
-fn multipart(content_type: &str, body: &[u8]) -> Result<Vec<(String, String)>, PayloadError> {
+/// The text parts of a multipart body (also read by `rest::form`).
+pub(crate) fn multipart(content_type: &str, body: &[u8]) -> Result<Vec<(String, String)>, PayloadError> {
     let boundary = content_type
         .split(';')
         .filter_map(|p| p.trim().strip_prefix("boundary="))

@@ -10,6 +10,7 @@
 pub mod activities;
 pub mod batch;
 pub mod dictionaries;
+pub mod dispatch;
 pub mod envelope;
 pub mod form;
 pub mod hooks;
