@@ -83,3 +83,143 @@ pub fn page_reply(mut rows: Vec<Json>, start: Option<u64>, total: Option<u64>) -
     };
     Reply { result: Json::Array(rows), total: start.and(total), next }
 }
+
+/// The items of a list as clients send it: a JSON array, or an object keyed `"0"`, `"1"`...
+/// (a form's `a[0]=x&a[1]=y`), in key order; a single scalar is a list of one, `null` none.
+pub fn list_of(value: &Json) -> Vec<&Json> {
+    match value {
+        Json::Array(items) => items.iter().collect(),
+        Json::Object(map) => {
+            let mut keyed: Vec<(Option<u64>, &String, &Json)> =
+                map.iter().map(|(key, item)| (key.parse().ok(), key, item)).collect();
+            keyed.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+            keyed.into_iter().map(|(_, _, item)| item).collect()
+        }
+        Json::Null => Vec::new(),
+        scalar => vec![scalar],
+    }
+}
+
+/// A value as text the way a form sends it: strings as they are, numbers and booleans
+/// written out; `None` for `null`, arrays and objects.
+pub fn text_of(value: &Json) -> Option<String> {
+    match value {
+        Json::String(text) => Some(text.clone()),
+        Json::Number(number) => Some(number.to_string()),
+        Json::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    }
+}
+
+/// An integer given as a JSON integer or a string of one (zero and negatives allowed).
+pub fn integer_of(value: &Json) -> Option<i64> {
+    match value {
+        Json::Number(number) => number.as_i64(),
+        Json::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A decimal as our engine reads it (a decimal string, never a float): a JSON number is
+/// taken by its written digits (`4900`, `12.5`), a string as it is (`"1500.00"`); Bitrix24's
+/// money of user fields (`"1500|RUB"`) gives its amount. The engine checks scale and bounds.
+pub fn decimal_text_of(value: &Json) -> Option<String> {
+    match value {
+        Json::Number(number) => Some(number.to_string()),
+        Json::String(text) => Some(text.split('|').next().unwrap_or_default().trim().to_owned()),
+        _ => None,
+    }
+}
+
+/// The firm's time zone, read once per call and only when a date is written or read
+/// (`app_settings.time_zone`, UTC when unset).
+pub struct FirmZone<'a> {
+    db: &'a dyn crate::db::Db,
+    zone: std::cell::OnceCell<jiff::tz::TimeZone>,
+}
+
+impl<'a> FirmZone<'a> {
+    /// The zone of the firm behind `db`, not read yet.
+    pub fn new(db: &'a dyn crate::db::Db) -> Self {
+        FirmZone { db, zone: std::cell::OnceCell::new() }
+    }
+
+    /// The zone (UTC if it cannot be read).
+    pub fn get(&self) -> &jiff::tz::TimeZone {
+        self.zone.get_or_init(|| {
+            crate::reports::period::firm_zone(self.db).unwrap_or(jiff::tz::TimeZone::UTC)
+        })
+    }
+
+    /// Unix seconds as Bitrix24 writes a time: `2024-01-20T18:35:32+03:00` in the firm's zone.
+    pub fn datetime_text(&self, unix: i64) -> Option<String> {
+        let time = jiff::Timestamp::from_second(unix).ok()?.to_zoned(self.get().clone());
+        Some(time.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+    }
+
+    /// A date (`YYYY-MM-DD`) as Bitrix24 writes one: its midnight in the firm's zone.
+    pub fn date_text(&self, date: &str) -> Option<String> {
+        let day: jiff::civil::Date = date.get(..10)?.parse().ok()?;
+        let midnight = day.to_zoned(self.get().clone()).ok()?;
+        Some(midnight.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+    }
+
+    /// A time as clients write it, into unix seconds: RFC 3339 with an offset
+    /// (`2024-01-20T18:35:32+03:00`, `...Z`), a local time without one (`2024-01-20T18:35:32`,
+    /// `2024-01-20 18:35`) or a bare date (its midnight), both in the firm's zone, or
+    /// Bitrix24's site format `20.01.2024 18:35:32`.
+    pub fn parse_datetime(&self, text: &str) -> Option<i64> {
+        let text = text.trim();
+        if let Ok(unix) = crate::records::values::parse_datetime(&text.replacen(' ', "T", 1)) {
+            // A bare date is taken in the firm's zone below, not at midnight UTC.
+            if text.len() > 10 {
+                return Some(unix);
+            }
+        }
+        let local = local_datetime(text)?;
+        let zoned = local.to_zoned(self.get().clone()).ok()?;
+        Some(zoned.timestamp().as_second())
+    }
+
+    /// A date as clients write it (`2024-01-20`, `2024-01-20T00:00:00+03:00`, `20.01.2024`),
+    /// into `YYYY-MM-DD`: the calendar date as written, not converted.
+    pub fn parse_date(&self, text: &str) -> Option<String> {
+        let local = local_datetime(text.trim())?;
+        Some(local.date().to_string())
+    }
+}
+
+/// `YYYY-MM-DD[( |T)HH:MM[:SS]]...` or `DD.MM.YYYY[ HH:MM[:SS]]`, as a civil time (any
+/// offset or fraction after the seconds ignored).
+fn local_datetime(text: &str) -> Option<jiff::civil::DateTime> {
+    let (date, time) = match text.find([' ', 'T', 't']) {
+        Some(at) => (&text[..at], text[at + 1..].trim()),
+        None => (text, ""),
+    };
+    let date: jiff::civil::Date = if let Some((day, rest)) = date.split_once('.') {
+        let (month, year) = rest.split_once('.')?;
+        jiff::civil::Date::new(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?).ok()?
+    } else {
+        date.parse().ok()?
+    };
+    if time.is_empty() {
+        return Some(date.to_datetime(jiff::civil::Time::midnight()));
+    }
+    let clock: String = time.chars().take_while(|c| c.is_ascii_digit() || *c == ':').collect();
+    let mut parts = clock.split(':').map(|p| p.parse::<i8>().ok());
+    let hour = parts.next()??;
+    let minute = parts.next().flatten().unwrap_or(0);
+    let second = parts.next().flatten().unwrap_or(0);
+    let time = jiff::civil::Time::new(hour, minute, second, 0).ok()?;
+    Some(date.to_datetime(time))
+}
+
+/// A list page whose reader already knows whether more rows follow (a keyset list that asked
+/// for one page): `start` as [`page_reply`] takes it.
+pub fn page_reply_known(rows: Vec<Json>, start: Option<u64>, total: Option<u64>, more: bool) -> Reply {
+    let next = match start {
+        Some(start) if more => Some(start + rows.len() as u64),
+        _ => None,
+    };
+    Reply { result: Json::Array(rows), total: start.and(total), next }
+}
