@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 
 use super::Ctx;
 use super::map::{Conv, ENTITY_TYPES, Mapped, custom_name};
-use super::read::{Selection, list_kind};
+use super::read::{Selection, is_multiple, list_kind};
 use crate::error::CoreError;
 use crate::records::fields::{FieldDef, FieldKind};
 use crate::records::list::{Op, RecordQuery};
@@ -43,8 +43,9 @@ enum Prefix {
     Op(Op),
 }
 
-/// One filter in our terms: the field path, the operator and the value as list text.
-type Filter = (String, Op, String);
+/// One filter in our terms: the client's key (for errors), the field path, the operator and
+/// the value as list text.
+type Filter = (String, String, Op, String);
 
 /// The query of a `list` call starting at `offset` (counting the total when `count`).
 pub fn list_query(cx: &Ctx, call: &Call, offset: u64, count: bool) -> Result<RecordQuery, RestError> {
@@ -60,10 +61,16 @@ pub fn list_query(cx: &Ctx, call: &Call, offset: u64, count: bool) -> Result<Rec
     let mut query = RecordQuery::parse(&cx.def, &pairs, &cx.def.parse).map_err(invalid_arg)?;
     query.skip(offset);
     if let Some(filter) = call.param("filter") {
-        for (field, op, value) in filters(cx, filter)? {
+        for (key, field, op, value) in filters(cx, filter)? {
             query
                 .and_filter(&cx.def, &field, op, &value, &cx.def.parse)
-                .map_err(invalid_arg)?;
+                .map_err(|error| match error {
+                    CoreError::BadRequest(message) => {
+                        let detail = message.split_once(": ").map_or(message.as_str(), |(_, d)| d);
+                        RestError::invalid_arg(format!("filter {key}: {detail}"))
+                    }
+                    other => other.into(),
+                })?;
         }
     }
     Ok(query)
@@ -132,7 +139,8 @@ fn sort_spec(cx: &Ctx, order: &Json) -> Result<String, RestError> {
         let path = match addressed(cx, name) {
             Some(Addressed::Custom(field)) => format!("custom.{}", field.name),
             Some(Addressed::Mapped(mapped))
-                if matches!(mapped.conv, Conv::Auto | Conv::Codes(_) | Conv::Meta | Conv::Category) =>
+                if matches!(mapped.conv, Conv::Auto | Conv::Codes(_) | Conv::Meta | Conv::Category)
+                    && !is_multiple(cx, mapped) =>
             {
                 mapped.ours.to_owned()
             }
@@ -185,7 +193,7 @@ fn filters(cx: &Ctx, filter: &Json) -> Result<Vec<Filter>, RestError> {
         match prefix {
             Prefix::Eq | Prefix::Ne if is_empty(value) => {
                 let empty = matches!(prefix, Prefix::Eq);
-                out.push((path, Op::Null, empty.to_string()));
+                out.push((key.clone(), path, Op::Null, empty.to_string()));
             }
             Prefix::Eq | Prefix::OneOf if value.is_array() || value.is_object() || matches!(prefix, Prefix::OneOf) => {
                 let texts = items.iter().map(|item| text(item)).collect::<Result<Vec<_>, _>>()?;
@@ -194,22 +202,22 @@ fn filters(cx: &Ctx, filter: &Json) -> Result<Vec<Filter>, RestError> {
                 }
                 if texts.is_empty() {
                     // One of nothing: no row.
-                    out.push(("id".into(), Op::Lt, "0".into()));
+                    out.push((key.clone(), "id".into(), Op::Lt, "0".into()));
                 } else {
-                    out.push((path, Op::In, texts.join(",")));
+                    out.push((key.clone(), path, Op::In, texts.join(",")));
                 }
             }
             Prefix::Ne | Prefix::NoneOf => {
                 for item in items {
-                    out.push((path.clone(), Op::Ne, text(item)?));
+                    out.push((key.clone(), path.clone(), Op::Ne, text(item)?));
                 }
             }
-            Prefix::Eq | Prefix::OneOf => out.push((path, Op::Eq, text(value)?)),
+            Prefix::Eq | Prefix::OneOf => out.push((key.clone(), path, Op::Eq, text(value)?)),
             Prefix::Op(Op::Like) => {
                 let pattern = text_of(value).ok_or_else(|| bad_value(key, value))?;
-                out.push((path, Op::Like, pattern.replace('%', "")));
+                out.push((key.clone(), path, Op::Like, pattern.replace('%', "")));
             }
-            Prefix::Op(op) => out.push((path, op, text(value)?)),
+            Prefix::Op(op) => out.push((key.clone(), path, op, text(value)?)),
         }
     }
     match owner {
@@ -220,7 +228,7 @@ fn filters(cx: &Ctx, filter: &Json) -> Result<Vec<Filter>, RestError> {
                 .map(|(_, name)| *name)
                 .ok_or_else(|| bad_value("OWNER_TYPE_ID", entity))?;
             let id = integer_of(id).ok_or_else(|| bad_value("OWNER_ID", id))?;
-            out.push(("bindings".into(), Op::Eq, format!("{entity}:{id}")));
+            out.push(("OWNER_ID".into(), "bindings".into(), Op::Eq, format!("{entity}:{id}")));
         }
         _ => {
             return Err(RestError::invalid_arg(
