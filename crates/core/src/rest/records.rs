@@ -42,7 +42,14 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     fn new(db: &'a dyn Db, caller: &Caller, map: &'static EntityMap, creating: bool) -> Result<Self, RestError> {
         let def = EntityDef::load_for(db, caller, map.entity)?;
-        Ok(Ctx { db, def, map, zone: FirmZone::new(db), default_pipeline: OnceCell::new(), creating })
+        Ok(Ctx {
+            db,
+            def,
+            map,
+            zone: FirmZone::new(db),
+            default_pipeline: OnceCell::new(),
+            creating,
+        })
     }
 
     fn creating(&self) -> bool {

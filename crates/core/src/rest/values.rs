@@ -81,7 +81,11 @@ pub fn page_reply(mut rows: Vec<Json>, start: Option<u64>, total: Option<u64>) -
         Some(start) if more => Some(start + PAGE),
         _ => None,
     };
-    Reply { result: Json::Array(rows), total: start.and(total), next }
+    Reply {
+        result: Json::Array(rows),
+        total: start.and(total),
+        next,
+    }
 }
 
 /// The items of a list as clients send it: a JSON array, or an object keyed `"0"`, `"1"`...
@@ -141,14 +145,16 @@ pub struct FirmZone<'a> {
 impl<'a> FirmZone<'a> {
     /// The zone of the firm behind `db`, not read yet.
     pub fn new(db: &'a dyn crate::db::Db) -> Self {
-        FirmZone { db, zone: std::cell::OnceCell::new() }
+        FirmZone {
+            db,
+            zone: std::cell::OnceCell::new(),
+        }
     }
 
     /// The zone (UTC if it cannot be read).
     pub fn get(&self) -> &jiff::tz::TimeZone {
-        self.zone.get_or_init(|| {
-            crate::reports::period::firm_zone(self.db).unwrap_or(jiff::tz::TimeZone::UTC)
-        })
+        self.zone
+            .get_or_init(|| crate::reports::period::firm_zone(self.db).unwrap_or(jiff::tz::TimeZone::UTC))
     }
 
     /// Unix seconds as Bitrix24 writes a time: `2024-01-20T18:35:32+03:00` in the firm's zone.
@@ -221,5 +227,9 @@ pub fn page_reply_known(rows: Vec<Json>, start: Option<u64>, total: Option<u64>,
         Some(start) if more => Some(start + rows.len() as u64),
         _ => None,
     };
-    Reply { result: Json::Array(rows), total: start.and(total), next }
+    Reply {
+        result: Json::Array(rows),
+        total: start.and(total),
+        next,
+    }
 }

@@ -26,9 +26,16 @@ pub fn fields(cx: &Ctx) -> Json {
                 shape(kind, false, true, false, false, mapped.name)
             }
             (Conv::Auto, Some(field)) => by_kind(field, mapped.name),
-            (Conv::Codes(_), Some(field)) => {
+            (Conv::Codes(pairs), Some(field)) => {
                 let mut entry = by_kind(field, mapped.name);
                 entry["type"] = json!("enumeration");
+                let mut items: Vec<Json> = Vec::new();
+                for (theirs, ours) in pairs.iter().filter(|(_, ours)| !ours.is_empty()) {
+                    if !items.iter().any(|item| item["VALUE"] == *ours) {
+                        items.push(json!({"ID": theirs, "VALUE": ours}));
+                    }
+                }
+                entry["items"] = Json::Array(items);
                 entry
             }
             (Conv::AddressPart(_), _) => shape("string", false, false, false, false, mapped.name),

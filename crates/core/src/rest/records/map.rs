@@ -68,7 +68,11 @@ impl EntityMap {
 }
 
 const fn auto(name: &'static str, ours: &'static str) -> Mapped {
-    Mapped { name, ours, conv: Conv::Auto }
+    Mapped {
+        name,
+        ours,
+        conv: Conv::Auto,
+    }
 }
 
 const fn conv(name: &'static str, ours: &'static str, conv: Conv) -> Mapped {
@@ -155,7 +159,9 @@ const LEAD_OWN: &[Mapped] = &[
 /// `crm.lead.*`.
 pub static LEAD: EntityMap = EntityMap {
     entity: "lead",
-    groups: &[ID, LEAD_OWN, PERSON, SOURCE, OWNERSHIP, COMMENTS, ADDRESS, UTM, META, CHANNELS],
+    groups: &[
+        ID, LEAD_OWN, PERSON, SOURCE, OWNERSHIP, COMMENTS, ADDRESS, UTM, META, CHANNELS,
+    ],
 };
 
 const CONTACT_OWN: &[Mapped] = &[
@@ -167,7 +173,18 @@ const CONTACT_OWN: &[Mapped] = &[
 /// `crm.contact.*`.
 pub static CONTACT: EntityMap = EntityMap {
     entity: "contact",
-    groups: &[ID, PERSON, CONTACT_OWN, SOURCE, OWNERSHIP, COMMENTS, ADDRESS, ORIGIN_LEAD, META, CHANNELS],
+    groups: &[
+        ID,
+        PERSON,
+        CONTACT_OWN,
+        SOURCE,
+        OWNERSHIP,
+        COMMENTS,
+        ADDRESS,
+        ORIGIN_LEAD,
+        META,
+        CHANNELS,
+    ],
 };
 
 const COMPANY_OWN: &[Mapped] = &[
@@ -182,7 +199,16 @@ const COMPANY_OWN: &[Mapped] = &[
 /// `crm.company.*`.
 pub static COMPANY: EntityMap = EntityMap {
     entity: "company",
-    groups: &[ID, COMPANY_OWN, OWNERSHIP, COMMENTS, COMPANY_ADDRESS, ORIGIN_LEAD, META, CHANNELS],
+    groups: &[
+        ID,
+        COMPANY_OWN,
+        OWNERSHIP,
+        COMMENTS,
+        COMPANY_ADDRESS,
+        ORIGIN_LEAD,
+        META,
+        CHANNELS,
+    ],
 };
 
 const DEAL_OWN: &[Mapped] = &[
@@ -309,7 +335,13 @@ mod tests {
                 assert!(!names.contains(&mapped.name), "{} twice in {}", mapped.name, map.entity);
                 names.push(mapped.name);
                 if mapped.conv != Conv::Meta {
-                    assert!(def.field(mapped.ours).is_some(), "{}.{} has no field {}", map.entity, mapped.name, mapped.ours);
+                    assert!(
+                        def.field(mapped.ours).is_some(),
+                        "{}.{} has no field {}",
+                        map.entity,
+                        mapped.name,
+                        mapped.ours
+                    );
                 }
             }
         }

@@ -198,7 +198,9 @@ fn filters(cx: &Ctx, filter: &Json) -> Result<Vec<Filter>, RestError> {
             Prefix::Eq | Prefix::OneOf if value.is_array() || value.is_object() || matches!(prefix, Prefix::OneOf) => {
                 let texts = items.iter().map(|item| text(item)).collect::<Result<Vec<_>, _>>()?;
                 if texts.iter().any(|t| t.contains(',')) {
-                    return Err(RestError::invalid_arg(format!("filter: a value of {key} contains a comma")));
+                    return Err(RestError::invalid_arg(format!(
+                        "filter: a value of {key} contains a comma"
+                    )));
                 }
                 if texts.is_empty() {
                     // One of nothing: no row.

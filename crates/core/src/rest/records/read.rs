@@ -37,7 +37,10 @@ impl Selection {
 /// Whether a mapped field holds several values (not part of `*`).
 pub fn is_multiple(cx: &Ctx, mapped: &Mapped) -> bool {
     match mapped.conv {
-        Conv::Auto => cx.def.field(mapped.ours).is_some_and(|f| f.multiple || list_kind(f).is_some()),
+        Conv::Auto => cx
+            .def
+            .field(mapped.ours)
+            .is_some_and(|f| f.multiple || list_kind(f).is_some()),
         _ => false,
     }
 }

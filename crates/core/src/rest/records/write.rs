@@ -29,7 +29,11 @@ pub fn body(cx: &Ctx, fields: &Json, before: Option<&Json>) -> Result<Json, Rest
     for (key, value) in fields {
         let name = key.to_ascii_uppercase();
         if name.starts_with("UF_") {
-            if let Some(field) = cx.def.fields.iter().find(|f| f.is_custom() && custom_name(&f.name) == name)
+            if let Some(field) = cx
+                .def
+                .fields
+                .iter()
+                .find(|f| f.is_custom() && custom_name(&f.name) == name)
                 && writable(cx, field)
             {
                 let before_value = &before["custom"][&field.name];
@@ -41,7 +45,9 @@ pub fn body(cx: &Ctx, fields: &Json, before: Option<&Json>) -> Result<Json, Rest
         match mapped.conv {
             Conv::Meta | Conv::Has => {}
             Conv::Auto => {
-                let Some(field) = cx.def.field(mapped.ours).filter(|f| writable(cx, f)) else { continue };
+                let Some(field) = cx.def.field(mapped.ours).filter(|f| writable(cx, f)) else {
+                    continue;
+                };
                 let converted = auto(cx, field, value, &before[mapped.ours], mapped.name)?;
                 out.insert(mapped.ours.to_owned(), converted);
             }
@@ -94,7 +100,11 @@ pub fn body(cx: &Ctx, fields: &Json, before: Option<&Json>) -> Result<Json, Rest
         }
     }
     for (field, address) in addresses {
-        let address = if address.as_object().is_some_and(Map::is_empty) { Json::Null } else { address };
+        let address = if address.as_object().is_some_and(Map::is_empty) {
+            Json::Null
+        } else {
+            address
+        };
         let value = match &before[&field] {
             Json::Array(stored) if cx.def.field(&field).is_some_and(|f| f.multiple) => {
                 let mut list = stored.clone();
@@ -127,14 +137,26 @@ pub fn body(cx: &Ctx, fields: &Json, before: Option<&Json>) -> Result<Json, Rest
     if owner != (None, None) {
         let stored = before["bindings"].as_array().cloned().unwrap_or_default();
         let first = stored.first();
-        let entity = owner.0.or_else(|| first.and_then(|b| b["entity"].as_str()).and_then(crate::records::entity::static_name));
+        let entity = owner.0.or_else(|| {
+            first
+                .and_then(|b| b["entity"].as_str())
+                .and_then(crate::records::entity::static_name)
+        });
         let id = owner.1.or_else(|| first.and_then(|b| b["id"].as_i64()));
         let (Some(entity), Some(id)) = (entity, id) else {
             return Err(RestError::invalid_arg("OWNER_TYPE_ID and OWNER_ID go together"));
         };
         let mut bindings = vec![json!({"entity": entity, "id": id})];
-        bindings.extend(stored.into_iter().skip(1).filter(|b| b["entity"] != entity || b["id"] != id));
+        bindings.extend(
+            stored
+                .into_iter()
+                .skip(1)
+                .filter(|b| b["entity"] != entity || b["id"] != id),
+        );
         out.insert("bindings".into(), Json::Array(bindings));
+    }
+    if cx.creating() {
+        category_from_stage(cx, &mut out);
     }
     if !custom.is_empty() {
         out.insert("custom".into(), Json::Object(custom));
@@ -204,13 +226,11 @@ fn auto(cx: &Ctx, field: &FieldDef, value: &Json, before: &Json, name: &str) -> 
 
 fn one(cx: &Ctx, kind: &FieldKind, value: &Json, name: &str) -> Result<Json, RestError> {
     let converted = match kind {
-        FieldKind::String | FieldKind::Text | FieldKind::Currency | FieldKind::Enumeration(_) => {
-            match text_of(value) {
-                Some(text) if text.trim().is_empty() => Json::Null,
-                Some(text) => json!(text),
-                None => return Err(bad_named(name, "a text")),
-            }
-        }
+        FieldKind::String | FieldKind::Text | FieldKind::Currency | FieldKind::Enumeration(_) => match text_of(value) {
+            Some(text) if text.trim().is_empty() => Json::Null,
+            Some(text) => json!(text),
+            None => return Err(bad_named(name, "a text")),
+        },
         FieldKind::Integer => json!(integer_of(value).ok_or_else(|| bad_named(name, "an integer"))?),
         FieldKind::Decimal(_) => json!(decimal_text_of(value).ok_or_else(|| bad_named(name, "a number"))?),
         FieldKind::Money(_) => match value {
@@ -218,7 +238,11 @@ fn one(cx: &Ctx, kind: &FieldKind, value: &Json, name: &str) -> Result<Json, Res
             _ => {
                 let text = text_of(value).ok_or_else(|| bad_named(name, "an amount|CURRENCY"))?;
                 let (amount, currency) = text.split_once('|').unwrap_or((&text, ""));
-                let currency = if currency.is_empty() { Json::Null } else { json!(currency.trim()) };
+                let currency = if currency.is_empty() {
+                    Json::Null
+                } else {
+                    json!(currency.trim())
+                };
                 json!({"amount": amount.trim(), "currency": currency})
             }
         },
@@ -270,7 +294,9 @@ fn contact_list(kind: crate::records::values::ListKind, value: &Json, before: &J
         match id {
             // An id of an item the list does not have is ignored.
             Some(id) => {
-                let Some(slot) = usize::try_from(id - 1).ok().and_then(|i| items.get_mut(i)) else { continue };
+                let Some(slot) = usize::try_from(id - 1).ok().and_then(|i| items.get_mut(i)) else {
+                    continue;
+                };
                 let Some(existing) = slot.as_mut() else { continue };
                 match text {
                     Some(text) if !delete => {
@@ -300,5 +326,31 @@ fn value_type_in(kind: crate::records::values::ListKind, theirs: &str) -> String
         .iter()
         .find(|(t, _)| t.eq_ignore_ascii_case(theirs))
         .map_or_else(|| theirs.to_ascii_lowercase(), |(_, o)| (*o).to_owned());
-    if kind.types().contains(&ours.as_str()) { ours } else { "other".into() }
+    if kind.types().contains(&ours.as_str()) {
+        ours
+    } else {
+        "other".into()
+    }
+}
+
+/// As Bitrix24 does, a new record given a stage of another pipeline (`C2:NEW`) and no
+/// category is put in that stage's pipeline.
+fn category_from_stage(cx: &Ctx, out: &mut Map<String, Json>) {
+    let Some(category) = cx.map.fields().find(|m| m.conv == Conv::Category) else {
+        return;
+    };
+    if out.get(category.ours).is_some_and(|c| !c.is_null()) {
+        return;
+    }
+    let pipeline = cx
+        .def
+        .stage()
+        .and_then(|stage| out.get(stage))
+        .and_then(Json::as_str)
+        .and_then(|code| code.strip_prefix('C'))
+        .and_then(|rest| rest.split_once(':'))
+        .and_then(|(n, _)| n.parse::<i64>().ok());
+    if let Some(pipeline) = pipeline {
+        out.insert(category.ours.to_owned(), json!(pipeline));
+    }
 }
