@@ -43,6 +43,9 @@ enum Prefix {
     Op(Op),
 }
 
+/// A filter key's prefix and value, as given.
+type Given<'a> = (Prefix, &'a Json);
+
 /// One filter in our terms: the client's key (for errors), the field path, the operator and
 /// the value as list text.
 type Filter = (String, String, Op, String);
@@ -163,7 +166,8 @@ fn filters(cx: &Ctx, filter: &Json) -> Result<Vec<Filter>, RestError> {
         return Err(RestError::invalid_arg("filter must be an object"));
     };
     let mut out = Vec::new();
-    let mut owner: (Option<(Prefix, &Json)>, Option<(Prefix, &Json)>) = (None, None);
+    // An activity's OWNER_TYPE_ID and OWNER_ID, each with its prefix, until both are read.
+    let mut owner: (Option<Given>, Option<Given>) = (None, None);
     for (key, value) in filter {
         let trimmed = key.trim();
         let (prefix, name) = PREFIXES
