@@ -733,6 +733,11 @@ fn fields_describe_every_mapped_field_in_bitrix24_shape() {
     let deal = result(&db, &admin, "crm.deal.fields", json!({}));
     assert_eq!(deal["CATEGORY_ID"]["isImmutable"], json!(true));
     assert_eq!(deal["TITLE"]["isRequired"], json!(true));
+    assert_eq!(deal["COMPANY_ID"]["type"], "crm_company");
+    assert_eq!(deal["CONTACT_ID"]["type"], "crm_contact");
+    assert_eq!(deal["CONTACT_IDS"]["isMultiple"], json!(true));
+    let activity = result(&db, &admin, "crm.activity.fields", json!({}));
+    assert_eq!(activity["TYPE_ID"]["items"][1], json!({"ID": "2", "VALUE": "CALL"}));
 }
 
 #[test]

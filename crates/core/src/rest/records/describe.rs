@@ -5,7 +5,7 @@
 use serde_json::{Map, Value as Json, json};
 
 use super::Ctx;
-use super::map::{Conv, STATUS_TYPES, custom_name};
+use super::map::{Conv, RECORD_TYPES, STATUS_TYPES, custom_name};
 use super::read::list_kind;
 use crate::records::fields::{Access, FieldDef, FieldKind, Options};
 
@@ -81,13 +81,14 @@ fn shape(kind: &str, required: bool, read_only: bool, immutable: bool, multiple:
 }
 
 fn record_type(field: Option<&FieldDef>) -> &'static str {
-    match field.map(|f| &f.kind) {
-        Some(FieldKind::Record("company")) => "crm_company",
-        Some(FieldKind::Record("contact")) => "crm_contact",
-        Some(FieldKind::Record("lead")) => "crm_lead",
-        Some(FieldKind::Record("deal")) => "crm_deal",
-        _ => "integer",
-    }
+    let entity = match field.map(|f| &f.kind) {
+        Some(FieldKind::Record(entity)) => *entity,
+        _ => return "integer",
+    };
+    RECORD_TYPES
+        .iter()
+        .find(|(ours, _)| *ours == entity)
+        .map_or("integer", |(_, theirs)| theirs)
 }
 
 fn by_kind(field: &FieldDef, title: &str) -> Json {

@@ -307,6 +307,14 @@ pub fn custom_name(code: &str) -> String {
     format!("UF_CRM_{}", rest.to_ascii_uppercase())
 }
 
+/// Record references as Bitrix24's field types, for `fields`' `type`.
+pub const RECORD_TYPES: &[(&str, &str)] = &[
+    ("lead", "crm_lead"),
+    ("deal", "crm_deal"),
+    ("contact", "crm_contact"),
+    ("company", "crm_company"),
+];
+
 /// Dictionary kinds as Bitrix24's `crm.status` entity ids, for `fields`' `statusType`.
 pub const STATUS_TYPES: &[(&str, &str)] = &[
     ("lead_status", "STATUS"),
