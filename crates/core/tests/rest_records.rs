@@ -196,6 +196,13 @@ fn contact_lists_follow_bitrix24_update_rules() {
         ("+79990000001".into(), "WORK".into()),
         "WORK is the default"
     );
+    // Items read from another record (with their IDs) are added as they are.
+    let copied = get(&db, &admin, "contact", id)["PHONE"].clone();
+    let copy = add(&db, &admin, "contact", json!({"NAME": "Copy", "PHONE": copied}));
+    assert_eq!(
+        get(&db, &admin, "contact", copy)["PHONE"].as_array().map(Vec::len),
+        Some(3)
+    );
     ok(
         &db,
         &admin,
@@ -602,6 +609,24 @@ fn list_selects_orders_and_pages_by_start() {
         json!({"select": {"0": "ID", "1": "PHONE"}, "filter": {"%TITLE": "phone"}}),
     );
     assert_eq!(named.result[0]["PHONE"][0]["VALUE"], "+79990001122");
+    assert_eq!(
+        ids(&ok(&db, &admin, "crm.lead.list", json!({"filter": {"HAS_PHONE": "Y"}}))).len(),
+        1
+    );
+    assert_eq!(
+        ids(&ok(&db, &admin, "crm.lead.list", json!({"filter": {"HAS_PHONE": "N"}}))).len(),
+        6
+    );
+    assert_eq!(
+        ids(&ok(
+            &db,
+            &admin,
+            "crm.lead.list",
+            json!({"filter": {"!HAS_PHONE": "N"}})
+        ))
+        .len(),
+        1
+    );
     assert!(named.result[0].get("TITLE").is_none());
 
     // 55 more: pages of 50, `next` while more follow, `start=-1` counts nothing.

@@ -186,7 +186,13 @@ fn filters(cx: &Ctx, filter: &Json) -> Result<Vec<Filter>, RestError> {
                     owner.1 = Some((prefix, value));
                     continue;
                 }
-                Conv::AddressPart(_) | Conv::Has => {
+                Conv::Has => {
+                    let has = flag_of(value).ok_or_else(|| bad_value(key, value))?;
+                    let empty = has == matches!(prefix, Prefix::Ne);
+                    out.push((key.clone(), mapped.ours.to_owned(), Op::Null, empty.to_string()));
+                    continue;
+                }
+                Conv::AddressPart(_) => {
                     return Err(RestError::invalid_arg(format!("filter: {key} cannot be filtered")));
                 }
                 _ => (mapped.ours.to_owned(), cx.def.field(mapped.ours), Some(mapped)),

@@ -205,7 +205,7 @@ fn code_in(pairs: &[(&str, &str)], value: &Json) -> Json {
 /// A value by the engine field's type; `before` is the stored value (for the contact lists).
 fn auto(cx: &Ctx, field: &FieldDef, value: &Json, before: &Json, name: &str) -> Result<Json, RestError> {
     if let Some(kind) = list_kind(field) {
-        return Ok(contact_list(kind, value, before));
+        return Ok(contact_list(kind, value, before, cx.creating()));
     }
     if field.multiple {
         if is_blank(value) {
@@ -266,8 +266,9 @@ fn one(cx: &Ctx, kind: &FieldKind, value: &Json, name: &str) -> Result<Json, Res
     Ok(converted)
 }
 
-/// Bitrix24's multi-field items applied to the stored list (`[]` on add).
-fn contact_list(kind: crate::records::values::ListKind, value: &Json, before: &Json) -> Json {
+/// Bitrix24's multi-field items applied to the stored list (`[]` on add, where an item's `ID`,
+/// say from a record read elsewhere, names nothing and the item is added).
+fn contact_list(kind: crate::records::values::ListKind, value: &Json, before: &Json, adding: bool) -> Json {
     let mut items: Vec<Option<Json>> = before
         .as_array()
         .map(|stored| {
@@ -291,7 +292,7 @@ fn contact_list(kind: crate::records::values::ListKind, value: &Json, before: &J
             scalar => (None, text_of(scalar).map(|t| t.trim().to_owned()), None, false),
         };
         let text = text.filter(|t| !t.is_empty());
-        match id {
+        match id.filter(|_| !adding) {
             // An id of an item the list does not have is ignored.
             Some(id) => {
                 let Some(slot) = usize::try_from(id - 1).ok().and_then(|i| items.get_mut(i)) else {
