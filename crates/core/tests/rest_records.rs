@@ -759,6 +759,7 @@ fn fields_describe_every_mapped_field_in_bitrix24_shape() {
     assert_eq!(deal["CATEGORY_ID"]["isImmutable"], json!(true));
     assert_eq!(deal["TITLE"]["isRequired"], json!(true));
     assert_eq!(deal["COMPANY_ID"]["type"], "crm_company");
+    assert_eq!(deal["STAGE_ID"]["statusType"], "DEAL_STAGE");
     assert_eq!(deal["CONTACT_ID"]["type"], "crm_contact");
     assert_eq!(deal["CONTACT_IDS"]["isMultiple"], json!(true));
     let activity = result(&db, &admin, "crm.activity.fields", json!({}));

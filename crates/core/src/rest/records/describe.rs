@@ -53,6 +53,12 @@ pub fn fields(cx: &Ctx) -> Json {
         {
             entry["title"] = json!(field.label.0);
         }
+        if let Some(status) = cx.map.stage_status
+            && cx.def.stage() == Some(mapped.ours)
+        {
+            entry["type"] = json!("crm_status");
+            entry["statusType"] = json!(status);
+        }
         out.insert(mapped.name.to_owned(), entry);
     }
     for field in cx.def.fields.iter().filter(|f| f.is_custom()) {

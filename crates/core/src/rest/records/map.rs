@@ -53,6 +53,9 @@ pub struct EntityMap {
     pub entity: &'static str,
     /// Groups of fields, in order.
     pub groups: &'static [&'static [Mapped]],
+    /// The `crm.status` entity id of the engine's stage field when it is no dictionary (a
+    /// deal's stages are its pipeline's): `fields` shows it as that status type.
+    pub stage_status: Option<&'static str>,
 }
 
 impl EntityMap {
@@ -162,6 +165,7 @@ pub static LEAD: EntityMap = EntityMap {
     groups: &[
         ID, LEAD_OWN, PERSON, SOURCE, OWNERSHIP, COMMENTS, ADDRESS, UTM, META, CHANNELS,
     ],
+    stage_status: None,
 };
 
 const CONTACT_OWN: &[Mapped] = &[
@@ -185,6 +189,7 @@ pub static CONTACT: EntityMap = EntityMap {
         META,
         CHANNELS,
     ],
+    stage_status: None,
 };
 
 const COMPANY_OWN: &[Mapped] = &[
@@ -209,6 +214,7 @@ pub static COMPANY: EntityMap = EntityMap {
         META,
         CHANNELS,
     ],
+    stage_status: None,
 };
 
 const DEAL_OWN: &[Mapped] = &[
@@ -231,6 +237,7 @@ const DEAL_OWN: &[Mapped] = &[
 pub static DEAL: EntityMap = EntityMap {
     entity: "deal",
     groups: &[ID, DEAL_OWN, SOURCE, OWNERSHIP, COMMENTS, ORIGIN_LEAD, META],
+    stage_status: Some("DEAL_STAGE"),
 };
 
 /// Bitrix24's catalog measure ids (a default portal's `catalog_measure` rows) and our units.
@@ -257,6 +264,7 @@ pub static PRODUCT: EntityMap = EntityMap {
             conv("MODIFIED_BY", "updated_by", Conv::Meta),
         ],
     ],
+    stage_status: None,
 };
 
 /// Activity types: 1 meeting, 2 call, 3 task, 4 e-mail; 6 (a provider's, such as a to-do) is
@@ -297,6 +305,7 @@ pub static ACTIVITY: EntityMap = EntityMap {
             conv("EDITOR_ID", "updated_by", Conv::Meta),
         ],
     ],
+    stage_status: None,
 };
 
 /// Bitrix24's name of our custom field `code` (`uf_size` -> `UF_CRM_SIZE`; a code that
