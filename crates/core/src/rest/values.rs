@@ -170,34 +170,30 @@ impl<'a> FirmZone<'a> {
         Some(midnight.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
     }
 
-    /// A time as clients write it, into unix seconds: RFC 3339 with an offset
-    /// (`2024-01-20T18:35:32+03:00`, `...Z`), a local time without one (`2024-01-20T18:35:32`,
-    /// `2024-01-20 18:35`) or a bare date (its midnight), both in the firm's zone, or
-    /// Bitrix24's site format `20.01.2024 18:35:32`.
+    /// A time as clients write it, into unix seconds: with an offset (`2024-01-20T18:35:32+03:00`,
+    /// `+0300`, `Z`), a local time without one (`2024-01-20T18:35:32`, `2024-01-20 18:35`) or a
+    /// bare date (its midnight), both in the firm's zone, or Bitrix24's site format
+    /// `20.01.2024 18:35:32`.
     pub fn parse_datetime(&self, text: &str) -> Option<i64> {
-        let text = text.trim();
-        if let Ok(unix) = crate::records::values::parse_datetime(&text.replacen(' ', "T", 1)) {
-            // A bare date is taken in the firm's zone below, not at midnight UTC.
-            if text.len() > 10 {
-                return Some(unix);
-            }
-        }
-        let local = local_datetime(text)?;
-        let zoned = local.to_zoned(self.get().clone()).ok()?;
-        Some(zoned.timestamp().as_second())
+        let (local, offset) = local_datetime(text.trim())?;
+        let zone = match offset {
+            Some(seconds) => jiff::tz::TimeZone::fixed(jiff::tz::Offset::from_seconds(seconds).ok()?),
+            None => self.get().clone(),
+        };
+        Some(local.to_zoned(zone).ok()?.timestamp().as_second())
     }
 
     /// A date as clients write it (`2024-01-20`, `2024-01-20T00:00:00+03:00`, `20.01.2024`),
     /// into `YYYY-MM-DD`: the calendar date as written, not converted.
     pub fn parse_date(&self, text: &str) -> Option<String> {
-        let local = local_datetime(text.trim())?;
+        let (local, _) = local_datetime(text.trim())?;
         Some(local.date().to_string())
     }
 }
 
-/// `YYYY-MM-DD[( |T)HH:MM[:SS]]...` or `DD.MM.YYYY[ HH:MM[:SS]]`, as a civil time (any
-/// offset or fraction after the seconds ignored).
-fn local_datetime(text: &str) -> Option<jiff::civil::DateTime> {
+/// `YYYY-MM-DD[( |T)HH:MM[:SS][.fraction][offset]]` or `DD.MM.YYYY[ HH:MM[:SS]]`, as a civil
+/// time and the offset in seconds when one is written (`Z`, `+03:00`, `+0300`, `-05`).
+fn local_datetime(text: &str) -> Option<(jiff::civil::DateTime, Option<i32>)> {
     let (date, time) = match text.find([' ', 'T', 't']) {
         Some(at) => (&text[..at], text[at + 1..].trim()),
         None => (text, ""),
@@ -209,15 +205,40 @@ fn local_datetime(text: &str) -> Option<jiff::civil::DateTime> {
         date.parse().ok()?
     };
     if time.is_empty() {
-        return Some(date.to_datetime(jiff::civil::Time::midnight()));
+        return Some((date.to_datetime(jiff::civil::Time::midnight()), None));
     }
-    let clock: String = time.chars().take_while(|c| c.is_ascii_digit() || *c == ':').collect();
-    let mut parts = clock.split(':').map(|p| p.parse::<i8>().ok());
+    let clock_end = time
+        .find(|c: char| !(c.is_ascii_digit() || c == ':'))
+        .unwrap_or(time.len());
+    let mut parts = time[..clock_end].split(':').map(|p| p.parse::<i8>().ok());
     let hour = parts.next()??;
     let minute = parts.next().flatten().unwrap_or(0);
     let second = parts.next().flatten().unwrap_or(0);
-    let time = jiff::civil::Time::new(hour, minute, second, 0).ok()?;
-    Some(date.to_datetime(time))
+    let clock = jiff::civil::Time::new(hour, minute, second, 0).ok()?;
+    // A fraction of a second is dropped; what follows it is the offset, if any.
+    let rest = time[clock_end..].trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    let offset = match rest {
+        "" => None,
+        "Z" | "z" => Some(0),
+        _ => {
+            let sign = match rest.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let digits: String = rest[1..].chars().filter(|c| *c != ':').collect();
+            if !(digits.len() == 2 || digits.len() == 4) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let hours: i32 = digits[..2].parse().ok()?;
+            let minutes: i32 = digits
+                .get(2..)
+                .filter(|m| !m.is_empty())
+                .map_or(Some(0), |m| m.parse().ok())?;
+            Some(sign * (hours * 3600 + minutes * 60))
+        }
+    };
+    Some((date.to_datetime(clock), offset))
 }
 
 /// A list page whose reader already knows whether more rows follow (a keyset list that asked
@@ -231,5 +252,88 @@ pub fn page_reply_known(rows: Vec<Json>, start: Option<u64>, total: Option<u64>,
         result: Json::Array(rows),
         total: start.and(total),
         next,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A zone already read (no database behind it).
+    fn zone(name: &str) -> FirmZone<'static> {
+        struct NoDb;
+        impl crate::db::Db for NoDb {
+            fn query(&self, _: &str, _: &[crate::db::Value]) -> Result<crate::db::Rows, crate::db::DbError> {
+                unreachable!("the zone is set")
+            }
+            fn nesting(&self) -> &crate::db::Nesting {
+                unreachable!("the zone is set")
+            }
+        }
+        static NO_DB: NoDb = NoDb;
+        let firm = FirmZone::new(&NO_DB);
+        let _ = firm.zone.set(jiff::tz::TimeZone::get(name).expect("a zone"));
+        firm
+    }
+
+    #[test]
+    fn times_come_in_every_way_clients_write_them_and_go_out_with_the_firms_offset() {
+        let moscow = zone("Europe/Moscow");
+        let at = 1_795_335_600; // 2026-11-22T08:20:00Z
+        for text in [
+            "2026-11-22T11:20:00+03:00",
+            "2026-11-22T08:20:00Z",
+            "2026-11-22T13:20:00+0500",
+            "2026-11-22T03:20:00.5-05",
+            "2026-11-22t08:20:00z",
+            "2026-11-22T11:20:00",
+            "2026-11-22 11:20:00",
+            "2026-11-22 11:20",
+            "2026-11-22T11:20:00.250",
+            "22.11.2026 11:20:00",
+        ] {
+            assert_eq!(moscow.parse_datetime(text), Some(at), "{text}");
+        }
+        assert_eq!(
+            moscow.parse_datetime("2026-11-22"),
+            Some(at - 11 * 3600 - 20 * 60),
+            "a date is its local midnight"
+        );
+        for junk in [
+            "",
+            "yesterday",
+            "2026-13-01",
+            "2026-11-22T25:00",
+            "22.11",
+            "2026-11-22T10:00+3",
+            "2026-11-22T10:00 pm",
+        ] {
+            assert_eq!(moscow.parse_datetime(junk), None, "{junk}");
+        }
+        assert_eq!(moscow.datetime_text(at).as_deref(), Some("2026-11-22T11:20:00+03:00"));
+        assert_eq!(
+            moscow.date_text("2026-11-22").as_deref(),
+            Some("2026-11-22T00:00:00+03:00")
+        );
+        assert_eq!(
+            moscow.parse_date("2026-11-22T23:30:00-05:00").as_deref(),
+            Some("2026-11-22")
+        );
+        assert_eq!(moscow.parse_date("01.02.2026").as_deref(), Some("2026-02-01"));
+    }
+
+    #[test]
+    fn lists_come_as_arrays_or_numbered_objects() {
+        assert_eq!(list_of(&json!(["a", "b"])), vec![&json!("a"), &json!("b")]);
+        assert_eq!(
+            list_of(&json!({"1": "b", "0": "a", "10": "c"})),
+            vec![&json!("a"), &json!("b"), &json!("c")]
+        );
+        assert_eq!(list_of(&json!("a")), vec![&json!("a")]);
+        assert!(list_of(&json!(null)).is_empty());
+        assert_eq!(decimal_text_of(&json!(4900)).as_deref(), Some("4900"));
+        assert_eq!(decimal_text_of(&json!("1500.50|RUB")).as_deref(), Some("1500.50"));
+        assert_eq!(integer_of(&json!(" 0 ")), Some(0));
     }
 }
