@@ -37,7 +37,7 @@ const COMMENT_FIELDS: &[(&str, &str)] = &[
 fn entity_of(value: Option<&Json>) -> Result<&'static str, RestError> {
     let refused = || RestError::invalid_arg("ENTITY_TYPE must be lead, deal, contact or company");
     let value = value.ok_or_else(refused)?;
-    let by_id = values::int_of(value);
+    let by_id = values::integer_of(value);
     // Some clients write the type as its owner-type code, `CRM_DEAL`.
     let by_name = value.as_str().map(|t| {
         let name = t.trim().to_ascii_lowercase();
@@ -85,7 +85,7 @@ fn fields_param<'a>(call: &'a Call) -> Result<&'a Map<String, Json>, RestError> 
 /// 400 for what we do not keep: files, or another author than the caller.
 fn refuse_unkept(call: &Call, fields: &Map<String, Json>) -> Result<(), RestError> {
     if let Some(files) = field(fields, "FILES")
-        && values::list_of(files).is_none_or(|files| !files.is_empty())
+        && values::strict_list_of(files).is_none_or(|files| !files.is_empty())
         && !files.is_null()
         && files.as_str() != Some("")
     {
@@ -134,7 +134,7 @@ fn selected(call: &Call) -> Result<Option<Vec<String>>, RestError> {
     let Some(select) = call.param("select").filter(|s| !s.is_null()) else {
         return Ok(None);
     };
-    let names = values::list_of(select).ok_or_else(|| RestError::invalid_arg("select must be a list"))?;
+    let names = values::strict_list_of(select).ok_or_else(|| RestError::invalid_arg("select must be a list"))?;
     let mut keep = Vec::with_capacity(names.len());
     for name in names {
         let name = name

@@ -13,7 +13,7 @@
 use serde_json::{Map, Value as Json, json};
 
 use super::methods::Method;
-use super::values::{self, Viewer, field, id_param, int_of, named_error, object_param, yes_no};
+use super::values::{self, Viewer, field, id_param, integer_of, named_error, object_param, yes_no};
 use super::{Call, Reply, RestError};
 use crate::audit::ClientInfo;
 use crate::error::CoreError;
@@ -457,9 +457,9 @@ fn status_list(call: &Call) -> Result<Reply, RestError> {
         if !STATUS_COLUMNS.contains(&name.as_str()) {
             return Err(RestError::invalid_arg(format!("filter: unknown field {key:?}")));
         }
-        let wanted: Vec<String> = match (in_list, values::list_of(value)) {
-            (true, Some(items)) => items.into_iter().filter_map(values::decimal_text).collect(),
-            (false, _) => values::decimal_text(value).into_iter().collect(),
+        let wanted: Vec<String> = match (in_list, values::strict_list_of(value)) {
+            (true, Some(items)) => items.into_iter().filter_map(values::decimal_text_of).collect(),
+            (false, _) => values::decimal_text_of(value).into_iter().collect(),
             (true, None) => return Err(RestError::invalid_arg(format!("filter: {key} expects a list"))),
         };
         if name == "ENTITY_ID" && !negated && wanted.len() == 1 {
@@ -559,7 +559,7 @@ fn status_body(
         body.insert("name".into(), names);
     }
     if let Some(sort) = field(fields, "SORT") {
-        let sort = int_of(sort).ok_or_else(|| RestError::invalid_arg("SORT must be an integer"))?;
+        let sort = integer_of(sort).ok_or_else(|| RestError::invalid_arg("SORT must be an integer"))?;
         body.insert("sort".into(), Json::from(sort));
     }
     let extra = field(fields, "EXTRA").and_then(Json::as_object);
@@ -735,7 +735,7 @@ fn status_delete(call: &Call) -> Result<Reply, RestError> {
 
 /// `entityTypeId`, which must be 2 (deals: the only entity with pipelines here).
 fn deal_type_param(call: &Call) -> Result<(), RestError> {
-    match call.param("entityTypeId").and_then(int_of) {
+    match call.param("entityTypeId").and_then(integer_of) {
         Some(DEAL_TYPE_ID) => Ok(()),
         Some(other) => Err(RestError::invalid_arg(format!(
             "entityTypeId {other}: only deals (2) have categories"
@@ -748,7 +748,7 @@ fn deal_type_param(call: &Call) -> Result<(), RestError> {
 fn category_param(call: &Call) -> Result<(i64, i64), RestError> {
     let category = call
         .param("id")
-        .and_then(int_of)
+        .and_then(integer_of)
         .filter(|id| *id >= 0)
         .ok_or_else(|| RestError::invalid("ID is not defined or invalid."))?;
     let pipeline = pipeline_of_category(call, category)?.ok_or(CoreError::NotFound)?;
@@ -862,7 +862,7 @@ fn pipeline_body(call: &Call, viewer: &Viewer, current: Option<&Json>) -> Result
         body.insert("name".into(), names);
     }
     if let Some(sort) = field(fields, "sort") {
-        let sort = int_of(sort).ok_or_else(|| RestError::invalid_arg("sort must be an integer"))?;
+        let sort = integer_of(sort).ok_or_else(|| RestError::invalid_arg("sort must be an integer"))?;
         body.insert("sort".into(), Json::from(sort));
     }
     for key in fields.keys() {
@@ -928,7 +928,7 @@ fn dealcategory_list(call: &Call) -> Result<Reply, RestError> {
         if !["ID", "NAME", "SORT"].contains(&name.as_str()) {
             return Err(RestError::invalid_arg(format!("filter: unknown field {key:?}")));
         }
-        let wanted = values::decimal_text(value).unwrap_or_default();
+        let wanted = values::decimal_text_of(value).unwrap_or_default();
         rows.retain(|row| row[name.as_str()].as_str() == Some(wanted.as_str()));
     }
     for (key, direction) in object_param(call, "order")?.into_iter().flatten().rev() {
@@ -977,7 +977,7 @@ fn dealcategory_default_get(call: &Call) -> Result<Reply, RestError> {
 fn dealcategory_stage_list(call: &Call) -> Result<Reply, RestError> {
     let category = match call.param("id") {
         None | Some(Json::Null) => 0,
-        Some(value) => int_of(value)
+        Some(value) => integer_of(value)
             .filter(|id| *id >= 0)
             .ok_or_else(|| RestError::invalid("ID is not defined or invalid."))?,
     };

@@ -21,7 +21,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::dictionaries::describe;
 use super::methods::Method;
-use super::values::{self, field, flag_of, id_of, id_param, int_of, object_param, yes_no};
+use super::values::{self, field, flag_of, id_of, id_param, integer_of, object_param, yes_no};
 use super::{Call, Reply, RestError};
 use crate::db::transaction;
 use crate::error::CoreError;
@@ -124,7 +124,7 @@ fn read_link(links: &Links, value: &Json, path: &str) -> Result<(i64, Option<i64
     let sort = match field(map, "SORT") {
         None | Some(Json::Null) => None,
         Some(value) => Some(
-            int_of(value)
+            integer_of(value)
                 .filter(|sort| *sort >= 0)
                 .ok_or_else(|| RestError::invalid_arg(format!("{path}SORT must be a whole number")))?,
         ),
@@ -238,7 +238,7 @@ fn link_items_set(call: &Call, links: &Links) -> Result<Reply, RestError> {
     let id = id_param(call, "id")?;
     let given = match call.param("items") {
         None | Some(Json::Null) => Vec::new(),
-        Some(value) => values::list_of(value).ok_or_else(|| RestError::invalid_arg("items must be a list"))?,
+        Some(value) => values::strict_list_of(value).ok_or_else(|| RestError::invalid_arg("items must be a list"))?,
     };
     let mut items = Vec::with_capacity(given.len());
     for (i, value) in given.into_iter().enumerate() {
@@ -384,8 +384,8 @@ fn row_decimal(map: &Map<String, Json>, key: &str, form: Numeric, path: &str) ->
     let Some(value) = field(map, key).filter(|v| !v.is_null() && v.as_str() != Some("")) else {
         return Ok(None);
     };
-    let text =
-        values::decimal_text(value).ok_or_else(|| RestError::invalid_arg(format!("{path}.{key} must be a number")))?;
+    let text = values::decimal_text_of(value)
+        .ok_or_else(|| RestError::invalid_arg(format!("{path}.{key} must be a number")))?;
     form.parse_text(&text)
         .map(|v| Some(i128::from(v)))
         .map_err(|e| RestError::invalid_arg(format!("{path}.{key}: {}", e.message)))
@@ -399,7 +399,7 @@ fn item_of(value: &Json, path: &str) -> Result<Json, RestError> {
     let mut item = Map::new();
     match field(map, "PRODUCT_ID") {
         None | Some(Json::Null) => {}
-        Some(value) if int_of(value) == Some(0) || value.as_str() == Some("") => {}
+        Some(value) if integer_of(value) == Some(0) || value.as_str() == Some("") => {}
         Some(value) => {
             let id = id_of(value)
                 .ok_or_else(|| RestError::invalid_arg(format!("{path}.PRODUCT_ID must be a product id")))?;
@@ -430,7 +430,7 @@ fn item_of(value: &Json, path: &str) -> Result<Json, RestError> {
     }
     let percent = match field(map, "DISCOUNT_TYPE_ID").filter(|v| !v.is_null()) {
         None => true,
-        Some(value) => match int_of(value) {
+        Some(value) => match integer_of(value) {
             Some(1) => false,
             Some(2) => true,
             _ => {
@@ -532,14 +532,14 @@ fn productrows_set(call: &Call, entity: &str) -> Result<Reply, RestError> {
     let given = match call.param("rows") {
         None | Some(Json::Null) => Vec::new(),
         Some(Json::String(text)) if text.is_empty() => Vec::new(),
-        Some(value) => values::list_of(value).ok_or_else(|| RestError::invalid_arg("rows must be a list"))?,
+        Some(value) => values::strict_list_of(value).ok_or_else(|| RestError::invalid_arg("rows must be a list"))?,
     };
     let mut rows: Vec<(i64, Json)> = Vec::with_capacity(given.len());
     for (i, row) in given.into_iter().enumerate() {
         let sort = row
             .as_object()
             .and_then(|map| field(map, "SORT"))
-            .and_then(int_of)
+            .and_then(integer_of)
             .unwrap_or((i as i64 + 1) * 10);
         rows.push((sort, item_of(row, &format!("rows[{i}]"))?));
     }
@@ -679,7 +679,7 @@ fn duplicate_findbycomm(call: &Call) -> Result<Reply, RestError> {
     };
     let given = call
         .param("values")
-        .and_then(values::list_of)
+        .and_then(values::strict_list_of)
         .ok_or_else(|| RestError::invalid_arg("values must be a list of up to 20 strings"))?;
     if given.is_empty() || given.len() > DUPLICATE_VALUES {
         return Err(RestError::invalid_arg("values must be a list of up to 20 strings"));
@@ -701,7 +701,7 @@ fn duplicate_findbycomm(call: &Call) -> Result<Reply, RestError> {
         }
     };
     for value in given {
-        let text = values::decimal_text(value)
+        let text = values::decimal_text_of(value)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| RestError::invalid_arg("values must be non-empty strings"))?;
         pairs.push((kind.into(), text));

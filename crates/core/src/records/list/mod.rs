@@ -59,6 +59,8 @@ pub fn list(db: &dyn Db, caller: &Caller, def: &EntityDef, query: &RecordQuery) 
         .collect();
     let order = order.join(", ");
     let limit = Value::from(query.limit + 1);
+    // Each arm must reach past the skipped rows as well.
+    let arm_limit = Value::from(i64::from(query.limit) + 1 + query.offset as i64);
     let (condition, mut params) = match &plan.arms {
         None => {
             let whole = plan.whole();
@@ -72,7 +74,7 @@ pub fn list(db: &dyn Db, caller: &Caller, def: &EntityDef, query: &RecordQuery) 
                 .map(|arm| {
                     let clauses = arm.and(&plan.rest);
                     params.extend(clauses.params.iter().cloned());
-                    params.push(limit.clone());
+                    params.push(arm_limit.clone());
                     format!(
                         "SELECT id FROM (SELECT t.id FROM {} t WHERE {} ORDER BY {order} LIMIT ?)",
                         def.table,
@@ -84,8 +86,9 @@ pub fn list(db: &dyn Db, caller: &Caller, def: &EntityDef, query: &RecordQuery) 
         }
     };
     params.push(limit);
+    params.push(Value::from(query.offset as i64));
     let sql = format!(
-        "{} WHERE {condition} ORDER BY {order} LIMIT ?",
+        "{} WHERE {condition} ORDER BY {order} LIMIT ? OFFSET ?",
         store::select_with(def, &keys),
     );
     let rows = db.query(&sql, &params)?;

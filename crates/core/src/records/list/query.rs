@@ -85,6 +85,8 @@ pub struct RecordQuery {
     pub(super) fields: Option<Vec<String>>,
     pub(super) count: bool,
     pub(super) default_country: String,
+    /// Rows to skip before the page (the REST API's `start`; the JSON API pages by cursor).
+    pub(super) offset: u64,
 }
 
 pub(super) fn bad(message: String) -> CoreError {
@@ -159,6 +161,7 @@ impl RecordQuery {
             fields: None,
             count: false,
             default_country: cx.default_country.clone(),
+            offset: 0,
         };
         let mut seen: Vec<String> = Vec::new();
         let mut sort_text = def.default_sort.to_string();
@@ -217,6 +220,29 @@ impl RecordQuery {
     /// The chosen `fields` (`id` first), if the request named any (exports write these columns).
     pub fn fields(&self) -> Option<&[String]> {
         self.fields.as_deref()
+    }
+
+    /// ANDs one more filter, `field` (a path as in `filter[field]`) `op` `value`, parsed as the
+    /// query string's would be: for callers whose filters may repeat a field and operator (the
+    /// REST API's `!@` is one `ne` per value), which a query string's keys cannot.
+    pub fn and_filter(
+        &mut self,
+        def: &EntityDef,
+        field: &str,
+        op: Op,
+        value: &str,
+        cx: &ParseContext,
+    ) -> Result<(), CoreError> {
+        let target = resolve(def, field).ok_or_else(|| bad(format!("unknown filter field {field:?}")))?;
+        let condition = condition(def, &target, op, value, cx).map_err(|m| bad(format!("{field}: {m}")))?;
+        self.conditions.push(condition);
+        Ok(())
+    }
+
+    /// Skips `offset` rows before the page (the REST API's `start`): the rows before it are
+    /// still read, so deep pages cost more than with a cursor.
+    pub fn skip(&mut self, offset: u64) {
+        self.offset = offset;
     }
 }
 
