@@ -12,7 +12,8 @@
 //! - [`planner`]: due deliveries, backoff, pausing after failures in a row, the delivery log
 //!   and manual retries;
 //! - [`payload`]: the bodies (Bitrix24's form or JSON with the record) and headers;
-//! - [`signature`]: `X-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`.
+//! - [`signature`]: `X-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`;
+//! - [`tick`]: who may call `POST /internal/tick` and how much one call does.
 //!
 //! The outbox rows are written by the triggers of `sql/0029_webhooks.sql` in the statement
 //! that changes the record, whoever writes it, and only for the events an active subscription
@@ -26,3 +27,4 @@ pub mod payload;
 pub mod planner;
 pub mod signature;
 pub mod subscription;
+pub mod tick;

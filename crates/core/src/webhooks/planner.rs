@@ -115,6 +115,24 @@ pub fn claim_due(db: &dyn Db, now: i64, limit: u32) -> Result<Vec<Due>, CoreErro
         .collect())
 }
 
+/// Gives back claimed deliveries a tick did not send (its budget ran out, or their
+/// subscription paused meanwhile): due again at `now`.
+pub fn release(db: &dyn Db, ids: &[i64], now: i64) -> Result<(), CoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut params: Vec<Value> = vec![now.into()];
+    params.extend(ids.iter().map(|id| Value::from(*id)));
+    db.execute(
+        &format!(
+            "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE status = 'pending' AND id IN ({})",
+            crate::resource::placeholders(ids.len())
+        ),
+        &params,
+    )?;
+    Ok(())
+}
+
 /// What one attempt came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
