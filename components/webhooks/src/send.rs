@@ -42,21 +42,27 @@ pub fn post(url: &str, message: &Message) -> Result<u16, String> {
     let _ = options.set_between_bytes_timeout(Some(nanos(tick::RESPONSE_TIMEOUT_MS)));
 
     let pending = outgoing_handler::handle(request, Some(options)).map_err(describe)?;
+    // A receiver that is down fails the body's stream first; the response's error code then
+    // says why, so it is preferred to the stream's.
+    let written = write_body(body, &message.body);
+    pending.subscribe().block();
+    match pending.get() {
+        Some(Ok(Ok(response))) => written.map(|()| response.status()),
+        Some(Ok(Err(code))) => Err(describe(code)),
+        Some(Err(())) | None => Err(written.err().unwrap_or_else(|| "no response".into())),
+    }
+}
+
+fn write_body(body: types::OutgoingBody, bytes: &[u8]) -> Result<(), String> {
     {
         let stream = body.write().map_err(|_| "the request body cannot be written".to_string())?;
-        for chunk in message.body.chunks(4096) {
+        for chunk in bytes.chunks(4096) {
             stream
                 .blocking_write_and_flush(chunk)
                 .map_err(|e| format!("sending the body failed: {e:?}"))?;
         }
     }
-    types::OutgoingBody::finish(body, None).map_err(describe)?;
-    pending.subscribe().block();
-    match pending.get() {
-        Some(Ok(Ok(response))) => Ok(response.status()),
-        Some(Ok(Err(code))) => Err(describe(code)),
-        Some(Err(())) | None => Err("no response".into()),
-    }
+    types::OutgoingBody::finish(body, None).map_err(describe)
 }
 
 /// A short text for a `wasi:http` error code.
