@@ -17,18 +17,18 @@ use sha2::Sha256;
 
 use crate::helpers::{Auth, TestApp, assert_problem, call, fields, get, post, spawn_app, spawn_app_with_variables};
 
-const TICK_SECRET: &str = "tick-secret-for-tests";
+pub(crate) const TICK_SECRET: &str = "tick-secret-for-tests";
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     path: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
 
 impl Received {
-    fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -45,14 +45,14 @@ impl Received {
 }
 
 /// A receiving server on 127.0.0.1: records every request and answers `status`.
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     got: Arc<Mutex<Vec<Received>>>,
-    status: Arc<AtomicU16>,
+    pub(crate) status: Arc<AtomicU16>,
 }
 
 impl Receiver {
-    fn start() -> Receiver {
+    pub(crate) fn start() -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let got = Arc::new(Mutex::new(Vec::new()));
@@ -96,7 +96,7 @@ impl Receiver {
         Receiver { url, got, status }
     }
 
-    fn take(&self) -> Vec<Received> {
+    pub(crate) fn take(&self) -> Vec<Received> {
         std::mem::take(&mut *self.got.lock().unwrap())
     }
 }
@@ -112,7 +112,7 @@ fn tick(app: &TestApp) -> Value {
     r.json().expect("tick JSON")
 }
 
-fn webhook_app() -> TestApp {
+pub(crate) fn webhook_app() -> TestApp {
     spawn_app_with_variables(&[("tick_secret", TICK_SECRET), ("webhook_hosts", "http://127.0.0.1:*")])
 }
 
@@ -120,7 +120,7 @@ fn subscribe(app: &TestApp, admin: &Auth, url: &str, style: &str, events: Value)
     post(app, admin, "/api/webhooks", json!({"name": format!("{style} receiver"), "url": url, "style": style, "events": events}))
 }
 
-fn verify(secret: &str, got: &Received) {
+pub(crate) fn verify(secret: &str, got: &Received) {
     let timestamp = got.header("X-Webhook-Timestamp");
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{timestamp}.").as_bytes());
