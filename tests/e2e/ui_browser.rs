@@ -1255,5 +1255,9 @@ fn an_outbound_webhook_made_in_settings_shows_its_secret_once_its_failed_deliver
         &admin,
         &format!("/api/webhooks/{id}/deliveries/{}", results["delivery_id"]),
     );
-    assert_eq!((delivery["status"].as_str(), delivery["last_status"].as_i64()), (Some("pending"), Some(500)), "{delivery}");
+    assert_eq!(
+        (delivery["status"].as_str(), delivery["last_status"].as_i64()),
+        (Some("pending"), Some(500)),
+        "{delivery}"
+    );
 }

@@ -117,7 +117,12 @@ pub(crate) fn webhook_app() -> TestApp {
 }
 
 fn subscribe(app: &TestApp, admin: &Auth, url: &str, style: &str, events: Value) -> Value {
-    post(app, admin, "/api/webhooks", json!({"name": format!("{style} receiver"), "url": url, "style": style, "events": events}))
+    post(
+        app,
+        admin,
+        "/api/webhooks",
+        json!({"name": format!("{style} receiver"), "url": url, "style": style, "events": events}),
+    )
 }
 
 pub(crate) fn verify(secret: &str, got: &Received) {
@@ -143,8 +148,20 @@ fn both_styles_are_delivered_signed_and_a_failure_is_retried_after_its_backoff()
     let app = webhook_app();
     let admin = app.setup_admin();
     let receiver = Receiver::start();
-    let j = subscribe(&app, &admin, &format!("{}/json", receiver.url), "json", json!(["lead.created", "deal.stage_changed"]));
-    let b = subscribe(&app, &admin, &format!("{}/b24", receiver.url), "bitrix24", json!(["ONCRMLEADADD"]));
+    let j = subscribe(
+        &app,
+        &admin,
+        &format!("{}/json", receiver.url),
+        "json",
+        json!(["lead.created", "deal.stage_changed"]),
+    );
+    let b = subscribe(
+        &app,
+        &admin,
+        &format!("{}/b24", receiver.url),
+        "bitrix24",
+        json!(["ONCRMLEADADD"]),
+    );
     let (j_secret, b_secret) = (j["secret"].as_str().unwrap(), b["secret"].as_str().unwrap());
     let shown = get(&app, &admin, &format!("/api/webhooks/{}", j["id"]));
     assert!(shown.get("secret").is_none(), "the secret is shown once: {shown}");
@@ -160,7 +177,12 @@ fn both_styles_are_delivered_signed_and_a_failure_is_retried_after_its_backoff()
         .unwrap();
     assert_problem(r, 401);
 
-    let lead = post(&app, &admin, "/api/leads", json!({"title": "Webhook lead", "status": "NEW"}));
+    let lead = post(
+        &app,
+        &admin,
+        "/api/leads",
+        json!({"title": "Webhook lead", "status": "NEW"}),
+    );
     assert!(receiver.take().is_empty(), "nothing is sent before a tick");
     assert_eq!(tick(&app)["delivered"], 2);
     let mut got = receiver.take();
@@ -180,7 +202,12 @@ fn both_styles_are_delivered_signed_and_a_failure_is_retried_after_its_backoff()
     verify(b_secret, b24);
     assert_eq!(b24.header("Content-Type"), "application/x-www-form-urlencoded");
     let form = b24.form();
-    let field = |k: &str| form.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let field = |k: &str| {
+        form.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     assert_eq!(field("event"), "ONCRMLEADADD");
     assert_eq!(field("data[FIELDS][ID]"), lead["id"].to_string());
     assert_eq!(field("event_handler_id"), b["id"].to_string());
@@ -193,9 +220,19 @@ fn both_styles_are_delivered_signed_and_a_failure_is_retried_after_its_backoff()
     // A stage change, while the receiver fails: kept, retried after its backoff, same delivery id.
     receiver.status.store(500, Ordering::SeqCst);
     let deal = post(&app, &admin, "/api/deals", json!({"title": "Moving", "stage": "NEW"}));
-    call(&app, &admin, Method::PATCH, &format!("/api/deals/{}", deal["id"]), Some(json!({"stage": "PREPARATION"})), 200);
+    call(
+        &app,
+        &admin,
+        Method::PATCH,
+        &format!("/api/deals/{}", deal["id"]),
+        Some(json!({"stage": "PREPARATION"})),
+        200,
+    );
     let first = tick(&app);
-    assert_eq!((first["delivered"].clone(), first["failed"].clone()), (json!(0), json!(1)));
+    assert_eq!(
+        (first["delivered"].clone(), first["failed"].clone()),
+        (json!(0), json!(1))
+    );
     let failed = receiver.take();
     assert_eq!(failed.len(), 1);
     let log = get(&app, &admin, &format!("/api/webhooks/{}/deliveries", j["id"]));
@@ -218,28 +255,55 @@ fn both_styles_are_delivered_signed_and_a_failure_is_retried_after_its_backoff()
         )
         .unwrap();
     assert_eq!(wait, 30);
-    db.execute("UPDATE webhook_deliveries SET next_attempt_at = next_attempt_at - 30 WHERE status = 'pending'", [])
-        .unwrap();
+    db.execute(
+        "UPDATE webhook_deliveries SET next_attempt_at = next_attempt_at - 30 WHERE status = 'pending'",
+        [],
+    )
+    .unwrap();
     receiver.status.store(200, Ordering::SeqCst);
     assert_eq!(tick(&app)["delivered"], 1);
     let retried = receiver.take();
-    assert_eq!(retried[0].header("X-Webhook-Delivery"), failed[0].header("X-Webhook-Delivery"));
+    assert_eq!(
+        retried[0].header("X-Webhook-Delivery"),
+        failed[0].header("X-Webhook-Delivery")
+    );
     assert_eq!(retried[0].json()["data"]["to"], "PREPARATION");
     verify(j_secret, &retried[0]);
     let one = get(
         &app,
         &admin,
-        &format!("/api/webhooks/{}/deliveries/{}", j["id"], retried[0].header("X-Webhook-Delivery")),
+        &format!(
+            "/api/webhooks/{}/deliveries/{}",
+            j["id"],
+            retried[0].header("X-Webhook-Delivery")
+        ),
     );
     assert_eq!(one["status"], "delivered");
-    let statuses: Vec<&Value> = one["attempt_log"].as_array().unwrap().iter().map(|a| &a["status"]).collect();
+    let statuses: Vec<&Value> = one["attempt_log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["status"])
+        .collect();
     assert_eq!(statuses, [&json!(500), &json!(200)]);
 
     // A rotated secret signs from then on.
-    let rotated = call(&app, &admin, Method::POST, &format!("/api/webhooks/{}/rotate-secret", j["id"]), None, 200);
+    let rotated = call(
+        &app,
+        &admin,
+        Method::POST,
+        &format!("/api/webhooks/{}/rotate-secret", j["id"]),
+        None,
+        200,
+    );
     let new_secret = rotated["secret"].as_str().unwrap();
     assert_ne!(new_secret, j_secret);
-    post(&app, &admin, "/api/leads", json!({"title": "After rotation", "status": "NEW"}));
+    post(
+        &app,
+        &admin,
+        "/api/leads",
+        json!({"title": "After rotation", "status": "NEW"}),
+    );
     tick(&app);
     let after = receiver.take();
     let js = after.iter().find(|r| r.path == "/json").expect("json delivery");
@@ -258,37 +322,74 @@ fn a_receiver_that_is_down_pauses_its_subscription_until_resumed_and_retried() {
     let sub = subscribe(&app, &admin, &dead, "json", json!(["lead.created"]));
     let path = format!("/api/webhooks/{}", sub["id"]);
     for i in 0..5 {
-        post(&app, &admin, "/api/leads", json!({"title": format!("Lost {i}"), "status": "NEW"}));
+        post(
+            &app,
+            &admin,
+            "/api/leads",
+            json!({"title": format!("Lost {i}"), "status": "NEW"}),
+        );
     }
     let result = tick(&app);
     assert_eq!(result["failed"], 5, "{result}");
     assert_eq!(result["paused"], json!([sub["id"]]));
     let paused = get(&app, &admin, &path);
     assert_eq!(paused["active"], false);
-    assert!(paused["paused_reason"].as_str().unwrap().contains("connection refused"), "{paused}");
+    assert!(
+        paused["paused_reason"].as_str().unwrap().contains("connection refused"),
+        "{paused}"
+    );
     assert_eq!(paused["consecutive_failures"], 5);
 
     // Paused: new changes write no deliveries, and a tick sends nothing.
-    post(&app, &admin, "/api/leads", json!({"title": "While paused", "status": "NEW"}));
+    post(
+        &app,
+        &admin,
+        "/api/leads",
+        json!({"title": "While paused", "status": "NEW"}),
+    );
     let log = get(&app, &admin, &format!("{path}/deliveries"));
     assert_eq!(log["items"].as_array().unwrap().len(), 5);
     assert_eq!(tick(&app)["failed"], 0);
 
     // Resumed against a live receiver, the waiting deliveries go at once.
     let receiver = Receiver::start();
-    call(&app, &admin, Method::PATCH, &path, Some(json!({"url": format!("{}/hook", receiver.url)})), 200);
+    call(
+        &app,
+        &admin,
+        Method::PATCH,
+        &path,
+        Some(json!({"url": format!("{}/hook", receiver.url)})),
+        200,
+    );
     let resumed = call(&app, &admin, Method::POST, &format!("{path}/resume"), None, 200);
-    assert_eq!((resumed["active"].clone(), resumed["paused_reason"].clone()), (json!(true), Value::Null));
+    assert_eq!(
+        (resumed["active"].clone(), resumed["paused_reason"].clone()),
+        (json!(true), Value::Null)
+    );
     assert_eq!(tick(&app)["delivered"], 5);
     assert_eq!(receiver.take().len(), 5);
 
     // A delivered one can be sent again by hand; pausing by hand says why.
     let first = log["items"][4]["id"].clone();
-    let retried = call(&app, &admin, Method::POST, &format!("{path}/deliveries/{first}/retry"), None, 200);
+    let retried = call(
+        &app,
+        &admin,
+        Method::POST,
+        &format!("{path}/deliveries/{first}/retry"),
+        None,
+        200,
+    );
     assert_eq!(retried["status"], "pending");
     assert_eq!(tick(&app)["delivered"], 1);
     assert_eq!(receiver.take().len(), 1);
-    let by_hand = call(&app, &admin, Method::POST, &format!("{path}/pause"), Some(json!({"reason": "receiver moving"})), 200);
+    let by_hand = call(
+        &app,
+        &admin,
+        Method::POST,
+        &format!("{path}/pause"),
+        Some(json!({"reason": "receiver moving"})),
+        200,
+    );
     assert_eq!(by_hand["paused_reason"], "receiver moving");
 }
 
@@ -296,16 +397,41 @@ fn a_receiver_that_is_down_pauses_its_subscription_until_resumed_and_retried() {
 fn no_event_without_a_subscription_or_for_a_change_the_engine_refuses() {
     let app = webhook_app();
     let admin = app.setup_admin();
-    post(&app, &admin, "/api/leads", json!({"title": "Unwatched", "status": "NEW"}));
+    post(
+        &app,
+        &admin,
+        "/api/leads",
+        json!({"title": "Unwatched", "status": "NEW"}),
+    );
     let receiver = Receiver::start();
-    subscribe(&app, &admin, &format!("{}/in", receiver.url), "json", json!(["lead.created", "lead.updated"]));
+    subscribe(
+        &app,
+        &admin,
+        &format!("{}/in", receiver.url),
+        "json",
+        json!(["lead.created", "lead.updated"]),
+    );
     // Refused by the engine: nothing written, so nothing to deliver.
-    let refused = app.send(Method::POST, "/api/leads", &admin, Some(json!({"title": "Bad", "status": "NOPE"})));
+    let refused = app.send(
+        Method::POST,
+        "/api/leads",
+        &admin,
+        Some(json!({"title": "Bad", "status": "NOPE"})),
+    );
     assert_problem(refused, 422);
-    let stale = app.send_if_match(Method::PATCH, "/api/leads/1", &admin, "\"99\"", json!({"title": "Stale"}));
+    let stale = app.send_if_match(
+        Method::PATCH,
+        "/api/leads/1",
+        &admin,
+        "\"99\"",
+        json!({"title": "Stale"}),
+    );
     assert_eq!(stale.status(), 412);
     let result = tick(&app);
-    assert_eq!((result["delivered"].clone(), result["failed"].clone()), (json!(0), json!(0)));
+    assert_eq!(
+        (result["delivered"].clone(), result["failed"].clone()),
+        (json!(0), json!(0))
+    );
     assert!(receiver.take().is_empty());
     let count: i64 = app
         .db()
@@ -354,20 +480,38 @@ fn bad_input_is_a_4xx_naming_the_field_and_settings_are_needed() {
     assert_problem(not_json, 400);
     assert_problem(app.send(Method::GET, "/api/webhooks?filter[url]=x", &admin, None), 400);
     assert_problem(app.send(Method::GET, "/api/webhooks/999/deliveries", &admin, None), 404);
-    let sub = post(&app, &admin, "/api/webhooks", json!({"name": "ok", "url": "https://example.com/", "events": ["lead.created"]}));
+    let sub = post(
+        &app,
+        &admin,
+        "/api/webhooks",
+        json!({"name": "ok", "url": "https://example.com/", "events": ["lead.created"]}),
+    );
     assert_problem(
-        app.send(Method::GET, &format!("/api/webhooks/{}/deliveries?filter[status]=lost", sub["id"]), &admin, None),
+        app.send(
+            Method::GET,
+            &format!("/api/webhooks/{}/deliveries?filter[status]=lost", sub["id"]),
+            &admin,
+            None,
+        ),
         400,
     );
     assert_problem(
-        app.send(Method::POST, &format!("/api/webhooks/{}/deliveries/5/retry", sub["id"]), &admin, None),
+        app.send(
+            Method::POST,
+            &format!("/api/webhooks/{}/deliveries/5/retry", sub["id"]),
+            &admin,
+            None,
+        ),
         404,
     );
     // Settings permission.
     app.create_user(&admin, "manager@example.com", &["manager"], None);
     let manager = app.login("manager@example.com", crate::helpers::PASSWORD);
     assert_problem(app.send(Method::GET, "/api/webhooks", &manager, None), 403);
-    assert_problem(app.send(Method::POST, "/api/webhooks", &manager, Some(json!({"name": "x"}))), 403);
+    assert_problem(
+        app.send(Method::POST, "/api/webhooks", &manager, Some(json!({"name": "x"}))),
+        403,
+    );
 }
 
 #[test]
@@ -379,6 +523,9 @@ fn the_tick_refuses_everything_when_no_secret_is_set() {
             r = r.header("X-Tick-Secret", s);
         }
         let problem = assert_problem(r.send().unwrap(), 403);
-        assert!(problem["detail"].as_str().unwrap_or_default().contains("tick_secret"), "{problem}");
+        assert!(
+            problem["detail"].as_str().unwrap_or_default().contains("tick_secret"),
+            "{problem}"
+        );
     }
 }

@@ -57,7 +57,10 @@ fn create(cx: &Cx) -> Answer {
 
 fn get(cx: &Cx) -> Answer {
     let me = cx.signed_in()?;
-    Ok(record_response(200, &subscription::get(&me.db, &me.caller, cx.id("id")?)?))
+    Ok(record_response(
+        200,
+        &subscription::get(&me.db, &me.caller, cx.id("id")?)?,
+    ))
 }
 
 fn update(cx: &Cx) -> Answer {
@@ -75,7 +78,11 @@ fn delete(cx: &Cx) -> Answer {
 
 fn pause(cx: &Cx) -> Answer {
     let me = cx.signed_in()?;
-    let body: Value = if cx.request.body().is_empty() { json!({}) } else { cx.json()? };
+    let body: Value = if cx.request.body().is_empty() {
+        json!({})
+    } else {
+        cx.json()?
+    };
     let reason = body.get("reason").and_then(Value::as_str);
     let paused = subscription::pause(&me.db, &me.caller, cx.id("id")?, reason, &me.client)?;
     Ok(record_response(200, &paused))
@@ -83,7 +90,10 @@ fn pause(cx: &Cx) -> Answer {
 
 fn resume(cx: &Cx) -> Answer {
     let me = cx.signed_in()?;
-    Ok(record_response(200, &subscription::resume(&me.db, &me.caller, cx.id("id")?, &me.client)?))
+    Ok(record_response(
+        200,
+        &subscription::resume(&me.db, &me.caller, cx.id("id")?, &me.client)?,
+    ))
 }
 
 fn rotate_secret(cx: &Cx) -> Answer {

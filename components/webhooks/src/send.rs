@@ -18,7 +18,11 @@ pub fn post(url: &str, message: &Message) -> Result<u16, String> {
     };
     let split = rest.find(['/', '?']).unwrap_or(rest.len());
     let (authority, path) = rest.split_at(split);
-    let path = if path.starts_with('/') { path.to_string() } else { format!("/{path}") };
+    let path = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    };
 
     let mut fields: Vec<(String, Vec<u8>)> = message
         .headers
@@ -55,7 +59,9 @@ pub fn post(url: &str, message: &Message) -> Result<u16, String> {
 
 fn write_body(body: types::OutgoingBody, bytes: &[u8]) -> Result<(), String> {
     {
-        let stream = body.write().map_err(|_| "the request body cannot be written".to_string())?;
+        let stream = body
+            .write()
+            .map_err(|_| "the request body cannot be written".to_string())?;
         for chunk in bytes.chunks(4096) {
             stream
                 .blocking_write_and_flush(chunk)

@@ -20,8 +20,7 @@ fn def(db: &dyn Db, entity: &str) -> EntityDef {
 }
 
 fn create(db: &dyn Db, caller: &Caller, entity: &str, body: Value) -> i64 {
-    service::create(db, caller, &def(db, entity), &body)
-        .unwrap_or_else(|e| panic!("create {body}: {e:?}"))["id"]
+    service::create(db, caller, &def(db, entity), &body).unwrap_or_else(|e| panic!("create {body}: {e:?}"))["id"]
         .as_i64()
         .expect("id")
 }
@@ -37,18 +36,21 @@ fn subscribe(db: &dyn Db, admin: &Caller, style: &str, events: Value) -> Value {
 }
 
 fn deliveries(db: &dyn Db) -> Vec<(i64, String, String, i64)> {
-    db.query("SELECT webhook_id, event, entity, record_id FROM webhook_deliveries ORDER BY id", &[])
-        .expect("deliveries")
-        .iter()
-        .map(|r| {
-            (
-                r.i64("webhook_id").unwrap(),
-                r.str("event").unwrap().to_string(),
-                r.str("entity").unwrap().to_string(),
-                r.i64("record_id").unwrap(),
-            )
-        })
-        .collect()
+    db.query(
+        "SELECT webhook_id, event, entity, record_id FROM webhook_deliveries ORDER BY id",
+        &[],
+    )
+    .expect("deliveries")
+    .iter()
+    .map(|r| {
+        (
+            r.i64("webhook_id").unwrap(),
+            r.str("event").unwrap().to_string(),
+            r.str("entity").unwrap().to_string(),
+            r.i64("record_id").unwrap(),
+        )
+    })
+    .collect()
 }
 
 #[test]
@@ -56,7 +58,15 @@ fn a_firm_without_subscriptions_gets_no_outbox_rows() {
     let (_dir, db) = fresh();
     let admin = user(&db, "admin@example.com", "administrator");
     let lead = create(&db, &admin, "lead", json!({"title": "Quiet", "status": "NEW"}));
-    service::update(&db, &admin, &def(&db, "lead"), lead, &json!({"title": "Still quiet"}), None).expect("update");
+    service::update(
+        &db,
+        &admin,
+        &def(&db, "lead"),
+        lead,
+        &json!({"title": "Still quiet"}),
+        None,
+    )
+    .expect("update");
     service::delete(&db, &admin, &def(&db, "lead"), lead, None).expect("delete");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM webhook_deliveries"), 0);
 }
@@ -73,15 +83,24 @@ fn the_secret_is_shown_on_create_only_and_rotation_replaces_it() {
     let id = created["id"].as_i64().unwrap();
     let read = subs::get(&db, &admin, id).expect("get");
     assert!(read.get("secret").is_none(), "{read}");
-    assert!(subs::list(&db, &admin, &Default::default()).expect("list").items[0].get("secret").is_none());
+    assert!(
+        subs::list(&db, &admin, &Default::default()).expect("list").items[0]
+            .get("secret")
+            .is_none()
+    );
 
     let rotated = subs::rotate_secret(&db, &admin, id, &client()).expect("rotate");
     let new_secret = rotated["secret"].as_str().expect("new secret");
     assert_ne!(new_secret, secret);
-    let stored = db.query("SELECT secret FROM webhooks WHERE id = ?", &[id.into()]).unwrap();
+    let stored = db
+        .query("SELECT secret FROM webhooks WHERE id = ?", &[id.into()])
+        .unwrap();
     assert_eq!(stored.first().unwrap().str("secret"), Some(new_secret));
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM audit_log WHERE action = 'webhook.secret_rotated'"),
+        count(
+            &db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'webhook.secret_rotated'"
+        ),
         1
     );
 
@@ -89,7 +108,10 @@ fn the_secret_is_shown_on_create_only_and_rotation_replaces_it() {
     let changed = subs::update(&db, &admin, id, &json!({"style": "json"}), None, &client()).expect("style");
     assert_eq!(changed["events"], json!(["lead.created", "deal.updated"]));
     assert_eq!(
-        count(&db, &format!("SELECT COUNT(*) FROM webhook_events WHERE webhook_id = {id}")),
+        count(
+            &db,
+            &format!("SELECT COUNT(*) FROM webhook_events WHERE webhook_id = {id}")
+        ),
         2
     );
 }
@@ -107,12 +129,18 @@ fn bad_subscriptions_are_422s_naming_each_field() {
             json!({"name": "x", "url": "https://user:pw@example.com/", "events": ["lead.created"]}),
             &["url"],
         ),
-        (json!({"name": "x", "url": "https:///path", "events": ["lead.created"]}), &["url"]),
+        (
+            json!({"name": "x", "url": "https:///path", "events": ["lead.created"]}),
+            &["url"],
+        ),
         (
             json!({"name": "x", "url": "https://example.com", "events": ["lead.exploded", "lead.created", "lead.created"]}),
             &["events[0]", "events[2]"],
         ),
-        (json!({"name": "x", "url": "https://example.com", "events": []}), &["events"]),
+        (
+            json!({"name": "x", "url": "https://example.com", "events": []}),
+            &["events"],
+        ),
         (
             json!({"name": "x", "url": "https://example.com", "style": "xml", "events": ["lead.created"]}),
             &["style"],
@@ -162,14 +190,27 @@ fn bad_subscriptions_are_422s_naming_each_field() {
 fn record_writes_fill_the_outbox_for_the_subscriptions_that_want_them() {
     let (_dir, db) = fresh();
     let admin = user(&db, "admin@example.com", "administrator");
-    let json_sub = subscribe(&db, &admin, "json", json!(["lead.created", "lead.updated", "deal.stage_changed", "company.deleted"]));
+    let json_sub = subscribe(
+        &db,
+        &admin,
+        "json",
+        json!(["lead.created", "lead.updated", "deal.stage_changed", "company.deleted"]),
+    );
     let b24_sub = subscribe(&db, &admin, "bitrix24", json!(["ONCRMLEADADD", "ONCRMDEALUPDATE"]));
     let (j, b) = (json_sub["id"].as_i64().unwrap(), b24_sub["id"].as_i64().unwrap());
 
     let lead = create(&db, &admin, "lead", json!({"title": "Hot", "status": "NEW"}));
     service::update(&db, &admin, &def(&db, "lead"), lead, &json!({"title": "Hotter"}), None).expect("update");
     let deal = create(&db, &admin, "deal", json!({"title": "Big", "stage": "NEW"}));
-    service::update(&db, &admin, &def(&db, "deal"), deal, &json!({"stage": "PREPARATION"}), None).expect("stage");
+    service::update(
+        &db,
+        &admin,
+        &def(&db, "deal"),
+        deal,
+        &json!({"stage": "PREPARATION"}),
+        None,
+    )
+    .expect("stage");
     service::update(&db, &admin, &def(&db, "deal"), deal, &json!({"title": "Bigger"}), None).expect("title");
     let company = create(&db, &admin, "company", json!({"title": "Acme"}));
     service::delete(&db, &admin, &def(&db, "company"), company, None).expect("delete");
@@ -190,7 +231,10 @@ fn record_writes_fill_the_outbox_for_the_subscriptions_that_want_them() {
     expected.sort();
     assert_eq!(found, expected);
     let details = db
-        .query("SELECT details FROM webhook_deliveries WHERE event = 'deal.stage_changed'", &[])
+        .query(
+            "SELECT details FROM webhook_deliveries WHERE event = 'deal.stage_changed'",
+            &[],
+        )
         .unwrap();
     let details: Value = serde_json::from_str(details.first().unwrap().str("details").unwrap()).unwrap();
     assert_eq!(details, json!({"from": "NEW", "to": "PREPARATION"}));
@@ -205,7 +249,11 @@ fn a_rolled_back_or_refused_change_leaves_no_event_and_a_paused_subscription_get
     assert!(matches!(refused, Err(CoreError::Validation(_))), "{refused:?}");
     let rolled_back: Result<(), CoreError> = crm_core::db::transaction(&db, |db| {
         service::create(db, &admin, &def(db, "lead"), &json!({"title": "Gone", "status": "NEW"}))?;
-        assert_eq!(count(db, "SELECT COUNT(*) FROM webhook_deliveries"), 1, "inside the transaction");
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM webhook_deliveries"),
+            1,
+            "inside the transaction"
+        );
         Err(CoreError::Conflict("changed my mind".into()))
     });
     assert!(rolled_back.is_err());
@@ -214,11 +262,17 @@ fn a_rolled_back_or_refused_change_leaves_no_event_and_a_paused_subscription_get
 
     let id = sub["id"].as_i64().unwrap();
     let paused = subs::pause(&db, &admin, id, Some("maintenance"), &client()).expect("pause");
-    assert_eq!((paused["active"].clone(), paused["paused_reason"].clone()), (json!(false), json!("maintenance")));
+    assert_eq!(
+        (paused["active"].clone(), paused["paused_reason"].clone()),
+        (json!(false), json!("maintenance"))
+    );
     create(&db, &admin, "lead", json!({"title": "While paused", "status": "NEW"}));
     assert_eq!(count(&db, "SELECT COUNT(*) FROM webhook_deliveries"), 0);
     let resumed = subs::resume(&db, &admin, id, &client()).expect("resume");
-    assert_eq!((resumed["active"].clone(), resumed["paused_reason"].clone()), (json!(true), Value::Null));
+    assert_eq!(
+        (resumed["active"].clone(), resumed["paused_reason"].clone()),
+        (json!(true), Value::Null)
+    );
     create(&db, &admin, "lead", json!({"title": "After", "status": "NEW"}));
     assert_eq!(count(&db, "SELECT COUNT(*) FROM webhook_deliveries"), 1);
 }
@@ -233,7 +287,10 @@ fn payloads_carry_the_event_in_the_style_and_verify() {
     let now = crm_core::clock::now();
     let due = planner::claim_due(&db, now, 10).expect("claim");
     assert_eq!(due.len(), 2);
-    assert!(planner::claim_due(&db, now, 10).expect("again").is_empty(), "claimed rows are leased");
+    assert!(
+        planner::claim_due(&db, now, 10).expect("again").is_empty(),
+        "claimed rows are leased"
+    );
     let site = Site {
         origin: "https://crm.example.com".into(),
     };
@@ -248,8 +305,17 @@ fn payloads_carry_the_event_in_the_style_and_verify() {
                 .unwrap_or_default()
         };
         assert_eq!(header("X-Webhook-Timestamp"), (now + 5).to_string());
-        let secret = if d.webhook_id == j["id"].as_i64().unwrap() { &j["secret"] } else { &b["secret"] };
-        assert!(signature::verify(secret.as_str().unwrap(), now + 5, &message.body, &header("X-Signature")));
+        let secret = if d.webhook_id == j["id"].as_i64().unwrap() {
+            &j["secret"]
+        } else {
+            &b["secret"]
+        };
+        assert!(signature::verify(
+            secret.as_str().unwrap(),
+            now + 5,
+            &message.body,
+            &header("X-Signature")
+        ));
         if d.webhook_id == j["id"].as_i64().unwrap() {
             assert_eq!(header("Content-Type"), "application/json");
             let body: Value = serde_json::from_slice(&message.body).unwrap();
@@ -313,12 +379,17 @@ fn the_record_is_rendered_as_the_subscriptions_creator_may_read_it() {
     let sub = subscribe(&db, &admin, "json", json!(["lead.created"]));
     // The creator is a manager who reads own leads only.
     let manager = user(&db, "m@example.com", "manager");
-    db.execute("UPDATE webhooks SET created_by = ? WHERE id = ?", &[manager.user_id.into(), sub["id"].clone().as_i64().unwrap().into()])
-        .unwrap();
+    db.execute(
+        "UPDATE webhooks SET created_by = ? WHERE id = ?",
+        &[manager.user_id.into(), sub["id"].clone().as_i64().unwrap().into()],
+    )
+    .unwrap();
     create(&db, &admin, "lead", json!({"title": "Admin's", "status": "NEW"}));
     create(&db, &manager, "lead", json!({"title": "Mine", "status": "NEW"}));
     let now = crm_core::clock::now();
-    let site = Site { origin: "http://x".into() };
+    let site = Site {
+        origin: "http://x".into(),
+    };
     let bodies: Vec<Value> = planner::claim_due(&db, now, 10)
         .unwrap()
         .iter()
@@ -349,7 +420,9 @@ fn failures_back_off_pause_the_subscription_and_a_success_resets_the_count() {
     assert_eq!(first.next_attempt_at, Some(now + 30));
     assert!(!first.paused);
     planner::record_attempt(&db, &due[1], &Outcome::Delivered { status: 204 }, now, 3).expect("record");
-    let state = db.query("SELECT consecutive_failures, last_success_at FROM webhooks", &[]).unwrap();
+    let state = db
+        .query("SELECT consecutive_failures, last_success_at FROM webhooks", &[])
+        .unwrap();
     assert_eq!(state.first().unwrap().i64("consecutive_failures"), Some(0));
 
     // Not due before its backoff; due after it, with the attempt count carried.
@@ -366,13 +439,27 @@ fn failures_back_off_pause_the_subscription_and_a_success_resets_the_count() {
 
     // Five in a row: the first of this run plus four more have failed -> paused, with the reason.
     let state = db
-        .query("SELECT active, paused_reason, consecutive_failures FROM webhooks WHERE id = ?", &[id.into()])
+        .query(
+            "SELECT active, paused_reason, consecutive_failures FROM webhooks WHERE id = ?",
+            &[id.into()],
+        )
         .unwrap();
     let row = state.first().unwrap();
-    assert_eq!(row.i64("active"), Some(0), "paused after {:?} failures", row.i64("consecutive_failures"));
+    assert_eq!(
+        row.i64("active"),
+        Some(0),
+        "paused after {:?} failures",
+        row.i64("consecutive_failures")
+    );
     assert!(row.str("paused_reason").unwrap().contains("HTTP 500"));
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM audit_log WHERE action = 'webhook.paused'"), 1);
-    assert!(planner::claim_due(&db, now + 100_000, 10).unwrap().is_empty(), "a paused subscription sends nothing");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM audit_log WHERE action = 'webhook.paused'"),
+        1
+    );
+    assert!(
+        planner::claim_due(&db, now + 100_000, 10).unwrap().is_empty(),
+        "a paused subscription sends nothing"
+    );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM webhook_attempts"), 7);
 
     // The log, newest first, and a manual retry makes a delivery due now.
@@ -385,7 +472,10 @@ fn failures_back_off_pause_the_subscription_and_a_success_resets_the_count() {
     subs::resume(&db, &admin, id, &client()).expect("resume");
     let retried = planner::retry(&db, &admin, id, due[1].id, &client()).expect("retry");
     assert_eq!(retried["status"], "pending");
-    assert!(matches!(planner::retry(&db, &admin, id, 9999, &client()), Err(CoreError::NotFound)));
+    assert!(matches!(
+        planner::retry(&db, &admin, id, 9999, &client()),
+        Err(CoreError::NotFound)
+    ));
 }
 
 #[test]
@@ -397,10 +487,15 @@ fn a_delivery_out_of_attempts_fails_until_retried_by_hand() {
     let now = crm_core::clock::now() + 10;
     let mut due = planner::claim_due(&db, now, 1).expect("claim").remove(0);
     due.attempts = planner::MAX_ATTEMPTS - 1;
-    let failed = Outcome::Failed { status: None, error: "connection refused".into() };
+    let failed = Outcome::Failed {
+        status: None,
+        error: "connection refused".into(),
+    };
     let recorded = planner::record_attempt(&db, &due, &failed, now, 1).expect("record");
     assert_eq!(recorded.next_attempt_at, None);
-    let status = db.query("SELECT status, last_error FROM webhook_deliveries", &[]).unwrap();
+    let status = db
+        .query("SELECT status, last_error FROM webhook_deliveries", &[])
+        .unwrap();
     assert_eq!(status.first().unwrap().str("status"), Some("failed"));
     assert_eq!(status.first().unwrap().str("last_error"), Some("connection refused"));
 }
@@ -423,7 +518,8 @@ fn measure_the_trigger_cost_on_a_lead_create() {
             if v == 0 {
                 for entity in ["leads", "contacts", "companies", "deals", "activities", "products"] {
                     for change in ["created", "updated", "deleted"] {
-                        db.execute(&format!("DROP TRIGGER {entity}_webhook_{change}"), &[]).unwrap();
+                        db.execute(&format!("DROP TRIGGER {entity}_webhook_{change}"), &[])
+                            .unwrap();
                     }
                 }
             }

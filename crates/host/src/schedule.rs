@@ -31,7 +31,9 @@ impl Schedule {
     pub fn parse(spec: &str) -> Result<Schedule, String> {
         let parts: Vec<&str> = spec.split_whitespace().collect();
         let [every, method, path] = parts[..] else {
-            return Err(format!("`{spec}`: expected \"<interval> <METHOD> <path>\", e.g. \"60s POST /internal/tick\""));
+            return Err(format!(
+                "`{spec}`: expected \"<interval> <METHOD> <path>\", e.g. \"60s POST /internal/tick\""
+            ));
         };
         let every = parse_interval(every)?;
         let method = http::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
@@ -98,7 +100,8 @@ impl Ready {
         for (name, template) in &schedule.headers {
             let value = render(template).map_err(|e| format!("--schedule-header {name}: {e}"))?;
             let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|e| format!("{name}: {e}"))?;
-            let value = http::HeaderValue::from_str(&value).map_err(|_| format!("--schedule-header {name}: the value is not a header value"))?;
+            let value = http::HeaderValue::from_str(&value)
+                .map_err(|_| format!("--schedule-header {name}: the value is not a header value"))?;
             headers.push((name, value));
         }
         Ok(Ready {
@@ -117,14 +120,23 @@ mod tests {
     #[test]
     fn schedules_intervals_and_headers_parse_strictly() {
         let s = Schedule::parse("60s POST /internal/tick").unwrap();
-        assert_eq!((s.every, s.method.as_str(), s.path.as_str()), (Duration::from_secs(60), "POST", "/internal/tick"));
+        assert_eq!(
+            (s.every, s.method.as_str(), s.path.as_str()),
+            (Duration::from_secs(60), "POST", "/internal/tick")
+        );
         assert_eq!(parse_interval("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_interval("5m").unwrap(), Duration::from_secs(300));
         assert_eq!(parse_interval("1h").unwrap(), Duration::from_secs(3600));
         for bad in ["", "60", "s", "10ms", "1d", "-5s", "1.5s"] {
             assert!(parse_interval(bad).is_err(), "{bad}");
         }
-        for bad in ["60s POST", "60s POST internal", "x POST /a", "60s P@ST /a", "60s GET /a b"] {
+        for bad in [
+            "60s POST",
+            "60s POST internal",
+            "x POST /a",
+            "60s P@ST /a",
+            "60s GET /a b",
+        ] {
             assert!(Schedule::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(

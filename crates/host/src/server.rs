@@ -152,7 +152,15 @@ async fn serve(
         Ok(addr) => app
             .schedules
             .iter()
-            .map(|ready| tokio::spawn(run_schedule(app.clone(), ready.clone(), addr, scheme.clone(), access_log)))
+            .map(|ready| {
+                tokio::spawn(run_schedule(
+                    app.clone(),
+                    ready.clone(),
+                    addr,
+                    scheme.clone(),
+                    access_log,
+                ))
+            })
             .collect(),
         Err(e) => {
             eprintln!("schedules are off: the listening address is unknown: {e}");
@@ -324,13 +332,23 @@ fn set_spin_headers(headers: &mut http::HeaderMap, m: &crate::router::RouteMatch
 /// router, gets the `spin-*` headers and runs a fresh instance of the routed component, as a
 /// client's request does (see [`crate::schedule`]). The request comes from, and is addressed
 /// to, the runtime's own address.
-async fn run_schedule(app: Arc<App>, ready: crate::schedule::Ready, addr: SocketAddr, scheme: Scheme, access_log: bool) {
+async fn run_schedule(
+    app: Arc<App>,
+    ready: crate::schedule::Ready,
+    addr: SocketAddr,
+    scheme: Scheme,
+    access_log: bool,
+) {
     let own = if addr.ip().is_unspecified() {
         SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
     } else {
         addr
     };
-    let scheme_str = if matches!(scheme, Scheme::Https) { "https" } else { "http" };
+    let scheme_str = if matches!(scheme, Scheme::Https) {
+        "https"
+    } else {
+        "http"
+    };
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + ready.every, ready.every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -372,7 +390,10 @@ async fn run_schedule(app: Arc<App>, ready: crate::schedule::Ready, addr: Socket
             );
         }
         if !status.is_success() {
-            eprintln!("schedule {} {}: {component} answered {status}", ready.method, ready.path);
+            eprintln!(
+                "schedule {} {}: {component} answered {status}",
+                ready.method, ready.path
+            );
         }
     }
 }

@@ -99,9 +99,17 @@ pub fn spelled(style: Style, native: &str) -> String {
 /// Reads a subscription's `events` for `style`: a non-empty list of known events, each once,
 /// in either spelling. Returns `(as the style spells them, native names)`; problems go to
 /// `errors` as `events` / `events[i]`.
-pub fn read(value: Option<&serde_json::Value>, style: Option<Style>, errors: &mut FieldErrors) -> (Vec<String>, Vec<String>) {
+pub fn read(
+    value: Option<&serde_json::Value>,
+    style: Option<Style>,
+    errors: &mut FieldErrors,
+) -> (Vec<String>, Vec<String>) {
     let Some(list) = value.and_then(serde_json::Value::as_array) else {
-        errors.push("events", "required", "a list of events, e.g. [\"ONCRMLEADADD\"] or [\"lead.created\"]");
+        errors.push(
+            "events",
+            "required",
+            "a list of events, e.g. [\"ONCRMLEADADD\"] or [\"lead.created\"]",
+        );
         return (Vec::new(), Vec::new());
     };
     if list.is_empty() || list.len() > 64 {
@@ -112,11 +120,19 @@ pub fn read(value: Option<&serde_json::Value>, style: Option<Style>, errors: &mu
     for (i, item) in list.iter().enumerate() {
         let field = format!("events[{i}]");
         let Some(name) = item.as_str().and_then(native) else {
-            errors.push(field, "invalid_choice", format!("unknown event {item}; known: {}", native_names().join(", ")));
+            errors.push(
+                field,
+                "invalid_choice",
+                format!("unknown event {item}; known: {}", native_names().join(", ")),
+            );
             continue;
         };
         if style == Some(Style::Bitrix24) && bitrix24(&name).is_none() {
-            errors.push(field, "invalid_choice", format!("{name} has no Bitrix24 event; use the json style"));
+            errors.push(
+                field,
+                "invalid_choice",
+                format!("{name} has no Bitrix24 event; use the json style"),
+            );
             continue;
         }
         if natives.contains(&name) {
@@ -159,7 +175,13 @@ mod tests {
 
         let mut errors = FieldErrors::new();
         read(
-            Some(&serde_json::json!(["x", "deal.stage_changed", "ONCRMLEADADD", "lead.created", 5])),
+            Some(&serde_json::json!([
+                "x",
+                "deal.stage_changed",
+                "ONCRMLEADADD",
+                "lead.created",
+                5
+            ])),
             Some(Style::Bitrix24),
             &mut errors,
         );

@@ -34,7 +34,9 @@ pub struct Site {
 impl Site {
     /// The authority part (`crm.example.com:8443`).
     pub fn domain(&self) -> &str {
-        self.origin.split_once("://").map_or(self.origin.as_str(), |(_, rest)| rest)
+        self.origin
+            .split_once("://")
+            .map_or(self.origin.as_str(), |(_, rest)| rest)
     }
 
     /// A stable id of this CRM, as Bitrix24's `member_id` (32 hex digits of the domain's SHA-256).

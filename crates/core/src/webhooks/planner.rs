@@ -38,7 +38,9 @@ pub const FILTERS: &[&str] = &["status", "event"];
 /// The wait after the `failed`th failed attempt (1-based): 30 s, 60 s, 120 s... at most an hour.
 pub fn backoff(failed: i64) -> i64 {
     let doublings = u32::try_from(failed.clamp(1, 63) - 1).unwrap_or(0);
-    BASE_DELAY.saturating_mul(2_i64.saturating_pow(doublings)).min(MAX_DELAY)
+    BASE_DELAY
+        .saturating_mul(2_i64.saturating_pow(doublings))
+        .min(MAX_DELAY)
 }
 
 /// A claimed delivery with what sending it needs.
@@ -161,7 +163,13 @@ pub struct Recorded {
 
 /// Keeps attempt `due` made at `now` (taking `duration_ms`) and its consequences, in one
 /// transaction.
-pub fn record_attempt(db: &dyn Db, due: &Due, outcome: &Outcome, now: i64, duration_ms: i64) -> Result<Recorded, CoreError> {
+pub fn record_attempt(
+    db: &dyn Db,
+    due: &Due,
+    outcome: &Outcome,
+    now: i64,
+    duration_ms: i64,
+) -> Result<Recorded, CoreError> {
     transaction(db, |db| {
         let (status, error) = match outcome {
             Outcome::Delivered { status } => (Some(*status), None),
@@ -171,7 +179,13 @@ pub fn record_attempt(db: &dyn Db, due: &Due, outcome: &Outcome, now: i64, durat
         let error_value = error.clone().map_or(Value::Null, Value::from);
         db.execute(
             "INSERT INTO webhook_attempts (delivery_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?)",
-            &[due.id.into(), now.into(), status_value.clone(), error_value.clone(), duration_ms.into()],
+            &[
+                due.id.into(),
+                now.into(),
+                status_value.clone(),
+                error_value.clone(),
+                duration_ms.into(),
+            ],
         )?;
         let attempts = due.attempts + 1;
         if matches!(outcome, Outcome::Delivered { .. }) {
@@ -203,7 +217,10 @@ pub fn record_attempt(db: &dyn Db, due: &Due, outcome: &Outcome, now: i64, durat
                 due.id.into(),
             ],
         )?;
-        let reason = format!("paused after {PAUSE_AFTER} failed deliveries in a row: {}", error.unwrap_or_default());
+        let reason = format!(
+            "paused after {PAUSE_AFTER} failed deliveries in a row: {}",
+            error.unwrap_or_default()
+        );
         let paused = db.query(
             "UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, last_failure_at = ?1, \
                  active = CASE WHEN consecutive_failures + 1 >= ?2 THEN 0 ELSE active END, \

@@ -17,7 +17,9 @@ use crate::audit::ClientInfo;
 use crate::db::{Db, Value};
 use crate::error::{CoreError, FieldErrors};
 use crate::resource::public::new_secret;
-use crate::resource::{Access, Audit, Cx, Default, Detail, Field, Hooks, ID, Key, Patch, Resource, Store, service_functions};
+use crate::resource::{
+    Access, Audit, Cx, Default, Detail, Field, Hooks, ID, Key, Patch, Resource, Store, service_functions,
+};
 
 /// Filters `GET /api/webhooks` accepts.
 pub const FILTERS: &[&str] = &["active", "style"];
@@ -61,7 +63,9 @@ service_functions!(WEBHOOKS: list, get, update, delete);
 /// time it is shown.
 pub fn create(db: &dyn Db, caller: &Caller, body: &Json, client: &ClientInfo) -> Result<Json, CoreError> {
     let mut record = WEBHOOKS.create(db, caller, &[], body, client)?;
-    let id = record["id"].as_i64().ok_or_else(|| CoreError::Internal("a created webhook has no id".into()))?;
+    let id = record["id"]
+        .as_i64()
+        .ok_or_else(|| CoreError::Internal("a created webhook has no id".into()))?;
     record["secret"] = json!(stored_secret(db, id)?);
     Ok(record)
 }
@@ -71,52 +75,88 @@ pub fn create(db: &dyn Db, caller: &Caller, body: &Json, client: &ClientInfo) ->
 pub fn rotate_secret(db: &dyn Db, caller: &Caller, id: i64, client: &ClientInfo) -> Result<Json, CoreError> {
     let secret = crate::auth::random_secret()?;
     let given = secret.clone();
-    let mut record = WEBHOOKS.act(db, caller, Action::Update, &Key::id(id), None, client, "secret_rotated", |_, _, changes| {
-        changes.set_if(true, "secret", "secret", given);
-        Ok(Some(json!({})))
-    })?;
+    let mut record = WEBHOOKS.act(
+        db,
+        caller,
+        Action::Update,
+        &Key::id(id),
+        None,
+        client,
+        "secret_rotated",
+        |_, _, changes| {
+            changes.set_if(true, "secret", "secret", given);
+            Ok(Some(json!({})))
+        },
+    )?;
     record["secret"] = json!(secret);
     Ok(record)
 }
 
 /// Pauses subscription `id` by hand (settings update): no events are written for it and its
 /// due deliveries wait until it is resumed.
-pub fn pause(db: &dyn Db, caller: &Caller, id: i64, reason: Option<&str>, client: &ClientInfo) -> Result<Json, CoreError> {
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty()).unwrap_or("paused by a user");
+pub fn pause(
+    db: &dyn Db,
+    caller: &Caller,
+    id: i64,
+    reason: Option<&str>,
+    client: &ClientInfo,
+) -> Result<Json, CoreError> {
+    let reason = reason
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .unwrap_or("paused by a user");
     if reason.chars().count() > 500 {
         let mut errors = FieldErrors::new();
         errors.push("reason", "too_long", "at most 500 characters");
         return Err(CoreError::Validation(errors));
     }
     let reason = reason.to_string();
-    WEBHOOKS.act(db, caller, Action::Update, &Key::id(id), None, client, "paused", |_, current, changes| {
-        if current["active"] == json!(false) {
-            return Ok(None);
-        }
-        changes.set_if(true, "active", "active", false);
-        changes.set_if(true, "paused_reason", "paused_reason", reason.clone());
-        changes.set_if(true, "paused_at", "paused_at", crate::clock::now());
-        Ok(Some(json!({ "reason": reason })))
-    })
+    WEBHOOKS.act(
+        db,
+        caller,
+        Action::Update,
+        &Key::id(id),
+        None,
+        client,
+        "paused",
+        |_, current, changes| {
+            if current["active"] == json!(false) {
+                return Ok(None);
+            }
+            changes.set_if(true, "active", "active", false);
+            changes.set_if(true, "paused_reason", "paused_reason", reason.clone());
+            changes.set_if(true, "paused_at", "paused_at", crate::clock::now());
+            Ok(Some(json!({ "reason": reason })))
+        },
+    )
 }
 
 /// Resumes subscription `id` (settings update): its failure count starts again and its
 /// waiting deliveries are due now.
 pub fn resume(db: &dyn Db, caller: &Caller, id: i64, client: &ClientInfo) -> Result<Json, CoreError> {
-    WEBHOOKS.act(db, caller, Action::Update, &Key::id(id), None, client, "resumed", |db, current, changes| {
-        if current["active"] == json!(true) {
-            return Ok(None);
-        }
-        changes.set_if(true, "active", "active", true);
-        changes.set_if(true, "paused_reason", "paused_reason", Value::Null);
-        changes.set_if(true, "paused_at", "paused_at", Value::Null);
-        changes.set_if(true, "consecutive_failures", "consecutive_failures", 0);
-        db.execute(
-            "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE webhook_id = ? AND status = 'pending'",
-            &[crate::clock::now().into(), id.into()],
-        )?;
-        Ok(Some(json!({})))
-    })
+    WEBHOOKS.act(
+        db,
+        caller,
+        Action::Update,
+        &Key::id(id),
+        None,
+        client,
+        "resumed",
+        |db, current, changes| {
+            if current["active"] == json!(true) {
+                return Ok(None);
+            }
+            changes.set_if(true, "active", "active", true);
+            changes.set_if(true, "paused_reason", "paused_reason", Value::Null);
+            changes.set_if(true, "paused_at", "paused_at", Value::Null);
+            changes.set_if(true, "consecutive_failures", "consecutive_failures", 0);
+            db.execute(
+                "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE webhook_id = ? AND status = 'pending'",
+                &[crate::clock::now().into(), id.into()],
+            )?;
+            Ok(Some(json!({})))
+        },
+    )
 }
 
 fn stored_secret(db: &dyn Db, id: i64) -> Result<String, CoreError> {
@@ -195,9 +235,14 @@ fn keep_event_rows(cx: &mut Cx) -> Result<(), CoreError> {
     let natives: Vec<String> = draft
         .get("events")
         .and_then(Json::as_array)
-        .map(|list| list.iter().filter_map(|e| e.as_str().and_then(events::native)).collect())
+        .map(|list| {
+            list.iter()
+                .filter_map(|e| e.as_str().and_then(events::native))
+                .collect()
+        })
         .unwrap_or_default();
-    cx.db.execute("DELETE FROM webhook_events WHERE webhook_id = ?", &[id.into()])?;
+    cx.db
+        .execute("DELETE FROM webhook_events WHERE webhook_id = ?", &[id.into()])?;
     for event in natives {
         cx.db.execute(
             "INSERT OR IGNORE INTO webhook_events (event, webhook_id) VALUES (?, ?)",

@@ -42,9 +42,15 @@ mod tests {
     #[test]
     fn only_the_configured_secret_passes_and_none_configured_refuses_all() {
         assert!(authorize(Some("s3cret"), Some("s3cret")).is_ok());
-        assert!(matches!(authorize(Some("s3cret"), Some("s3cre")), Err(CoreError::Unauthorized)));
+        assert!(matches!(
+            authorize(Some("s3cret"), Some("s3cre")),
+            Err(CoreError::Unauthorized)
+        ));
         assert!(matches!(authorize(Some("s3cret"), None), Err(CoreError::Unauthorized)));
         assert!(matches!(authorize(None, Some("")), Err(CoreError::ForbiddenBecause(_))));
-        assert!(matches!(authorize(Some(""), Some("")), Err(CoreError::ForbiddenBecause(_))));
+        assert!(matches!(
+            authorize(Some(""), Some("")),
+            Err(CoreError::ForbiddenBecause(_))
+        ));
     }
 }

@@ -1212,14 +1212,21 @@ fn a_scheduled_request_reaches_the_app_every_interval_with_headers_from_variable
         .push(crm_host::schedule::parse_header("X-Probe: s-{{ probe_secret }}").unwrap());
     app.opts.schedules = vec![schedule.clone()];
     let host = app.start();
-    assert_eq!(json(&host, "/probe/recall")["count"], 0, "nothing before the first interval");
+    assert_eq!(
+        json(&host, "/probe/recall")["count"],
+        0,
+        "nothing before the first interval"
+    );
     std::thread::sleep(Duration::from_millis(1100));
     let seen = json(&host, "/probe/recall");
     let count = seen["count"].as_u64().unwrap();
     assert!((3..=6).contains(&count), "about five in a second: {seen}");
     assert_eq!(seen["method"], "POST");
     assert_eq!(seen["x-probe"], "s-from-a-variable");
-    assert_eq!(seen["spin-full-url"], format!("http://{}/probe/remember?x=1", host.addr));
+    assert_eq!(
+        seen["spin-full-url"],
+        format!("http://{}/probe/remember?x=1", host.addr)
+    );
     host.stop();
 
     // A header naming a variable without a value stops the start, naming it.
