@@ -26,7 +26,5 @@ pub fn all() -> impl Iterator<Item = &'static Method> {
 
 /// The implementation of `name` (lower-case, without a `.json` suffix).
 pub fn find(name: &str) -> Option<Handler> {
-    all()
-        .find(|(method, _, _)| *method == name)
-        .map(|(_, _, handler)| *handler)
+    all().find(|(method, _, _)| *method == name).map(|(_, _, handler)| *handler)
 }

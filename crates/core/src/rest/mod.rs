@@ -63,11 +63,7 @@ pub struct Reply {
 impl Reply {
     /// A reply of a plain result (not a list).
     pub fn of(result: Json) -> Self {
-        Reply {
-            result,
-            total: None,
-            next: None,
-        }
+        Reply { result, total: None, next: None }
     }
 }
 
@@ -86,11 +82,7 @@ pub struct RestError {
 impl RestError {
     /// An error with the given status, code and description.
     pub fn new(status: u16, code: &str, description: impl Into<String>) -> Self {
-        RestError {
-            status,
-            code: code.to_owned(),
-            description: description.into(),
-        }
+        RestError { status, code: code.to_owned(), description: description.into() }
     }
 
     /// 404 `ERROR_METHOD_NOT_FOUND`.
@@ -136,7 +128,9 @@ impl From<CoreError> for RestError {
             ),
             CoreError::BadRequest(message) | CoreError::Conflict(message) => RestError::invalid(message),
             CoreError::Stale => RestError::invalid("The record was changed meanwhile."),
-            CoreError::TooManyRequests { .. } => RestError::new(503, "QUERY_LIMIT_EXCEEDED", "Too many requests"),
+            CoreError::TooManyRequests { .. } => {
+                RestError::new(503, "QUERY_LIMIT_EXCEEDED", "Too many requests")
+            }
             other => {
                 eprintln!("rest: {other}");
                 RestError::new(500, "INTERNAL_SERVER_ERROR", "Internal server error")

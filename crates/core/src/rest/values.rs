@@ -81,9 +81,5 @@ pub fn page_reply(mut rows: Vec<Json>, start: Option<u64>, total: Option<u64>) -
         Some(start) if more => Some(start + PAGE),
         _ => None,
     };
-    Reply {
-        result: Json::Array(rows),
-        total: start.and(total),
-        next,
-    }
+    Reply { result: Json::Array(rows), total: start.and(total), next }
 }
