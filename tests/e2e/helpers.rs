@@ -47,13 +47,27 @@ pub fn spawn_app() -> TestApp {
 
 /// Starts the app on a state dir the test prepared (e.g. a broken database).
 pub fn spawn_app_with_state(state: tempfile::TempDir) -> TestApp {
-    spawn_app_with_args(state, &[])
+    spawn_app_with(state, &[], &[])
 }
 
 /// Starts the app on `state` with more `crm-host up` options (`--tls-cert`...).
 pub fn spawn_app_with_args(state: tempfile::TempDir, extra: &[&std::ffi::OsStr]) -> TestApp {
+    spawn_app_with(state, &[], extra)
+}
+
+/// Starts the app with a new state dir and these app variables (`("tick_secret", "x")` is
+/// passed as `SPIN_VARIABLE_TICK_SECRET=x`).
+pub fn spawn_app_with_variables(variables: &[(&str, &str)]) -> TestApp {
+    spawn_app_with(tempfile::tempdir().expect("state dir"), variables, &[])
+}
+
+fn spawn_app_with(state: tempfile::TempDir, variables: &[(&str, &str)], extra: &[&std::ffi::OsStr]) -> TestApp {
     let log = std::env::var_os("TEST_LOG").is_some();
-    let mut child = Command::new(host_binary())
+    let mut command = Command::new(host_binary());
+    for (name, value) in variables {
+        command.env(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()), value);
+    }
+    let mut child = command
         .args(["up", "--listen", "127.0.0.1:0", "--from"])
         .arg(root().join("spin.toml"))
         .arg("--state-dir")

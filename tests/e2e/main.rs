@@ -32,3 +32,4 @@ mod ui;
 mod ui_browser;
 mod ui_imports;
 mod ui_reports;
+mod webhooks;

@@ -1246,3 +1246,35 @@ fn a_rest_webhook_made_in_settings_is_shown_once_works_and_is_revoked() {
     let hooks = get(&app, &admin, "/api/rest-hooks");
     assert_eq!(hooks["items"], json!([]), "revoked: {hooks}");
 }
+
+#[test]
+fn an_outbound_webhook_made_in_settings_shows_its_secret_once_its_failed_delivery_and_pauses() {
+    use crate::webhooks::{Receiver, TICK_SECRET, verify, webhook_app};
+    let app = webhook_app();
+    let admin = app.setup_admin();
+    let receiver = Receiver::start();
+    receiver.status.store(500, std::sync::atomic::Ordering::SeqCst);
+    let mut config = admin_config(&admin);
+    config["receiver"] = json!(format!("{}/hook", receiver.url));
+    config["tick_secret"] = json!(TICK_SECRET);
+    let results = run_ui(&app, "webhooks", config);
+    let id = results["webhook_id"].as_i64().expect("the subscription's id");
+    let sub = get(&app, &admin, &format!("/api/webhooks/{id}"));
+    assert_eq!(sub["events"], json!(["lead.created", "deal.stage_changed"]), "{sub}");
+    assert_eq!(sub["active"], true, "resumed: {sub}");
+    assert!(sub.get("secret").is_none(), "the secret is never read back: {sub}");
+    // The secret the page showed is the one the delivery was signed with.
+    let got = receiver.take();
+    assert_eq!(got.len(), 1, "one attempt");
+    verify(results["secret"].as_str().expect("secret"), &got[0]);
+    let delivery = get(
+        &app,
+        &admin,
+        &format!("/api/webhooks/{id}/deliveries/{}", results["delivery_id"]),
+    );
+    assert_eq!(
+        (delivery["status"].as_str(), delivery["last_status"].as_i64()),
+        (Some("pending"), Some(500)),
+        "{delivery}"
+    );
+}

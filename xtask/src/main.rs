@@ -1,6 +1,7 @@
 //! Project automation, so a fresh machine needs only `cargo`:
 //!
-//! - `cargo xtask up [--listen ADDR] [--state-dir DIR]`: build the components and the
+//! - `cargo xtask up [--listen ADDR] [--state-dir DIR]` (with the webhook tick every minute, its
+//!   secret generated into `<state dir>/tick_secret`): build the components and the
 //!   runtime (incrementally) and serve the app;
 //! - `cargo xtask test`: format check, the architecture invariants (`invariants`), the
 //!   components' size budget (`wasm_size`), clippy (native and wasm), then every test (installing
@@ -127,6 +128,12 @@ fn up(args: &[String]) -> anyhow::Result<()> {
         }
     }
     build_all(false)?;
+    // Outbound webhooks are delivered by `POST /internal/tick`, which the runtime sends every
+    // minute with the app's tick secret: generated once and kept under the state dir.
+    let tick_secret = match std::env::var("SPIN_VARIABLE_TICK_SECRET") {
+        Ok(secret) if !secret.is_empty() => secret,
+        _ => tick_secret(Path::new(&state_dir))?,
+    };
     let status = Command::new(host_binary())
         .args([
             "up",
@@ -136,13 +143,40 @@ fn up(args: &[String]) -> anyhow::Result<()> {
             &listen,
             "--state-dir",
             &state_dir,
+            "--schedule",
+            "60s POST /internal/tick",
+            "--schedule-header",
+            "X-Tick-Secret: {{ tick_secret }}",
         ])
+        .env("SPIN_VARIABLE_TICK_SECRET", tick_secret)
         .status()
         .context("starting crm-host")?;
     if !status.success() {
         bail!("crm-host exited with {status}");
     }
     Ok(())
+}
+
+/// The tick secret kept in `<state_dir>/tick_secret` (made on first use: 32 random bytes as
+/// hex, readable by the owner only).
+fn tick_secret(state_dir: &Path) -> anyhow::Result<String> {
+    let path = state_dir.join("tick_secret");
+    if let Ok(secret) = std::fs::read_to_string(&path)
+        && !secret.trim().is_empty()
+    {
+        return Ok(secret.trim().to_string());
+    }
+    let mut bytes = [0u8; 32];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes).context("reading /dev/urandom")?;
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::create_dir_all(state_dir)?;
+    std::fs::write(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(secret)
 }
 
 fn test() -> anyhow::Result<()> {

@@ -27,6 +27,7 @@ pub mod resource;
 pub mod rest;
 pub mod settings;
 pub mod sqlsplit;
+pub mod webhooks;
 
 pub use db::{Db, DbError, Nesting, Row, Rows, Value, transaction};
 pub use error::{CoreError, FieldError, FieldErrors};

@@ -9,7 +9,8 @@
 //! capability, as Spin splits its factors:
 //!
 //! - [`manifest`] reads and checks `spin.toml`; [`runtime_config`] places storage;
-//! - [`router`] maps paths to components; [`server`] runs HTTP and the instances;
+//! - [`router`] maps paths to components; [`server`] runs HTTP and the instances, and the
+//!   [`schedule`]d requests (a request sent into the app every interval);
 //! - [`limits`] bounds what a client may hold, enforced by [`connection`] (timeouts, the
 //!   connection cap) and [`body`] (request bodies read whole, within a size and time);
 //! - [`sqlite`], [`key_value`] (and [`wasi_keyvalue`] over the same stores), [`variables`],
@@ -38,6 +39,7 @@ pub mod outbound;
 pub mod outbound_services;
 pub mod router;
 pub mod runtime_config;
+pub mod schedule;
 pub mod server;
 pub mod sockets;
 pub mod sqlite;
@@ -105,6 +107,8 @@ pub struct HostOptions {
     pub sqlite_cost: sqlite::SqliteCost,
     /// Adds `crm-host-sql-statements: N` to every component response (for benchmarks).
     pub report_sql_statements: bool,
+    /// Requests sent into the app every interval (`--schedule`).
+    pub schedules: Vec<schedule::Schedule>,
 }
 
 impl HostOptions {
@@ -126,6 +130,7 @@ impl HostOptions {
             limits: Limits::default(),
             sqlite_cost: sqlite::SqliteCost::default(),
             report_sql_statements: false,
+            schedules: Vec::new(),
         }
     }
 }
@@ -148,6 +153,8 @@ pub struct App {
     pub version: String,
     /// Whether responses say how many SQLite statements they took.
     pub report_sql_statements: bool,
+    /// The scheduled requests, their headers filled in.
+    pub schedules: Vec<schedule::Ready>,
 }
 
 impl App {
@@ -161,6 +168,16 @@ impl App {
         let storage = Storage::resolve(&opts.state_dir, opts.runtime_config.as_deref(), &mut problems);
         let variables = variables::ResolvedVariables::resolve(&manifest, &opts.env, &mut problems);
         check_labels(&manifest, &storage, &mut problems);
+        let mut schedules = Vec::new();
+        for schedule in &opts.schedules {
+            match schedule::Ready::new(schedule, |t| variables.render(t)) {
+                Ok(ready) => schedules.push(ready),
+                Err(e) => problems.push(
+                    format!("--schedule {} {}: {e}", schedule.method, schedule.path),
+                    "give the variable a default in [variables] or set SPIN_VARIABLE_<NAME>",
+                ),
+            }
+        }
         let engine = engine::new_engine()?;
         let cache = CompileCache::new(&engine, opts.cache_dir.clone());
         let loader = Arc::new(Loader::new(engine.clone(), cache)?);
@@ -233,6 +250,7 @@ impl App {
             name: manifest.name,
             version: manifest.version,
             report_sql_statements: opts.report_sql_statements,
+            schedules,
         })
     }
 }

@@ -9,6 +9,9 @@
 //! measure it: `--sqlite-connections fresh` (Spin's connection per open),
 //! `--sqlite-statement-delay-ms N` (a remote database's round trip), and
 //! `--report-sql-statements` adds each response's statement count as a header.
+//! `--schedule "60s POST /internal/tick"` sends that request into the app every interval
+//! (repeatable), with each `--schedule-header "Name: {{ variable }}"` filled from the app's
+//! variables ([`crm_host::schedule`]).
 
 use crm_host::sqlite::{ConnectionMode, SqliteCost};
 use std::net::SocketAddr;
@@ -82,6 +85,14 @@ enum Command {
         /// Add `crm-host-sql-statements: N` to component responses (for benchmarks).
         #[arg(long)]
         report_sql_statements: bool,
+        /// A request sent into the app every interval: "<interval> <METHOD> <path>", e.g.
+        /// "60s POST /internal/tick" (repeatable; intervals 500ms, 30s, 5m, 1h).
+        #[arg(long, value_name = "SPEC", value_parser = crm_host::schedule::Schedule::parse)]
+        schedule: Vec<crm_host::schedule::Schedule>,
+        /// A header every scheduled request carries, "Name: value"; the value may name the
+        /// app's variables ("X-Tick-Secret: {{ tick_secret }}") (repeatable).
+        #[arg(long, value_name = "HEADER", value_parser = crm_host::schedule::parse_header, requires = "schedule")]
+        schedule_header: Vec<(String, String)>,
     },
 }
 
@@ -103,6 +114,8 @@ fn main() -> ExitCode {
         sqlite_connections,
         sqlite_statement_delay_ms,
         report_sql_statements,
+        schedule,
+        schedule_header,
     } = Cli::parse().command;
     let mut opts = HostOptions::new(from, listen);
     if let Some(dir) = state_dir {
@@ -139,6 +152,13 @@ fn main() -> ExitCode {
         statement_delay: Duration::from_millis(sqlite_statement_delay_ms.unwrap_or(0)),
     };
     opts.report_sql_statements = report_sql_statements;
+    opts.schedules = schedule
+        .into_iter()
+        .map(|mut s| {
+            s.headers = schedule_header.clone();
+            s
+        })
+        .collect();
     let host = match crm_host::start(&opts) {
         Ok(host) => host,
         Err(e) => {

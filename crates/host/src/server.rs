@@ -148,6 +148,25 @@ async fn serve(
     let refusals = Arc::new(Semaphore::new(REFUSAL_SLOTS));
     let mut accept_errors = AcceptErrors::default();
     let mut refusal_log = RefusalLog::default();
+    let schedules: Vec<_> = match listener.local_addr() {
+        Ok(addr) => app
+            .schedules
+            .iter()
+            .map(|ready| {
+                tokio::spawn(run_schedule(
+                    app.clone(),
+                    ready.clone(),
+                    addr,
+                    scheme.clone(),
+                    access_log,
+                ))
+            })
+            .collect(),
+        Err(e) => {
+            eprintln!("schedules are off: the listening address is unknown: {e}");
+            Vec::new()
+        }
+    };
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -224,6 +243,9 @@ async fn serve(
         });
     }
     drop(listener);
+    for schedule in schedules {
+        schedule.abort();
+    }
     if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
         eprintln!("shutdown: in-flight requests did not finish within {DRAIN_TIMEOUT:?}");
     }
@@ -268,22 +290,7 @@ async fn handle(
                         };
                         let path_and_query = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
                         let full_url = format!("{scheme_str}://{host}{path_and_query}");
-                        let headers = req.headers_mut();
-                        let spoofed: Vec<_> = headers
-                            .keys()
-                            .filter(|k| k.as_str().starts_with("spin-"))
-                            .cloned()
-                            .collect();
-                        for name in spoofed {
-                            headers.remove(name);
-                        }
-                        for (name, value) in m.spin_headers(&full_url, &client.to_string()) {
-                            if let (Ok(n), Ok(v)) =
-                                (http::HeaderName::try_from(name), http::HeaderValue::try_from(value))
-                            {
-                                headers.insert(n, v);
-                            }
-                        }
+                        set_spin_headers(req.headers_mut(), &m, &full_url, client);
                         match crate::body::read_whole(req, limits).await {
                             Ok(req) => run_component(&app, &m.component, req, scheme).await,
                             Err(refusal) => refuse(client, &refusal),
@@ -302,6 +309,93 @@ async fn handle(
         );
     }
     response
+}
+
+/// Replaces any `spin-*` header a client sent with the runtime's own for route `m`.
+fn set_spin_headers(headers: &mut http::HeaderMap, m: &crate::router::RouteMatch, full_url: &str, client: SocketAddr) {
+    let spoofed: Vec<_> = headers
+        .keys()
+        .filter(|k| k.as_str().starts_with("spin-"))
+        .cloned()
+        .collect();
+    for name in spoofed {
+        headers.remove(name);
+    }
+    for (name, value) in m.spin_headers(full_url, &client.to_string()) {
+        if let (Ok(n), Ok(v)) = (http::HeaderName::try_from(name), http::HeaderValue::try_from(value)) {
+            headers.insert(n, v);
+        }
+    }
+}
+
+/// Runs one schedule until shutdown aborts it: every interval, its request goes through the
+/// router, gets the `spin-*` headers and runs a fresh instance of the routed component, as a
+/// client's request does (see [`crate::schedule`]). The request comes from, and is addressed
+/// to, the runtime's own address.
+async fn run_schedule(
+    app: Arc<App>,
+    ready: crate::schedule::Ready,
+    addr: SocketAddr,
+    scheme: Scheme,
+    access_log: bool,
+) {
+    let own = if addr.ip().is_unspecified() {
+        SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+    } else {
+        addr
+    };
+    let scheme_str = if matches!(scheme, Scheme::Https) {
+        "https"
+    } else {
+        "http"
+    };
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + ready.every, ready.every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticker.tick().await;
+        let started = Instant::now();
+        let path_only = ready.path.split('?').next().unwrap_or("/");
+        let (component, status) = match app.router.route(path_only) {
+            None => ("-".to_string(), StatusCode::NOT_FOUND),
+            Some(m) => {
+                let Ok(body) = Full::new(Bytes::new()).collect().await;
+                let mut req = Request::new(body);
+                *req.method_mut() = ready.method.clone();
+                *req.uri_mut() = match ready.path.parse() {
+                    Ok(uri) => uri,
+                    Err(_) => return eprintln!("schedule {} {}: not a path", ready.method, ready.path),
+                };
+                let headers = req.headers_mut();
+                for (name, value) in &ready.headers {
+                    headers.insert(name.clone(), value.clone());
+                }
+                if let Ok(host) = http::HeaderValue::from_str(&own.to_string()) {
+                    headers.insert(http::header::HOST, host);
+                }
+                set_spin_headers(headers, &m, &format!("{scheme_str}://{own}{}", ready.path), own);
+                let response = run_component(&app, &m.component, req, scheme.clone()).await;
+                let status = response.status();
+                // Read the answer to its end, so a guest streaming it finishes.
+                let _ = response.into_body().collect().await;
+                (m.component, status)
+            }
+        };
+        if access_log {
+            println!(
+                "{} {} {component} {} {}us scheduled",
+                ready.method,
+                ready.path,
+                status.as_u16(),
+                started.elapsed().as_micros()
+            );
+        }
+        if !status.is_success() {
+            eprintln!(
+                "schedule {} {}: {component} answered {status}",
+                ready.method, ready.path
+            );
+        }
+    }
 }
 
 async fn run_component(

@@ -18,12 +18,13 @@ const SECTIONS = [
   ["forms", () => import("./forms.js")],
   ["order-sources", () => import("./order-sources.js")],
   ["rest-hooks", () => import("./rest-hooks.js")],
+  ["webhooks", () => import("./webhooks.js")],
   ["audit", () => import("./audit.js")],
   ["firm", () => import("./firm.js")],
 ];
 
 export async function settingsScreen(ctx) {
-  await useMessages("settings", "access", "forms", "orders");
+  await useMessages("settings", "access", "forms", "orders", "webhooks");
   if (!can(ctx.me, "settings", "read")) {
     return html`<section class="screen"><h1>${t("nav.settings")}</h1><p class="notice error" role="alert">${t("error.forbidden")}</p></section>`;
   }

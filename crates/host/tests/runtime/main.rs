@@ -1196,3 +1196,42 @@ fn limits_are_set_by_flags_and_refusals_are_logged_as_the_clients_fault() {
     let log = bin.log();
     assert!(!log.contains("trapped") && !log.contains("failed"), "{log}");
 }
+
+#[test]
+fn a_scheduled_request_reaches_the_app_every_interval_with_headers_from_variables() {
+    let components = "[component.probe]\nsource = \"PROBE\"\nkey_value_stores = [\"default\"]\n";
+    let mut app = TestApp::new(&[("/probe/...", "probe")], components);
+    let manifest = std::fs::read_to_string(&app.opts.manifest).unwrap().replace(
+        "[[trigger.http]]",
+        "[variables]\nprobe_secret = { default = \"from-a-variable\" }\n[[trigger.http]]",
+    );
+    std::fs::write(&app.opts.manifest, manifest).unwrap();
+    let mut schedule = crm_host::schedule::Schedule::parse("200ms POST /probe/remember?x=1").unwrap();
+    schedule
+        .headers
+        .push(crm_host::schedule::parse_header("X-Probe: s-{{ probe_secret }}").unwrap());
+    app.opts.schedules = vec![schedule.clone()];
+    let host = app.start();
+    assert_eq!(
+        json(&host, "/probe/recall")["count"],
+        0,
+        "nothing before the first interval"
+    );
+    std::thread::sleep(Duration::from_millis(1100));
+    let seen = json(&host, "/probe/recall");
+    let count = seen["count"].as_u64().unwrap();
+    assert!((3..=6).contains(&count), "about five in a second: {seen}");
+    assert_eq!(seen["method"], "POST");
+    assert_eq!(seen["x-probe"], "s-from-a-variable");
+    assert_eq!(
+        seen["spin-full-url"],
+        format!("http://{}/probe/remember?x=1", host.addr)
+    );
+    host.stop();
+
+    // A header naming a variable without a value stops the start, naming it.
+    schedule.headers = vec![crm_host::schedule::parse_header("X-Probe: {{ nope }}").unwrap()];
+    app.opts.schedules = vec![schedule];
+    let problems = app.start_err();
+    assert!(problems.to_string().contains("nope"), "{problems}");
+}
