@@ -31,9 +31,8 @@ pub struct Migration {
     pub version: u32,
     /// The file name, e.g. `0001_init.sql` (stored in `schema_migrations.name`).
     pub name: &'static str,
-    /// The statements to run: for the embedded files, the file compacted by build.rs
-    /// (`sqlsplit::compact`).
-    pub sql: &'static str,
+    /// The statements to run ([`Migration::sql`]).
+    pub sql: Sql,
     /// Lowercase hex SHA-256 of the text; pins the file once applied. Computed by `build.rs`
     /// for the embedded files, so checking the schema on every request hashes nothing.
     pub checksum: Cow<'static, str>,
@@ -46,8 +45,17 @@ impl Migration {
         Migration {
             version,
             name,
-            sql,
+            sql: Sql::Text(sql),
             checksum,
+        }
+    }
+
+    /// The statements to run: a test's text as given; an embedded file compacted by build.rs
+    /// (`sqlsplit::compact`), inflated with every other embedded file on the first call.
+    pub fn sql(&self) -> &'static str {
+        match self.sql {
+            Sql::Text(text) => text,
+            Sql::Packed(start, end) => &unpacked()[start..end],
         }
     }
 
@@ -55,6 +63,24 @@ impl Migration {
     pub fn checksum(&self) -> &str {
         &self.checksum
     }
+}
+
+/// Where a migration's statements are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sql {
+    /// Text given whole ([`Migration::new`]).
+    Text(&'static str),
+    /// The byte range of this file in the embedded migrations once inflated.
+    Packed(usize, usize),
+}
+
+/// The embedded migrations' texts, inflated once (only a migration run reads them).
+fn unpacked() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let bytes = miniz_oxide::inflate::decompress_to_vec(PACKED).expect("build.rs deflated the migrations");
+        String::from_utf8(bytes).expect("the migrations are UTF-8")
+    })
 }
 
 include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
@@ -251,7 +277,7 @@ fn apply_pending(
     migrations: &[Migration],
 ) -> Result<MigrationReport, MigrateError> {
     for migration in pending {
-        for statement in split_statements(migration.sql).into_iter().filter(|s| is_pragma(s)) {
+        for statement in split_statements(migration.sql()).into_iter().filter(|s| is_pragma(s)) {
             db.query(statement, &[]).map_err(|source| failed(migration, source))?;
         }
     }
@@ -262,7 +288,7 @@ fn apply_pending(
         let applied = read_applied(db)?;
         let pending = pending_of(&applied, migrations)?;
         for migration in &pending {
-            for statement in split_statements(migration.sql).into_iter().filter(|s| !is_pragma(s)) {
+            for statement in split_statements(migration.sql()).into_iter().filter(|s| !is_pragma(s)) {
                 db.execute(statement, &[]).map_err(|source| failed(migration, source))?;
             }
             db.execute(
@@ -382,6 +408,7 @@ mod tests {
         for embedded in MIGRATIONS {
             let file = std::fs::read_to_string(sql_dir.join(embedded.name)).expect("the migration's file");
             let computed = Migration::new(embedded.version, embedded.name, file.leak());
+            let computed_sql = computed.sql();
             assert_eq!(
                 embedded.checksum(),
                 computed.checksum(),
@@ -389,8 +416,8 @@ mod tests {
                 embedded.name
             );
             assert_eq!(
-                embedded.sql,
-                crate::sqlsplit::compact(computed.sql),
+                embedded.sql(),
+                crate::sqlsplit::compact(computed_sql),
                 "{} is embedded compacted",
                 embedded.name
             );

@@ -127,7 +127,7 @@ fn a_changed_migration_is_refused_naming_the_file() {
     let (db, _) = NativeDb::open_migrated(&path).expect("migrate");
     // A later build whose sql/0001 differs from the file that was applied.
     let mut edited = MIGRATIONS.to_vec();
-    let sql: &'static str = Box::leak(format!("{}\n-- edited", MIGRATIONS[0].sql).into_boxed_str());
+    let sql: &'static str = Box::leak(format!("{}\n-- edited", MIGRATIONS[0].sql()).into_boxed_str());
     edited[0] = Migration::new(1, MIGRATIONS[0].name, sql);
 
     let error = migrate_with(&db, &edited).expect_err("a changed file must be refused");
