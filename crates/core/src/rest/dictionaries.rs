@@ -951,13 +951,7 @@ fn dealcategory_list(call: &Call) -> Result<Reply, RestError> {
             if descending { ordering.reverse() } else { ordering }
         });
     }
-    let total = rows.len() as u64;
-    let page = rows
-        .into_iter()
-        .skip(start.unwrap_or(0) as usize)
-        .take(values::PAGE as usize + 1)
-        .collect();
-    Ok(values::page_reply(page, start, Some(total)))
+    Ok(values::page_of_all(rows, start))
 }
 
 fn dealcategory_get(call: &Call) -> Result<Reply, RestError> {

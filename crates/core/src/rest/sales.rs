@@ -623,13 +623,7 @@ fn productrow_list(call: &Call) -> Result<Reply, RestError> {
         .ok_or_else(|| RestError::invalid_arg("filter: OWNER_ID must be a record id"))?;
     let start = values::start_param(call)?;
     let rows = rows_of(call, entity, id)?;
-    let total = rows.len() as u64;
-    let page = rows
-        .into_iter()
-        .skip(start.unwrap_or(0) as usize)
-        .take(values::PAGE as usize + 1)
-        .collect();
-    Ok(values::page_reply(page, start, Some(total)))
+    Ok(values::page_of_all(rows, start))
 }
 
 fn productrow_get(call: &Call) -> Result<Reply, RestError> {

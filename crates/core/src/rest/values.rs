@@ -88,6 +88,18 @@ pub fn page_reply(mut rows: Vec<Json>, start: Option<u64>, total: Option<u64>) -
     }
 }
 
+/// A list method's reply from every row already read (a small list: product rows, deal
+/// pipelines): the page at `start` and the total.
+pub fn page_of_all(rows: Vec<Json>, start: Option<u64>) -> Reply {
+    let total = rows.len() as u64;
+    let page = rows
+        .into_iter()
+        .skip(start.unwrap_or(0) as usize)
+        .take(PAGE as usize + 1)
+        .collect();
+    page_reply(page, start, Some(total))
+}
+
 /// The items of a list as clients send it: a JSON array, or an object keyed `"0"`, `"1"`...
 /// (a form's `a[0]=x&a[1]=y`), in key order; a single scalar is a list of one, `null` none.
 pub fn list_of(value: &Json) -> Vec<&Json> {
