@@ -3,7 +3,7 @@
 //!
 //! Every answer carries `time` as Bitrix24's does: `start`/`finish` as unix seconds with
 //! microseconds, `duration` and `processing` in seconds, `date_start`/`date_finish` as
-//! ISO-8601 with the UTC offset of the webhook user's time zone (UTC when they have none),
+//! ISO-8601 with the UTC offset of the firm's time zone, as the methods write dates (UTC when unset),
 //! `operating_reset_at` (when the ten-minute window of the method's time budget ends) and
 //! `operating` (the time this call spent). A successful body never has an `error` key.
 
@@ -21,7 +21,7 @@ pub struct Timing {
     pub start: SystemTime,
     /// When the answer was ready.
     pub finish: SystemTime,
-    /// An IANA zone name (the webhook user's), or `None` for UTC.
+    /// An IANA zone name (the firm's), or `None` for UTC.
     pub zone: Option<String>,
 }
 

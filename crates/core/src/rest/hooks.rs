@@ -74,7 +74,8 @@ pub struct Authorized {
     pub scopes: Vec<String>,
     /// The hook's user.
     pub caller: Caller,
-    /// The user's time zone (IANA name), for the envelope's dates.
+    /// The firm's time zone (IANA name), for the envelope's dates: the zone every method
+    /// writes its dates in.
     pub time_zone: Option<String>,
 }
 
@@ -312,7 +313,8 @@ pub fn authenticate(db: &dyn Db, user_id: &str, token: &str) -> Result<Authorize
     let hash = sha256_hex(token);
     let rows = db.query(
         &format!(
-            "SELECT h.id AS hook_id, h.token_hash, h.scopes, u.time_zone, {} \
+            "SELECT h.id AS hook_id, h.token_hash, h.scopes, \
+             (SELECT value FROM app_settings WHERE key = 'time_zone') AS time_zone, {} \
              FROM users u LEFT JOIN rest_hooks h ON h.user_id = u.id AND h.token_hash = ? WHERE u.id = ?",
             crate::acl::CALLER_COLUMNS
         ),
