@@ -15,8 +15,8 @@
 // of it when creating); the API's field errors go beside their fields, a 412 says the item
 // changed meanwhile, anything else shows above the buttons.
 
-import { ApiError } from "../../api.js";
-import { html, el } from "../../ui/html.js";
+import { ApiError, api } from "../../api.js";
+import { html, el, mount } from "../../ui/html.js";
 import { t } from "../../i18n/i18n.js";
 import { errorMessage, clearFieldErrors, showFieldErrors } from "../../ui/forms.js";
 import { openDialog, confirmDialog } from "../../ui/dialog.js";
@@ -293,4 +293,32 @@ export function copyButton(text, label = t("settings.copy"), ariaLabel = null) {
       announce(t("settings.copy_fallback"));
     }
   }}>${label}</button>`;
+}
+
+/**
+ * A log drawn as a table into `body`, 50 rows a page by cursor, filtered by the `filter`
+ * select's status (the order inbox, the webhook delivery log). Returns `load(reset)` (true:
+ * from the first page again) and the "more" button to place; a failure shows in `alert`.
+ */
+export function pagedLog(path, { filter, body, alert, columns, empty, caption }) {
+  let items = [];
+  let cursor = null;
+  const more = el`<button type="button" class="secondary" hidden>${t("list.more")}</button>`;
+  async function load(reset) {
+    alert.hidden = true;
+    try {
+      const query = { limit: 50, ...(filter.value ? { "filter[status]": filter.value } : {}), ...(reset ? {} : { cursor }) };
+      const page = await api(path, { query });
+      items = reset ? page.items : [...items, ...page.items];
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+      mount(body, table(items, columns, { empty, caption }));
+    } catch (error) {
+      alert.textContent = errorMessage(error);
+      alert.hidden = false;
+    }
+  }
+  more.addEventListener("click", () => load(false));
+  filter.addEventListener("change", () => load(true));
+  return { load, more };
 }

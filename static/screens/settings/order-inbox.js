@@ -4,12 +4,12 @@
 // failed one (processed again after fixing what failed it; the outcome is announced).
 
 import { api } from "../../api.js";
-import { html, el, mount } from "../../ui/html.js";
+import { html, el } from "../../ui/html.js";
 import { t, formatDateTime } from "../../i18n/i18n.js";
 import { errorMessage } from "../../ui/forms.js";
 import { openDialog } from "../../ui/dialog.js";
 import { announce } from "../../ui/shell.js";
-import { table } from "./kit.js";
+import { table, pagedLog } from "./kit.js";
 
 const STATUSES = ["processed", "skipped", "ignored", "failed"];
 
@@ -49,15 +49,12 @@ function statusCell(entry) {
 /** The inbox panel of source `source`; it loads itself. */
 export function orderInbox(source) {
   const path = `/api/order-sources/${source.id}/inbox`;
-  let items = [];
-  let cursor = null;
   const filter = el`<select id="order-inbox-status">
     <option value="">${t("orders.inbox_status_all")}</option>
     ${STATUSES.map((s) => html`<option value=${s}>${t(`orders.inbox_status.${s}`)}</option>`)}
   </select>`;
   const alert = el`<p class="notice error" role="alert" tabindex="-1" hidden></p>`;
   const body = el`<div class="order-inbox-body" aria-live="polite"></div>`;
-  const more = el`<button type="button" class="secondary" hidden @click=${() => load(false)}>${t("list.more")}</button>`;
 
   const replay = async (entry, button) => {
     button.disabled = true;
@@ -103,22 +100,7 @@ export function orderInbox(source) {
     },
   ];
 
-  async function load(reset) {
-    alert.hidden = true;
-    try {
-      const query = { limit: 50, ...(filter.value ? { "filter[status]": filter.value } : {}), ...(reset ? {} : { cursor }) };
-      const page = await api(path, { query });
-      items = reset ? page.items : [...items, ...page.items];
-      cursor = page.next_cursor;
-      more.hidden = !cursor;
-      mount(body, table(items, columns, { empty: t("orders.inbox_empty"), caption: t("orders.inbox") }));
-    } catch (error) {
-      alert.textContent = errorMessage(error);
-      alert.hidden = false;
-    }
-  }
-
-  filter.addEventListener("change", () => load(true));
+  const { load, more } = pagedLog(path, { filter, body, alert, columns, empty: t("orders.inbox_empty"), caption: t("orders.inbox") });
   load(true);
   return el`<section class="panel order-inbox" aria-labelledby="order-inbox-title">
     <h2 id="order-inbox-title">${t("orders.inbox")}</h2>

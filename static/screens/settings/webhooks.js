@@ -12,7 +12,7 @@ import { t, formatDateTime } from "../../i18n/i18n.js";
 import { errorMessage } from "../../ui/forms.js";
 import { openDialog } from "../../ui/dialog.js";
 import { announce } from "../../ui/shell.js";
-import { page, table, editDialog, confirmThen, attempt, alertBox, copyField } from "./kit.js";
+import { page, table, editDialog, confirmThen, attempt, alertBox, copyField, pagedLog } from "./kit.js";
 
 const BASE = "/settings/webhooks";
 const STYLES = ["json", "bitrix24"];
@@ -202,15 +202,12 @@ async function showAttempts(item, delivery) {
 /** The delivery log panel; it loads itself. `refreshItem` reloads the subscription's state. */
 function deliveryLog(item, refreshItem) {
   const path = `/api/webhooks/${item.id}/deliveries`;
-  let items = [];
-  let cursor = null;
   const filter = el`<select id="webhook-delivery-status">
     <option value="">${t("webhooks.status_all")}</option>
     ${STATUSES.map((s) => html`<option value=${s}>${t(`webhooks.status.${s}`)}</option>`)}
   </select>`;
   const alert = el`<p class="notice error" role="alert" tabindex="-1" hidden></p>`;
   const body = el`<div class="webhook-deliveries-body" aria-live="polite"></div>`;
-  const more = el`<button type="button" class="secondary" hidden @click=${() => load(false)}>${t("list.more")}</button>`;
 
   const retry = async (delivery, button) => {
     button.disabled = true;
@@ -243,22 +240,7 @@ function deliveryLog(item, refreshItem) {
     },
   ];
 
-  async function load(reset) {
-    alert.hidden = true;
-    try {
-      const query = { limit: 50, ...(filter.value ? { "filter[status]": filter.value } : {}), ...(reset ? {} : { cursor }) };
-      const result = await api(path, { query });
-      items = reset ? result.items : [...items, ...result.items];
-      cursor = result.next_cursor;
-      more.hidden = !cursor;
-      mount(body, table(items, columns, { empty: t("webhooks.no_deliveries"), caption: t("webhooks.deliveries") }));
-    } catch (error) {
-      alert.textContent = errorMessage(error);
-      alert.hidden = false;
-    }
-  }
-
-  filter.addEventListener("change", () => load(true));
+  const { load, more } = pagedLog(path, { filter, body, alert, columns, empty: t("webhooks.no_deliveries"), caption: t("webhooks.deliveries") });
   load(true);
   return el`<section class="panel webhook-deliveries" aria-labelledby="webhook-deliveries-title">
     <h2 id="webhook-deliveries-title">${t("webhooks.deliveries")}</h2>

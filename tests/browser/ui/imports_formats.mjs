@@ -30,8 +30,8 @@ export default async function ({ page, config, check, shot, api, results }) {
     await heading(t("imports.step.settings"));
   }
 
-  /** From the settings step through mapping, duplicates and the dry run to the run's result. */
-  async function runToEnd(count) {
+  /** From the settings step through mapping, duplicates and the dry run to the run's page. */
+  async function startRun(count) {
     await next();
     await heading(t("imports.step.mapping"));
     await next();
@@ -40,6 +40,11 @@ export default async function ({ page, config, check, shot, api, results }) {
     await heading(t("imports.step.check"));
     await page.getByRole("button", { name: t("imports.start", { count }) }).click();
     await heading(t("imports.step.run"));
+  }
+
+  /** `startRun`, then wait for the run to finish. */
+  async function runToEnd(count) {
+    await startRun(count);
     await page.getByText(t("imports.status.done"), { exact: true }).waitFor();
   }
 
@@ -78,14 +83,7 @@ export default async function ({ page, config, check, shot, api, results }) {
     if (steps === 1) await held;
     await route.continue({ url: `${route.request().url()}?rows=2` });
   });
-  await next();
-  await heading(t("imports.step.mapping"));
-  await next();
-  await heading(t("imports.step.duplicates"));
-  await next();
-  await heading(t("imports.step.check"));
-  await page.getByRole("button", { name: t("imports.start", { count: 5 }) }).click();
-  await heading(t("imports.step.run"));
+  await startRun(5);
   await eventually(async () => steps === 1, "the first step was asked for");
   const cancel = page.getByRole("button", { name: t("imports.cancel") });
   await cancel.click();
