@@ -12,15 +12,18 @@ import { loginScreen, setupScreen } from "./screens/auth.js";
 import { homeScreen } from "./screens/home.js";
 import { listScreen } from "./screens/list.js";
 import { recordScreen } from "./screens/record.js";
-import { settingsScreen } from "./screens/settings/index.js";
-import { profileScreen } from "./screens/profile.js";
 import { boardScreen } from "./screens/board.js";
 import { agendaScreen } from "./screens/agenda.js";
 
-/** The reports area loads when first opened (`import()`), as the settings sections do. */
-const reportsScreen = async (ctx) => (await import("./screens/reports/index.js")).reportsScreen(ctx);
-/** The import wizard too. */
-const importsScreen = async (ctx) => (await import("./screens/imports/index.js")).importsScreen(ctx);
+/**
+ * A screen whose module loads when the screen is first opened (`import()`), so a first visit
+ * fetches only the work screens: the settings, profile, reports and import areas come later.
+ */
+const lazyScreen = (path, name) => async (ctx) => (await import(path))[name](ctx);
+const settingsScreen = lazyScreen("./screens/settings/index.js", "settingsScreen");
+const profileScreen = lazyScreen("./screens/profile.js", "profileScreen");
+const reportsScreen = lazyScreen("./screens/reports/index.js", "reportsScreen");
+const importsScreen = lazyScreen("./screens/imports/index.js", "importsScreen");
 
 const session = { me: null, setupNeeded: false };
 const main = document.getElementById("main");
