@@ -1,5 +1,6 @@
-// The signed-in person's own page (`/profile`): who they are, a password change and their API
-// tokens (a new token's secret is shown once, with a copy button; revoking one ends it at once).
+// The signed-in person's own page (`/profile`): who they are, a password change, their API
+// tokens (a new token's secret is shown once, with a copy button; revoking one ends it at once)
+// and the way to their REST webhooks (`/settings/rest-hooks`, open to everyone signed in).
 
 import { api, apiAll, setCsrfToken } from "../api.js";
 import { html, el, mount } from "../ui/html.js";
@@ -88,5 +89,7 @@ export async function profileScreen({ me }) {
     <h2>${t("profile.tokens")}</h2>
     <p class="muted">${t("profile.tokens_intro")}</p>
     ${alert}${newToken}${shownOnce}${tokensBox}
+    <h2>${t("settings.section.rest-hooks")}</h2>
+    <p class="muted">${t("profile.rest_hooks_intro")} <a href="/settings/rest-hooks">${t("profile.rest_hooks_open")}</a></p>
   </section>`;
 }

@@ -684,6 +684,26 @@ fn sales_dictionary_and_comment_methods_answer_through_the_component() {
         stored["result"]["OPPORTUNITY"], "300.00",
         "the amount follows the rows: {stored}"
     );
+    // One row added, changed and deleted on its own; the first row keeps its id throughout.
+    let beans = rows["result"][0]["ID"].clone();
+    let cups = form(
+        "crm.productrow.add",
+        &format!("fields[OWNER_TYPE]=D&fields[OWNER_ID]={deal}&fields[PRODUCT_NAME]=Cups&fields[PRICE]=25.50"),
+    )["result"]
+        .as_i64()
+        .expect("row id");
+    assert_eq!(
+        form("crm.productrow.update", &format!("id={cups}&fields[QUANTITY]=4"))["result"],
+        true
+    );
+    let stored = form("crm.deal.get", &format!("id={deal}"));
+    assert_eq!(stored["result"]["OPPORTUNITY"], "402.00", "300 + 25.50 x 4: {stored}");
+    assert_eq!(form("crm.productrow.delete", &format!("id={cups}"))["result"], true);
+    let rows = form("crm.deal.productrows.get", &format!("id={deal}"));
+    assert_eq!(rows["result"].as_array().map(Vec::len), Some(1), "{rows}");
+    assert_eq!(rows["result"][0]["ID"], beans, "{rows}");
+    let stored = form("crm.deal.get", &format!("id={deal}"));
+    assert_eq!(stored["result"]["OPPORTUNITY"], "300.00", "{stored}");
 
     // A duplicate found by its phone in another format; a comment on the deal's timeline.
     let found = form("crm.duplicate.findbycomm", "type=PHONE&values[]=8 999 555-01-01");

@@ -1248,6 +1248,21 @@ fn a_rest_webhook_made_in_settings_is_shown_once_works_and_is_revoked() {
 }
 
 #[test]
+fn a_manager_makes_their_own_rest_webhook_from_the_profile() {
+    let app = spawn_app();
+    let admin = app.setup_admin();
+    app.create_user(&admin, "mila@example.com", &["manager"], None);
+    let config = json!({"email": "mila@example.com", "password": PASSWORD});
+    let results = run_ui(&app, "rest_hooks_manager", config);
+    assert_eq!(results["sections"], json!(["REST webhooks"]), "{results}");
+    assert_eq!(results["current_email"], "mila@example.com", "{results}");
+    assert_eq!(results["users_section"], "Your role does not allow this.", "{results}");
+    let mila = app.login("mila@example.com", PASSWORD);
+    let hooks = get(&app, &mila, "/api/rest-hooks");
+    assert_eq!(hooks["items"].as_array().map(Vec::len), Some(1), "{hooks}");
+}
+
+#[test]
 fn an_outbound_webhook_made_in_settings_shows_its_secret_once_its_failed_delivery_and_pauses() {
     use crate::webhooks::{Receiver, TICK_SECRET, verify, webhook_app};
     let app = webhook_app();

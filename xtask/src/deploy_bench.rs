@@ -112,7 +112,8 @@ fn fresh_connection_floor(path: &Path, n: usize) -> anyhow::Result<Duration> {
     Ok(times[n / 2])
 }
 
-/// Sets the app up (an administrator, a lead, a web form), then times each endpoint `n` times.
+/// Sets the app up (an administrator, a lead, a web form, REST hooks), then times each
+/// endpoint `n` times.
 fn measure(addr: &str, n: usize) -> anyhow::Result<Vec<(String, Figure)>> {
     let setup = ok(request(
         addr,
@@ -153,6 +154,26 @@ fn measure(addr: &str, n: usize) -> anyhow::Result<Vec<(String, Figure)>> {
     )?)?)?;
     let key = form["public_key"].as_str().context("a form key")?.to_string();
 
+    // REST hooks enough that no call meets the rate limit (a burst of 50 per hook).
+    let calls = 2 * (n + 5);
+    let mut hooks = Vec::new();
+    for i in 0..calls.div_ceil(40) {
+        let made = json(&ok(request(
+            addr,
+            "POST",
+            "/api/rest-hooks",
+            &auth,
+            Some(&format!(r#"{{"name":"Bench {i}","scopes":["crm"]}}"#)),
+        )?)?)?;
+        hooks.push(made["path"].as_str().context("a hook path")?.to_string());
+    }
+    let hook = std::cell::Cell::new(0_usize);
+    let next_hook = || {
+        let i = hook.get();
+        hook.set(i + 1);
+        hooks[i % hooks.len()].clone()
+    };
+
     let lead_path = format!("/api/leads/{lead_id}");
     let form_path = format!("/f/{key}");
     let mut out = Vec::new();
@@ -178,6 +199,24 @@ fn measure(addr: &str, n: usize) -> anyhow::Result<Vec<(String, Figure)>> {
                 &auth,
                 Some(&format!(r#"{{"title":"Lead {i}"}}"#)),
             )
+        })?,
+    ));
+    out.push((
+        "GET /rest/../crm.lead.get (Bitrix24 REST)".into(),
+        time(n, |_| {
+            let path = format!("{}crm.lead.get.json?id={lead_id}", next_hook());
+            request(addr, "GET", &path, &[], None)
+        })?,
+    ));
+    out.push((
+        "POST /rest/../crm.lead.add (Bitrix24 REST)".into(),
+        time(n, |i| {
+            let path = format!("{}crm.lead.add.json", next_hook());
+            let body = format!(
+                r#"{{"fields":{{"TITLE":"REST lead {i}","PHONE":[{{"VALUE":"+7 916 {:07}","VALUE_TYPE":"WORK"}}]}}}}"#,
+                i
+            );
+            request(addr, "POST", &path, &[], Some(&body))
         })?,
     ));
     out.push((

@@ -140,6 +140,7 @@ fn run_tick(cx: &Cx) -> Answer {
     };
     let started = std::time::Instant::now();
     let budget = std::time::Duration::from_millis(tick::BUDGET_MS);
+    let pruned = planner::prune(&db, crm_core::clock::now())?;
     let (mut delivered, mut failed, mut paused, mut released) = (0, 0, Vec::<i64>::new(), 0);
     let mut sent = 0;
     'ticking: while sent < tick::MAX_PER_TICK && started.elapsed() < budget {
@@ -184,6 +185,6 @@ fn run_tick(cx: &Cx) -> Answer {
     }
     Ok(json_response(
         200,
-        &json!({"delivered": delivered, "failed": failed, "paused": paused, "released": released}),
+        &json!({"delivered": delivered, "failed": failed, "paused": paused, "released": released, "pruned": pruned}),
     ))
 }

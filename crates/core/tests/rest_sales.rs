@@ -480,6 +480,190 @@ fn product_rows_replace_line_items_and_recompute_the_amount() {
     );
 }
 
+/// The ids of a record's rows, in order.
+fn row_ids(db: &dyn Db, caller: &Caller, method: &str, id: i64) -> Vec<String> {
+    ok(db, caller, method, json!({"id": id}))
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|row| row["ID"].as_str().expect("id").to_string())
+        .collect()
+}
+
+#[test]
+fn single_product_rows_are_added_updated_and_deleted_keeping_the_others() {
+    let (_dir, db) = fresh();
+    let admin = user(&db, "admin@example.com", "administrator");
+    let manager = user(&db, "manager@example.com", "manager");
+    let deal = create(&db, &admin, "deal", json!({"title": "Deal", "currency": "RUB"}));
+    ok(
+        &db,
+        &admin,
+        "crm.deal.productrows.set",
+        json!({"id": deal, "rows": [
+            {"PRODUCT_NAME": "First", "PRICE": 100, "QUANTITY": 1},
+            {"PRODUCT_NAME": "Second", "PRICE": 10, "QUANTITY": 5},
+        ]}),
+    );
+    let before = row_ids(&db, &admin, "crm.deal.productrows.get", deal);
+    assert_eq!(record(&db, &admin, "deal", deal)["amount"], "150.00");
+
+    // add: form strings, the new row's id back, after the others, the amount recomputed.
+    let added = ok(
+        &db,
+        &admin,
+        "crm.productrow.add",
+        json!({"fields": {"OWNER_TYPE": "D", "OWNER_ID": deal.to_string(), "PRODUCT_NAME": "Third",
+                          "PRICE": "113", "QUANTITY": "2", "TAX_RATE": "13", "TAX_INCLUDED": "Y"}}),
+    );
+    let added = added.as_i64().expect("the new row's id");
+    let after = row_ids(&db, &admin, "crm.deal.productrows.get", deal);
+    assert_eq!(after[..2], before[..], "the other rows keep their ids");
+    assert_eq!(after[2], added.to_string());
+    assert_eq!(record(&db, &admin, "deal", deal)["amount"], "376.00");
+
+    // update: only QUANTITY given, the price, tax and name stay.
+    assert_eq!(
+        ok(
+            &db,
+            &admin,
+            "crm.productrow.update",
+            json!({"id": added, "fields": {"QUANTITY": 3}})
+        ),
+        json!(true)
+    );
+    let row = ok(&db, &admin, "crm.productrow.get", json!({"id": added}));
+    assert_eq!(
+        (
+            row["PRODUCT_NAME"].as_str(),
+            row["PRICE"].as_str(),
+            row["QUANTITY"].as_str(),
+            row["TAX_RATE"].as_str()
+        ),
+        (Some("Third"), Some("113.00"), Some("3.000"), Some("13.00"))
+    );
+    assert_eq!(record(&db, &admin, "deal", deal)["amount"], "489.00");
+    // A discount rate given alone: PRICE (the final price) leads, the price before it follows.
+    ok(
+        &db,
+        &admin,
+        "crm.productrow.update",
+        json!({"id": after[0], "fields": {"DISCOUNT_TYPE_ID": 2, "DISCOUNT_RATE": 50}}),
+    );
+    let row = ok(&db, &admin, "crm.productrow.get", json!({"id": after[0]}));
+    assert_eq!(
+        (
+            row["PRICE"].as_str(),
+            row["PRICE_BRUTTO"].as_str(),
+            row["DISCOUNT_RATE"].as_str()
+        ),
+        (Some("100.00"), Some("200.00"), Some("50.00"))
+    );
+    // A new PRICE with the discount kept.
+    ok(
+        &db,
+        &admin,
+        "crm.productrow.update",
+        json!({"id": after[0], "fields": {"PRICE": 80}}),
+    );
+    let row = ok(&db, &admin, "crm.productrow.get", json!({"id": after[0]}));
+    assert_eq!(
+        (row["PRICE"].as_str(), row["PRICE_BRUTTO"].as_str()),
+        (Some("80.00"), Some("160.00"))
+    );
+    assert_eq!(record(&db, &admin, "deal", deal)["amount"], "469.00");
+
+    // Bad values: a 400 naming the field, nothing written.
+    for fields in [
+        json!({"PRICE": -1}),
+        json!({"QUANTITY": "0"}),
+        json!({"TAX_RATE": "abc"}),
+    ] {
+        let e = refused(
+            &db,
+            &admin,
+            "crm.productrow.update",
+            json!({"id": added, "fields": fields}),
+        );
+        assert!(e.description.contains("fields."), "{fields}: {e:?}");
+    }
+    let e = refused(
+        &db,
+        &admin,
+        "crm.productrow.add",
+        json!({"fields": {"OWNER_TYPE": "D", "OWNER_ID": deal, "PRODUCT_ID": 9999}}),
+    );
+    assert!(e.description.contains("fields.PRODUCT_ID"), "{e:?}");
+    refused(
+        &db,
+        &admin,
+        "crm.productrow.add",
+        json!({"fields": {"OWNER_TYPE": "X", "OWNER_ID": deal}}),
+    );
+    refused(
+        &db,
+        &admin,
+        "crm.productrow.add",
+        json!({"fields": {"OWNER_TYPE": "D"}}),
+    );
+    refused(&db, &admin, "crm.productrow.update", json!({"id": added}));
+    not_found(&refused(
+        &db,
+        &admin,
+        "crm.productrow.add",
+        json!({"fields": {"OWNER_TYPE": "D", "OWNER_ID": 99999, "PRODUCT_NAME": "x"}}),
+    ));
+    not_found(&refused(
+        &db,
+        &admin,
+        "crm.productrow.update",
+        json!({"id": 99999, "fields": {"QUANTITY": 1}}),
+    ));
+    not_found(&refused(&db, &admin, "crm.productrow.delete", json!({"id": 99999})));
+    assert_eq!(row_ids(&db, &admin, "crm.deal.productrows.get", deal), after);
+    assert_eq!(record(&db, &admin, "deal", deal)["amount"], "469.00");
+
+    // Another's deal: a manager neither reads nor changes its rows.
+    not_found(&refused(&db, &manager, "crm.productrow.get", json!({"id": added})));
+    refused(
+        &db,
+        &manager,
+        "crm.productrow.update",
+        json!({"id": added, "fields": {"QUANTITY": 9}}),
+    );
+    refused(&db, &manager, "crm.productrow.delete", json!({"id": added}));
+    refused(
+        &db,
+        &manager,
+        "crm.productrow.add",
+        json!({"fields": {"OWNER_TYPE": "D", "OWNER_ID": deal, "PRODUCT_NAME": "x"}}),
+    );
+    assert_eq!(row_ids(&db, &admin, "crm.deal.productrows.get", deal), after);
+
+    // delete: the row gone, the others kept, the amount recomputed; a lead's rows likewise.
+    assert_eq!(
+        ok(&db, &admin, "crm.productrow.delete", json!({"id": after[1]})),
+        json!(true)
+    );
+    assert_eq!(
+        row_ids(&db, &admin, "crm.deal.productrows.get", deal),
+        vec![after[0].clone(), after[2].clone()]
+    );
+    assert_eq!(record(&db, &admin, "deal", deal)["amount"], "419.00");
+    let lead = create(&db, &admin, "lead", json!({"title": "Lead"}));
+    let row = ok(
+        &db,
+        &admin,
+        "crm.productrow.add",
+        json!({"fields": {"OWNER_TYPE": "L", "OWNER_ID": lead, "PRODUCT_NAME": "Lead item", "PRICE": 7}}),
+    );
+    assert_eq!(
+        ok(&db, &admin, "crm.productrow.get", json!({"id": row}))["OWNER_TYPE"],
+        "L"
+    );
+    assert_eq!(record(&db, &admin, "lead", lead)["amount"], "7.00");
+}
+
 #[test]
 fn duplicates_are_found_by_normalised_channels() {
     let (_dir, db) = fresh();

@@ -500,6 +500,142 @@ fn a_delivery_out_of_attempts_fails_until_retried_by_hand() {
     assert_eq!(status.first().unwrap().str("last_error"), Some("connection refused"));
 }
 
+#[test]
+fn a_deal_moved_to_another_pipeline_is_bitrix24s_move_to_category() {
+    let (_dir, db) = fresh();
+    let admin = user(&db, "admin@example.com", "administrator");
+    let b24 = subscribe(&db, &admin, "bitrix24", json!(["ONCRMDEALMOVETOCATEGORY"]));
+    assert_eq!(b24["events"], json!(["ONCRMDEALMOVETOCATEGORY"]));
+    let native = subscribe(&db, &admin, "json", json!(["deal.pipeline_changed"]));
+    let pipeline = crm_core::records::pipelines::create(
+        &db,
+        &admin,
+        &json!({"name": {"en": "Wholesale", "ru": "Опт"}}),
+        &client(),
+    )
+    .expect("pipeline");
+    let second = pipeline["id"].as_i64().expect("id");
+    let deal = create(&db, &admin, "deal", json!({"title": "Big", "stage": "NEW"}));
+    // Neither a create nor a stage move within the pipeline is a pipeline change.
+    service::update(
+        &db,
+        &admin,
+        &def(&db, "deal"),
+        deal,
+        &json!({"stage": "PREPARATION"}),
+        None,
+    )
+    .expect("stage");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM webhook_deliveries"), 0);
+    crm_core::records::entities::deal::move_to_pipeline(
+        &db,
+        &admin,
+        &def(&db, "deal"),
+        deal,
+        &json!({"pipeline_id": second}),
+    )
+    .expect("move");
+    let mut found = deliveries(&db);
+    found.sort();
+    let (b, j) = (b24["id"].as_i64().unwrap(), native["id"].as_i64().unwrap());
+    let mut expected = vec![
+        (b, "deal.pipeline_changed".to_string(), "deal".to_string(), deal),
+        (j, "deal.pipeline_changed".to_string(), "deal".to_string(), deal),
+    ];
+    expected.sort();
+    assert_eq!(found, expected);
+
+    // The Bitrix24 body names the event by its code; the JSON one carries from and to.
+    let now = crm_core::clock::now() + 10;
+    let site = Site {
+        origin: "https://crm.example.com".into(),
+    };
+    for due in planner::claim_due(&db, now, 10).expect("claim") {
+        let message = payload::build(&db, &due, &site, now).expect("payload");
+        if due.webhook_id == b {
+            assert!(form_pairs(&message.body).contains(&("event".into(), "ONCRMDEALMOVETOCATEGORY".into())));
+        } else {
+            let body: Value = serde_json::from_slice(&message.body).expect("json");
+            assert_eq!(
+                (body["data"]["from"].as_i64(), body["data"]["to"].as_i64()),
+                (Some(1), Some(second))
+            );
+        }
+    }
+}
+
+#[test]
+fn old_final_deliveries_are_pruned_oldest_first_and_pending_ones_never() {
+    let (_dir, db) = fresh();
+    let admin = user(&db, "admin@example.com", "administrator");
+    subscribe(&db, &admin, "json", json!(["lead.created"]));
+    for i in 0..6 {
+        create(
+            &db,
+            &admin,
+            "lead",
+            json!({"title": format!("Lead {i}"), "status": "NEW"}),
+        );
+    }
+    let now = crm_core::clock::now();
+    let day = 86_400;
+    // Six deliveries: delivered 31 and 29 days ago, failed 91 and 89 days ago, pending 200 days
+    // ago, and delivered 40 days ago.
+    let ids: Vec<i64> = db
+        .query("SELECT id FROM webhook_deliveries ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.i64("id").unwrap())
+        .collect();
+    for (id, (status, age)) in ids.iter().zip([
+        ("delivered", 31),
+        ("delivered", 29),
+        ("failed", 91),
+        ("failed", 89),
+        ("pending", 200),
+        ("delivered", 40),
+    ]) {
+        db.execute(
+            "UPDATE webhook_deliveries SET status = ?, occurred_at = ? WHERE id = ?",
+            &[status.into(), (now - age * day).into(), (*id).into()],
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO webhook_attempts (delivery_id, at, status) VALUES (?, ?, 200)",
+            &[(*id).into(), (now - age * day).into()],
+        )
+        .unwrap();
+    }
+    assert_eq!(planner::prune(&db, now).expect("prune"), 3);
+    let kept: Vec<i64> = db
+        .query("SELECT id FROM webhook_deliveries ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.i64("id").unwrap())
+        .collect();
+    assert_eq!(kept, [ids[1], ids[3], ids[4]]);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM webhook_attempts"),
+        3,
+        "their attempts went with them"
+    );
+    assert_eq!(planner::prune(&db, now).expect("prune again"), 0);
+    // The look-up reads the index of final deliveries, not the whole outbox.
+    let plan = db
+        .query(
+            "EXPLAIN QUERY PLAN SELECT id FROM webhook_deliveries \
+             WHERE status IN ('delivered', 'failed') AND occurred_at < 1 AND (status = 'delivered' OR occurred_at < 1) \
+             ORDER BY occurred_at, id LIMIT 5",
+            &[],
+        )
+        .unwrap();
+    let plan: Vec<String> = plan
+        .iter()
+        .filter_map(|r| r.str("detail").map(str::to_string))
+        .collect();
+    assert!(plan.iter().any(|d| d.contains("webhook_deliveries_final")), "{plan:?}");
+}
+
 /// The triggers' cost on a lead create: without the webhook triggers at all (dropped), with
 /// them and no subscription, and with a subscription to `lead.created` (run with `--ignored
 /// --nocapture`; `synchronous = OFF` so the disk's flushes do not drown the difference; the

@@ -52,6 +52,8 @@ export default {
   "profile.password_changed": "Password changed.",
   "profile.tokens": "API tokens",
   "profile.tokens_intro": "A token lets a script or another system use the API as you. Keep it secret.",
+  "profile.rest_hooks_intro": "Integrations written for Bitrix24 (site plugins, telephony, scripts) call the CRM as you through a REST webhook.",
+  "profile.rest_hooks_open": "Your REST webhooks",
   "profile.token_name": "Token name",
   "profile.token_create": "Create token",
   "profile.token_shown_once": "Copy this token now: it is shown only once.",

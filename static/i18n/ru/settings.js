@@ -52,6 +52,8 @@ export default {
   "profile.password_changed": "Пароль изменён.",
   "profile.tokens": "API-токены",
   "profile.tokens_intro": "Токен даёт скрипту или другой системе доступ к API от вашего имени. Храните его в секрете.",
+  "profile.rest_hooks_intro": "Интеграции для Битрикс24 (плагины сайтов, телефония, скрипты) работают с CRM от вашего имени через REST-вебхук.",
+  "profile.rest_hooks_open": "Ваши REST-вебхуки",
   "profile.token_name": "Название токена",
   "profile.token_create": "Создать токен",
   "profile.token_shown_once": "Скопируйте токен сейчас: он показывается только один раз.",

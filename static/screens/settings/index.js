@@ -1,6 +1,8 @@
 // The settings area (`/settings/<section>`), for people with the `settings` permission: a
 // sub-navigation of sections, each a module of this folder loaded when first opened, whose
 // default export is `async (ctx) => Node` with `ctx.id` the item in the address, if any.
+// Everyone signed in may open the personal sections (their own REST webhooks), and sees only
+// those.
 
 import { html } from "../../ui/html.js";
 import { t, useMessages } from "../../i18n/i18n.js";
@@ -23,13 +25,17 @@ const SECTIONS = [
   ["firm", () => import("./firm.js")],
 ];
 
+/** The sections about one's own things, open to everyone signed in. */
+const PERSONAL = new Set(["rest-hooks"]);
+
 export async function settingsScreen(ctx) {
   await useMessages("settings", "access", "forms", "orders", "webhooks");
-  if (!can(ctx.me, "settings", "read")) {
+  const open = can(ctx.me, "settings", "read") ? SECTIONS : SECTIONS.filter(([name]) => PERSONAL.has(name));
+  const [key = open[0][0], id = null] = ctx.params;
+  const section = open.find(([name]) => name === key);
+  if (!section && SECTIONS.some(([name]) => name === key)) {
     return html`<section class="screen"><h1>${t("nav.settings")}</h1><p class="notice error" role="alert">${t("error.forbidden")}</p></section>`;
   }
-  const [key = "users", id = null] = ctx.params;
-  const section = SECTIONS.find(([name]) => name === key);
   if (!section) {
     return html`<section class="screen"><h1>${t("error.not_found")}</h1><p><a href="/settings">${t("nav.settings")}</a></p></section>`;
   }
@@ -37,7 +43,7 @@ export async function settingsScreen(ctx) {
   const view = await module.default({ ...ctx, id });
   return html`<div class="screen settings">
     <nav class="subnav" aria-label=${t("settings.sections")}>
-      <ul>${SECTIONS.map(([name]) => html`<li><a href=${`/settings/${name}`} aria-current=${name === key ? "page" : null}>${t(`settings.section.${name}`)}</a></li>`)}</ul>
+      <ul>${open.map(([name]) => html`<li><a href=${`/settings/${name}`} aria-current=${name === key ? "page" : null}>${t(`settings.section.${name}`)}</a></li>`)}</ul>
     </nav>
     <div class="settings-body">${view}</div>
   </div>`;

@@ -24,6 +24,7 @@ const CHANGES = [["created", "ADD"], ["updated", "UPDATE"], ["deleted", "DELETE"
 const EVENTS = [
   ...ENTITIES.flatMap(([entity, b24]) => CHANGES.map(([change, suffix]) => ({ native: `${entity}.${change}`, bitrix24: `ONCRM${b24}${suffix}` }))),
   { native: "deal.stage_changed", bitrix24: null },
+  { native: "deal.pipeline_changed", bitrix24: "ONCRMDEALMOVETOCATEGORY" },
 ];
 
 /** An event in either spelling, as its native name. */

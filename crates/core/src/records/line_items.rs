@@ -2,7 +2,8 @@
 //! catalog or a free-text name, with price, quantity, discount (percent or an amount per unit),
 //! tax (included in the price or added to it) and unit. `PUT` replaces the whole set in ONE
 //! transaction and recomputes the record's amount from it (an empty set leaves the amount as
-//! it was, so a manual amount stays possible).
+//! it was, so a manual amount stays possible). [`change_one`] adds, replaces or deletes a single
+//! item the same way, the other items and their ids untouched (Bitrix24's `crm.productrow.*`).
 //!
 //! Arithmetic is integer and checked: money in minor units (x100) within 0 ..=
 //! 9 999 999 999 999.99 ([`Numeric::MONEY`]), quantities x1000 within 0.001 ..= 999 999 999.999
@@ -17,7 +18,7 @@
 use serde_json::{Map, Value as Json, json};
 
 use super::values::{Invalid, MONEY_MAX, Numeric, format_decimal, format_wide_decimal};
-use super::{EntityDef, access, money, service, timeline};
+use super::{EntityDef, Values, access, money, service, timeline};
 use crate::acl::{Action, Caller};
 use crate::db::{Db, Row, Value, transaction};
 use crate::error::{CoreError, FieldErrors};
@@ -411,10 +412,7 @@ pub fn replace(db: &dyn Db, caller: &Caller, def: &EntityDef, id: i64, body: &Js
     caller.require(def.acl, Action::Update)?;
     transaction(db, |db| {
         let before = access::load_checked(db, caller, def, id, Action::Update)?;
-        let currency = match before.get("currency").and_then(Value::as_str) {
-            Some(c) => c.to_string(),
-            None => crate::records::dictionaries::base_currency(db)?,
-        };
+        let currency = record_currency(db, &before)?;
         let mut errors = FieldErrors::new();
         let mut items = Vec::new();
         for (i, entry) in list.iter().enumerate() {
@@ -427,23 +425,144 @@ pub fn replace(db: &dyn Db, caller: &Caller, def: &EntityDef, id: i64, body: &Js
         errors.into_result()?;
         remove(db, def.name, id)?;
         insert_all(db, def.name, id, &items)?;
-        if !items.is_empty() {
-            let total = items_total(&items)?;
-            let mut after = before.clone();
-            after.insert("amount".into(), total.into());
-            after.insert("currency".into(), currency.as_str().into());
-            service::write_update(db, caller, def, id, &before, after, &[])?;
-        }
-        timeline::append(
-            db,
-            def.name,
-            id,
-            "products",
-            Some(caller.user_id),
-            &json!({ "count": items.len() }),
-        )?;
+        items_written(db, caller, def, id, &before, &currency, &items)?;
         get(db, caller, def, id)
     })
+}
+
+/// One item's change for [`change_one`]; an item's values are those `PUT` takes for one item.
+#[derive(Debug, Clone, Copy)]
+pub enum ItemChange<'a> {
+    /// A new item after the others.
+    Add(&'a Map<String, Json>),
+    /// The item with this id, replaced whole by these values.
+    Update(i64, &'a Map<String, Json>),
+    /// The item with this id, removed.
+    Delete(i64),
+}
+
+/// Adds, replaces or deletes one item of record `id` in ONE transaction, the other items and
+/// their ids untouched, and recomputes the record's amount as [`replace`] does; returns the
+/// item's id. A bad value is a 422 naming `item.<field>`; an item of another record is a 404.
+pub fn change_one(
+    db: &dyn Db,
+    caller: &Caller,
+    def: &EntityDef,
+    id: i64,
+    change: ItemChange,
+) -> Result<i64, CoreError> {
+    caller.require(def.acl, Action::Update)?;
+    transaction(db, |db| {
+        let before = access::load_checked(db, caller, def, id, Action::Update)?;
+        let currency = record_currency(db, &before)?;
+        let item = match change {
+            ItemChange::Add(map) | ItemChange::Update(_, map) => {
+                let mut errors = FieldErrors::new();
+                let item = read_item(db, map, &currency, "item", &mut errors)?;
+                errors.into_result()?;
+                item
+            }
+            ItemChange::Delete(_) => None,
+        };
+        let owner: [Value; 2] = [def.name.into(), id.into()];
+        let item_id = match (change, item) {
+            (ItemChange::Add(_), Some(item)) => {
+                if items_of(db, def.name, id)?.len() >= MAX_ITEMS {
+                    let mut errors = FieldErrors::new();
+                    errors.push("item", "too_many", format!("a record holds at most {MAX_ITEMS} items"));
+                    return Err(CoreError::Validation(errors));
+                }
+                let sort = db
+                    .query(
+                        "SELECT COALESCE(MAX(sort) + 1, 0) FROM record_products WHERE entity = ? AND record_id = ?",
+                        &owner,
+                    )?
+                    .first_i64()
+                    .unwrap_or_default();
+                db.write(
+                    &format!("INSERT INTO record_products ({ITEM_COLUMNS}) VALUES ({ITEM_PLACEHOLDERS}) RETURNING id"),
+                    &item_params(def.name, id, &item, sort),
+                )?
+                .first_i64()
+                .ok_or(CoreError::NotFound)?
+            }
+            (ItemChange::Update(item_id, _), Some(item)) => {
+                // The item's own values: its owner (first) and place (last) stay.
+                let mut params = item_params(def.name, id, &item, 0);
+                params.pop();
+                params.drain(..2);
+                params.extend([item_id.into(), def.name.into(), id.into()]);
+                db.write(
+                    "UPDATE record_products SET product_id = ?, name = ?, price = ?, \
+                     quantity = ?, discount_type = ?, discount_rate = ?, discount_sum = ?, tax_rate = ?, \
+                     tax_included = ?, unit = ? WHERE id = ? AND entity = ? AND record_id = ? RETURNING id",
+                    &params,
+                )?
+                .first_i64()
+                .ok_or(CoreError::NotFound)?
+            }
+            (ItemChange::Delete(item_id), _) => db
+                .write(
+                    "DELETE FROM record_products WHERE id = ? AND entity = ? AND record_id = ? RETURNING id",
+                    &[item_id.into(), def.name.into(), id.into()],
+                )?
+                .first_i64()
+                .ok_or(CoreError::NotFound)?,
+            // `read_item` gives an item or the errors returned above.
+            (_, None) => return Err(CoreError::NotFound),
+        };
+        let items = items_of(db, def.name, id)?;
+        items_written(db, caller, def, id, &before, &currency, &items)?;
+        Ok(item_id)
+    })
+}
+
+/// The record and the id of the item `item_id`, if one is stored: who owns an item addressed
+/// by its id alone.
+pub fn owner_of(db: &dyn Db, item_id: i64) -> Result<Option<(String, i64)>, CoreError> {
+    let rows = db.query(
+        "SELECT entity, record_id FROM record_products WHERE id = ?",
+        &[item_id.into()],
+    )?;
+    Ok(rows
+        .first()
+        .and_then(|row| Some((row.str("entity")?.to_string(), row.i64("record_id")?))))
+}
+
+/// The currency a record's items are priced in: its own, else the base currency.
+fn record_currency(db: &dyn Db, record: &Values) -> Result<String, CoreError> {
+    match record.get("currency").and_then(Value::as_str) {
+        Some(c) => Ok(c.to_string()),
+        None => crate::records::dictionaries::base_currency(db),
+    }
+}
+
+/// After the items of a record changed: its amount becomes their total (unless there are
+/// none, so a manual amount stays possible) and the timeline says how many there are.
+fn items_written(
+    db: &dyn Db,
+    caller: &Caller,
+    def: &EntityDef,
+    id: i64,
+    before: &Values,
+    currency: &str,
+    items: &[Item],
+) -> Result<(), CoreError> {
+    if !items.is_empty() {
+        let total = items_total(items)?;
+        let mut after = before.clone();
+        after.insert("amount".into(), total.into());
+        after.insert("currency".into(), currency.into());
+        service::write_update(db, caller, def, id, before, after, &[])?;
+    }
+    timeline::append(
+        db,
+        def.name,
+        id,
+        "products",
+        Some(caller.user_id),
+        &json!({ "count": items.len() }),
+    )
 }
 
 /// What the record's amount becomes: the items' totals added up, within the money maximum
@@ -476,32 +595,39 @@ pub fn insert_all(db: &dyn Db, entity: &str, record_id: i64, items: &[Item]) -> 
     for (chunk_index, chunk) in items.chunks(ROWS).enumerate() {
         let mut params: Vec<Value> = Vec::with_capacity(chunk.len() * 13);
         for (i, item) in chunk.iter().enumerate() {
-            params.extend([
-                entity.into(),
-                record_id.into(),
-                item.product_id.into(),
-                item.name.as_str().into(),
-                item.price.into(),
-                item.quantity.into(),
-                item.discount_type.as_str().into(),
-                item.discount_rate.into(),
-                item.discount_sum.into(),
-                item.tax_rate.into(),
-                item.tax_included.into(),
-                item.unit.as_deref().into(),
-                ((chunk_index * ROWS + i) as i64).into(),
-            ]);
+            params.extend(item_params(entity, record_id, item, (chunk_index * ROWS + i) as i64));
         }
-        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let rows = vec![format!("({ITEM_PLACEHOLDERS})"); chunk.len()].join(", ");
         db.execute(
-            &format!(
-                "INSERT INTO record_products (entity, record_id, product_id, name, price, quantity, discount_type, \
-                 discount_rate, discount_sum, tax_rate, tax_included, unit, sort) VALUES {rows}"
-            ),
+            &format!("INSERT INTO record_products ({ITEM_COLUMNS}) VALUES {rows}"),
             &params,
         )?;
     }
     Ok(())
+}
+
+/// The stored columns of an item, in the order of [`item_params`].
+const ITEM_COLUMNS: &str = "entity, record_id, product_id, name, price, quantity, discount_type, \
+                            discount_rate, discount_sum, tax_rate, tax_included, unit, sort";
+const ITEM_PLACEHOLDERS: &str = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
+
+/// An item's values for [`ITEM_COLUMNS`], `sort` last.
+fn item_params(entity: &str, record_id: i64, item: &Item, sort: i64) -> Vec<Value> {
+    vec![
+        entity.into(),
+        record_id.into(),
+        item.product_id.into(),
+        item.name.as_str().into(),
+        item.price.into(),
+        item.quantity.into(),
+        item.discount_type.as_str().into(),
+        item.discount_rate.into(),
+        item.discount_sum.into(),
+        item.tax_rate.into(),
+        item.tax_included.into(),
+        item.unit.as_deref().into(),
+        sort.into(),
+    ]
 }
 
 /// Copies the items of one record to another (lead conversion).

@@ -3,8 +3,8 @@
 //! A time column holds unix seconds (UTC). Its local date is `at + offset(at)`, and the offset
 //! changes at the zone's transitions (daylight saving, law changes), so the SQL is exact: the
 //! zone's transitions over the period are computed with `jiff` and its bundled tz database, and
-//! the column is shifted by `at + CASE WHEN at >= ? THEN ? ... ELSE ? END` (latest first) before
-//! SQLite's `date`/`strftime` take its calendar date. A date-only column (`close_date`,
+//! the column is shifted by `at + CASE WHEN at >= ? THEN ... ELSE ... END`, nested as a binary
+//! search over the transitions, before SQLite's `date`/`strftime` take its calendar date. A date-only column (`close_date`,
 //! `YYYY-MM-DD` text) has no zone and buckets directly. A bucket's value is its first day.
 
 use jiff::ToSpan;
@@ -31,19 +31,25 @@ pub fn local_time(expr: &str, zone: &TimeZone, start: Option<i64>, end: Option<i
         }
         steps.push((at, i64::from(transition.offset().seconds())));
     }
-    if steps.len() == 1 {
-        return (format!("({expr} + ?)"), vec![steps[0].1.into()]);
-    }
-    let mut sql = format!("({expr} + CASE");
     let mut params = Vec::new();
-    for (at, offset) in steps.iter().skip(1).rev() {
-        sql.push_str(&format!(" WHEN {expr} >= ? THEN ?"));
-        params.push(Value::from(*at));
-        params.push(Value::from(*offset));
+    let offset = offset_search(expr, &steps, &mut params);
+    (format!("({expr} + {offset})"), params)
+}
+
+/// The offset of `expr` among `steps` (each the instant an offset starts, ascending; the first
+/// holds from the start) as a binary search of nested `CASE`s: a few comparisons a row however
+/// many transitions the period spans (a DST zone has two a year). Parameters go to `params`
+/// in the order the SQL uses them.
+fn offset_search(expr: &str, steps: &[(i64, i64)], params: &mut Vec<Value>) -> String {
+    if let [(_, offset)] = steps {
+        params.push((*offset).into());
+        return "?".into();
     }
-    sql.push_str(" ELSE ? END)");
-    params.push(steps[0].1.into());
-    (sql, params)
+    let middle = steps.len() / 2;
+    params.push(steps[middle].0.into());
+    let later = offset_search(expr, &steps[middle..], params);
+    let earlier = offset_search(expr, &steps[..middle], params);
+    format!("CASE WHEN {expr} >= ? THEN {later} ELSE {earlier} END")
 }
 
 /// The SQL of `bucket` of a calendar-date expression given as SQLite time-value arguments
@@ -144,22 +150,43 @@ mod tests {
         assert_eq!(next("quarter", date("2026-10-01")).unwrap(), date("2027-01-01"));
     }
 
+    /// How deeply `CASE`s nest in `sql`.
+    fn depth(sql: &str) -> usize {
+        let (mut depth, mut deepest) = (0_usize, 0);
+        for word in sql.split_whitespace() {
+            match word {
+                "CASE" => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                "END" | "END)" => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        deepest
+    }
+
     #[test]
     fn the_offset_follows_the_zones_transitions_within_the_period() {
         let york = TimeZone::get("America/New_York").expect("zone");
         // 2026: DST from 03-08 07:00Z to 11-01 06:00Z.
         let (sql, params) = local_time("t.at", &york, Some(1_767_225_600), Some(1_798_761_600));
         assert_eq!(sql.matches("WHEN").count(), 2, "{sql}");
+        // A search: from the spring change, the autumn one decides; before it, winter time.
         assert_eq!(
             params,
             vec![
+                Value::from(1_772_953_200),
                 Value::from(1_793_512_800),
                 Value::from(-18_000),
-                Value::from(1_772_953_200),
                 Value::from(-14_400),
                 Value::from(-18_000),
             ]
         );
+        // Fifty years of transitions take a handful of comparisons, not a hundred.
+        let (sql, params) = local_time("t.at", &york, None, None);
+        assert!(params.len() > 100, "{}", params.len());
+        assert!(sql.matches("CASE").count() > 100 && depth(&sql) <= 8, "{sql}");
         let moscow = TimeZone::get("Europe/Moscow").expect("zone");
         let (sql, params) = local_time("t.at", &moscow, Some(1_767_225_600), Some(1_798_761_600));
         assert_eq!((sql.as_str(), params), ("(t.at + ?)", vec![Value::from(10_800)]));

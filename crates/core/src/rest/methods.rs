@@ -15,6 +15,7 @@ const FAMILIES: &[&[Method]] = &[
     super::meta::METHODS,
     super::records::METHODS,
     super::sales::METHODS,
+    super::productrows::METHODS,
     super::dictionaries::METHODS,
     super::activities::METHODS,
 ];

@@ -17,6 +17,7 @@ pub mod hooks;
 pub mod limit;
 pub mod meta;
 pub mod methods;
+pub mod productrows;
 pub mod records;
 pub mod sales;
 pub mod values;

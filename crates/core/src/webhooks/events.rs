@@ -3,7 +3,8 @@
 //! subscription keeps its events in its style's spelling (`bitrix24` subscriptions the
 //! `ONCRM*` codes, `json` ones the native names), and the triggers of `sql/0029_webhooks.sql`
 //! know them by the native name. `deal.stage_changed` has no Bitrix24 code (Bitrix24 sends
-//! `ONCRMDEALUPDATE` for a stage change, which a `bitrix24` subscription gets anyway).
+//! `ONCRMDEALUPDATE` for a stage change, which a `bitrix24` subscription gets anyway);
+//! `deal.pipeline_changed` is Bitrix24's `ONCRMDEALMOVETOCATEGORY`.
 
 use crate::error::FieldErrors;
 
@@ -20,8 +21,16 @@ pub const ENTITIES: &[(&str, &str)] = &[
 /// The changes, native suffix and Bitrix24 suffix.
 const CHANGES: &[(&str, &str)] = &[("created", "ADD"), ("updated", "UPDATE"), ("deleted", "DELETE")];
 
-/// The only event that is not a create, update or delete.
+/// A deal moved to another stage: no Bitrix24 code of its own.
 pub const STAGE_CHANGED: &str = "deal.stage_changed";
+/// A deal moved to another pipeline: Bitrix24's `ONCRMDEALMOVETOCATEGORY`.
+pub const PIPELINE_CHANGED: &str = "deal.pipeline_changed";
+
+/// The events that are not a create, update or delete, with Bitrix24's code where it has one.
+const MOVES: &[(&str, Option<&str>)] = &[
+    (STAGE_CHANGED, None),
+    (PIPELINE_CHANGED, Some("ONCRMDEALMOVETOCATEGORY")),
+];
 
 /// The delivery styles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,15 +68,18 @@ pub fn native_names() -> Vec<String> {
             names.push(format!("{entity}.{change}"));
         }
     }
-    names.push(STAGE_CHANGED.to_string());
+    names.extend(MOVES.iter().map(|(name, _)| name.to_string()));
     names
 }
 
 /// The native name of an event written either way (`ONCRMLEADADD` -> `lead.created`; a
 /// native name is returned as it is); `None` for an unknown event.
 pub fn native(event: &str) -> Option<String> {
-    if event == STAGE_CHANGED {
-        return Some(event.to_string());
+    if let Some((name, _)) = MOVES
+        .iter()
+        .find(|(name, code)| *name == event || code.is_some_and(|c| c.eq_ignore_ascii_case(event)))
+    {
+        return Some(name.to_string());
     }
     for (entity, bitrix) in ENTITIES {
         for (change, suffix) in CHANGES {
@@ -82,6 +94,9 @@ pub fn native(event: &str) -> Option<String> {
 /// Bitrix24's code of a native event (`lead.created` -> `ONCRMLEADADD`); `None` for an event
 /// Bitrix24 does not have.
 pub fn bitrix24(native: &str) -> Option<String> {
+    if let Some((_, code)) = MOVES.iter().find(|(name, _)| *name == native) {
+        return code.map(str::to_string);
+    }
     let (entity, change) = native.split_once('.')?;
     let bitrix = ENTITIES.iter().find(|(e, _)| *e == entity)?.1;
     let suffix = CHANGES.iter().find(|(c, _)| *c == change)?.1;
@@ -158,7 +173,9 @@ mod tests {
         assert_eq!(native("ONCRMLEADMERGE"), None);
         assert_eq!(bitrix24("activity.deleted").as_deref(), Some("ONCRMACTIVITYDELETE"));
         assert_eq!(bitrix24(STAGE_CHANGED), None);
-        assert_eq!(native_names().len(), 19);
+        assert_eq!(native("onCrmDealMoveToCategory").as_deref(), Some(PIPELINE_CHANGED));
+        assert_eq!(bitrix24(PIPELINE_CHANGED).as_deref(), Some("ONCRMDEALMOVETOCATEGORY"));
+        assert_eq!(native_names().len(), 20);
     }
 
     #[test]

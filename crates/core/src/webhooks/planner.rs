@@ -32,6 +32,12 @@ pub const MAX_ATTEMPTS: i64 = 10;
 pub const PAUSE_AFTER: i64 = 5;
 /// Seconds a claimed delivery is held by the tick that claimed it.
 pub const LEASE: i64 = 120;
+/// Seconds the log keeps a delivered delivery (30 days).
+pub const KEEP_DELIVERED: i64 = 30 * 86_400;
+/// Seconds the log keeps a failed one, for a manual retry (90 days).
+pub const KEEP_FAILED: i64 = 90 * 86_400;
+/// The most deliveries one [`prune`] forgets, so a tick stays short.
+pub const PRUNE_BATCH: i64 = 1_000;
 /// Filters of the delivery log.
 pub const FILTERS: &[&str] = &["status", "event"];
 
@@ -115,6 +121,26 @@ pub fn claim_due(db: &dyn Db, now: i64, limit: u32) -> Result<Vec<Due>, CoreErro
             })
         })
         .collect())
+}
+
+/// Forgets final deliveries that have served their time, with their attempts: delivered
+/// ones after [`KEEP_DELIVERED`], failed ones after [`KEEP_FAILED`], oldest first and at most
+/// [`PRUNE_BATCH`] a call. Pending deliveries are never touched. Returns how many went.
+pub fn prune(db: &dyn Db, now: i64) -> Result<usize, CoreError> {
+    let gone = db.write(
+        "DELETE FROM webhook_deliveries WHERE id IN (\
+             SELECT id FROM webhook_deliveries \
+             WHERE status IN ('delivered', 'failed') AND occurred_at < ? \
+               AND (status = 'delivered' OR occurred_at < ?) \
+             ORDER BY occurred_at, id LIMIT ?) \
+         RETURNING id",
+        &[
+            (now - KEEP_DELIVERED).into(),
+            (now - KEEP_FAILED).into(),
+            PRUNE_BATCH.into(),
+        ],
+    )?;
+    Ok(gone.len())
 }
 
 /// Gives back claimed deliveries a tick did not send (its budget ran out, or their
