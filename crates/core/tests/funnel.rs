@@ -309,14 +309,7 @@ fn the_kept_data_follows_every_change_and_equals_a_recomputation() {
     assert_eq!(after["won"]["reached"], 1, "the reopened deal was won once");
     assert_eq!(after["won"]["now"], 0);
     service::delete(&db, &firm.admin, &deal_def, 8, None).expect("delete d8");
-    let pipeline = crm_core::records::pipelines::create(
-        &db,
-        &firm.admin,
-        &json!({"name": {"en": "Wholesale", "ru": "Опт"}}),
-        &common::client(),
-    )
-    .expect("pipeline");
-    let second = pipeline["id"].as_i64().expect("id");
+    let second = common::wholesale_pipeline(&db, &firm.admin);
     // A deal of the default pipeline moved to the new one, and won there.
     let moved = deal(
         &db,

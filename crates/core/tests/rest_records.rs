@@ -354,14 +354,7 @@ fn deals_map_categories_stages_contacts_and_dates() {
     );
 
     // A second pipeline is category N with stages C{N}:CODE.
-    let pipeline = crm_core::records::pipelines::create(
-        &db,
-        &admin,
-        &json!({"name": {"en": "Wholesale", "ru": "Опт"}}),
-        &client(),
-    )
-    .expect("pipeline");
-    let n = pipeline["id"].as_i64().expect("id");
+    let n = common::wholesale_pipeline(&db, &admin);
     let in_second = add(&db, &admin, "deal", json!({"TITLE": "Wholesale", "CATEGORY_ID": n}));
     let read = get(&db, &admin, "deal", in_second);
     assert_eq!(read["CATEGORY_ID"], json!(n.to_string()));

@@ -25,6 +25,10 @@ fn create(db: &dyn Db, caller: &Caller, entity: &str, body: Value) -> i64 {
         .expect("id")
 }
 
+fn update(db: &dyn Db, caller: &Caller, entity: &str, id: i64, body: Value) {
+    service::update(db, caller, &def(db, entity), id, &body, None).unwrap_or_else(|e| panic!("update {body}: {e:?}"));
+}
+
 fn subscribe(db: &dyn Db, admin: &Caller, style: &str, events: Value) -> Value {
     subs::create(
         db,
@@ -58,15 +62,7 @@ fn a_firm_without_subscriptions_gets_no_outbox_rows() {
     let (_dir, db) = fresh();
     let admin = user(&db, "admin@example.com", "administrator");
     let lead = create(&db, &admin, "lead", json!({"title": "Quiet", "status": "NEW"}));
-    service::update(
-        &db,
-        &admin,
-        &def(&db, "lead"),
-        lead,
-        &json!({"title": "Still quiet"}),
-        None,
-    )
-    .expect("update");
+    update(&db, &admin, "lead", lead, json!({"title": "Still quiet"}));
     service::delete(&db, &admin, &def(&db, "lead"), lead, None).expect("delete");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM webhook_deliveries"), 0);
 }
@@ -200,18 +196,10 @@ fn record_writes_fill_the_outbox_for_the_subscriptions_that_want_them() {
     let (j, b) = (json_sub["id"].as_i64().unwrap(), b24_sub["id"].as_i64().unwrap());
 
     let lead = create(&db, &admin, "lead", json!({"title": "Hot", "status": "NEW"}));
-    service::update(&db, &admin, &def(&db, "lead"), lead, &json!({"title": "Hotter"}), None).expect("update");
+    update(&db, &admin, "lead", lead, json!({"title": "Hotter"}));
     let deal = create(&db, &admin, "deal", json!({"title": "Big", "stage": "NEW"}));
-    service::update(
-        &db,
-        &admin,
-        &def(&db, "deal"),
-        deal,
-        &json!({"stage": "PREPARATION"}),
-        None,
-    )
-    .expect("stage");
-    service::update(&db, &admin, &def(&db, "deal"), deal, &json!({"title": "Bigger"}), None).expect("title");
+    update(&db, &admin, "deal", deal, json!({"stage": "PREPARATION"}));
+    update(&db, &admin, "deal", deal, json!({"title": "Bigger"}));
     let company = create(&db, &admin, "company", json!({"title": "Acme"}));
     service::delete(&db, &admin, &def(&db, "company"), company, None).expect("delete");
     // Nobody asked for contacts.
@@ -507,25 +495,10 @@ fn a_deal_moved_to_another_pipeline_is_bitrix24s_move_to_category() {
     let b24 = subscribe(&db, &admin, "bitrix24", json!(["ONCRMDEALMOVETOCATEGORY"]));
     assert_eq!(b24["events"], json!(["ONCRMDEALMOVETOCATEGORY"]));
     let native = subscribe(&db, &admin, "json", json!(["deal.pipeline_changed"]));
-    let pipeline = crm_core::records::pipelines::create(
-        &db,
-        &admin,
-        &json!({"name": {"en": "Wholesale", "ru": "Опт"}}),
-        &client(),
-    )
-    .expect("pipeline");
-    let second = pipeline["id"].as_i64().expect("id");
+    let second = common::wholesale_pipeline(&db, &admin);
     let deal = create(&db, &admin, "deal", json!({"title": "Big", "stage": "NEW"}));
     // Neither a create nor a stage move within the pipeline is a pipeline change.
-    service::update(
-        &db,
-        &admin,
-        &def(&db, "deal"),
-        deal,
-        &json!({"stage": "PREPARATION"}),
-        None,
-    )
-    .expect("stage");
+    update(&db, &admin, "deal", deal, json!({"stage": "PREPARATION"}));
     assert_eq!(count(&db, "SELECT COUNT(*) FROM webhook_deliveries"), 0);
     crm_core::records::entities::deal::move_to_pipeline(
         &db,

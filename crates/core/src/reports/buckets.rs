@@ -59,14 +59,14 @@ fn of_date_args(bucket: &str, args: &str, params: &[Value]) -> (String, Vec<Valu
     let (sql, uses) = match bucket {
         "day" => (format!("date({args})"), 1),
         "week" => (format!("date({args}, 'weekday 0', '-6 days')"), 1),
-        "month" => (format!("strftime('%Y-%m-01', {args})"), 1),
+        "month" => (format!("date({args}, 'start of month')"), 1),
         "quarter" => (
             format!(
                 "printf('%s-%02d-01', strftime('%Y', {args}), (CAST(strftime('%m', {args}) AS INTEGER) - 1) / 3 * 3 + 1)"
             ),
             2,
         ),
-        _ => (format!("strftime('%Y-01-01', {args})"), 1),
+        _ => (format!("date({args}, 'start of year')"), 1),
     };
     (sql, params.iter().cloned().cycle().take(params.len() * uses).collect())
 }
