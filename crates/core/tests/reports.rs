@@ -1016,6 +1016,93 @@ fn a_deals_kept_primary_contact_follows_every_change_of_its_links() {
     assert_eq!(Some(counted), all, "{by_contact}");
 }
 
+/// The ids of the deals a drill query lists, as the administrator.
+fn drilled_deals(db: &dyn Db, caller: &Caller, drill: &str) -> Vec<i64> {
+    let d = def(db, "deal");
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(drill.as_bytes()).into_owned().collect();
+    pairs.push(("limit".into(), "200".into()));
+    let cx = service::parse_context(db).expect("cx");
+    let query =
+        crm_core::records::list::RecordQuery::parse(&d, &pairs, &cx).unwrap_or_else(|e| panic!("{drill}: {e:?}"));
+    let page = crm_core::records::list::list(db, caller, &d, &query).expect("list");
+    let mut ids: Vec<i64> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| r["id"].as_i64().expect("id"))
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+#[test]
+fn a_primary_contact_group_drills_down_to_exactly_its_deals() {
+    let (_dir, db, data) = dataset();
+    let admin = &data.admin;
+    let contact = |name: &str| create(&db, admin, "contact", json!({"first_name": name}));
+    let (anna, boris) = (contact("Anna"), contact("Boris"));
+    // Anna is primary on one deal and second on another; a third deal has no contact.
+    let first = create(
+        &db,
+        admin,
+        "deal",
+        json!({"title": "Anna's", "contact_ids": [anna, boris]}),
+    );
+    let second = create(
+        &db,
+        admin,
+        "deal",
+        json!({"title": "Boris's", "contact_ids": [boris, anna]}),
+    );
+    let none = create(&db, admin, "deal", json!({"title": "Nobody's"}));
+    let result = run(
+        &db,
+        admin,
+        json!({"entity": "deals", "filter": {"title": {"in": ["Anna's", "Boris's", "Nobody's"]}},
+               "group_by": [{"field": "contact_id"}], "measures": [{"fn": "count"}]}),
+    );
+    let rows = result["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 3, "{result}");
+    for row in rows {
+        let drill = row["drill"].as_str().unwrap_or_else(|| panic!("a drill on {row}"));
+        let contact = row["cells"][0]["value"].as_i64();
+        let expected = match contact {
+            Some(c) if c == anna => vec![first],
+            Some(c) if c == boris => vec![second],
+            None => vec![none],
+            other => panic!("an unexpected group {other:?}: {result}"),
+        };
+        assert_eq!(drilled_deals(&db, admin, drill), expected, "{drill}");
+        if contact.is_some() {
+            assert!(
+                drill.contains("filter%5Bcontact_ids%5D%5Bprimary%5D")
+                    || drill.contains("filter[contact_ids][primary]"),
+                "{drill}"
+            );
+        }
+    }
+    // A report filtered on the primary contact drills to the same deals.
+    let filtered = run(
+        &db,
+        admin,
+        json!({"entity": "deals", "filter": {"contact_id": anna, "title": {"in": ["Anna's", "Boris's", "Nobody's"]}},
+               "group_by": [{"field": "responsible_id"}], "measures": [{"fn": "count"}]}),
+    );
+    let drill = filtered["rows"][0]["drill"].as_str().expect("drill");
+    assert_eq!(drilled_deals(&db, admin, drill), vec![first], "{drill}");
+    // The list refuses the operator on a field without a primary record.
+    let cx = service::parse_context(&db).expect("cx");
+    let refused = crm_core::records::list::RecordQuery::parse(
+        &def(&db, "deal"),
+        &[("filter[title][primary]".to_string(), "x".to_string())],
+        &cx,
+    );
+    assert!(
+        matches!(refused, Err(crm_core::CoreError::BadRequest(ref m)) if m.contains("primary")),
+        "{refused:?}"
+    );
+}
+
 fn stale_product_months(db: &dyn Db) -> Vec<String> {
     crm_core::reports::rollup::product_months_differences(db).expect("compare kept sums")
 }

@@ -166,7 +166,7 @@ fn condition(source: &Source, field: &Field, op: &str, text: &str) -> Result<(St
             )?;
             Ok(query.conditions().first().cloned().unwrap_or(("1".into(), Vec::new())))
         }
-        FilterBy::Own => own_condition(&source.def, field, op, text),
+        FilterBy::Own | FilterBy::Primary(_) => own_condition(&source.def, field, op, text),
         FilterBy::No => Err("this field cannot be filtered".into()),
     }
 }

@@ -106,6 +106,9 @@ pub enum FilterBy {
     List(String),
     /// By the report's own equality/order conditions on the expression.
     Own,
+    /// By the report's own conditions on the primary record of the link the list knows by this
+    /// name, which the list filters as `filter[<name>][primary]` (a deal's primary contact).
+    Primary(String),
     /// Not at all.
     No,
 }
@@ -404,7 +407,7 @@ fn record_fields(def: &EntityDef) -> Vec<Field> {
                         link.other, link.table, link.this
                     ),
                 },
-                filter: FilterBy::Own,
+                filter: FilterBy::Primary(f.name.to_string()),
                 group: true,
             });
         }

@@ -256,6 +256,7 @@ fn drill_pairs(
     let group = &def.groups[i];
     let name = match &group.field.filter {
         super::fields::FilterBy::List(name) => name.clone(),
+        super::fields::FilterBy::Primary(link) => return Ok(Some(primary_pairs(link, "eq", &value_text(value)))),
         _ if value.is_null() => return Ok(None),
         _ => return list_equivalent(db, def, &group.field, "eq", &value_text(value)),
     };
@@ -316,6 +317,9 @@ fn base_pairs(
             };
             match &field.filter {
                 super::fields::FilterBy::List(name) => pairs.push((format!("filter[{name}][{op}]"), text)),
+                super::fields::FilterBy::Primary(link) if matches!(op.as_str(), "eq" | "in" | "null") => {
+                    pairs.extend(primary_pairs(link, &op, &text))
+                }
                 _ => match list_equivalent(db, def, field, &op, &text)? {
                     Some(more) => pairs.extend(more),
                     None => return Ok(None),
@@ -350,9 +354,19 @@ fn base_pairs(
     Ok(Some(pairs))
 }
 
+/// A primary record's `eq`/`in`/`null` said in the list language: `filter[<link>][primary]`,
+/// and no primary record as no links at all (the first link is always the primary one).
+fn primary_pairs(link: &str, op: &str, text: &str) -> Vec<(String, String)> {
+    match (op, text) {
+        ("null", "true" | "1") | ("eq" | "in", "") => vec![(format!("filter[{link}][null]"), "true".into())],
+        ("null", _) => vec![(format!("filter[{link}][null]"), "false".into())],
+        _ => vec![(format!("filter[{link}][primary]"), text.to_string())],
+    }
+}
+
 /// A derived field's `eq`/`in` filter said in the list language: a stage semantic as the
 /// stages (statuses) that have it, a department as its users; `None` where the list cannot say
-/// it (a primary contact, other operators, more than 100 values).
+/// it (other operators, more than 100 values).
 fn list_equivalent(
     db: &dyn Db,
     def: &Definition,

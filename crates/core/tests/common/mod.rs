@@ -58,8 +58,13 @@ pub fn client() -> ClientInfo {
 
 /// A second deal pipeline, "Wholesale", made by `caller`: its id.
 pub fn wholesale_pipeline(db: &dyn Db, caller: &Caller) -> i64 {
-    crm_core::records::pipelines::create(db, caller, &serde_json::json!({"name": {"en": "Wholesale", "ru": "Опт"}}), &client())
-        .expect("pipeline")["id"]
+    crm_core::records::pipelines::create(
+        db,
+        caller,
+        &serde_json::json!({"name": {"en": "Wholesale", "ru": "Опт"}}),
+        &client(),
+    )
+    .expect("pipeline")["id"]
         .as_i64()
         .expect("id")
 }

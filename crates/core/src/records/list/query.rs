@@ -25,6 +25,9 @@ pub enum Op {
     Like,
     /// `true`: empty; `false`: not empty.
     Null,
+    /// A link's primary record is one of a comma list (a deal's primary contact:
+    /// `filter[contact_ids][primary]=5`).
+    Primary,
 }
 
 impl Op {
@@ -39,6 +42,7 @@ impl Op {
             "in" => Op::In,
             "like" => Op::Like,
             "null" => Op::Null,
+            "primary" => Op::Primary,
             _ => return None,
         })
     }

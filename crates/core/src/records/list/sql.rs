@@ -46,7 +46,7 @@ pub(super) fn condition(
         };
         return Ok((sql, Vec::new()));
     }
-    let values: Vec<Value> = if op == Op::In {
+    let values: Vec<Value> = if matches!(op, Op::In | Op::Primary) {
         let items: Vec<&str> = text.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
         if items.is_empty() || items.len() > 100 {
             return Err("expected a comma list of 1 to 100 values".into());
@@ -57,6 +57,9 @@ pub(super) fn condition(
     } else {
         vec![parse(text)?]
     };
+    if op == Op::Primary {
+        return primary_condition(target, values);
+    }
     match kind {
         Comparable::No => Err("this field cannot be filtered".into()),
         Comparable::Members => members_condition(def, target, &expr, op, text, values),
@@ -81,11 +84,33 @@ pub(super) fn condition(
                     ));
                 }
                 Op::Like => return Err("like applies only to text fields".into()),
-                Op::Null => unreachable!("handled above"),
+                Op::Null | Op::Primary => unreachable!("handled above"),
             };
             Ok((sql, values))
         }
     }
+}
+
+/// `primary`: the records whose link's primary record is one of `values`, read from the
+/// column that keeps it where there is one (a deal's `primary_contact_id`).
+fn primary_condition(target: &Target, values: Vec<Value>) -> Result<(String, Vec<Value>), String> {
+    let link = match target {
+        Target::Field(field) => match &field.storage {
+            Storage::Link(link) if link.primary.is_some() => *link,
+            _ => return Err("primary applies only to links with a primary record".into()),
+        },
+        Target::Meta(_) => return Err("primary applies only to links with a primary record".into()),
+    };
+    let list = crate::resource::placeholders(values.len());
+    let sql = match (link.kept, link.primary) {
+        (Some(column), _) => format!("t.{column} IN ({list})"),
+        (None, Some(primary)) => format!(
+            "t.id IN (SELECT {} FROM {} WHERE {} IN ({list}) AND {primary} = 1)",
+            link.this, link.table, link.other
+        ),
+        (None, None) => unreachable!("checked above"),
+    };
+    Ok((sql, values))
 }
 
 /// Filters on list-valued fields: `eq`/`in` mean "contains", `ne` "does not contain".
