@@ -194,8 +194,40 @@ fn lists_take_filters_sort_cursor_and_search_and_refuse_what_they_do_not_know() 
     assert_eq!(operators("phones"), json!(["eq", "ne", "in", "like", "null"]));
     assert_eq!(operators("opened"), json!(["eq", "ne", "in", "null"]));
     assert_eq!(operators("address"), json!(["null"]));
+    assert_eq!(operators("company_ids"), json!(["eq", "ne", "in", "primary", "null"]));
     let filtered = get(&app, &admin, "/api/contacts?filter[phones][like]=999");
     assert!(filtered["items"].is_array(), "{filtered}");
+    // `primary`: the contacts whose first (primary) company is one of a list, not any link.
+    let acme = post(&app, &admin, "/api/companies", json!({"title": "Acme"}))["id"].clone();
+    let globex = post(&app, &admin, "/api/companies", json!({"title": "Globex"}))["id"].clone();
+    let first = post(
+        &app,
+        &admin,
+        "/api/contacts",
+        json!({"last_name": "First", "company_ids": [acme, globex]}),
+    );
+    post(
+        &app,
+        &admin,
+        "/api/contacts",
+        json!({"last_name": "Second", "company_ids": [globex, acme]}),
+    );
+    let primary = get(
+        &app,
+        &admin,
+        &format!("/api/contacts?filter[company_ids][primary]={acme}"),
+    );
+    assert_eq!(
+        primary["items"]
+            .as_array()
+            .map(|items| items.iter().map(|c| c["id"].clone()).collect::<Vec<_>>()),
+        Some(vec![first["id"].clone()]),
+        "{primary}"
+    );
+    let linked = get(&app, &admin, &format!("/api/contacts?filter[company_ids]={acme}"));
+    assert_eq!(linked["items"].as_array().map(Vec::len), Some(2), "{linked}");
+    let refused = app.send(Method::GET, "/api/contacts?filter[last_name][primary]=x", &admin, None);
+    assert_eq!(refused.status(), 400);
 }
 
 #[test]

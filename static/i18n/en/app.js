@@ -145,6 +145,7 @@ export default {
   "op.in": "is one of",
   "op.like": "contains",
   "op.null": "empty or not",
+  "op.primary": "primary is one of",
   "bulk.label": "Bulk actions",
   "bulk.selected": { one: "{count} selected", other: "{count} selected" },
   "bulk.assign_to": "Assign to",

@@ -150,6 +150,7 @@ export default {
   "op.in": "одно из",
   "op.like": "содержит",
   "op.null": "пусто или нет",
+  "op.primary": "основной — один из",
   "bulk.label": "Групповые действия",
   "bulk.selected": { one: "Выбрана {count}", few: "Выбрано {count}", many: "Выбрано {count}", other: "Выбрано {count}" },
   "bulk.assign_to": "Назначить",

@@ -316,13 +316,17 @@ impl FieldDef {
 
     /// The list operators (API.md's `filter[field][op]`) this field takes, as `/fields` lists
     /// them for filter builders; `eq` is also the bare `filter[field]=v`. A field that cannot be
-    /// compared (an address) still takes `null` (empty or not).
+    /// compared (an address) still takes `null` (empty or not); a link with a primary record
+    /// also takes `primary` (its primary record is one of a list).
     pub fn operators(&self) -> &'static [&'static str] {
         match self.comparable() {
             Comparable::Text => &["eq", "ne", "gt", "gte", "lt", "lte", "in", "like", "null"],
             Comparable::Ordered => &["eq", "ne", "gt", "gte", "lt", "lte", "in", "null"],
             Comparable::Equality => &["eq", "ne", "in", "null"],
             Comparable::Members if self.kind.list_kind().is_some() => &["eq", "ne", "in", "like", "null"],
+            Comparable::Members if matches!(self.storage, Storage::Link(link) if link.primary.is_some()) => {
+                &["eq", "ne", "in", "primary", "null"]
+            }
             Comparable::Members => &["eq", "ne", "in", "null"],
             Comparable::No => &["null"],
         }
