@@ -83,7 +83,16 @@ fn the_funnel_draws_each_stage_as_long_as_its_share() {
     let app = spawn_app();
     let admin = app.setup_admin();
     funnel_deals(&app, &admin, "Funnel");
+    // One deal lost after preparing documents: the funnel's "lost at" row drills down to it.
+    let lost = post(
+        &app,
+        &admin,
+        "/api/deals",
+        json!({"title": "Funnel deal lost", "amount": "9000.00", "currency": "RUB", "stage": "NEW"}),
+    );
+    walk(&app, &admin, &lost["id"], &["PREPARATION", "LOSE"]);
     let results = run_ui(&app, "reports_funnel", admin_config(&admin));
+    assert_eq!(results["lost_list"], json!(["Funnel deal lost"]), "{results}");
     let bars = results["bars"].as_array().expect("bars");
     assert!(bars.len() >= 6, "every in-progress stage and won: {bars:?}");
     assert_eq!(
@@ -93,8 +102,8 @@ fn the_funnel_draws_each_stage_as_long_as_its_share() {
     );
     assert_eq!(
         bars[1]["share"].as_f64(),
-        Some(0.75),
-        "three of four deals reached preparation: {bars:?}"
+        Some(0.8),
+        "four of five deals reached preparation: {bars:?}"
     );
 }
 

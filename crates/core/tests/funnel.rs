@@ -196,6 +196,27 @@ fn firm(db: &dyn Db) -> Firm {
     Firm { admin, head, manager }
 }
 
+/// How many deals a drill query lists for `caller`.
+fn drilled(db: &dyn Db, caller: &Caller, drill: &str) -> usize {
+    let d = def(db, "deal");
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(drill.as_bytes()).into_owned().collect();
+    pairs.push(("limit".into(), "200".into()));
+    let cx = service::parse_context(db).expect("cx");
+    let query =
+        crm_core::records::list::RecordQuery::parse(&d, &pairs, &cx).unwrap_or_else(|e| panic!("{drill}: {e:?}"));
+    let page = crm_core::records::list::list(db, caller, &d, &query).expect("list");
+    page["items"].as_array().map_or(0, Vec::len)
+}
+
+/// Each "lost at" row's drill lists exactly as many deals as the row counts.
+fn lost_drills_match(db: &dyn Db, caller: &Caller, result: &Value) {
+    for (code, count, _) in lost(result) {
+        let drill = result["drill"][format!("lost:{code}")].as_str().expect("a lost drill");
+        assert!(drill.ends_with(&format!("&filter[lost_at_stage]={code}")), "{drill}");
+        assert_eq!(drilled(db, caller, drill) as i64, count, "lost at {code}: {drill}");
+    }
+}
+
 #[test]
 fn the_administrators_funnel_counts_every_deal_by_its_furthest_stage() {
     let (_dir, db) = fresh();
@@ -251,6 +272,7 @@ fn the_administrators_funnel_counts_every_deal_by_its_furthest_stage() {
             && drill.ends_with("&filter[stage]=EXECUTING"),
         "{drill}"
     );
+    lost_drills_match(&db, &firm.admin, &result);
     kept_equals_recomputed(&db, &[&firm.admin, &firm.head, &firm.manager]);
 }
 
@@ -266,6 +288,7 @@ fn a_head_sees_the_department_and_a_manager_their_own() {
     assert_eq!(head["won"]["reached"], 1);
     let lost_counts: Vec<i64> = lost(&head).iter().map(|l| l.1).collect();
     assert_eq!(lost_counts, vec![0, 0, 1, 0, 0]);
+    lost_drills_match(&db, &firm.head, &head);
     // The manager: d1, d2, d5 (d7 is outside the period).
     let manager = funnel::deals(&db, &firm.manager, &recent()).expect("manager's funnel");
     assert_eq!(
@@ -285,6 +308,7 @@ fn a_head_sees_the_department_and_a_manager_their_own() {
     let manager = funnel::deals(&db, &firm.manager, &recent()).expect("manager's funnel");
     assert_eq!(manager["total"], 4);
     assert_eq!(lost(&manager)[1].1, 1, "d3, lost at PREPARATION");
+    lost_drills_match(&db, &firm.manager, &manager);
     kept_equals_recomputed(&db, &[&firm.admin, &firm.head, &firm.manager]);
 }
 

@@ -50,7 +50,7 @@ export async function dealsFunnel({ url, navigate }, loaded = null) {
     ${lost.length
       ? html`<table class="stages">
           <thead><tr><th scope="col">${t("reports.lost_at")}</th><th scope="col" class="num">${count}</th><th scope="col" class="num">${amount}</th></tr></thead>
-          <tbody>${lost.map((l) => html`<tr><th scope="row">${loc(l.name) || l.code}</th>
+          <tbody>${lost.map((l) => html`<tr><th scope="row">${drill[`lost:${l.code}`] ? html`<a href=${`/deals?${drill[`lost:${l.code}`]}`}>${loc(l.name) || l.code}</a>` : loc(l.name) || l.code}</th>
             <td class="num" data-label=${count}>${formatNumber(l.count)}</td><td class="num" data-label=${amount}>${money(l.amount)}</td></tr>`)}</tbody>
         </table>`
       : html`<p class="muted">${t("reports.no_lost")}</p>`}`);

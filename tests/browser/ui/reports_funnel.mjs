@@ -1,6 +1,7 @@
 // The owner opens the sales funnel from the start page: each stage's bar is as long as the API's
-// share (its rendered width over its track's), and shows the deals that reached the stage.
-import { signIn, eventually } from "./lib.mjs";
+// share (its rendered width over its track's), and shows the deals that reached the stage; a
+// "lost at" row opens the list of exactly the deals lost there.
+import { signIn, eventually, rowTitles } from "./lib.mjs";
 import { english } from "./reports_lib.mjs";
 
 export default async function ({ page, config, check, shot, api, results }) {
@@ -28,6 +29,14 @@ export default async function ({ page, config, check, shot, api, results }) {
   const distinct = new Set(steps.map((s) => s.share)).size;
   check(distinct >= 3, `the data gives bars of different lengths: ${distinct}`);
   await shot("reports-funnel");
+  // The lost deals by the stage they were lost at: the row drills down to exactly those deals.
+  const lostTable = page.locator("table.stages").filter({ has: page.getByText("Lost at") });
+  await lostTable.getByRole("link", { name: "Preparing documents" }).click();
+  await eventually(() => page.url().includes("filter%5Blost_at_stage%5D=PREPARATION") || page.url().includes("filter[lost_at_stage]=PREPARATION"), "the drill is in the address");
+  await page.getByRole("link", { name: "Funnel deal lost" }).first().waitFor();
+  results.lost_list = await rowTitles(page);
+  await page.goBack();
+  await page.getByRole("heading", { level: 1, name: "Sales funnel" }).waitFor();
   // Another period with no deals: every bar is empty.
   await page.getByLabel("From").fill("2001-01-01");
   await page.getByLabel("To").fill("2001-12-31");

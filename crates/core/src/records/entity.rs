@@ -106,6 +106,18 @@ pub struct Traits {
     /// created_at, ...)` covering what the standard reports read (sql/0024), so a report by
     /// one of them over every record reads the index in order and sorts nothing.
     pub report_orders: &'static [&'static str],
+    /// Values a list may filter by (`eq`, `ne`, `in`, `null`) that are no field of the record:
+    /// computed by SQL over the record `t` (a lost deal's stage it was lost at).
+    pub derived_filters: &'static [DerivedFilter],
+}
+
+/// A list filter on a value computed from the record, not stored as a field.
+#[derive(Debug, PartialEq, Eq)]
+pub struct DerivedFilter {
+    /// The name the list knows (`filter[<name>]`).
+    pub name: &'static str,
+    /// Its SQL over the record's alias `t` (a scalar; NULL where it has none).
+    pub sql: &'static str,
 }
 
 impl Traits {
@@ -118,6 +130,7 @@ impl Traits {
         board_columns: None,
         board_totals: &[],
         report_orders: &[],
+        derived_filters: &[],
     };
 }
 

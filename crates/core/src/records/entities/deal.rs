@@ -11,7 +11,7 @@ use crate::db::Value;
 use crate::error::{CoreError, FieldErrors};
 use crate::records::EntityDef;
 use crate::records::entity::LinkDef;
-use crate::records::entity::{BoardColumns, BoardTotals, Traits};
+use crate::records::entity::{BoardColumns, BoardTotals, DerivedFilter, Traits};
 use crate::records::fields::{FieldDef, FieldKind, Storage};
 use crate::records::hooks::{Hook, HookContext, HookPoint};
 use crate::records::list::TotalsSource;
@@ -27,6 +27,25 @@ pub static DEAL_CONTACTS: LinkDef = LinkDef {
     primary: Some("is_primary"),
     kept: Some("primary_contact_id"),
 };
+
+/// A lost deal's stage it was lost at, as the funnel counts it (`reports::funnel::deals`):
+/// the progress stage of its pipeline it entered last (`funnel_entered` lists the stages in
+/// order of last entry, read here as a JSON array: SQLite lets a correlated table function,
+/// not an `ORDER BY`, read the outer row), or the pipeline's first when it entered none; NULL
+/// unless lost. The
+/// funnel's "lost at" rows drill down with `filter[lost_at_stage]=<code>`.
+pub const LOST_AT_STAGE: DerivedFilter = DerivedFilter {
+    name: "lost_at_stage",
+    sql: "CASE WHEN t.stage IN (SELECT code FROM pipeline_stages WHERE semantic = 'lost') THEN COALESCE(\
+          (SELECT j.value FROM json_each('[\"' || replace(t.funnel_entered, ',', '\",\"') || '\"]') j \
+           JOIN pipeline_stages s ON s.code = j.value AND s.pipeline_id = t.pipeline_id AND s.semantic = 'progress' \
+           ORDER BY j.key DESC LIMIT 1), \
+          (SELECT code FROM pipeline_stages WHERE pipeline_id = t.pipeline_id AND semantic = 'progress' \
+           ORDER BY sort, id LIMIT 1)) END",
+};
+
+/// What a deals list filters by beyond its fields.
+static DERIVED_FILTERS: &[DerivedFilter] = &[LOST_AT_STAGE];
 
 /// The deal definition.
 pub fn def() -> EntityDef {
@@ -87,6 +106,7 @@ pub fn def() -> EntityDef {
             board_columns: Some(BoardColumns::PipelineStages),
             board_totals: BOARD_TOTALS,
             report_orders: &["responsible_id", "company_id", "primary_contact_id"],
+            derived_filters: DERIVED_FILTERS,
             ..Traits::NONE
         },
     }

@@ -23,6 +23,7 @@ use serde_json::{Map, Value as Json, json};
 pub use query::{Op, RecordQuery};
 pub use totals::{TotalsSource, group_totals, group_totals_from};
 
+use super::entity::DerivedFilter;
 use super::fields::{Comparable, FieldDef, FieldKind, ParseContext, Storage};
 use super::{EntityDef, index, money, store};
 use crate::acl::{Action, Caller};

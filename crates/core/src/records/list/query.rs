@@ -55,6 +55,8 @@ pub(super) enum Target {
     Meta(&'static str),
     /// A field of the definition.
     Field(FieldDef),
+    /// A value computed from the record (`Traits::derived_filters`): filters only.
+    Derived(&'static DerivedFilter),
 }
 
 pub(super) const META_SORTABLE: &[&str] = &["id", "version", "created_at", "updated_at", "created_by", "updated_by"];
@@ -74,6 +76,7 @@ pub(super) fn nullable(target: &Target) -> bool {
     match target {
         Target::Meta(name) => matches!(*name, "created_by" | "updated_by"),
         Target::Field(field) => !(field.required && field.storage == Storage::Column),
+        Target::Derived(_) => true,
     }
 }
 
@@ -102,6 +105,7 @@ pub(super) fn expression(target: &Target) -> String {
     match target {
         Target::Meta(name) => format!("t.{name}"),
         Target::Field(field) => field.sql_expression(),
+        Target::Derived(derived) => format!("({})", derived.sql),
     }
 }
 
@@ -112,6 +116,9 @@ pub(super) fn resolve(def: &EntityDef, name: &str) -> Option<Target> {
     if let Some(meta) = META_SORTABLE.iter().find(|m| **m == name) {
         return Some(Target::Meta(meta));
     }
+    if let Some(derived) = def.traits.derived_filters.iter().find(|d| d.name == name) {
+        return Some(Target::Derived(derived));
+    }
     def.field(name).filter(|f| !f.is_custom()).cloned().map(Target::Field)
 }
 
@@ -119,6 +126,7 @@ pub(super) fn comparable(target: &Target) -> Comparable {
     match target {
         Target::Meta(_) => Comparable::Ordered,
         Target::Field(f) => f.comparable(),
+        Target::Derived(_) => Comparable::Equality,
     }
 }
 
@@ -283,7 +291,7 @@ pub(super) fn parse_sort(def: &EntityDef, text: &str) -> Result<Vec<SortKey>, Co
             None => (part, false),
         };
         let target = resolve(def, name).ok_or_else(|| bad(format!("unknown sort key {name:?}")))?;
-        if matches!(comparable(&target), Comparable::Members | Comparable::No) {
+        if matches!(comparable(&target), Comparable::Members | Comparable::No) || matches!(target, Target::Derived(_)) {
             return Err(bad(format!("cannot sort by {name:?}")));
         }
         keys.push(SortKey {

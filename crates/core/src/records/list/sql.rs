@@ -24,6 +24,7 @@ pub(super) fn condition(
                 .map(Value::Integer)
                 .map_err(|_| "expected an integer".into()),
             Target::Field(f) => f.parse_filter_value(t, cx).map_err(|e| e.message),
+            Target::Derived(_) => Ok(Value::from(t.trim())),
         }
     };
     if op == Op::Null {
@@ -99,7 +100,9 @@ fn primary_condition(target: &Target, values: Vec<Value>) -> Result<(String, Vec
             Storage::Link(link) if link.primary.is_some() => *link,
             _ => return Err("primary applies only to links with a primary record".into()),
         },
-        Target::Meta(_) => return Err("primary applies only to links with a primary record".into()),
+        Target::Meta(_) | Target::Derived(_) => {
+            return Err("primary applies only to links with a primary record".into());
+        }
     };
     let list = crate::resource::placeholders(values.len());
     let sql = match (link.kept, link.primary) {

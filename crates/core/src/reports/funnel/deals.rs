@@ -8,7 +8,9 @@
 //! pipeline, so the first stage's `reached` is all of them. It reached progress stage k when
 //! that rank is at least k, and the won end when it is n (ever won, even if reopened since). A lost deal was
 //! lost at the progress stage its history entered last (by time, then id) — the first stage when
-//! it never entered one (created lost).
+//! it never entered one (created lost). The answer's `drill` has a list query per stage
+//! (`stage:<code>`: the deals now in it) and per "lost at" row (`lost:<code>`, through the deals
+//! list's `lost_at_stage` filter, which computes the same stage in SQL).
 
 use std::collections::HashMap;
 
@@ -205,6 +207,13 @@ fn deals_from(db: &dyn Db, caller: &Caller, params: &FunnelParams, source: Sourc
     }
     let mut out_lost = Vec::new();
     for (stage, (count, sums)) in progress.iter().zip(&lost_tally) {
+        drill.insert(
+            format!("lost:{}", stage.code),
+            json!(format!(
+                "{drill_base}&filter[lost_at_stage]={}",
+                query_part(&stage.code)
+            )),
+        );
         out_lost.push(json!({
             "code": stage.code, "name": stage.name, "count": count, "amount": sums.in_base(&rates)?,
         }));
@@ -310,12 +319,15 @@ const DAY: i64 = 86_400;
 
 /// The drill-down query of the deals now in stage `code`.
 fn stage_drill(base: &str, code: &str) -> String {
-    let code: String = code
-        .bytes()
+    format!("{base}&filter[stage]={}", query_part(code))
+}
+
+/// A stage code percent-encoded for a query string.
+fn query_part(code: &str) -> String {
+    code.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
-        .collect();
-    format!("{base}&filter[stage]={code}")
+        .collect()
 }
