@@ -196,24 +196,16 @@ fn firm(db: &dyn Db) -> Firm {
     Firm { admin, head, manager }
 }
 
-/// How many deals a drill query lists for `caller`.
-fn drilled(db: &dyn Db, caller: &Caller, drill: &str) -> usize {
-    let d = def(db, "deal");
-    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(drill.as_bytes()).into_owned().collect();
-    pairs.push(("limit".into(), "200".into()));
-    let cx = service::parse_context(db).expect("cx");
-    let query =
-        crm_core::records::list::RecordQuery::parse(&d, &pairs, &cx).unwrap_or_else(|e| panic!("{drill}: {e:?}"));
-    let page = crm_core::records::list::list(db, caller, &d, &query).expect("list");
-    page["items"].as_array().map_or(0, Vec::len)
-}
-
 /// Each "lost at" row's drill lists exactly as many deals as the row counts.
 fn lost_drills_match(db: &dyn Db, caller: &Caller, result: &Value) {
     for (code, count, _) in lost(result) {
         let drill = result["drill"][format!("lost:{code}")].as_str().expect("a lost drill");
         assert!(drill.ends_with(&format!("&filter[lost_at_stage]={code}")), "{drill}");
-        assert_eq!(drilled(db, caller, drill) as i64, count, "lost at {code}: {drill}");
+        assert_eq!(
+            common::drilled_deals(db, caller, drill).len() as i64,
+            count,
+            "lost at {code}: {drill}"
+        );
     }
 }
 

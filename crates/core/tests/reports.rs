@@ -1016,25 +1016,6 @@ fn a_deals_kept_primary_contact_follows_every_change_of_its_links() {
     assert_eq!(Some(counted), all, "{by_contact}");
 }
 
-/// The ids of the deals a drill query lists, as the administrator.
-fn drilled_deals(db: &dyn Db, caller: &Caller, drill: &str) -> Vec<i64> {
-    let d = def(db, "deal");
-    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(drill.as_bytes()).into_owned().collect();
-    pairs.push(("limit".into(), "200".into()));
-    let cx = service::parse_context(db).expect("cx");
-    let query =
-        crm_core::records::list::RecordQuery::parse(&d, &pairs, &cx).unwrap_or_else(|e| panic!("{drill}: {e:?}"));
-    let page = crm_core::records::list::list(db, caller, &d, &query).expect("list");
-    let mut ids: Vec<i64> = page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|r| r["id"].as_i64().expect("id"))
-        .collect();
-    ids.sort_unstable();
-    ids
-}
-
 #[test]
 fn a_primary_contact_group_drills_down_to_exactly_its_deals() {
     let (_dir, db, data) = dataset();
@@ -1072,7 +1053,7 @@ fn a_primary_contact_group_drills_down_to_exactly_its_deals() {
             None => vec![none],
             other => panic!("an unexpected group {other:?}: {result}"),
         };
-        assert_eq!(drilled_deals(&db, admin, drill), expected, "{drill}");
+        assert_eq!(common::drilled_deals(&db, admin, drill), expected, "{drill}");
         if contact.is_some() {
             assert!(
                 drill.contains("filter%5Bcontact_ids%5D%5Bprimary%5D")
@@ -1089,7 +1070,7 @@ fn a_primary_contact_group_drills_down_to_exactly_its_deals() {
                "group_by": [{"field": "responsible_id"}], "measures": [{"fn": "count"}]}),
     );
     let drill = filtered["rows"][0]["drill"].as_str().expect("drill");
-    assert_eq!(drilled_deals(&db, admin, drill), vec![first], "{drill}");
+    assert_eq!(common::drilled_deals(&db, admin, drill), vec![first], "{drill}");
     // The list refuses the operator on a field without a primary record.
     let cx = service::parse_context(&db).expect("cx");
     let refused = crm_core::records::list::RecordQuery::parse(

@@ -68,3 +68,22 @@ pub fn wholesale_pipeline(db: &dyn Db, caller: &Caller) -> i64 {
         .as_i64()
         .expect("id")
 }
+
+/// The ids of the deals a drill query (`filter[...]=...&...`) lists for `caller`, ascending.
+pub fn drilled_deals(db: &dyn Db, caller: &Caller, drill: &str) -> Vec<i64> {
+    use crm_core::records::list::{RecordQuery, list};
+    let def = crm_core::records::EntityDef::load(db, "deal").expect("deal");
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(drill.as_bytes()).into_owned().collect();
+    pairs.push(("limit".into(), "200".into()));
+    let cx = crm_core::records::service::parse_context(db).expect("cx");
+    let query = RecordQuery::parse(&def, &pairs, &cx).unwrap_or_else(|e| panic!("{drill}: {e:?}"));
+    let page = list(db, caller, &def, &query).expect("list");
+    let mut ids: Vec<i64> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| r["id"].as_i64().expect("id"))
+        .collect();
+    ids.sort_unstable();
+    ids
+}
