@@ -538,6 +538,75 @@ fn a_deal_moved_to_another_pipeline_is_bitrix24s_move_to_category() {
 }
 
 #[test]
+fn timeline_comments_are_bitrix24s_timeline_comment_events() {
+    let (_dir, db) = fresh();
+    let admin = user(&db, "admin@example.com", "administrator");
+    let b24 = subscribe(
+        &db,
+        &admin,
+        "bitrix24",
+        json!([
+            "ONCRMTIMELINECOMMENTADD",
+            "ONCRMTIMELINECOMMENTUPDATE",
+            "ONCRMTIMELINECOMMENTDELETE"
+        ]),
+    );
+    let native = subscribe(&db, &admin, "json", json!(["comment.created"]));
+    let deal = create(&db, &admin, "deal", json!({"title": "Talked", "stage": "NEW"}));
+    // A record change writes a timeline entry too, but no comment event.
+    update(&db, &admin, "deal", deal, json!({"title": "Talked twice"}));
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM webhook_deliveries"), 0);
+    let comment = crm_core::records::timeline::comment(
+        &db,
+        &admin,
+        &json!({"entity": "deal", "record_id": deal, "text": "Agreed"}),
+    )
+    .expect("comment")["id"]
+        .as_i64()
+        .expect("id");
+    crm_core::records::timeline::edit_comment(&db, &admin, comment, Some("Agreed, signed")).expect("edit");
+    crm_core::records::timeline::delete_comment(&db, &admin, comment).expect("delete");
+    let (b, j) = (b24["id"].as_i64().unwrap(), native["id"].as_i64().unwrap());
+    let mut found = deliveries(&db);
+    found.sort();
+    let mut expected = vec![
+        (b, "comment.created".to_string(), "comment".to_string(), comment),
+        (b, "comment.updated".to_string(), "comment".to_string(), comment),
+        (b, "comment.deleted".to_string(), "comment".to_string(), comment),
+        (j, "comment.created".to_string(), "comment".to_string(), comment),
+    ];
+    expected.sort();
+    assert_eq!(found, expected);
+
+    let now = crm_core::clock::now() + 10;
+    let site = Site {
+        origin: "https://crm.example.com".into(),
+    };
+    for due in planner::claim_due(&db, now, 10).expect("claim") {
+        let message = payload::build(&db, &due, &site, now).expect("payload");
+        if due.webhook_id == b {
+            let pairs = form_pairs(&message.body);
+            assert!(
+                pairs.contains(&("data[FIELDS][ID]".into(), comment.to_string())),
+                "{pairs:?}"
+            );
+            assert!(
+                pairs
+                    .iter()
+                    .any(|(k, v)| k == "event" && v.starts_with("ONCRMTIMELINECOMMENT")),
+                "{pairs:?}"
+            );
+        } else {
+            let body: Value = serde_json::from_slice(&message.body).expect("json");
+            assert_eq!(
+                body["data"],
+                json!({"entity": "comment", "id": comment, "record_entity": "deal", "record_id": deal})
+            );
+        }
+    }
+}
+
+#[test]
 fn old_final_deliveries_are_pruned_oldest_first_and_pending_ones_never() {
     let (_dir, db) = fresh();
     let admin = user(&db, "admin@example.com", "administrator");

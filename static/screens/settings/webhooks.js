@@ -17,8 +17,8 @@ import { page, table, editDialog, confirmThen, attempt, alertBox, copyField, pag
 const BASE = "/settings/webhooks";
 const STYLES = ["json", "bitrix24"];
 const STATUSES = ["pending", "delivered", "failed"];
-/** The entities that send events, with Bitrix24's name for each. */
-const ENTITIES = [["lead", "LEAD"], ["contact", "CONTACT"], ["company", "COMPANY"], ["deal", "DEAL"], ["activity", "ACTIVITY"], ["product", "PRODUCT"]];
+/** What sends events (the record entities and timeline comments), with Bitrix24's name for each. */
+const ENTITIES = [["lead", "LEAD"], ["contact", "CONTACT"], ["company", "COMPANY"], ["deal", "DEAL"], ["activity", "ACTIVITY"], ["product", "PRODUCT"], ["comment", "TIMELINECOMMENT"]];
 const CHANGES = [["created", "ADD"], ["updated", "UPDATE"], ["deleted", "DELETE"]];
 /** Every event as `{native, bitrix24}` (`bitrix24` null when Bitrix24 has none). */
 const EVENTS = [

@@ -8,7 +8,8 @@
 
 use crate::error::FieldErrors;
 
-/// The record entities that emit events, with Bitrix24's name for each.
+/// What emits created, updated and deleted events, with Bitrix24's name for each: the record
+/// entities, and the timeline's comments (`ONCRMTIMELINECOMMENTADD`...).
 pub const ENTITIES: &[(&str, &str)] = &[
     ("lead", "LEAD"),
     ("contact", "CONTACT"),
@@ -16,7 +17,12 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("deal", "DEAL"),
     ("activity", "ACTIVITY"),
     ("product", "PRODUCT"),
+    (COMMENT, "TIMELINECOMMENT"),
 ];
+
+/// The one entity of [`ENTITIES`] that is no record: a timeline comment (its delivery's
+/// details name the record it is on).
+pub const COMMENT: &str = "comment";
 
 /// The changes, native suffix and Bitrix24 suffix.
 const CHANGES: &[(&str, &str)] = &[("created", "ADD"), ("updated", "UPDATE"), ("deleted", "DELETE")];
@@ -175,7 +181,8 @@ mod tests {
         assert_eq!(bitrix24(STAGE_CHANGED), None);
         assert_eq!(native("onCrmDealMoveToCategory").as_deref(), Some(PIPELINE_CHANGED));
         assert_eq!(bitrix24(PIPELINE_CHANGED).as_deref(), Some("ONCRMDEALMOVETOCATEGORY"));
-        assert_eq!(native_names().len(), 20);
+        assert_eq!(native("ONCRMTIMELINECOMMENTADD").as_deref(), Some("comment.created"));
+        assert_eq!(native_names().len(), 23);
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! - `json`: `{"event":"lead.created","delivery_id":7,"occurred_at":"<RFC 3339>",`
 //!   `"data":{"entity":"lead","id":5,"record":{...}}}` — the record rendered by the record
 //!   engine now, as the subscription's creator may read it (left out for a deletion, or when
-//!   that user may not read it or is no longer active); a stage change adds `from` and `to`.
+//!   that user may not read it or is no longer active); a stage change adds `from` and `to`;
+//!   a comment's event (`entity` `comment`, `id` the comment's) adds the `record_entity` and
+//!   `record_id` it is on, and no record (read it with `crm.timeline.comment.get`).
 //!
 //! Both carry `X-Webhook-Event`, `X-Webhook-Delivery` (the delivery id: the same on a retry,
 //! so a receiver can drop repeats), and the signature ([`super::signature`]).
@@ -95,6 +97,7 @@ fn json_body(db: &dyn Db, due: &Due) -> Result<Json, CoreError> {
         data.extend(details.clone());
     }
     if !due.event.ends_with(".deleted")
+        && due.entity != super::events::COMMENT
         && let Some(record) = readable_record(db, due)?
     {
         data.insert("record".into(), record);
