@@ -65,6 +65,30 @@ fn firm() -> (tempfile::TempDir, crm_sqlite::NativeDb, Caller) {
     (dir, db, admin)
 }
 
+#[test]
+fn a_zone_the_transport_read_is_used_and_not_read_again() {
+    let (_dir, db, admin) = firm();
+    let id = ok(&db, &admin, "crm.lead.add", json!({"fields": {"TITLE": "Zoned"}}))
+        .result
+        .as_i64()
+        .expect("id");
+    let zoned = |zone: Option<&str>| {
+        crm_core::rest::call_in_zone(&db, &admin, zone, "crm.lead.get", &json!({"id": id}))
+            .expect("get")
+            .result["DATE_CREATE"]
+            .as_str()
+            .expect("DATE_CREATE")
+            .to_owned()
+    };
+    assert!(zoned(None).ends_with("+03:00"), "read from the settings");
+    // Tokyo is not the firm's zone: seeing it proves the method took the given one.
+    assert!(zoned(Some("Asia/Tokyo")).ends_with("+09:00"));
+    assert!(
+        zoned(Some("Not/AZone")).ends_with("+00:00"),
+        "an unknown zone is UTC, as when read"
+    );
+}
+
 fn refused(result: Result<Reply, RestError>) -> RestError {
     match result {
         Err(error) => error,

@@ -28,6 +28,9 @@ pub fn dispatch(db: &dyn Db, hook: &Authorized, method: &str, params: &Json, nes
         "batch" if !nested => super::batch::run(db, hook, params),
         "methods" => Ok(Reply::of(super::meta::methods_for(&scopes, params))),
         "scope" => Ok(Reply::of(super::meta::scope_for(&scopes, params))),
-        _ => super::call(db, &hook.caller, &name, params),
+        _ => {
+            let zone = hook.time_zone.as_deref().unwrap_or("UTC");
+            super::call_in_zone(db, &hook.caller, Some(zone), &name, params)
+        }
     }
 }

@@ -37,6 +37,9 @@ pub struct Call<'a> {
     pub caller: &'a Caller,
     /// The parameters (always a JSON object; an absent body is `{}`).
     pub params: &'a Json,
+    /// The firm's time zone when the transport has read it already (its hook check does), so a
+    /// method does not read it again; `None`: read it when a date needs it.
+    pub firm_zone: Option<&'a str>,
 }
 
 impl Call<'_> {
@@ -149,6 +152,22 @@ impl From<CoreError> for RestError {
 
 /// Calls `method` (already lower-cased, without `.json`) as `caller` with `params`.
 pub fn call(db: &dyn Db, caller: &Caller, method: &str, params: &Json) -> Result<Reply, RestError> {
+    call_in_zone(db, caller, None, method, params)
+}
+
+/// As [`call`], with the firm's time zone already known (`Call::firm_zone`).
+pub fn call_in_zone(
+    db: &dyn Db,
+    caller: &Caller,
+    firm_zone: Option<&str>,
+    method: &str,
+    params: &Json,
+) -> Result<Reply, RestError> {
     let handler = methods::find(method).ok_or_else(RestError::method_not_found)?;
-    handler(&Call { db, caller, params })
+    handler(&Call {
+        db,
+        caller,
+        params,
+        firm_zone,
+    })
 }

@@ -22,7 +22,6 @@ use serde_json::{Value as Json, json};
 use super::methods::Method;
 use super::values::{FirmZone, id_param, page_reply_known, start_param};
 use super::{Call, Reply, RestError};
-use crate::acl::Caller;
 use crate::db::{Db, transaction};
 use crate::error::CoreError;
 use crate::records::{EntityDef, list, service};
@@ -40,13 +39,14 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(db: &'a dyn Db, caller: &Caller, map: &'static EntityMap, creating: bool) -> Result<Self, RestError> {
-        let def = EntityDef::load_for(db, caller, map.entity)?;
+    fn new(call: &Call<'a>, map: &'static EntityMap, creating: bool) -> Result<Self, RestError> {
+        let db = call.db;
+        let def = EntityDef::load_for(db, call.caller, map.entity)?;
         Ok(Ctx {
             db,
             def,
             map,
-            zone: FirmZone::new(db),
+            zone: FirmZone::of_call(call),
             default_pipeline: OnceCell::new(),
             creating,
         })
@@ -102,7 +102,7 @@ fn fields_param<'c>(call: &'c Call) -> &'c Json {
 }
 
 fn add(call: &Call, map: &'static EntityMap) -> Result<Reply, RestError> {
-    let cx = Ctx::new(call.db, call.caller, map, true)?;
+    let cx = Ctx::new(call, map, true)?;
     let fields = fields_param(call);
     if !fields.is_object() {
         return Err(RestError::invalid_arg("fields must be an object"));
@@ -114,14 +114,14 @@ fn add(call: &Call, map: &'static EntityMap) -> Result<Reply, RestError> {
 
 fn get(call: &Call, map: &'static EntityMap) -> Result<Reply, RestError> {
     let id = id_param(call, "id")?;
-    let cx = Ctx::new(call.db, call.caller, map, false)?;
+    let cx = Ctx::new(call, map, false)?;
     let record = service::get(call.db, call.caller, &cx.def, id)?;
     Ok(Reply::of(read::record(&cx, &record, &read::Selection::All)))
 }
 
 fn update(call: &Call, map: &'static EntityMap) -> Result<Reply, RestError> {
     let id = id_param(call, "id")?;
-    let cx = Ctx::new(call.db, call.caller, map, false)?;
+    let cx = Ctx::new(call, map, false)?;
     let fields = fields_param(call);
     if !fields.is_object() {
         return Err(RestError::invalid_arg("fields must be an object"));
@@ -141,14 +141,14 @@ fn update(call: &Call, map: &'static EntityMap) -> Result<Reply, RestError> {
 
 fn delete(call: &Call, map: &'static EntityMap) -> Result<Reply, RestError> {
     let id = id_param(call, "id")?;
-    let cx = Ctx::new(call.db, call.caller, map, false)?;
+    let cx = Ctx::new(call, map, false)?;
     service::delete(call.db, call.caller, &cx.def, id, None)?;
     Ok(Reply::of(json!(true)))
 }
 
 fn list(call: &Call, map: &'static EntityMap) -> Result<Reply, RestError> {
     let start = start_param(call)?;
-    let cx = Ctx::new(call.db, call.caller, map, false)?;
+    let cx = Ctx::new(call, map, false)?;
     let query = query::list_query(&cx, call, start.unwrap_or(0), start.is_some())?;
     let page = list::list(call.db, call.caller, &cx.def, &query)?;
     let selection = query::selection(call);
@@ -162,7 +162,7 @@ fn list(call: &Call, map: &'static EntityMap) -> Result<Reply, RestError> {
 }
 
 fn fields(call: &Call, map: &'static EntityMap) -> Result<Reply, RestError> {
-    let cx = Ctx::new(call.db, call.caller, map, false)?;
+    let cx = Ctx::new(call, map, false)?;
     Ok(Reply::of(describe::fields(&cx)))
 }
 

@@ -140,11 +140,7 @@ fn relink(
 ) -> Result<Reply, RestError> {
     let def = EntityDef::load_for(call.db, call.caller, links.entity)?;
     transaction(call.db, |db| {
-        let inner = Call {
-            db,
-            caller: call.caller,
-            params: call.params,
-        };
+        let inner = Call { db, ..*call };
         let current = linked(&inner, &def, links, id)?;
         if let Some(ids) = change(current.clone()).filter(|ids| *ids != current) {
             service::update(db, call.caller, &def, id, &json!({ links.field: ids }), None)?;

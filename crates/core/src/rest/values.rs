@@ -262,6 +262,15 @@ impl<'a> FirmZone<'a> {
         }
     }
 
+    /// The zone of a call: the one its transport read, else read from `db` when needed.
+    pub fn of_call(call: &Call<'a>) -> Self {
+        let zone = FirmZone::new(call.db);
+        if let Some(name) = call.firm_zone {
+            let _ = zone.zone.set(crate::reports::period::zone_named(name));
+        }
+        zone
+    }
+
     /// The zone (UTC if it cannot be read).
     pub fn get(&self) -> &jiff::tz::TimeZone {
         self.zone
