@@ -334,6 +334,22 @@ fn payloads_carry_the_event_in_the_style_and_verify() {
     assert_eq!(body["data"], json!({"entity": "lead", "id": lead}));
 }
 
+/// Every delivery due a little from now, claimed, with the request it sends.
+fn due_messages(db: &dyn Db) -> Vec<(planner::Due, payload::Message)> {
+    let now = crm_core::clock::now() + 10;
+    let site = Site {
+        origin: "https://crm.example.com".into(),
+    };
+    planner::claim_due(db, now, 10)
+        .expect("claim")
+        .into_iter()
+        .map(|due| {
+            let message = payload::build(db, &due, &site, now).expect("payload");
+            (due, message)
+        })
+        .collect()
+}
+
 fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     String::from_utf8_lossy(body)
         .split('&')
@@ -519,12 +535,7 @@ fn a_deal_moved_to_another_pipeline_is_bitrix24s_move_to_category() {
     assert_eq!(found, expected);
 
     // The Bitrix24 body names the event by its code; the JSON one carries from and to.
-    let now = crm_core::clock::now() + 10;
-    let site = Site {
-        origin: "https://crm.example.com".into(),
-    };
-    for due in planner::claim_due(&db, now, 10).expect("claim") {
-        let message = payload::build(&db, &due, &site, now).expect("payload");
+    for (due, message) in due_messages(&db) {
         if due.webhook_id == b {
             assert!(form_pairs(&message.body).contains(&("event".into(), "ONCRMDEALMOVETOCATEGORY".into())));
         } else {
@@ -578,12 +589,7 @@ fn timeline_comments_are_bitrix24s_timeline_comment_events() {
     expected.sort();
     assert_eq!(found, expected);
 
-    let now = crm_core::clock::now() + 10;
-    let site = Site {
-        origin: "https://crm.example.com".into(),
-    };
-    for due in planner::claim_due(&db, now, 10).expect("claim") {
-        let message = payload::build(&db, &due, &site, now).expect("payload");
+    for (due, message) in due_messages(&db) {
         if due.webhook_id == b {
             let pairs = form_pairs(&message.body);
             assert!(

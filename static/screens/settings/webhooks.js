@@ -12,6 +12,7 @@ import { t, formatDateTime } from "../../i18n/i18n.js";
 import { errorMessage } from "../../ui/forms.js";
 import { openDialog } from "../../ui/dialog.js";
 import { announce } from "../../ui/shell.js";
+import { resourceOf } from "../../ui/reference.js";
 import { page, table, editDialog, confirmThen, attempt, alertBox, copyField, pagedLog } from "./kit.js";
 
 const BASE = "/settings/webhooks";
@@ -20,6 +21,17 @@ const STATUSES = ["pending", "delivered", "failed"];
 /** What sends events (the record entities and timeline comments), with Bitrix24's name for each. */
 const ENTITIES = [["lead", "LEAD"], ["contact", "CONTACT"], ["company", "COMPANY"], ["deal", "DEAL"], ["activity", "ACTIVITY"], ["product", "PRODUCT"], ["comment", "TIMELINECOMMENT"]];
 const CHANGES = [["created", "ADD"], ["updated", "UPDATE"], ["deleted", "DELETE"]];
+/**
+ * A delivery's record: a link to it unless the event deleted it; a comment's event links to the
+ * record the comment is on (its `details`).
+ */
+function recordCell(d) {
+  const [entity, id] = d.entity === "comment" ? [d.details?.record_entity, d.details?.record_id] : [d.entity, d.record_id];
+  const resource = resourceOf(entity);
+  const deleted = d.native_event.endsWith(".deleted") && d.entity !== "comment";
+  return deleted || !resource || !id ? `#${d.record_id}` : html`<a href=${`/${resource}/${id}`}>#${String(id)}</a>`;
+}
+
 /** Every event as `{native, bitrix24}` (`bitrix24` null when Bitrix24 has none). */
 const EVENTS = [
   ...ENTITIES.flatMap(([entity, b24]) => CHANGES.map(([change, suffix]) => ({ native: `${entity}.${change}`, bitrix24: `ONCRM${b24}${suffix}` }))),
@@ -229,7 +241,7 @@ function deliveryLog(item, refreshItem) {
   const columns = [
     { label: t("webhooks.occurred"), head: true, value: (d) => formatDateTime(d.occurred_at) },
     { label: t("webhooks.event"), value: (d) => d.event },
-    { label: t("webhooks.record"), value: (d) => (d.event.endsWith(".deleted") || d.event.endsWith("DELETE") ? `#${d.record_id}` : html`<a href=${`/${d.entity === "company" ? "companies" : d.entity === "activity" ? "activities" : `${d.entity}s`}/${d.record_id}`}>#${String(d.record_id)}</a>`) },
+    { label: t("webhooks.record"), value: recordCell },
     { label: t("webhooks.status"), value: statusCell },
     { label: t("webhooks.attempts"), value: (d) => String(d.attempts) },
     {

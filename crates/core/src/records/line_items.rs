@@ -455,30 +455,23 @@ pub fn change_one(
     transaction(db, |db| {
         let before = access::load_checked(db, caller, def, id, Action::Update)?;
         let currency = record_currency(db, &before)?;
-        let item = match change {
-            ItemChange::Add(map) | ItemChange::Update(_, map) => {
-                let mut errors = FieldErrors::new();
-                let item = read_item(db, map, &currency, "item", &mut errors)?;
-                errors.into_result()?;
-                item
-            }
-            ItemChange::Delete(_) => None,
-        };
         let owner: [Value; 2] = [def.name.into(), id.into()];
-        let item_id = match (change, item) {
-            (ItemChange::Add(_), Some(item)) => {
-                if items_of(db, def.name, id)?.len() >= MAX_ITEMS {
+        let item_id = match change {
+            ItemChange::Add(map) => {
+                let item = checked_item(db, map, &currency)?;
+                // How many items there are and the place after the last, in one read.
+                let rows = db.query(
+                    "SELECT COUNT(*) AS n, COALESCE(MAX(sort) + 1, 0) AS next FROM record_products \
+                     WHERE entity = ? AND record_id = ?",
+                    &owner,
+                )?;
+                let row = rows.first();
+                if row.and_then(|r| r.i64("n")).unwrap_or_default() >= MAX_ITEMS as i64 {
                     let mut errors = FieldErrors::new();
                     errors.push("item", "too_many", format!("a record holds at most {MAX_ITEMS} items"));
                     return Err(CoreError::Validation(errors));
                 }
-                let sort = db
-                    .query(
-                        "SELECT COALESCE(MAX(sort) + 1, 0) FROM record_products WHERE entity = ? AND record_id = ?",
-                        &owner,
-                    )?
-                    .first_i64()
-                    .unwrap_or_default();
+                let sort = row.and_then(|r| r.i64("next")).unwrap_or_default();
                 db.write(
                     &format!("INSERT INTO record_products ({ITEM_COLUMNS}) VALUES ({ITEM_PLACEHOLDERS}) RETURNING id"),
                     &item_params(def.name, id, &item, sort),
@@ -486,7 +479,8 @@ pub fn change_one(
                 .first_i64()
                 .ok_or(CoreError::NotFound)?
             }
-            (ItemChange::Update(item_id, _), Some(item)) => {
+            ItemChange::Update(item_id, map) => {
+                let item = checked_item(db, map, &currency)?;
                 // The item's own values: its owner (first) and place (last) stay.
                 let mut params = item_params(def.name, id, &item, 0);
                 params.pop();
@@ -501,20 +495,27 @@ pub fn change_one(
                 .first_i64()
                 .ok_or(CoreError::NotFound)?
             }
-            (ItemChange::Delete(item_id), _) => db
+            ItemChange::Delete(item_id) => db
                 .write(
                     "DELETE FROM record_products WHERE id = ? AND entity = ? AND record_id = ? RETURNING id",
                     &[item_id.into(), def.name.into(), id.into()],
                 )?
                 .first_i64()
                 .ok_or(CoreError::NotFound)?,
-            // `read_item` gives an item or the errors returned above.
-            (_, None) => return Err(CoreError::NotFound),
         };
         let items = items_of(db, def.name, id)?;
         items_written(db, caller, def, id, &before, &currency, &items)?;
         Ok(item_id)
     })
+}
+
+/// One item's values read as `PUT` reads an item, or the 422 naming `item.<field>`.
+fn checked_item(db: &dyn Db, map: &Map<String, Json>, currency: &str) -> Result<Item, CoreError> {
+    let mut errors = FieldErrors::new();
+    let item = read_item(db, map, currency, "item", &mut errors)?;
+    errors.into_result()?;
+    // `read_item` gives an item whenever it adds no error.
+    item.ok_or_else(|| CoreError::Internal("a line item without errors was not read".into()))
 }
 
 /// The record and the id of the item `item_id`, if one is stored: who owns an item addressed

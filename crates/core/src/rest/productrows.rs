@@ -367,9 +367,8 @@ fn row_owner(call: &Call, id: i64) -> Result<(&'static str, i64), RestError> {
     Ok((entity, owner))
 }
 
-/// The row `id` as the caller may read it.
-fn row_by_id(call: &Call, id: i64) -> Result<Json, RestError> {
-    let (entity, owner) = row_owner(call, id)?;
+/// The row `id` of record `owner` of `entity` as the caller may read it.
+fn row_by_id(call: &Call, (entity, owner): (&str, i64), id: i64) -> Result<Json, RestError> {
     rows_of(call, entity, owner)?
         .into_iter()
         .find(|row| row["ID"].as_str().and_then(|text| text.parse::<i64>().ok()) == Some(id))
@@ -400,7 +399,7 @@ fn productrow_list(call: &Call) -> Result<Reply, RestError> {
 
 fn productrow_get(call: &Call) -> Result<Reply, RestError> {
     let id = id_param(call, "id")?;
-    row_by_id(call, id).map(Reply::of)
+    row_by_id(call, row_owner(call, id)?, id).map(Reply::of)
 }
 
 /// The required `fields` of `add` and `update`.
@@ -479,7 +478,7 @@ fn productrow_update(call: &Call) -> Result<Reply, RestError> {
     let id = id_param(call, "id")?;
     let given = fields_param(call)?;
     let (entity, owner) = row_owner(call, id)?;
-    let stored = row_by_id(call, id)?;
+    let stored = row_by_id(call, (entity, owner), id)?;
     let item = item_map(&merged_row(stored, given))?;
     let def = EntityDef::load_for(call.db, call.caller, entity)?;
     line_items::change_one(call.db, call.caller, &def, owner, ItemChange::Update(id, &item))
