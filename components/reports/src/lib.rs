@@ -146,7 +146,7 @@ fn answer(query: &[(String, String)], result: &Value, lang: &str) -> Answer {
         None | Some("json") => return Ok(json_response(200, result)),
         Some("csv") => (export::csv(result), "text/csv; charset=utf-8", "csv"),
         Some("xlsx") => (
-            export::xlsx(result, lang)?,
+            export::xlsx(result, lang),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
         ),

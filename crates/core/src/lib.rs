@@ -27,6 +27,7 @@ pub mod resource;
 pub mod rest;
 pub mod settings;
 pub mod sqlsplit;
+pub mod tz;
 pub mod webhooks;
 
 pub use db::{Db, DbError, Nesting, Row, Rows, Value, transaction};

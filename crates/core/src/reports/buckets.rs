@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn the_offset_follows_the_zones_transitions_within_the_period() {
-        let york = TimeZone::get("America/New_York").expect("zone");
+        let york = crate::tz::get("America/New_York").expect("zone");
         // 2026: DST from 03-08 07:00Z to 11-01 06:00Z.
         let (sql, params) = local_time("t.at", &york, Some(1_767_225_600), Some(1_798_761_600));
         assert_eq!(sql.matches("WHEN").count(), 2, "{sql}");
@@ -187,7 +187,7 @@ mod tests {
         let (sql, params) = local_time("t.at", &york, None, None);
         assert!(params.len() > 100, "{}", params.len());
         assert!(sql.matches("CASE").count() > 100 && depth(&sql) <= 8, "{sql}");
-        let moscow = TimeZone::get("Europe/Moscow").expect("zone");
+        let moscow = crate::tz::get("Europe/Moscow").expect("zone");
         let (sql, params) = local_time("t.at", &moscow, Some(1_767_225_600), Some(1_798_761_600));
         assert_eq!((sql.as_str(), params), ("(t.at + ?)", vec![Value::from(10_800)]));
     }

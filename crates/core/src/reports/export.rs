@@ -1,15 +1,13 @@
 //! A report Result as a download: CSV (UTF-8 with a BOM, so spreadsheet programs read Cyrillic
 //! right; the header is the column labels; numbers and money unformatted, group cells by their
-//! label) and XLSX (`rust_xlsxwriter`, typed cells: numbers as numbers, money with the base
-//! currency's number format, date buckets as dates, shares as percents; the header bold; the
-//! report's name as the sheet's).
+//! label) and XLSX (the exports' streaming sheet, `io::export::xlsx::Sheet`, with typed cells:
+//! numbers as numbers, money with the base currency's number format, date buckets as dates,
+//! shares as percents; the header bold; the report's name as the sheet's).
 
 use serde_json::Value as Json;
 
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
-
-use crate::error::CoreError;
 use crate::io::export::csv::{BOM, line};
+use crate::io::export::xlsx::{Sheet, SheetCell, style};
 
 /// The text of one cell for CSV: a group's label, a measure's value.
 fn cell_text(cell: &Json) -> String {
@@ -134,30 +132,15 @@ fn sheet_name(result: &Json) -> String {
     if name.trim().is_empty() { "Report".into() } else { name }
 }
 
-fn xlsx_error(e: XlsxError) -> CoreError {
-    CoreError::Internal(format!("writing the workbook: {e}"))
-}
-
 /// The Result as an XLSX workbook: one sheet, the header bold, then the rows and the totals
 /// (labelled "Total" in `lang` where the first column has no total of its own).
-pub fn xlsx(result: &Json, lang: &str) -> Result<Vec<u8>, CoreError> {
+pub fn xlsx(result: &Json, lang: &str) -> Vec<u8> {
     let result = &tabular(result);
-    let currency = result["currency"].as_str().unwrap_or_default();
-    let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format(format!("#,##0.00\\ \"{currency}\""));
-    let percent = Format::new().set_num_format("0.00%");
-    let date = Format::new().set_num_format("yyyy-mm-dd");
-    let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name(sheet_name(result)).map_err(xlsx_error)?;
     let columns = columns(result);
-    for (c, column) in columns.iter().enumerate() {
-        let col = u16::try_from(c).map_err(|_| CoreError::Internal("too many columns".into()))?;
-        sheet
-            .write_string_with_format(0, col, column["label"].as_str().unwrap_or_default(), &bold)
-            .map_err(xlsx_error)?;
-        sheet.set_column_width(col, 18).map_err(xlsx_error)?;
-    }
+    let labels: Vec<&str> = columns
+        .iter()
+        .map(|c| c["label"].as_str().unwrap_or_default())
+        .collect();
     let mut lines = rows(result);
     if let Some(totals) = result["totals"].as_array() {
         let mut totals = totals.clone();
@@ -166,71 +149,59 @@ pub fn xlsx(result: &Json, lang: &str) -> Result<Vec<u8>, CoreError> {
         }
         lines.push(totals);
     }
-    for (r, cells) in lines.iter().enumerate() {
-        let row = u32::try_from(r + 1).map_err(|_| CoreError::Internal("too many rows".into()))?;
-        for (c, cell) in cells.iter().enumerate() {
-            let col = u16::try_from(c).map_err(|_| CoreError::Internal("too many columns".into()))?;
-            let kind = columns.get(c).and_then(|k| k["type"].as_str()).unwrap_or_default();
-            write_cell(sheet, row, col, kind, cell, (&money, &percent, &date)).map_err(xlsx_error)?;
-        }
-    }
-    workbook.save_to_buffer().map_err(xlsx_error)
+    // A report's Result is small (its groups, not its records): one workbook, one pass.
+    let mut sheet = Sheet::new(0);
+    let mut out = sheet.start(
+        &sheet_name(result),
+        &labels,
+        result["currency"].as_str().unwrap_or_default(),
+    );
+    out.extend(sheet.rows(lines.iter().map(|cells| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                sheet_cell(
+                    columns.get(c).and_then(|k| k["type"].as_str()).unwrap_or_default(),
+                    cell,
+                )
+            })
+            .collect()
+    })));
+    out.extend(sheet.finish());
+    out
 }
 
 /// One typed cell: a group's date bucket as a date, other groups as their label; money with
 /// the currency format, shares as percents, numbers as numbers.
-fn write_cell(
-    sheet: &mut rust_xlsxwriter::Worksheet,
-    row: u32,
-    col: u16,
-    kind: &str,
-    cell: &Json,
-    (money, percent, date): (&Format, &Format, &Format),
-) -> Result<(), XlsxError> {
+fn sheet_cell<'c>(kind: &str, cell: &'c Json) -> SheetCell<'c> {
     match cell {
-        Json::Null => {}
+        Json::Null => SheetCell::Empty,
         Json::Object(map) => {
             let value = map.get("value").and_then(Json::as_str).unwrap_or_default();
-            let parsed = (kind == "date")
-                .then(|| {
-                    let mut parts = value.splitn(3, '-').map(|p| p.parse::<u16>().ok());
-                    Some((parts.next()??, parts.next()??, parts.next()??))
-                })
-                .flatten();
-            match parsed {
-                Some((y, m, d)) => {
-                    let day = ExcelDateTime::from_ymd(y, u8::try_from(m).unwrap_or(1), u8::try_from(d).unwrap_or(1))?;
-                    sheet.write_datetime_with_format(row, col, &day, date)?;
-                }
-                None => {
-                    sheet.write_string(row, col, map.get("label").and_then(Json::as_str).unwrap_or_default())?;
-                }
+            let label = map.get("label").and_then(Json::as_str).unwrap_or_default();
+            match SheetCell::date(value) {
+                date @ SheetCell::Value { .. } if kind == "date" => date,
+                _ => SheetCell::Text(label.into()),
             }
         }
         Json::String(text) => match text.parse::<f64>() {
-            Ok(n) if kind == "money" => {
-                sheet.write_number_with_format(row, col, n, money)?;
-            }
-            Ok(n) => {
-                sheet.write_number(row, col, n)?;
-            }
-            Err(_) => {
-                sheet.write_string(row, col, text)?;
-            }
+            Ok(n) if n.is_finite() => SheetCell::number(if kind == "money" { style::MONEY } else { style::GENERAL }, n),
+            _ => SheetCell::Text(text.as_str().into()),
         },
         Json::Number(n) => {
             let n = n.as_f64().unwrap_or_default();
-            if kind == "percent" {
-                sheet.write_number_with_format(row, col, n, percent)?;
-            } else {
-                sheet.write_number(row, col, n)?;
-            }
+            SheetCell::number(
+                if kind == "percent" {
+                    style::PERCENT
+                } else {
+                    style::GENERAL
+                },
+                n,
+            )
         }
-        other => {
-            sheet.write_string(row, col, other.to_string())?;
-        }
+        other => SheetCell::Text(other.to_string().into()),
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -248,6 +219,6 @@ mod tests {
             text,
             "\u{FEFF}Stage,Reached,Now,Amount,Share,Conversion\r\nNew,120,30,1500000.00,1.0,\r\nWon,30,,450000.00,0.25,0.5\r\n"
         );
-        assert!(xlsx(&funnel, "en").expect("xlsx").starts_with(b"PK"));
+        assert!(xlsx(&funnel, "en").starts_with(b"PK"));
     }
 }

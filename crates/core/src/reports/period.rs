@@ -36,7 +36,7 @@ pub fn firm_zone(db: &dyn Db) -> Result<TimeZone, CoreError> {
 
 /// The zone named `name`, UTC when the tz database does not know it.
 pub fn zone_named(name: &str) -> TimeZone {
-    TimeZone::get(name).unwrap_or(TimeZone::UTC)
+    crate::tz::get(name).unwrap_or(TimeZone::UTC)
 }
 
 /// Today's date in `zone`.

@@ -106,7 +106,7 @@ fn is_admin(call: &Call) -> bool {
 
 /// The zone's offset from UTC now, in seconds (0 for an unknown zone).
 fn offset_seconds(zone: &str) -> i64 {
-    jiff::tz::TimeZone::get(zone)
+    crate::tz::get(zone)
         .map(|tz| i64::from(tz.to_offset(jiff::Timestamp::now()).seconds()))
         .unwrap_or(0)
 }

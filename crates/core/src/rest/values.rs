@@ -199,7 +199,7 @@ impl Viewer {
     /// Unix seconds as Bitrix24 writes a time: ISO-8601 at the viewer's offset
     /// (`2024-01-20T18:35:32+03:00`).
     pub fn time(&self, unix: i64) -> Json {
-        let zone = jiff::tz::TimeZone::get(&self.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let zone = crate::tz::get(&self.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
         match jiff::Timestamp::from_second(unix) {
             Ok(at) => Json::from(at.to_zoned(zone).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()),
             Err(_) => Json::Null,
@@ -393,7 +393,7 @@ mod tests {
         }
         static NO_DB: NoDb = NoDb;
         let firm = FirmZone::new(&NO_DB);
-        let _ = firm.zone.set(jiff::tz::TimeZone::get(name).expect("a zone"));
+        let _ = firm.zone.set(crate::tz::get(name).expect("a zone"));
         firm
     }
 

@@ -2,8 +2,8 @@
 //! days-from-civil arithmetic they need, and IANA time-zone names. Formatting back is
 //! [`crate::clock::rfc3339`].
 //!
-//! Time zones come from `jiff` and the tz database it bundles (a component has no
-//! `/usr/share/zoneinfo`), so a user's `time_zone` is a zone that exists and reports can bucket
+//! Time zones come from the tz database packed into the build ([`crate::tz`]: a component has
+//! no `/usr/share/zoneinfo`), so a user's `time_zone` is a zone that exists and reports can bucket
 //! by local day with daylight saving right. The strict date and RFC 3339 parsing stays ours: it
 //! is a few lines of days-from-civil arithmetic, refuses exactly what API.md refuses (a space
 //! for `T`, a missing offset, a year outside 1000..=9999), and keeps UTC instants as the plain
@@ -34,7 +34,7 @@ pub fn parse_datetime(text: &str) -> Result<i64, Invalid> {
 /// Parses an IANA time-zone name known to the bundled tz database (`Europe/Moscow`, `UTC`,
 /// `America/Argentina/Buenos_Aires`). Returns the name as given. Error: `invalid_time_zone`.
 pub fn parse_time_zone(text: &str) -> Result<String, Invalid> {
-    let known = !text.is_empty() && text.len() <= 64 && jiff::tz::TimeZone::get(text).is_ok();
+    let known = !text.is_empty() && text.len() <= 64 && crate::tz::is_known(text);
     if known {
         Ok(text.to_string())
     } else {
