@@ -254,8 +254,8 @@ impl DbError {
 /// [`transaction`] changes the depth. A wrapper around another `Db` (a statement counter, a
 /// tracer) returns the inner connection's, so both agree on where the connection stands.
 ///
-/// The settings are deferred because only writes need them (`busy_timeout`, `foreign_keys`,
-/// `synchronous`): on a fresh connection per request, as Spin opens them, a read then sends no
+/// The settings are deferred because only writes need them (`busy_timeout`, `foreign_keys`):
+/// on a fresh connection per request, as Spin opens them, a read then sends no
 /// `PRAGMA` at all.
 ///
 /// Savepoints are lazy: a nested [`transaction`] sends its `SAVEPOINT` only before its first

@@ -132,12 +132,19 @@ pub enum MigrateError {
     Db(#[from] DbError),
 }
 
-/// Per-connection settings (they do not persist in the file): the column of
-/// [`READ_SETTINGS`], the value wanted, and the statement that sets it.
+/// Per-connection settings the app's correctness needs (they do not persist in the file): the
+/// column of [`state_columns`], the value wanted, and the statement that sets it. A writer waits
+/// for the lock instead of failing at once, and the schema's foreign keys hold. (rusqlite, and
+/// so Spin, opens connections with both already.)
+///
+/// `synchronous` is not among them: it trades durability for speed, which is the runtime's to
+/// choose (crm-host's pooled connections and the native backend run `NORMAL`, committing to the
+/// WAL without an fsync, and checkpoint in the background). On Spin's fresh connection per
+/// request SQLite's default `FULL` stays, one fsync more per write and never less durable, rather
+/// than a `PRAGMA` before every write, which on a remote libSQL is a round trip for nothing.
 const CONNECTION_SETTINGS: &[(&str, i64, &str)] = &[
     ("busy_timeout", 5000, "PRAGMA busy_timeout=5000"),
     ("foreign_keys", 1, "PRAGMA foreign_keys=ON"),
-    ("synchronous", 1, "PRAGMA synchronous=NORMAL"),
 ];
 
 /// The columns that read the connection's settings and the schema's fingerprint, for any
@@ -147,7 +154,6 @@ macro_rules! state_columns {
     () => {
         "(SELECT timeout FROM pragma_busy_timeout()) AS busy_timeout, \
          (SELECT foreign_keys FROM pragma_foreign_keys()) AS foreign_keys, \
-         (SELECT synchronous FROM pragma_synchronous()) AS synchronous, \
          (SELECT user_version FROM pragma_user_version()) AS user_version"
     };
 }

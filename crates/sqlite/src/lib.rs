@@ -23,10 +23,12 @@ pub struct NativeDb {
 }
 
 impl NativeDb {
-    /// Open (creating if needed) the SQLite file at `path`. No pragmas are set: [`crm_core::migrate`]
-    /// sets the per-connection ones.
+    /// Open (creating if needed) the SQLite file at `path`, committing as crm-host's pool does
+    /// (`synchronous=NORMAL`: in WAL a commit needs no fsync); [`crm_core::migrate`] sets the
+    /// settings the app needs.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, DbError> {
         let conn = rusqlite::Connection::open(path).map_err(map_error)?;
+        conn.execute_batch("PRAGMA synchronous=NORMAL").map_err(map_error)?;
         Ok(Self {
             conn,
             nesting: Nesting::new(),
