@@ -23,7 +23,7 @@ use super::{CONSENT, HONEYPOT, MAX_BODY, SUBMISSION_ID, TIME_TOKEN, payload};
 use crate::acl::Caller;
 use crate::db::{Db, Value, transaction};
 use crate::error::{CoreError, FieldErrors};
-use crate::records::{EntityDef, service, timeline, values};
+use crate::records::{EntityDef, input, service, timeline, values};
 
 /// Longest raw payload kept in the log (the rest is cut, marked).
 pub const LOGGED_BYTES: usize = 16 * 1024;
@@ -121,6 +121,12 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
     };
     let first_def = EntityDef::load_in(db, form.workspace.as_ref(), first)?;
     let duplicate = duplicate_expression(&mapped, &first_def.parse.default_country);
+    // A lead's body is read here, before the write lock; whose turn it is (its responsible)
+    // is known only under the lock, and the record engine gives it the system caller's user.
+    let lead = (form.creates != "contact_deal").then(|| {
+        let body = record_body(form, &mapped, &first_def, &log);
+        input::parse(&first_def, &body, &first_def.parse, true)
+    });
     transaction(db, |db| {
         let found = Situation::read(db, form, key.as_deref(), incoming.ip, now, duplicate)?;
         if let Some(submission_id) = found.replay {
@@ -147,9 +153,9 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
         // guarded `INSERT` is one statement), and `accept` writes the log row only after it.
         let one_record = form.creates != "contact_deal" && form.notify_minutes.is_none();
         let accepted = if one_record {
-            accept(db, form, &mapped, &first_def, &found, &log, now)
+            accept(db, form, &mapped, &first_def, lead, &found, &log, now)
         } else {
-            transaction(db, |db| accept(db, form, &mapped, &first_def, &found, &log, now))
+            transaction(db, |db| accept(db, form, &mapped, &first_def, lead, &found, &log, now))
         };
         match accepted {
             Err(CoreError::Validation(errors)) => {
@@ -516,11 +522,13 @@ fn by_posted_name(error: CoreError, mapped: &Mapped) -> CoreError {
 }
 
 /// Step 6 and 7: duplicates, records, task and log, inside the caller's transaction.
+#[allow(clippy::too_many_arguments)]
 fn accept(
     db: &dyn Db,
     form: &Form,
     mapped: &Mapped,
     first_def: &EntityDef,
+    lead: Option<Result<input::Input, CoreError>>,
     found: &Situation,
     log: &LogEntry,
     now: i64,
@@ -568,10 +576,16 @@ fn accept(
             let deal = service::create(db, &system, &deal_def, &body)?;
             ids.deal = deal["id"].as_i64();
         } else if !attach {
-            let lead_def = first_def;
-            let mut body = record_body(form, mapped, lead_def, log);
-            body["responsible_id"] = json!(responsible);
-            let lead = service::create(db, &system, lead_def, &body)?;
+            let parsed = match lead {
+                Some(parsed) => parsed?,
+                None => input::parse(
+                    first_def,
+                    &record_body(form, mapped, first_def, log),
+                    &first_def.parse,
+                    true,
+                )?,
+            };
+            let lead = service::create_parsed(db, &system, first_def, parsed)?;
             ids.lead = lead["id"].as_i64();
         }
         Ok(())

@@ -46,12 +46,20 @@ pub fn get(db: &dyn Db, caller: &Caller, def: &EntityDef, id: i64) -> Result<Jso
 /// create writes only its row (no links, no after-create hook) is that one guarded `INSERT`,
 /// atomic on its own with its triggers: no `BEGIN`/`COMMIT` (or `SAVEPOINT`/`RELEASE` inside a
 /// caller's transaction), which where each statement is a round trip saves two.
+pub fn create(db: &dyn Db, caller: &Caller, def: &EntityDef, body: &Json) -> Result<Json, CoreError> {
+    caller.require(def.acl, Action::Add)?;
+    create_parsed(db, caller, def, input::parse(def, body, &def.parse, true)?)
+}
+
+/// [`create`] of a body already read by [`input::parse`] (with `creating`), so that a caller
+/// holding the write lock for the write can read the body before it takes the lock (web-form
+/// intake). A body without `responsible_id` gets the caller's user, as in [`create`].
 // The closure passed to `transaction` re-borrows the connection for the transaction's own
 // lifetime; `write` itself is typed for the caller's and does not fit.
 #[allow(clippy::redundant_closure)]
-pub fn create(db: &dyn Db, caller: &Caller, def: &EntityDef, body: &Json) -> Result<Json, CoreError> {
+pub fn create_parsed(db: &dyn Db, caller: &Caller, def: &EntityDef, parsed: input::Input) -> Result<Json, CoreError> {
     caller.require(def.acl, Action::Add)?;
-    let input::Input { mut values, refs, .. } = input::parse(def, body, &def.parse, true)?;
+    let input::Input { mut values, refs, .. } = parsed;
     if def.owned && values.get("responsible_id").is_none_or(Value::is_null) {
         values.insert("responsible_id".into(), caller.user_id.into());
     }
