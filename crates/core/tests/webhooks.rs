@@ -57,6 +57,18 @@ fn deliveries(db: &dyn Db) -> Vec<(i64, String, String, i64)> {
     .collect()
 }
 
+/// Asserts the outbox holds exactly `expected` (webhook, event, entity, record), in any order.
+fn assert_deliveries(db: &dyn Db, expected: &[(i64, &str, &str, i64)]) {
+    let mut found = deliveries(db);
+    found.sort();
+    let mut expected: Vec<(i64, String, String, i64)> = expected
+        .iter()
+        .map(|(w, e, n, r)| (*w, e.to_string(), n.to_string(), *r))
+        .collect();
+    expected.sort();
+    assert_eq!(found, expected);
+}
+
 #[test]
 fn a_firm_without_subscriptions_gets_no_outbox_rows() {
     let (_dir, db) = fresh();
@@ -205,19 +217,18 @@ fn record_writes_fill_the_outbox_for_the_subscriptions_that_want_them() {
     // Nobody asked for contacts.
     create(&db, &admin, "contact", json!({"first_name": "Ann"}));
 
-    let mut found = deliveries(&db);
-    found.sort();
-    let mut expected = vec![
-        (j, "lead.created".to_string(), "lead".to_string(), lead),
-        (b, "lead.created".into(), "lead".into(), lead),
-        (j, "lead.updated".into(), "lead".into(), lead),
-        (j, "deal.stage_changed".into(), "deal".into(), deal),
-        (b, "deal.updated".into(), "deal".into(), deal),
-        (b, "deal.updated".into(), "deal".into(), deal),
-        (j, "company.deleted".into(), "company".into(), company),
-    ];
-    expected.sort();
-    assert_eq!(found, expected);
+    assert_deliveries(
+        &db,
+        &[
+            (j, "lead.created", "lead", lead),
+            (b, "lead.created", "lead", lead),
+            (j, "lead.updated", "lead", lead),
+            (j, "deal.stage_changed", "deal", deal),
+            (b, "deal.updated", "deal", deal),
+            (b, "deal.updated", "deal", deal),
+            (j, "company.deleted", "company", company),
+        ],
+    );
     let details = db
         .query(
             "SELECT details FROM webhook_deliveries WHERE event = 'deal.stage_changed'",
@@ -524,15 +535,14 @@ fn a_deal_moved_to_another_pipeline_is_bitrix24s_move_to_category() {
         &json!({"pipeline_id": second}),
     )
     .expect("move");
-    let mut found = deliveries(&db);
-    found.sort();
     let (b, j) = (b24["id"].as_i64().unwrap(), native["id"].as_i64().unwrap());
-    let mut expected = vec![
-        (b, "deal.pipeline_changed".to_string(), "deal".to_string(), deal),
-        (j, "deal.pipeline_changed".to_string(), "deal".to_string(), deal),
-    ];
-    expected.sort();
-    assert_eq!(found, expected);
+    assert_deliveries(
+        &db,
+        &[
+            (b, "deal.pipeline_changed", "deal", deal),
+            (j, "deal.pipeline_changed", "deal", deal),
+        ],
+    );
 
     // The Bitrix24 body names the event by its code; the JSON one carries from and to.
     for (due, message) in due_messages(&db) {
@@ -578,16 +588,15 @@ fn timeline_comments_are_bitrix24s_timeline_comment_events() {
     crm_core::records::timeline::edit_comment(&db, &admin, comment, Some("Agreed, signed")).expect("edit");
     crm_core::records::timeline::delete_comment(&db, &admin, comment).expect("delete");
     let (b, j) = (b24["id"].as_i64().unwrap(), native["id"].as_i64().unwrap());
-    let mut found = deliveries(&db);
-    found.sort();
-    let mut expected = vec![
-        (b, "comment.created".to_string(), "comment".to_string(), comment),
-        (b, "comment.updated".to_string(), "comment".to_string(), comment),
-        (b, "comment.deleted".to_string(), "comment".to_string(), comment),
-        (j, "comment.created".to_string(), "comment".to_string(), comment),
-    ];
-    expected.sort();
-    assert_eq!(found, expected);
+    assert_deliveries(
+        &db,
+        &[
+            (b, "comment.created", "comment", comment),
+            (b, "comment.updated", "comment", comment),
+            (b, "comment.deleted", "comment", comment),
+            (j, "comment.created", "comment", comment),
+        ],
+    );
 
     for (due, message) in due_messages(&db) {
         if due.webhook_id == b {

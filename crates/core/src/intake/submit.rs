@@ -121,12 +121,15 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
     };
     let first_def = EntityDef::load_in(db, form.workspace.as_ref(), first)?;
     let duplicate = duplicate_expression(&mapped, &first_def.parse.default_country);
-    // A lead's body is read here, before the write lock; whose turn it is (its responsible)
-    // is known only under the lock, and the record engine gives it the system caller's user.
-    let lead = (form.creates != "contact_deal").then(|| {
-        let body = record_body(form, &mapped, &first_def, &log);
-        input::parse(&first_def, &body, &first_def.parse, true)
-    });
+    // The first record's body (the lead, or the contact) is read here, before the write lock;
+    // whose turn it is (its responsible) is known only under the lock, and the record engine
+    // gives it the system caller's user. A refusal counts only where the record is made.
+    let first_input = input::parse(
+        &first_def,
+        &record_body(form, &mapped, &first_def, &log),
+        &first_def.parse,
+        true,
+    );
     transaction(db, |db| {
         let found = Situation::read(db, form, key.as_deref(), incoming.ip, now, duplicate)?;
         if let Some(submission_id) = found.replay {
@@ -153,9 +156,11 @@ fn take(db: &dyn Db, form: &Form, incoming: &Incoming, now: i64, judge_spam: boo
         // guarded `INSERT` is one statement), and `accept` writes the log row only after it.
         let one_record = form.creates != "contact_deal" && form.notify_minutes.is_none();
         let accepted = if one_record {
-            accept(db, form, &mapped, &first_def, lead, &found, &log, now)
+            accept(db, form, &mapped, &first_def, first_input, &found, &log, now)
         } else {
-            transaction(db, |db| accept(db, form, &mapped, &first_def, lead, &found, &log, now))
+            transaction(db, |db| {
+                accept(db, form, &mapped, &first_def, first_input, &found, &log, now)
+            })
         };
         match accepted {
             Err(CoreError::Validation(errors)) => {
@@ -528,7 +533,7 @@ fn accept(
     form: &Form,
     mapped: &Mapped,
     first_def: &EntityDef,
-    lead: Option<Result<input::Input, CoreError>>,
+    first_input: Result<input::Input, CoreError>,
     found: &Situation,
     log: &LogEntry,
     now: i64,
@@ -556,9 +561,7 @@ fn accept(
             let contact_id = match matched {
                 Some(("contact", id)) if attach => id,
                 _ => {
-                    let mut body = record_body(form, mapped, contact_def, log);
-                    body["responsible_id"] = json!(responsible);
-                    let contact = service::create(db, &system, contact_def, &body)?;
+                    let contact = service::create_parsed(db, &system, contact_def, first_input?)?;
                     contact["id"].as_i64().unwrap_or_default()
                 }
             };
@@ -576,16 +579,7 @@ fn accept(
             let deal = service::create(db, &system, &deal_def, &body)?;
             ids.deal = deal["id"].as_i64();
         } else if !attach {
-            let parsed = match lead {
-                Some(parsed) => parsed?,
-                None => input::parse(
-                    first_def,
-                    &record_body(form, mapped, first_def, log),
-                    &first_def.parse,
-                    true,
-                )?,
-            };
-            let lead = service::create_parsed(db, &system, first_def, parsed)?;
+            let lead = service::create_parsed(db, &system, first_def, first_input?)?;
             ids.lead = lead["id"].as_i64();
         }
         Ok(())

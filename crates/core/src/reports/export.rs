@@ -180,10 +180,10 @@ fn sheet_cell<'c>(kind: &str, cell: &'c Json) -> SheetCell<'c> {
         Json::Object(map) => {
             let value = map.get("value").and_then(Json::as_str).unwrap_or_default();
             let label = map.get("label").and_then(Json::as_str).unwrap_or_default();
-            match SheetCell::date(value) {
-                date @ SheetCell::Value { .. } if kind == "date" => date,
-                _ => SheetCell::Text(label.into()),
-            }
+            (kind == "date")
+                .then(|| SheetCell::date(value))
+                .flatten()
+                .unwrap_or_else(|| SheetCell::Text(label.into()))
         }
         Json::String(text) => match text.parse::<f64>() {
             Ok(n) if n.is_finite() => SheetCell::number(if kind == "money" { style::MONEY } else { style::GENERAL }, n),

@@ -31,12 +31,7 @@ pub struct Range {
 /// The firm's time zone (`app_settings.time_zone`), UTC when unset or no longer known.
 pub fn firm_zone(db: &dyn Db) -> Result<TimeZone, CoreError> {
     let rows = db.query("SELECT value FROM app_settings WHERE key = 'time_zone'", &[])?;
-    Ok(zone_named(rows.first_str().unwrap_or("UTC")))
-}
-
-/// The zone named `name`, UTC when the tz database does not know it.
-pub fn zone_named(name: &str) -> TimeZone {
-    crate::tz::get(name).unwrap_or(TimeZone::UTC)
+    Ok(crate::tz::get_or_utc(rows.first_str().unwrap_or("UTC")))
 }
 
 /// Today's date in `zone`.
@@ -190,12 +185,12 @@ mod tests {
 
     #[test]
     fn a_period_covers_the_zones_own_days_across_daylight_saving() {
-        let york = zone_named("America/New_York");
+        let york = crate::tz::get_or_utc("America/New_York");
         // 2026-03-08 is 23 hours long in New York (clocks go forward at 02:00).
         let r = range(&york, Some(date("2026-03-08")), Some(date("2026-03-08"))).expect("a range");
         assert_eq!(r.end.unwrap() - r.start.unwrap(), 23 * 3600);
         assert_eq!(r.start, Some(1_772_946_000)); // 2026-03-08T05:00:00Z
-        let moscow = zone_named("Europe/Moscow");
+        let moscow = crate::tz::get_or_utc("Europe/Moscow");
         let r = range(&moscow, Some(date("2026-01-01")), Some(date("2026-12-31"))).expect("a range");
         assert_eq!(r.start, Some(1_767_214_800)); // 2025-12-31T21:00:00Z
         assert_eq!(r.end.unwrap() - r.start.unwrap(), 365 * 86_400);

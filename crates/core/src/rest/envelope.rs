@@ -69,7 +69,7 @@ pub fn iso(at: SystemTime, zone: Option<&str>) -> String {
     let Ok(timestamp) = jiff::Timestamp::try_from(at) else {
         return String::new();
     };
-    let zone = zone.and_then(crate::tz::get).unwrap_or(jiff::tz::TimeZone::UTC);
+    let zone = crate::tz::get_or_utc(zone.unwrap_or("UTC"));
     timestamp.to_zoned(zone).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 

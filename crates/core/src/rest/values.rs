@@ -199,7 +199,7 @@ impl Viewer {
     /// Unix seconds as Bitrix24 writes a time: ISO-8601 at the viewer's offset
     /// (`2024-01-20T18:35:32+03:00`).
     pub fn time(&self, unix: i64) -> Json {
-        let zone = crate::tz::get(&self.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let zone = crate::tz::get_or_utc(&self.time_zone);
         match jiff::Timestamp::from_second(unix) {
             Ok(at) => Json::from(at.to_zoned(zone).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()),
             Err(_) => Json::Null,
@@ -266,7 +266,7 @@ impl<'a> FirmZone<'a> {
     pub fn of_call(call: &Call<'a>) -> Self {
         let zone = FirmZone::new(call.db);
         if let Some(name) = call.firm_zone {
-            let _ = zone.zone.set(crate::reports::period::zone_named(name));
+            let _ = zone.zone.set(crate::tz::get_or_utc(name));
         }
         zone
     }

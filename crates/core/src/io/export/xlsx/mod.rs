@@ -81,12 +81,9 @@ impl SheetCell<'_> {
         }
     }
 
-    /// A date (`YYYY-MM-DD`) as a date serial; a text that is no date as text.
-    pub fn date(text: &str) -> SheetCell<'_> {
-        match date_serial(text) {
-            Some(serial) => SheetCell::number(style::DATE, serial),
-            None => SheetCell::Text(text.into()),
-        }
+    /// A date (`YYYY-MM-DD`) as a date serial; `None` for a text that is no date.
+    pub fn date(text: &str) -> Option<SheetCell<'static>> {
+        date_serial(text).map(|serial| SheetCell::number(style::DATE, serial))
     }
 }
 
@@ -281,7 +278,7 @@ fn sheet_cell(cell: &Cell) -> SheetCell<'_> {
             kind: "b",
             value: if *b { "1" } else { "0" }.into(),
         },
-        Cell::Date(text) => SheetCell::date(text),
+        Cell::Date(text) => SheetCell::date(text).unwrap_or_else(|| SheetCell::Text(text.as_str().into())),
         Cell::Datetime(text) => match datetime_serial(text) {
             Some(serial) => SheetCell::number(style::DATETIME, serial),
             None => SheetCell::Text(text.as_str().into()),
