@@ -11,8 +11,11 @@
 //! Each endpoint is called sequentially (one client, a new TCP connection per request, the same
 //! for every mode) and reported as its p50 beside the statements it took (the runtime counts
 //! them: `--report-sql-statements`). Beside them, the floor every request pays on Spin: a fresh
-//! native connection to the same file and its first statement (the schema parse). A benchmark,
-//! never a test: it prints figures.
+//! native connection to the same file and its first statement (the schema parse). Then where
+//! each request's time goes, from the runtime's `Server-Timing` header: instantiating the
+//! component, SQL, the rest of the runtime and the guest's own work up to the response head,
+//! and what lies outside the runtime (the client, TCP, the HTTP parse and the body). A
+//! benchmark, never a test: it prints figures.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -37,7 +40,17 @@ const MODES: [(&str, &[&str]); 3] = [
 struct Figure {
     statements: Option<u32>,
     p50: Duration,
+    /// The p50 of each part of a request's time, in [`PARTS`]' order.
+    parts: [Duration; 4],
 }
+
+/// The parts of a request's time in the breakdown table.
+const PARTS: [&str; 4] = [
+    "instantiate",
+    "SQL",
+    "guest and runtime, to the response head",
+    "outside the runtime (client, TCP, HTTP, body)",
+];
 
 pub fn run(root: &Path) -> anyhow::Result<()> {
     crate::build_all(true)?;
@@ -67,7 +80,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         MODES[0].0, MODES[1].0, MODES[2].0
     );
     println!("|---|---|---|---|---|---|");
-    for (name, figures) in rows {
+    for (name, figures) in &rows {
         let count = |f: &Figure| f.statements.map_or("?".to_string(), |n| n.to_string());
         let p50 = |i: usize| {
             figures
@@ -94,7 +107,21 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             floor.as_secs_f64() * 1e3
         );
     }
+    for (mode, (label, _)) in MODES.iter().enumerate().take(2) {
+        println!("\n### Where the time goes, {label} (p50 of each part)\n");
+        println!("| request | p50 | {} |", PARTS.join(" | "));
+        println!("|---|---|---|---|---|---|");
+        for (name, figures) in &rows {
+            let Some(figure) = figures.get(mode) else { continue };
+            let parts: Vec<String> = figure.parts.iter().map(|d| ms(*d)).collect();
+            println!("| {name} | {} | {} |", ms(figure.p50), parts.join(" | "));
+        }
+    }
     Ok(())
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
 /// What a fresh connection costs before any work: open the database file natively and run
@@ -236,17 +263,36 @@ fn time(n: usize, mut call: impl FnMut(usize) -> std::io::Result<Answer>) -> any
         ok(call(1_000_000 + i)?)?;
     }
     let mut times = Vec::with_capacity(n);
+    let mut parts: [Vec<Duration>; 4] = Default::default();
     let mut statements = None;
     for i in 0..n {
         let started = Instant::now();
         let answer = ok(call(i)?)?;
-        times.push(started.elapsed());
+        let client = started.elapsed();
+        times.push(client);
         statements = answer.statements;
+        let timed = |name: &str| answer.timing.iter().find(|(n, _)| n == name).map(|(_, d)| *d);
+        let (instantiate, sql, total) = (
+            timed("instantiate").unwrap_or_default(),
+            timed("sql").unwrap_or_default(),
+            timed("total").unwrap_or_default(),
+        );
+        let rest = total.saturating_sub(instantiate + sql);
+        for (list, part) in parts
+            .iter_mut()
+            .zip([instantiate, sql, rest, client.saturating_sub(total)])
+        {
+            list.push(part);
+        }
     }
-    times.sort_unstable();
+    let p50 = |mut list: Vec<Duration>| {
+        list.sort_unstable();
+        list[list.len() / 2]
+    };
     Ok(Figure {
         statements,
-        p50: times[times.len() / 2],
+        p50: p50(times),
+        parts: parts.map(p50),
     })
 }
 

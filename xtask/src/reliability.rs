@@ -127,6 +127,8 @@ pub(crate) struct Answer {
     pub(crate) body: String,
     /// `crm-host-sql-statements` (a host started with `--report-sql-statements`).
     pub(crate) statements: Option<u32>,
+    /// `Server-Timing`'s durations by name (`instantiate`, `sql`, `total`), from the same host.
+    pub(crate) timing: Vec<(String, Duration)>,
 }
 
 /// One HTTP/1.1 request on a new connection (`Connection: close`).
@@ -182,12 +184,32 @@ pub(crate) fn request(
         name.eq_ignore_ascii_case("crm-host-sql-statements")
             .then(|| value.trim().parse().ok())?
     });
+    let timing = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(name, _)| name.eq_ignore_ascii_case("server-timing"))
+        .map(|(_, value)| server_timing(value))
+        .unwrap_or_default();
     Ok(Answer {
         status,
         replayed: header("idempotent-replayed", "true"),
         body,
         statements,
+        timing,
     })
+}
+
+/// The named durations of a `Server-Timing` value (`sql;dur=0.412;desc="2 statements", ...`).
+fn server_timing(value: &str) -> Vec<(String, Duration)> {
+    value
+        .split(',')
+        .filter_map(|metric| {
+            let mut parts = metric.split(';').map(str::trim);
+            let name = parts.next()?.to_string();
+            let ms: f64 = parts.find_map(|p| p.strip_prefix("dur="))?.parse().ok()?;
+            Some((name, Duration::from_secs_f64(ms / 1e3)))
+        })
+        .collect()
 }
 
 /// A `Transfer-Encoding: chunked` body's content; `None` unless it ends with the last chunk.

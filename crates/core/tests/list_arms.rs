@@ -170,10 +170,11 @@ fn seed_rows(db: &dyn Db, entity: &str) -> Vec<Row> {
             params.push(row.currency.into());
             params.push(row.source.into());
             params.push(row.deal_type.into());
+            params.push(row.name.clone().unwrap_or_default().into());
             exec(
                 db,
                 "INSERT INTO deals (id, responsible_id, opened, stage, created_at, updated_at, title, amount, currency, \
-                 source, type, pipeline_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                 source, type, search_body, pipeline_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
                 &params,
             );
         }
@@ -296,6 +297,18 @@ fn contact_cases() -> Vec<Case> {
             sort,
         });
     }
+    // A search in id order walks the full-text matches themselves (`plan.rs`): both ways, and
+    // with a filter tested on each readable match.
+    cases.push(Case {
+        pairs: vec![("sort", "id"), ("q", "Petrov")],
+        keep: |r| r.name.as_deref() == Some("Petrov"),
+        sort: vec![(Key::Id, false)],
+    });
+    cases.push(Case {
+        pairs: vec![("q", "Иванова"), ("filter[type][in]", "CLIENT,PARTNER")],
+        keep: |r| r.name.as_deref() == Some("Иванова") && r.kind != "SUPPLIER",
+        sort: vec![(Key::Id, true)],
+    });
     cases
 }
 
@@ -368,6 +381,11 @@ fn a_stage_read_limit_applies_to_both_arms() {
             pairs: vec![("sort", "-updated_at")],
             keep: |_| true,
             sort: vec![(Key::Updated, true), (Key::Id, true)],
+        },
+        Case {
+            pairs: vec![("q", "Deal")],
+            keep: |r| r.name.as_deref() == Some("Deal"),
+            sort: vec![(Key::Id, true)],
         },
     ];
     check(&db, &caller, "deal", &rows, &cases, Some(&["NEW", "WON"][..]));

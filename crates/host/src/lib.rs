@@ -105,7 +105,8 @@ pub struct HostOptions {
     /// default; Spin's fresh connection per open, or a delay per statement, to measure a
     /// deployment's cost).
     pub sqlite_cost: sqlite::SqliteCost,
-    /// Adds `crm-host-sql-statements: N` to every component response (for benchmarks).
+    /// Adds `crm-host-sql-statements: N` and a `Server-Timing` header (instantiation, SQL and total
+    /// time) to every component response (for benchmarks).
     pub report_sql_statements: bool,
     /// Requests sent into the app every interval (`--schedule`).
     pub schedules: Vec<schedule::Schedule>,

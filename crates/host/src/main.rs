@@ -8,7 +8,7 @@
 //! `--max-body-bytes`, `--max-connections`. What SQLite costs can be set to a deployment's, to
 //! measure it: `--sqlite-connections fresh` (Spin's connection per open),
 //! `--sqlite-statement-delay-ms N` (a remote database's round trip), and
-//! `--report-sql-statements` adds each response's statement count as a header.
+//! `--report-sql-statements` adds each response's statement count and a `Server-Timing` header.
 //! `--schedule "60s POST /internal/tick"` sends that request into the app every interval
 //! (repeatable), with each `--schedule-header "Name: {{ variable }}"` filled from the app's
 //! variables ([`crm_host::schedule`]).
@@ -82,7 +82,8 @@ enum Command {
         /// round trip (a Spin cloud's libSQL) [default: 0].
         #[arg(long, value_name = "MS")]
         sqlite_statement_delay_ms: Option<u64>,
-        /// Add `crm-host-sql-statements: N` to component responses (for benchmarks).
+        /// Add `crm-host-sql-statements: N` and `Server-Timing` (instantiation, SQL, total) to
+        /// component responses (for benchmarks).
         #[arg(long)]
         report_sql_statements: bool,
         /// A request sent into the app every interval: "<interval> <METHOD> <path>", e.g.

@@ -439,12 +439,20 @@ async fn run_component(
         }
     };
     let id_owned = id.to_string();
-    let statements = store.data().sql_statements.clone();
+    let cost = store.data().cost.clone();
+    let started = Instant::now();
     let task = tokio::spawn(async move {
+        let instantiating = Instant::now();
         let proxy = match pre.instantiate_async(&mut store).await {
             Ok(p) => p,
             Err(e) => return Err((true, e)),
         };
+        let instantiated = instantiating.elapsed().as_nanos() as u64;
+        store
+            .data()
+            .cost
+            .instantiate_nanos
+            .store(instantiated, std::sync::atomic::Ordering::Relaxed);
         proxy
             .wasi_http_incoming_handler()
             .call_handle(&mut store, incoming, outparam)
@@ -454,10 +462,12 @@ async fn run_component(
     match receiver.await {
         Ok(Ok(mut response)) => {
             if app.report_sql_statements {
-                let count = statements.load(std::sync::atomic::Ordering::Relaxed);
-                response
-                    .headers_mut()
-                    .insert("crm-host-sql-statements", http::HeaderValue::from(count));
+                let count = cost.sql_statements.load(std::sync::atomic::Ordering::Relaxed);
+                let headers = response.headers_mut();
+                headers.insert("crm-host-sql-statements", http::HeaderValue::from(count));
+                if let Ok(timing) = http::HeaderValue::from_str(&cost.server_timing(started.elapsed())) {
+                    headers.insert("server-timing", timing);
+                }
             }
             // The guest may still be streaming the body; the task finishes on its own.
             tokio::spawn(async move {

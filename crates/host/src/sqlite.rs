@@ -375,13 +375,13 @@ macro_rules! sqlite_interface {
                 statement: String,
                 parameters: Vec<$m::Value>,
             ) -> wasmtime::Result<Result<$m::QueryResult, $m::Error>> {
-                self.sql_statements.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let started = std::time::Instant::now();
                 if *TRACE_STATEMENTS {
                     eprintln!("sql: {}", statement.split_whitespace().collect::<Vec<_>>().join(" "));
                 }
                 let conn = self.table.get_mut(&this)?;
                 let params = parameters.into_iter().map(Cell::from).collect();
-                Ok(match conn.run(&statement, params) {
+                let result = match conn.run(&statement, params) {
                     Ok((columns, rows)) => Ok($m::QueryResult {
                         columns,
                         rows: rows
@@ -390,7 +390,9 @@ macro_rules! sqlite_interface {
                             .collect(),
                     }),
                     Err(e) => Err(e.into()),
-                })
+                };
+                self.cost.statement(started.elapsed());
+                Ok(result)
             }
 
             sqlite_interface!(@extra $m);

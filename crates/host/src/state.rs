@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU32;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
@@ -63,9 +63,41 @@ pub struct RequestState {
     pub caps: Arc<ComponentCaps>,
     /// Shared storage.
     pub services: Arc<Services>,
-    /// SQLite statements this request has run (reported with `--report-sql-statements`); shared
+    /// What this request has cost so far (reported with `--report-sql-statements`); shared
     /// with the server, which reads it when the response head arrives.
-    pub sql_statements: Arc<AtomicU32>,
+    pub cost: Arc<RequestCost>,
+}
+
+/// Where a request's time went, counted as it runs.
+#[derive(Debug, Default)]
+pub struct RequestCost {
+    /// SQLite statements run.
+    pub sql_statements: AtomicU32,
+    /// Nanoseconds spent running them (in SQLite, parameters and rows converted).
+    pub sql_nanos: AtomicU64,
+    /// Nanoseconds spent instantiating the component.
+    pub instantiate_nanos: AtomicU64,
+}
+
+impl RequestCost {
+    /// Adds one statement that took `spent`.
+    pub fn statement(&self, spent: std::time::Duration) {
+        self.sql_statements.fetch_add(1, Ordering::Relaxed);
+        self.sql_nanos.fetch_add(spent.as_nanos() as u64, Ordering::Relaxed);
+    }
+
+    /// A `Server-Timing` header value: instantiation, SQL (with its statement count) and the
+    /// whole time to the response head, `total`, in milliseconds.
+    pub fn server_timing(&self, total: std::time::Duration) -> String {
+        let ms = |nanos: u64| nanos as f64 / 1e6;
+        format!(
+            "instantiate;dur={:.3}, sql;dur={:.3};desc=\"{} statements\", total;dur={:.3}",
+            ms(self.instantiate_nanos.load(Ordering::Relaxed)),
+            ms(self.sql_nanos.load(Ordering::Relaxed)),
+            self.sql_statements.load(Ordering::Relaxed),
+            ms(total.as_nanos() as u64)
+        )
+    }
 }
 
 impl RequestState {
@@ -87,7 +119,7 @@ impl RequestState {
             hooks: OutboundHooks(caps.outbound.clone()),
             caps,
             services,
-            sql_statements: Arc::new(AtomicU32::new(0)),
+            cost: Arc::default(),
         })
     }
 }

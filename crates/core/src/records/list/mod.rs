@@ -43,10 +43,6 @@ pub fn list(db: &dyn Db, caller: &Caller, def: &EntityDef, query: &RecordQuery) 
     } else {
         None
     };
-    if let Some(after) = &query.after {
-        let (sql, values) = keyset(&query.sort, after);
-        plan.rest.push(sql, values);
-    }
     let keys: Vec<String> = query
         .sort
         .iter()
@@ -62,13 +58,28 @@ pub fn list(db: &dyn Db, caller: &Caller, def: &EntityDef, query: &RecordQuery) 
     let limit = Value::from(query.limit + 1);
     // Each arm must reach past the skipped rows as well.
     let arm_limit = Value::from(i64::from(query.limit) + 1 + query.offset as i64);
-    let (condition, mut params) = match &plan.arms {
-        None => {
+    // A search in id order reads the full-text matches in that order (`plan.rs`).
+    let by_id = matches!(query.sort.as_slice(), [key] if key.expr == "t.id");
+    let search = by_id
+        .then(|| {
+            let after = query.after.as_ref().and_then(|keys| keys.first());
+            plan.search_in_id_order(def, query.sort[0].descending, after, arm_limit.clone())
+        })
+        .flatten();
+    if search.is_none()
+        && let Some(after) = &query.after
+    {
+        let (sql, values) = keyset(&query.sort, after);
+        plan.rest.push(sql, values);
+    }
+    let (condition, mut params) = match (search, &plan.arms) {
+        (Some(search), _) => search,
+        (None, None) => {
             let whole = plan.whole();
             (whole.text(), whole.params)
         }
         // Each arm's first page in the sort's order, then the first rows of the two.
-        Some(arms) => {
+        (None, Some(arms)) => {
             let mut params = Vec::new();
             let pages: Vec<String> = arms
                 .iter()

@@ -7,8 +7,14 @@
 //! its own limit (own rows through `(responsible_id, key, id)`, opened rows through a partial
 //! index `(key, id) WHERE opened = 1`, sql/0006 and sql/0016), and keeps the first rows of the
 //! two: the same rows in the same order as the single condition, since the arms are disjoint and
-//! every sort ends in `id`. The count is the sum of the arms' counts. With `q` the full-text
-//! match already picks few rows, and the single condition is kept (the match runs once).
+//! every sort ends in `id`. The count is the sum of the arms' counts.
+//!
+//! With `q` the single condition is kept, and a page in id order (every list's default) is read
+//! from the full-text index itself, which yields its matches in rowid order: each match is kept
+//! if the caller may read it, tested on the narrow `{table}_acl` index (id and the ACL columns,
+//! sql/0033) rather than on its row, and if the filters hold on its row, until the page is
+//! full. A manager's search then reads an index entry per match, and a row per match they
+//! may read; an administrator's stops after a page.
 
 use super::*;
 
@@ -33,6 +39,11 @@ impl Clauses {
         both
     }
 
+    /// Whether nothing is tested (every row passes).
+    pub(super) fn reads_all(&self) -> bool {
+        self.sql.iter().all(|sql| sql == "1")
+    }
+
     /// The `WHERE` text (`1` when there is nothing to test).
     pub(super) fn text(&self) -> String {
         if self.sql.is_empty() {
@@ -52,6 +63,10 @@ pub(super) struct Plan {
     pub(super) arms: Option<[Clauses; 2]>,
     /// The filters and `q`.
     pub(super) rest: Clauses,
+    /// The filters alone.
+    pub(super) filters: Clauses,
+    /// `q` as a full-text query, when it has searchable words.
+    pub(super) matching: Option<Value>,
 }
 
 impl Plan {
@@ -74,23 +89,82 @@ impl Plan {
                 });
             }
         }
-        let mut rest = Clauses::default();
+        let mut filters = Clauses::default();
         for (sql, values) in &query.conditions {
-            rest.push(sql.clone(), values.iter().cloned());
+            filters.push(sql.clone(), values.iter().cloned());
         }
+        let mut rest = filters.clone();
+        let mut matching = None;
         if let Some(q) = &query.q {
             match index::match_query(q, &query.default_country) {
-                Some(fts) => rest.push(
-                    format!(
-                        "t.id IN (SELECT rowid FROM {table}_search WHERE {table}_search MATCH ?)",
-                        table = def.table
-                    ),
-                    [Value::from(fts)],
-                ),
+                Some(fts) => {
+                    let fts = Value::from(fts);
+                    rest.push(
+                        format!(
+                            "t.id IN (SELECT rowid FROM {table}_search WHERE {table}_search MATCH ?)",
+                            table = def.table
+                        ),
+                        [fts.clone()],
+                    );
+                    matching = Some(fts);
+                }
                 None => rest.push("0".into(), Vec::new()),
             }
         }
-        Ok(Plan { acl, arms, rest })
+        Ok(Plan {
+            acl,
+            arms,
+            rest,
+            filters,
+            matching,
+        })
+    }
+
+    /// `t.id IN (...)`: the ids of the first `limit` rows in id order (`descending` or not,
+    /// after the id `after`) that match `q`, the caller may read and the filters keep, read by
+    /// walking the full-text matches in that order. `None` without a full-text query.
+    pub(super) fn search_in_id_order(
+        &self,
+        def: &EntityDef,
+        descending: bool,
+        after: Option<&Value>,
+        limit: Value,
+    ) -> Option<(String, Vec<Value>)> {
+        let fts = self.matching.as_ref()?;
+        let table = def.table;
+        // The ACL's columns are read from `{table}_acl`; the row is sought only for the
+        // filters of a match the caller may read (SQLite defers the seek to the first column
+        // the index lacks).
+        let probe = def.owned && !self.acl.reads_all();
+        let mut sql = format!(
+            "SELECT t.id FROM {table}_search f CROSS JOIN {table} t{} ON t.id = f.rowid WHERE {table}_search MATCH ?",
+            if probe {
+                format!(" INDEXED BY {table}_acl")
+            } else {
+                String::new()
+            }
+        );
+        let mut params = vec![fts.clone()];
+        if let Some(after) = after {
+            sql.push_str(if descending {
+                " AND f.rowid < ?"
+            } else {
+                " AND f.rowid > ?"
+            });
+            params.push(after.clone());
+        }
+        let mut conditions = if probe { self.acl.clone() } else { Clauses::default() };
+        conditions = conditions.and(&self.filters);
+        if !conditions.sql.is_empty() {
+            sql.push_str(&format!(" AND {}", conditions.text()));
+            params.extend(conditions.params);
+        }
+        sql.push_str(&format!(
+            " ORDER BY f.rowid {} LIMIT ?",
+            if descending { "DESC" } else { "ASC" }
+        ));
+        params.push(limit);
+        Some((format!("t.id IN ({sql})"), params))
     }
 
     /// Every condition as one `WHERE` (the ACL as one condition).
