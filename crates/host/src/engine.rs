@@ -44,6 +44,10 @@ pub fn new_engine() -> anyhow::Result<Engine> {
 fn base_config() -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
+    // `CRM_HOST_PERFMAP=1`: a perf map of the compiled guests, so `perf` names their functions.
+    if std::env::var_os("CRM_HOST_PERFMAP").is_some_and(|v| v == "1") {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     config
 }
 
