@@ -16,6 +16,10 @@
 //! - the web UI's screen times in chromium over a million leads ([`crate::ui_bench`]).
 //!
 //! It is not a test: nothing here passes or fails on a number.
+//!
+//! The generated databases are planned as a deployed one is: the app never runs `ANALYZE`, so
+//! they keep the statistics the migrations ship (sql/0034) unless `CRM_BENCH_ANALYZE=1` measures
+//! their own ([`statistics`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -242,6 +246,38 @@ fn wrk_with(addr: &str, path: &str, connections: u32, headers: &[String]) -> any
 pub(crate) struct Host(Child, pub(crate) String);
 
 /// Starts crm-host on `spin.toml` and state dir `state`; returns once `/api/health` answers 200.
+/// Whether the generated databases get statistics (`CRM_BENCH_ANALYZE=1`).
+pub(crate) fn analyzed() -> bool {
+    std::env::var_os("CRM_BENCH_ANALYZE").is_some_and(|v| v == "1")
+}
+
+/// What a bench's heading says about the statistics.
+pub(crate) fn statistics_label() -> &'static str {
+    if analyzed() {
+        "with ANALYZE (CRM_BENCH_ANALYZE=1)"
+    } else {
+        "with the shipped statistics, as a deployed database"
+    }
+}
+
+/// Ends a generated database: `ANALYZE` of `tables` (all when empty) when `CRM_BENCH_ANALYZE=1`
+/// (for comparison; a deployed database has only the statistics the migrations ship), then a
+/// checkpoint.
+pub(crate) fn statistics(conn: &rusqlite::Connection, tables: &[&str]) -> anyhow::Result<()> {
+    let started = Instant::now();
+    if analyzed() {
+        if tables.is_empty() {
+            conn.execute_batch("ANALYZE")?;
+        }
+        for table in tables {
+            conn.execute_batch(&format!("ANALYZE \"{table}\""))?;
+        }
+        eprintln!("ANALYZE in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    Ok(())
+}
+
 pub(crate) fn start_host(state: &Path) -> anyhow::Result<(Host, Duration)> {
     start_host_with(Path::new("spin.toml"), state, "/api/health")
 }

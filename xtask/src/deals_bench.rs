@@ -122,9 +122,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 
     println!("\n## deals: {DEALS} deals through the wasm components\n");
     println!(
-        "generated in {:.1} s ({:.0} deals/s, with stage history, search and timeline rows and ANALYZE); database {:.0} MiB",
+        "generated in {:.1} s ({:.0} deals/s, with stage history, search and timeline rows), planned {}; database {:.0} MiB",
         generation.as_secs_f64(),
         DEALS as f64 / generation.as_secs_f64(),
+        crate::bench::statistics_label(),
         size as f64 / (1 << 20) as f64
     );
     println!(
@@ -187,9 +188,7 @@ fn generate(path: &Path) -> anyhow::Result<Fixture> {
     let admin = Caller::load(&db, 1)?;
     let (second_pipeline, sample) = add_deals(&db, &mut rng)?;
     let def = EntityDef::load(&db, "deal")?;
-    let started = Instant::now();
-    conn.execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
-    eprintln!("ANALYZE in {:.1} s", started.elapsed().as_secs_f64());
+    crate::bench::statistics(conn, &[])?;
 
     let id = sample.get("id").and_then(Value::as_i64).unwrap_or_default();
     let read = service::get(&db, &admin, &def, id)?;

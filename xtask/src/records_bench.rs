@@ -94,9 +94,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 
     println!("\n## records: {ROWS} leads + {ROWS} contacts through the wasm components\n");
     println!(
-        "generated in {:.1} s ({:.0} records/s, with search and channel rows and ANALYZE); database {:.0} MiB",
+        "generated in {:.1} s ({:.0} records/s, with search and channel rows), planned {}; database {:.0} MiB",
         generation.as_secs_f64(),
         (2 * ROWS) as f64 / generation.as_secs_f64(),
+        crate::bench::statistics_label(),
         size as f64 / (1 << 20) as f64
     );
     println!(
@@ -194,9 +195,7 @@ pub(crate) fn generate(path: &Path) -> anyhow::Result<Fixture> {
             );
         }
     }
-    let started = Instant::now();
-    conn.execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
-    eprintln!("ANALYZE in {:.1} s", started.elapsed().as_secs_f64());
+    crate::bench::statistics(conn, &[])?;
 
     let phones: String = conn.query_row(
         "SELECT phones FROM leads WHERE responsible_id = ? AND phones IS NOT NULL ORDER BY id LIMIT 1",

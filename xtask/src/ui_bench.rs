@@ -56,9 +56,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     let conn = db.connection();
     conn.execute_batch("PRAGMA synchronous=OFF; PRAGMA cache_size=-1000000;")?;
     crate::deals_bench::add_deals(&db, &mut Rng(2027))?;
-    conn.execute_batch(
-        "ANALYZE deals; ANALYZE deal_stage_history; ANALYZE timeline; PRAGMA wal_checkpoint(TRUNCATE);",
-    )?;
+    crate::bench::statistics(conn, &["deals", "deal_stage_history", "timeline"])?;
     let generation = started.elapsed();
     let manager_email: String = conn.query_row("SELECT email FROM users WHERE id = ?", [MANAGER], |r| r.get(0))?;
     conn.execute(
@@ -199,7 +197,8 @@ fn report(results: &[Json], generation: f64, size: u64) {
     println!("\n## UI screens over {ROWS} leads, {ROWS} contacts and {DEALS} deals (chromium, headless)\n");
     println!(
         "database generated in {generation:.1} s (the generators of `bench records` and `bench deals`, with search, \
-         channel, stage history and timeline rows and ANALYZE); {:.0} MiB",
+         channel, stage history and timeline rows), planned {}; {:.0} MiB",
+        crate::bench::statistics_label(),
         size as f64 / (1 << 20) as f64
     );
     println!(

@@ -63,9 +63,7 @@ fn generate(path: &Path) -> anyhow::Result<Fixture> {
     let started = Instant::now();
     activities(&db)?;
     eprintln!("{ACTIVITIES} activities in {:.1} s", started.elapsed().as_secs_f64());
-    let started = Instant::now();
-    conn.execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
-    eprintln!("ANALYZE in {:.1} s", started.elapsed().as_secs_f64());
+    crate::bench::statistics(conn, &[])?;
     Ok(Fixture {
         admin_token,
         manager_token,
