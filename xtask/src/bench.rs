@@ -245,7 +245,6 @@ fn wrk_with(addr: &str, path: &str, connections: u32, headers: &[String]) -> any
 /// A running crm-host and its address.
 pub(crate) struct Host(Child, pub(crate) String);
 
-/// Starts crm-host on `spin.toml` and state dir `state`; returns once `/api/health` answers 200.
 /// Whether the generated databases get statistics (`CRM_BENCH_ANALYZE=1`).
 pub(crate) fn analyzed() -> bool {
     std::env::var_os("CRM_BENCH_ANALYZE").is_some_and(|v| v == "1")
@@ -278,6 +277,7 @@ pub(crate) fn statistics(conn: &rusqlite::Connection, tables: &[&str]) -> anyhow
     Ok(())
 }
 
+/// Starts crm-host on `spin.toml` and state dir `state`; returns once `/api/health` answers 200.
 pub(crate) fn start_host(state: &Path) -> anyhow::Result<(Host, Duration)> {
     start_host_with(Path::new("spin.toml"), state, "/api/health")
 }

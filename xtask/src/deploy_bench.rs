@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use crate::records_bench::{ms, percentile};
 use crate::reliability::{Answer, request};
 
 const PASSWORD: &str = "swift otter lantern 2026";
@@ -82,11 +83,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     println!("|---|---|---|---|---|---|");
     for (name, figures) in &rows {
         let count = |f: &Figure| f.statements.map_or("?".to_string(), |n| n.to_string());
-        let p50 = |i: usize| {
-            figures
-                .get(i)
-                .map_or("—".to_string(), |f| format!("{:.2} ms", f.p50.as_secs_f64() * 1e3))
-        };
+        let p50 = |i: usize| figures.get(i).map_or("—".to_string(), |f| ms(f.p50));
         let ratio = match (figures.first(), figures.get(1)) {
             (Some(a), Some(b)) => format!("{:.1}x", b.p50.as_secs_f64() / a.p50.as_secs_f64()),
             _ => "—".into(),
@@ -118,10 +115,6 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
 /// What a fresh connection costs before any work: open the database file natively and run
@@ -287,7 +280,7 @@ fn time(n: usize, mut call: impl FnMut(usize) -> std::io::Result<Answer>) -> any
     }
     let p50 = |mut list: Vec<Duration>| {
         list.sort_unstable();
-        list[list.len() / 2]
+        percentile(&list, 50)
     };
     Ok(Figure {
         statements,

@@ -135,7 +135,7 @@ impl Plan {
         // The ACL's columns are read from `{table}_acl`; the row is sought only for the
         // filters of a match the caller may read (SQLite defers the seek to the first column
         // the index lacks).
-        let probe = def.owned && !self.acl.reads_all();
+        let probe = !self.acl.reads_all();
         let mut sql = format!(
             "SELECT t.id FROM {table}_search f CROSS JOIN {table} t{} ON t.id = f.rowid WHERE {table}_search MATCH ?",
             if probe {
@@ -153,8 +153,7 @@ impl Plan {
             });
             params.push(after.clone());
         }
-        let mut conditions = if probe { self.acl.clone() } else { Clauses::default() };
-        conditions = conditions.and(&self.filters);
+        let conditions = self.acl.and(&self.filters);
         if !conditions.sql.is_empty() {
             sql.push_str(&format!(" AND {}", conditions.text()));
             params.extend(conditions.params);
